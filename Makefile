@@ -1,0 +1,64 @@
+# Relance — every target sets itself up: a fresh machine needs python3 (≥ 3.11), make and git.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export RELANCE_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test test-browser lint format lock bench clean help
+
+help:
+	@echo "make run    install, migrate, load demo data if empty, start Relance on http://$(HOST):$(PORT)"
+	@echo "make test   run the test suite (SQLite, or DATABASE_URL)"
+	@echo "make lint   ruff"
+	@echo "make lock   re-pin the dependencies (requirements*.lock) from pyproject.toml"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Relance needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Installs exactly what the lock files pin (with their hashes), then Relance itself.
+$(VENV)/.run-installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes --no-deps -r requirements.lock
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes --no-deps -r requirements-dev.lock
+	$(PIP) install --no-deps -e .
+	@touch $(VENV)/.run-installed $@
+
+run: $(VENV)/.run-installed
+	$(BIN)/relance init --no-input
+	$(BIN)/relance demo --if-empty
+	$(BIN)/relance serve --host $(HOST) --port $(PORT)
+
+test: export RELANCE_DATA_DIR = $(CURDIR)/var/test
+test: $(VENV)/.dev-installed
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench .ci
+	$(BIN)/ruff format --check src tests bench .ci
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Needs pip-tools; run it in a throwaway environment so the lock never pins itself.
+lock:
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet pip-tools
+	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra dev -c requirements.lock \
+		-o requirements-dev.lock pyproject.toml
+	rm -rf $(VENV)-lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Relance: dunning of unpaid customer invoices for small French companies."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""Every setting Relance reads from the environment, declared once.
+
+`docs/configuration.md` documents each of them; a test keeps the two in step.
+Nothing here touches Django, so the command line can use it before set-up.
+"""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    help: str
+    shown_default: str = ""  # what the docs say when the default is computed
+
+    @property
+    def documented_default(self) -> str:
+        return self.shown_default or self.default
+
+
+VARIABLES = {
+    v.name: v
+    for v in [
+        Variable(
+            "RELANCE_DATA_DIR",
+            "./data",
+            "Folder for the SQLite database, the task queue, outgoing .eml files, "
+            "uploaded PDFs and the generated secret key.",
+        ),
+        Variable(
+            "DATABASE_URL",
+            "",
+            "Database, e.g. postgres://user:password@host:5432/relance.",
+            "sqlite:///RELANCE_DATA_DIR/relance.sqlite3",
+        ),
+        Variable(
+            "SECRET_KEY",
+            "",
+            "Django's signing key. Set the same one on every machine of a "
+            "multi-machine setup.",
+            "generated once into RELANCE_DATA_DIR/secret_key",
+        ),
+        Variable("RELANCE_DEBUG", "false", "Django debug mode; never in production."),
+        Variable(
+            "RELANCE_ALLOWED_HOSTS",
+            "localhost,127.0.0.1,[::1]",
+            "Comma-separated host names the web server answers to.",
+        ),
+        Variable(
+            "RELANCE_CSRF_TRUSTED_ORIGINS",
+            "",
+            "Comma-separated origins (https://relance.example.fr) behind a proxy.",
+        ),
+        Variable(
+            "RELANCE_SECURE_COOKIES",
+            "false",
+            "Send session and CSRF cookies over HTTPS only (set it behind TLS).",
+        ),
+        Variable(
+            "EMAIL_URL",
+            "",
+            "Outgoing mail server: smtp://user:password@host:587 (STARTTLS) or "
+            "smtps://user:password@host:465 (TLS). Empty: messages are written as "
+            ".eml files into RELANCE_DATA_DIR/outbox.",
+        ),
+        Variable(
+            "RELANCE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."
+        ),
+        Variable(
+            "RELANCE_COMPANY_NAME",
+            "Ma Société",
+            "Company created by `relance init --no-input` when there is none.",
+        ),
+        Variable(
+            "RELANCE_ADMIN_EMAIL",
+            "admin@example.com",
+            "Administrator created by `relance init --no-input`.",
+        ),
+        Variable(
+            "RELANCE_ADMIN_PASSWORD",
+            "",
+            "Password of the administrator created by `relance init --no-input`.",
+            "random, printed once and kept in RELANCE_DATA_DIR/initial_admin_password",
+        ),
+    ]
+}
+
+
+def get(name: str) -> str:
+    """The value of a declared variable, or its default when unset or empty."""
+    variable = VARIABLES[name]
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    return variable.default
+
+
+def get_bool(name: str) -> bool:
+    value = get(name).lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
+def get_list(name: str) -> list[str]:
+    return [item.strip() for item in get(name).split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    path = Path(get("RELANCE_DATA_DIR")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(folder: Path) -> str:
+    """SECRET_KEY, or a key generated once and kept (mode 600) in the data folder."""
+    value = get("SECRET_KEY")
+    if value:
+        return value
+    path = folder / "secret_key"
+    if not path.exists():
+        # Written aside then linked into place, so that two commands starting
+        # together never read a half-written key.
+        draft = folder / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
