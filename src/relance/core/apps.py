@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "relance.core"
+    label = "core"
+    verbose_name = "Société et utilisateurs"

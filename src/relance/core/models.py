@@ -1,0 +1,162 @@
+from datetime import time
+
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relance.core import validators
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("Français")
+    ENGLISH = "en", _("Anglais")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address; may work for several companies."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    full_name = models.CharField(_("nom complet"), max_length=150, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class Company(models.Model):
+    """The tenant: every other row belongs to one company."""
+
+    name = models.CharField(_("raison sociale"), max_length=200)
+    siren = models.CharField(
+        _("SIREN"), max_length=11, blank=True, validators=[validators.validate_siren]
+    )
+    siret = models.CharField(
+        _("SIRET"), max_length=17, blank=True, validators=[validators.validate_siret]
+    )
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    address_line2 = models.CharField(
+        _("complément d'adresse"), max_length=200, blank=True
+    )
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    sender_email = models.EmailField(_("adresse d'expédition"), blank=True)
+    reply_to_email = models.EmailField(_("adresse de réponse"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    iban = models.CharField(
+        _("IBAN"), max_length=42, blank=True, validators=[validators.validate_iban]
+    )
+    bic = models.CharField(
+        _("BIC"), max_length=11, blank=True, validators=[validators.validate_bic]
+    )
+    time_zone = models.CharField(
+        _("fuseau horaire"),
+        max_length=64,
+        default="Europe/Paris",
+        validators=[validators.validate_time_zone],
+    )
+    language = models.CharField(
+        _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    # Dunning settings.
+    min_gap_days = models.PositiveSmallIntegerField(
+        _("écart minimal entre deux relances (jours)"), default=5
+    )
+    group_per_customer = models.BooleanField(
+        _("une relance par client regroupant ses factures"), default=True
+    )
+    auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
+    daily_run_at = models.TimeField(
+        _("heure de la tâche quotidienne"), default=time(6, 0)
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("société")
+        verbose_name_plural = _("sociétés")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address_lines(self) -> list[str]:
+        city = " ".join(p for p in [self.postal_code, self.city] if p)
+        return [line for line in [self.address_line1, self.address_line2, city] if line]
+
+
+class Membership(models.Model):
+    """A user's access to a company."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrateur")
+        MEMBER = "member", _("Membre")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("rôle"), max_length=10, choices=Role.choices, default=Role.MEMBER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accès à une société")
+        verbose_name_plural = _("accès aux sociétés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "company"], name="membership_user_company_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.company}"

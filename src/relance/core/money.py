@@ -1,0 +1,32 @@
+"""Amounts and dates written the French way: 1 234,56 € and 31/01/2023."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+NBSP = "\u00a0"
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+
+
+def quantize(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_amount(amount: Decimal, currency: str = "EUR", language: str = "fr") -> str:
+    """`1 234,56 €` in French, `€1,234.56` in English (no-break spaces)."""
+    amount = quantize(Decimal(amount))
+    sign = "-" if amount < 0 else ""
+    units, cents = f"{abs(amount):.2f}".split(".")
+    groups = f"{int(units):,}"
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    if language == "en":
+        return f"{sign}{symbol}{groups}.{cents}"
+    return f"{sign}{groups.replace(',', NBSP)},{cents}{NBSP}{symbol}"
+
+
+def format_date(value: date | None, language: str = "fr") -> str:
+    if value is None:
+        return ""
+    if language == "en":
+        return value.strftime("%d %b %Y").lstrip("0")
+    return value.strftime("%d/%m/%Y")

@@ -1,0 +1,27 @@
+from django.utils.translation import gettext as _
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Company
+
+
+def company_get(company_id: int | None) -> Company:
+    """The company meant by a command: the one given, or the only one there is."""
+    if company_id is not None:
+        try:
+            return Company.objects.get(pk=company_id)
+        except Company.DoesNotExist:
+            raise ApplicationError(
+                _("Aucune société n'a l'identifiant %(id)s.") % {"id": company_id},
+                field="company",
+            ) from None
+    companies = list(Company.objects.order_by("id")[:20])
+    if not companies:
+        raise ApplicationError(_("Aucune société : lancez d'abord « relance init »."))
+    if len(companies) > 1:
+        listing = ", ".join(f"{c.pk} = {c.name}" for c in companies)
+        raise ApplicationError(
+            _("Plusieurs sociétés : précisez --company (%(list)s).")
+            % {"list": listing},
+            field="company",
+        )
+    return companies[0]

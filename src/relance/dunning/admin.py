@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
+
+
+@admin.register(DunningStep)
+class DunningStepAdmin(admin.ModelAdmin):
+    list_display = [
+        "order",
+        "name",
+        "trigger",
+        "days",
+        "attach_pdf",
+        "active",
+        "company",
+    ]
+    list_display_links = ["name"]
+    list_filter = ["active", "trigger", "company"]
+    ordering = ["company", "order"]
+
+
+class ReminderInvoiceInline(admin.TabularInline):
+    model = ReminderInvoice
+    extra = 0
+    fields = ["invoice", "level", "amount_due", "holds_level"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "customer",
+        "step",
+        "status",
+        "attempts",
+        "sent_at",
+        "origin",
+    ]
+    list_filter = ["status", "origin", "channel", "company"]
+    search_fields = ["customer__name", "customer__code", "subject", "message_id"]
+    list_select_related = ["customer", "step"]
+    inlines = [ReminderInvoiceInline]
+    readonly_fields = [f.name for f in Reminder._meta.fields if f.name not in {"id"}]
+
+    def has_add_permission(self, request):
+        return False

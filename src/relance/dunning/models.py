@@ -1,0 +1,154 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from relance.core.models import Company
+from relance.dunning.rules import Trigger
+from relance.invoices.models import MONEY, Customer, Invoice
+
+
+class DunningStep(models.Model):
+    """« Étape de relance »: when to remind, and with which message."""
+
+    class TriggerChoice(models.TextChoices):
+        AFTER_DUE_DATE = Trigger.AFTER_DUE_DATE, _("Après l'échéance de la facture")
+        AFTER_ISSUE_DATE = Trigger.AFTER_ISSUE_DATE, _("Après la date de facturation")
+        AFTER_PREVIOUS = Trigger.AFTER_PREVIOUS, _("Après la relance précédente")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(_("ordre"))
+    name = models.CharField(_("nom"), max_length=100)
+    trigger = models.CharField(
+        _("date de déclenchement"),
+        max_length=30,
+        choices=TriggerChoice.choices,
+        default=TriggerChoice.AFTER_DUE_DATE,
+    )
+    days = models.SmallIntegerField(
+        _("nombre de jours"),
+        help_text=_("Après la date de déclenchement ; négatif pour « avant »."),
+    )
+    subject = models.CharField(_("objet du courriel"), max_length=255, blank=True)
+    body = models.TextField(_("corps du courriel"), blank=True)
+    attach_pdf = models.BooleanField(_("joindre le PDF des factures"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("étape de relance")
+        verbose_name_plural = _("étapes de relance")
+        ordering = ["company", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_template(self) -> bool:
+        return bool(self.subject.strip() and self.body.strip())
+
+
+class Reminder(models.Model):
+    """The record of one message: what was sent, to whom, and what happened."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        SENDING = "sending", _("En cours d'envoi")
+        SENT = "sent", _("Envoyée")
+        FAILED = "failed", _("Échec")
+        UNCERTAIN = "uncertain", _("Incertaine")
+        CANCELLED = "cancelled", _("Annulée")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Courriel")
+        LETTER = "letter", _("Courrier")
+
+    class Origin(models.TextChoices):
+        USER = "user", _("Utilisateur")
+        SCHEDULE = "schedule", _("Tâche planifiée")
+
+    # Statuses under which a reminder holds its (invoice, level) slots: it went
+    # out, is going out, or may have gone out.
+    HOLDING = (Status.PENDING, Status.SENDING, Status.SENT, Status.UNCERTAIN)
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="reminders"
+    )
+    step = models.ForeignKey(
+        DunningStep, on_delete=models.PROTECT, related_name="reminders"
+    )
+    channel = models.CharField(
+        _("canal"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    recipients = models.JSONField(_("destinataires"), default=list)
+    subject = models.CharField(_("objet"), max_length=255, blank=True)
+    body_text = models.TextField(_("texte"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    error = models.TextField(_("erreur"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(
+        _("prochaine tentative"), null=True, blank=True
+    )
+    origin = models.CharField(
+        _("déclenchée par"), max_length=10, choices=Origin.choices, default=Origin.USER
+    )
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("utilisateur"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "status"], name="reminder_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} → {self.customer} ({self.get_status_display()})"
+
+
+class ReminderInvoice(models.Model):
+    """One invoice covered by a reminder, and the level it reaches with it."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    reminder = models.ForeignKey(
+        Reminder, on_delete=models.CASCADE, related_name="lines"
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="reminder_lines"
+    )
+    level = models.PositiveSmallIntegerField(_("niveau"))
+    amount_due = models.DecimalField(_("reste dû"), **MONEY)
+    # Mirrors the reminder's status (True under Reminder.HOLDING) so that the
+    # database itself refuses a second live reminder for the same level.
+    holds_level = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("facture relancée")
+        verbose_name_plural = _("factures relancées")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "level"],
+                condition=Q(holds_level=True),
+                name="one_live_reminder_per_invoice_level",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} niveau {self.level}"

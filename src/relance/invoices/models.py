@@ -1,0 +1,226 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from relance.core.models import Company, Language
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class PauseKind(models.TextChoices):
+    DISPUTE = "dispute", _("Litige")
+    PROMISE = "promise", _("Promesse de paiement")
+    OTHER = "other", _("Autre")
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        BUSINESS = "business", _("Professionnel")
+        CONSUMER = "consumer", _("Particulier")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code client"), max_length=40)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(
+        _("type de client"), max_length=10, choices=Kind.choices, default=Kind.BUSINESS
+    )
+    email = models.EmailField(_("courriel"), blank=True)
+    dunning_email = models.EmailField(_("courriel de relance"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
+    address_line2 = models.CharField(
+        _("complément d'adresse"), max_length=200, blank=True
+    )
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=2, default="FR")
+    siren = models.CharField(_("SIREN"), max_length=11, blank=True)
+    paused_until = models.DateField(
+        _("relances en pause jusqu'au"), null=True, blank=True
+    )
+    pause_reason = models.CharField(_("motif de la pause"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "code"], name="customer_code_unique_per_company"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def reminder_email(self) -> str:
+        """Where reminders go: the dedicated dunning address, else the main one."""
+        return self.dunning_email or self.email
+
+    @property
+    def address_lines(self) -> list[str]:
+        city = " ".join(p for p in [self.postal_code, self.city] if p)
+        return [line for line in [self.address_line1, self.address_line2, city] if line]
+
+
+def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:
+    return f"company-{invoice.company_id}/invoices/{invoice.number}.pdf"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        OPEN = "open", _("Ouverte")
+        PAID = "paid", _("Payée")
+        CANCELLED = "cancelled", _("Annulée")
+
+    class EInvoiceStatus(models.TextChoices):
+        """Lifecycle statuses of the French e-invoicing reform (CDAR codes)."""
+
+        DEPOSITED = "200", _("Déposée")
+        ISSUED = "201", _("Émise par la plateforme")
+        RECEIVED = "202", _("Reçue par la plateforme")
+        MADE_AVAILABLE = "203", _("Mise à disposition")
+        TAKEN_OVER = "204", _("Prise en charge")
+        APPROVED = "205", _("Approuvée")
+        PARTLY_APPROVED = "206", _("Approuvée partiellement")
+        DISPUTED = "207", _("En litige")
+        SUSPENDED = "208", _("Suspendue")
+        COMPLETED = "209", _("Complétée")
+        REFUSED = "210", _("Refusée")
+        PAYMENT_SENT = "211", _("Paiement transmis")
+        CASHED = "212", _("Encaissée")
+        REJECTED = "213", _("Rejetée")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="invoices"
+    )
+    number = models.CharField(_("numéro"), max_length=60)
+    issue_date = models.DateField(_("date de facture"))
+    due_date = models.DateField(_("date d'échéance"))
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    total = models.DecimalField(_("montant TTC"), **MONEY)
+    amount_due = models.DecimalField(_("reste dû"), **MONEY)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    payment_terms = models.CharField(
+        _("conditions de règlement"), max_length=200, blank=True
+    )
+    pdf = models.FileField(
+        _("PDF de la facture"), upload_to=invoice_pdf_path, blank=True
+    )
+    einvoice_status = models.CharField(
+        _("statut de facturation électronique"),
+        max_length=3,
+        choices=EInvoiceStatus.choices,
+        blank=True,
+    )
+    # Dunning state, kept here so that lists and filters need no join. Written
+    # only by the dunning services (level, last reminder) and the daily job.
+    dunning_level = models.PositiveSmallIntegerField(_("niveau de relance"), default=0)
+    last_reminder_on = models.DateField(_("dernière relance le"), null=True, blank=True)
+    to_remind = models.BooleanField(_("à relancer"), default=False)
+    next_level = models.PositiveSmallIntegerField(
+        _("prochaine étape"), null=True, blank=True
+    )
+    next_reminder_on = models.DateField(
+        _("prochaine relance le"), null=True, blank=True
+    )
+    paused_until = models.DateField(
+        _("relances en pause jusqu'au"), null=True, blank=True
+    )
+    pause_kind = models.CharField(
+        _("type de pause"), max_length=10, choices=PauseKind.choices, blank=True
+    )
+    pause_reason = models.CharField(_("motif de la pause"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("facture client")
+        verbose_name_plural = _("factures clients")
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"], name="invoice_number_unique_per_company"
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0), name="invoice_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_due__gte=0) & Q(amount_due__lte=F("total")),
+                name="invoice_amount_due_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("issue_date")),
+                name="invoice_due_not_before_issue",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "due_date"],
+                condition=Q(to_remind=True),
+                name="invoice_to_remind_idx",
+            ),
+            models.Index(
+                fields=["company", "status", "due_date"], name="invoice_status_idx"
+            ),
+            models.Index(fields=["company", "issue_date"], name="invoice_issue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Virement")
+        DIRECT_DEBIT = "direct_debit", _("Prélèvement")
+        CARD = "card", _("Carte bancaire")
+        CHEQUE = "cheque", _("Chèque")
+        CASH = "cash", _("Espèces")
+        OTHER = "other", _("Autre")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payments"
+    )
+    date = models.DateField(_("date du règlement"))
+    amount = models.DecimalField(_("montant"), **MONEY)
+    method = models.CharField(
+        _("mode de règlement"),
+        max_length=15,
+        choices=Method.choices,
+        default=Method.TRANSFER,
+    )
+    reference = models.CharField(_("référence"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("règlement")
+        verbose_name_plural = _("règlements")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payment_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} {self.amount} {self.date}"
