@@ -1,0 +1,166 @@
+"""The dunning rules, as pure functions.
+
+Standard library only: no Django, no database, no clock. `today` is always an
+argument, and it is the company's date in its own time zone (`company_today`).
+
+Vocabulary
+- A company's active steps, in order, are levels 1, 2, … n.
+- An invoice's `level` is the last step it was reminded at (0: never).
+- Its next step is always `level + 1`: steps are never skipped.
+- A step's date comes from its trigger: the due date, the invoice date or
+  the previous reminder, plus a number of days (negative: before).
+- The next step is due when today has reached its date (a threshold, never
+  an exact-day match) and the company's minimum gap since the invoice's last
+  reminder has passed.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Trigger(StrEnum):
+    AFTER_DUE_DATE = "after_due_date"
+    AFTER_ISSUE_DATE = "after_issue_date"
+    AFTER_PREVIOUS = "after_previous_reminder"
+
+
+class Reason(StrEnum):
+    """Why an invoice is not to be reminded now (stable codes)."""
+
+    NOT_OPEN = "not_open"
+    NOTHING_DUE = "nothing_due"
+    EINVOICE_BLOCKED = "einvoice_blocked"
+    LAST_STEP_REACHED = "last_step_reached"
+    PAUSED = "paused"
+    CUSTOMER_PAUSED = "customer_paused"
+    NOT_DUE_YET = "not_due_yet"
+
+
+OPEN = "open"
+
+# E-invoicing lifecycle statuses (CDAR codes) that stop dunning: disputed,
+# suspended, refused, payment sent, cashed, rejected.
+EINVOICE_BLOCKING = frozenset({"207", "208", "210", "211", "212", "213"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    trigger: Trigger
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFacts:
+    """What the rules need to know of an invoice and its customer."""
+
+    status: str
+    amount_due: Decimal
+    issue_date: date
+    due_date: date
+    level: int = 0
+    last_reminder_on: date | None = None
+    paused_until: date | None = None
+    customer_paused_until: date | None = None
+    einvoice_status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome for one invoice on one day.
+
+    `reason` is None when the next step is due. `next_level` and `planned_on`
+    say which step comes next and from when it will be due, whenever the
+    invoice is still in the dunning (also while paused or not due yet).
+    """
+
+    reason: Reason | None
+    next_level: int | None = None
+    planned_on: date | None = None
+
+    @property
+    def due(self) -> bool:
+        return self.reason is None
+
+
+def company_today(time_zone: str, now: datetime) -> date:
+    """The company's calendar date at the aware instant `now`.
+
+    At 23:30 UTC on 1 March it is already 2 March in Paris.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(ZoneInfo(time_zone)).date()
+
+
+def step_date(step: Step, invoice: InvoiceFacts) -> date:
+    """The date from which `step` can be sent, by its trigger alone.
+
+    "After the previous reminder" counts from the last reminder, or from the
+    due date when there was none (the first step, or data without a date).
+    """
+    if step.trigger == Trigger.AFTER_ISSUE_DATE:
+        start = invoice.issue_date
+    elif step.trigger == Trigger.AFTER_PREVIOUS and invoice.last_reminder_on:
+        start = invoice.last_reminder_on
+    else:
+        start = invoice.due_date
+    return start + timedelta(days=step.days)
+
+
+def pause_end(invoice: InvoiceFacts) -> date | None:
+    """The last paused day (invoice or customer), or None. Inclusive."""
+    ends = [d for d in (invoice.paused_until, invoice.customer_paused_until) if d]
+    return max(ends) if ends else None
+
+
+def planned_date(invoice: InvoiceFacts, step: Step, min_gap_days: int) -> date:
+    """When the next step will be due: its own date, the minimum gap after the
+    last reminder, and the day after any pause, whichever comes last."""
+    planned = step_date(step, invoice)
+    if invoice.last_reminder_on:
+        planned = max(planned, invoice.last_reminder_on + timedelta(days=min_gap_days))
+    end = pause_end(invoice)
+    if end:
+        planned = max(planned, end + timedelta(days=1))
+    return planned
+
+
+def verdict(
+    invoice: InvoiceFacts,
+    steps: Sequence[Step],
+    today: date,
+    min_gap_days: int,
+    *,
+    manual: bool = False,
+) -> Verdict:
+    """Whether the invoice's next step is due today, and if not, why.
+
+    `manual` is a user's « Relancer » on this invoice: the user decided, so the
+    step's date and the minimum gap do not hold it back; everything else does.
+    """
+    if invoice.status != OPEN:
+        return Verdict(Reason.NOT_OPEN)
+    if invoice.amount_due <= 0:
+        return Verdict(Reason.NOTHING_DUE)
+    if invoice.einvoice_status in EINVOICE_BLOCKING:
+        return Verdict(Reason.EINVOICE_BLOCKED)
+    if invoice.level >= len(steps):
+        return Verdict(Reason.LAST_STEP_REACHED)
+    next_level = invoice.level + 1
+    planned = planned_date(invoice, steps[invoice.level], min_gap_days)
+    if invoice.paused_until and today <= invoice.paused_until:
+        return Verdict(Reason.PAUSED, next_level, planned)
+    if invoice.customer_paused_until and today <= invoice.customer_paused_until:
+        return Verdict(Reason.CUSTOMER_PAUSED, next_level, planned)
+    if not manual and today < planned:
+        return Verdict(Reason.NOT_DUE_YET, next_level, planned)
+    return Verdict(None, next_level, planned)
+
+
+def days_late(due_date: date, today: date) -> int:
+    """Days past the due date (0 when not yet due)."""
+    return max((today - due_date).days, 0)
