@@ -1,0 +1,216 @@
+"""User-written templates: checked when saved, rendered in a sandbox.
+
+Templates use Jinja syntax (`{{ customer.name }}`, `{% for invoice in
+invoices %}`) in an immutable sandbox, and only ever see plain data (strings,
+numbers, booleans, lists and `Record`s built from dicts): no model object,
+nothing that leads to settings or secrets.
+"""
+
+import re
+from collections.abc import Mapping
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from relance.mailing import variables
+
+MAX_OUTPUT = 100_000  # characters: a reminder is a letter, not a book
+MAX_REPEAT = 10_000  # the largest string or list a template may build with `*`
+
+
+class TemplateRefused(Exception):
+    """A template that cannot be saved or rendered; the message names the line."""
+
+    def __init__(self, message: str, line: int | None = None):
+        self.message = message
+        self.line = line
+        super().__init__(f"Ligne {line} : {message}" if line else message)
+
+
+class Record:
+    """Read-only attribute access to plain data; nothing else to reach."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping):
+        object.__setattr__(self, "_data", dict(data))
+
+    def __getattr__(self, name: str):
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("read-only")
+
+    def __repr__(self) -> str:
+        return "Record"
+
+
+def to_records(value):
+    if isinstance(value, Mapping):
+        return Record({k: to_records(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(to_records(v) for v in value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("la puissance (**) n'est pas disponible")
+        if isinstance(left, str | tuple | list) or isinstance(
+            right, str | tuple | list
+        ):
+            count = right if isinstance(right, int) else left
+            if isinstance(count, int) and count > MAX_REPEAT:
+                raise SecurityError("répétition trop longue")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False)
+# A line holding only tags or comments leaves no line in the output, as users
+# expect; a tag within text keeps its line's end. The line end moves into a
+# comment so that error messages keep their line numbers.
+_TAG_ONLY_LINE = re.compile(r"^[ \t]*((?:\{[%#](?:(?![%#]\}).)*[%#]\}[ \t]*)+)\n", re.M)
+
+
+def _prepare(source: str) -> str:
+    return _TAG_ONLY_LINE.sub(lambda m: m.group(1) + "{#\n#}", source)
+
+
+_FORBIDDEN_TAGS = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+ANY = object()  # a value whose attributes are not known (set by the template)
+
+
+def check(source: str) -> None:
+    """Refuse a template with a syntax error or a name outside the catalogue."""
+    try:
+        source = _prepare(source)
+        tree = _ENV.parse(source)
+        _ENV.compile(source)  # unknown filters and tests are found here
+    except TemplateSyntaxError as error:
+        raise TemplateRefused(_syntax_message(error), error.lineno) from None
+    except TemplateError as error:
+        raise TemplateRefused(str(error)) from None
+    _check_node(tree, {**variables.schema(), "loop": ANY}, [])
+
+
+def render(source: str, context: Mapping) -> str:
+    """Render a checked template on plain data."""
+    try:
+        data = {name: to_records(value) for name, value in context.items()}
+        output = _ENV.from_string(_prepare(source)).render(data)
+    except TemplateSyntaxError as error:
+        raise TemplateRefused(_syntax_message(error), error.lineno) from None
+    except SecurityError as error:
+        raise TemplateRefused(f"opération interdite ({error})") from None
+    except TemplateError as error:
+        raise TemplateRefused(f"le modèle ne peut pas être rendu ({error})") from None
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise TemplateRefused(f"le modèle ne peut pas être rendu ({error})") from None
+    if len(output) > MAX_OUTPUT:
+        raise TemplateRefused("le message produit est trop long")
+    return output
+
+
+def _syntax_message(error: TemplateSyntaxError) -> str:
+    return f"erreur de syntaxe ({error.message})"
+
+
+def _path(node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_path(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_path(node.node)}.{node.arg.value}"
+    return "…"
+
+
+def _unknown(node) -> TemplateRefused:
+    return TemplateRefused(f"variable inconnue « {_path(node)} »", node.lineno)
+
+
+def _resolve(node, scope):
+    """The schema behind an expression (dict, [item], None for a leaf, ANY)."""
+    if isinstance(node, nodes.Name):
+        if node.name not in scope:
+            raise _unknown(node)
+        return scope[node.name]
+    attr = None
+    if isinstance(node, nodes.Getattr):
+        attr = node.attr
+        if attr.startswith("_"):
+            raise TemplateRefused(f"attribut interdit « {attr} »", node.lineno)
+    elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        attr = node.arg.value
+    if attr is not None:
+        parent = _resolve(node.node, scope)
+        if parent is ANY:
+            return ANY
+        if isinstance(parent, list) and isinstance(attr, int):
+            return parent[0]  # invoices[0]
+        if not isinstance(parent, dict) or attr not in parent:
+            raise _unknown(node)
+        return parent[attr]
+    _check_node(node, scope, [])
+    return ANY
+
+
+def _targets(node) -> list[str]:
+    if isinstance(node, nodes.Name):
+        return [node.name]
+    if isinstance(node, nodes.Tuple):
+        return [name for item in node.items for name in _targets(item)]
+    return []
+
+
+def _check_body(body, scope) -> None:
+    scope = dict(scope)  # a {% set %} holds until the end of its block
+    for node in body:
+        _check_node(node, scope, body)
+
+
+def _check_node(node, scope, siblings) -> None:
+    if isinstance(node, _FORBIDDEN_TAGS):
+        raise TemplateRefused(
+            "les inclusions de modèles ne sont pas permises", node.lineno
+        )
+    if isinstance(node, nodes.Template):
+        _check_body(node.body, scope)
+    elif isinstance(node, nodes.For):
+        iterated = _resolve(node.iter, scope)
+        item = iterated[0] if isinstance(iterated, list) else ANY
+        inner = {**scope, "loop": ANY, **dict.fromkeys(_targets(node.target), item)}
+        if node.test is not None:
+            _check_node(node.test, inner, [])
+        _check_body(node.body, inner)
+        _check_body(node.else_, scope)
+    elif isinstance(node, nodes.Assign | nodes.AssignBlock):
+        if isinstance(node, nodes.Assign):
+            _check_node(node.node, scope, [])
+        else:
+            _check_body(node.body, scope)
+        for name in _targets(node.target):
+            scope[name] = ANY
+    elif isinstance(node, nodes.Macro | nodes.CallBlock):
+        raise TemplateRefused("les macros ne sont pas permises", node.lineno)
+    elif isinstance(node, nodes.Name | nodes.Getattr) or (
+        isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
+    ):
+        _resolve(node, scope)
+    elif isinstance(node, nodes.If):
+        _check_node(node.test, scope, [])
+        _check_body(node.body, scope)
+        for elif_ in node.elif_:
+            _check_node(elif_, scope, [])
+        _check_body(node.else_, scope)
+    else:
+        for child in node.iter_child_nodes():
+            _check_node(child, scope, [])

@@ -1,0 +1,134 @@
+"""User templates: refused at save when wrong, harmless when rendered."""
+
+import pytest
+
+from relance.mailing import templating, variables
+
+
+def render(source: str, **context) -> str:
+    templating.check(source)
+    return templating.render(source, context or variables.sample())
+
+
+def refusal(source: str) -> str:
+    with pytest.raises(templating.TemplateRefused) as refused:
+        templating.check(source)
+    return str(refused.value)
+
+
+def test_known_variables_render_with_french_formatting():
+    assert render(
+        "{{ customer.name }} doit {{ total_due }} depuis le {{ invoice.due_date }}"
+    ) == ("HERBLY Francis doit 1 234,56 € depuis le 31/01/2023")
+
+
+def test_a_loop_over_the_invoices_sees_each_invoice():
+    source = (
+        "{% for invoice in invoices %}"
+        "{{ invoice.number }}:{{ invoice.days_late }};"
+        "{% endfor %}"
+    )
+    assert render(source) == "FC22120054:42;"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("Bonjour {{ client.nom }}", "Ligne 1 : variable inconnue « client »"),
+        (
+            "Bonjour\n\n{{ customer.nom }}",
+            "Ligne 3 : variable inconnue « customer.nom »",
+        ),
+        (
+            "{% for i in invoices %}\n{{ i.numero }}\n{% endfor %}",
+            "Ligne 2 : variable inconnue « i.numero »",
+        ),
+        ("{{ invoices.number }}", "Ligne 1 : variable inconnue « invoices.number »"),
+        (
+            "{% for i in invoices %}{% endfor %}{{ i.number }}",
+            "Ligne 1 : variable inconnue « i »",
+        ),
+        ("{{ customer.items }}", "Ligne 1 : variable inconnue « customer.items »"),
+    ],
+)
+def test_an_unknown_variable_is_refused_with_its_line(source, message):
+    assert refusal(source) == message
+
+
+@pytest.mark.parametrize(
+    ("source", "start"),
+    [
+        ("Bonjour {{ customer.name }", "Ligne 1 : erreur de syntaxe"),
+        ("a\n{% if customer.is_business %}\nb", "Ligne 3 : erreur de syntaxe"),
+        (
+            "{{ customer.name|sans_filtre }}",
+            "Ligne 1 : erreur de syntaxe (No filter named",
+        ),
+    ],
+)
+def test_a_syntax_error_is_refused_with_its_line(source, start):
+    assert refusal(source).startswith(start)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ customer.__class__ }}",
+        "{{ customer._data }}",
+        "{{ ''.__class__.__mro__ }}",
+        "{% include 'settings.py' %}",
+        "{% import 'x' as y %}",
+        "{% macro m() %}{% endmacro %}",
+        "{{ range(10) }}",
+        "{{ settings }}",
+        "{{ config }}",
+        "{{ self }}",
+    ],
+)
+def test_reaching_beyond_the_catalogue_is_refused_at_save(source):
+    refusal(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ customer|attr('_data') }}",
+        "{{ (customer.name|attr('__class__')) }}",
+        "{{ 'x' * 1000000 }}",
+        "{{ 2 ** 100000 }}",
+    ],
+)
+def test_what_slips_past_the_check_is_stopped_by_the_sandbox(source):
+    templating.check(source)
+    with pytest.raises(templating.TemplateRefused):
+        templating.render(source, variables.sample())
+
+
+def test_rendering_sees_plain_data_only_whatever_it_is_given():
+    class Secret:
+        password = "hunter2"
+
+        def __str__(self):
+            return "Secret"
+
+    # A model object passed by mistake becomes its text, never an object.
+    output = templating.render("{{ customer.name }}", {"customer": {"name": Secret()}})
+    assert output == "Secret"
+    with pytest.raises(templating.TemplateRefused):
+        templating.render(
+            "{{ customer.name.password }}", {"customer": {"name": Secret()}}
+        )
+
+
+def test_a_line_holding_only_tags_leaves_no_blank_line():
+    source = (
+        "A\n{% if customer.is_business %}\nB\n{% endif %}\n"
+        "C {% if true %}D{% endif %}\nE"
+    )
+    assert render(source) == "A\nB\nC D\nE"
+
+
+def test_every_catalogue_variable_is_accepted():
+    for variable in variables.VARIABLES:
+        path = variable.path.replace("invoices[]", "invoices[0]")
+        templating.check("{{ " + path + " }}")
