@@ -1,0 +1,71 @@
+"""The plain data a reminder template sees (see mailing/variables.py)."""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from relance.core.models import Company
+from relance.core.money import format_amount, format_date
+from relance.dunning.models import DunningStep
+from relance.dunning.rules import days_late
+from relance.invoices.models import Customer, Invoice
+
+RECOVERY_INDEMNITY = Decimal("40.00")  # Code de commerce D441-5, per invoice
+
+
+def message_context(
+    *,
+    company: Company,
+    customer: Customer,
+    invoices: Sequence[Invoice],
+    step: DunningStep,
+    today: date,
+    language: str = "fr",
+) -> dict:
+    """Template data for one message about `invoices` of `customer`."""
+    currency = invoices[0].currency if invoices else "EUR"
+
+    def money(amount: Decimal) -> str:
+        return format_amount(amount, currency, language)
+
+    def when(value: date) -> str:
+        return format_date(value, language)
+
+    items = [
+        {
+            "number": invoice.number,
+            "issue_date": when(invoice.issue_date),
+            "due_date": when(invoice.due_date),
+            "total": money(invoice.total),
+            "amount_due": money(invoice.amount_due),
+            "days_late": days_late(invoice.due_date, today),
+            "payment_terms": invoice.payment_terms,
+        }
+        for invoice in invoices
+    ]
+    is_business = customer.kind == Customer.Kind.BUSINESS
+    return {
+        "customer": {
+            "name": customer.name,
+            "code": customer.code,
+            "is_business": is_business,
+        },
+        "invoices": items,
+        "invoice": items[0] if items else {},
+        "invoice_count": len(items),
+        "total_due": money(sum((i.amount_due for i in invoices), Decimal(0))),
+        "recovery_indemnity": money(
+            RECOVERY_INDEMNITY * len(items) if is_business else 0
+        ),
+        "company": {
+            "name": company.name,
+            "email": company.reply_to_email or company.sender_email,
+            "phone": company.phone,
+            "address": " ".join(company.address_lines),
+            "iban": company.iban,
+            "bic": company.bic,
+            "siret": company.siret,
+        },
+        "step": {"name": step.name},
+        "today": when(today),
+    }

@@ -1,0 +1,157 @@
+"""The steps `relance init` gives a new company: three reminders, then a formal notice.
+
+Wording follows French practice (see docs/templates.md): courteous first,
+firmer next, then a « mise en demeure » that names the debt, sets a final
+deadline and, for business customers only, states the late-payment penalties
+and the 40 € recovery indemnity (Code de commerce L441-10 and D441-5). Neither
+applies to consumers, who owe legal interest from the formal notice instead
+(Code civil 1231-6) and may not be charged recovery costs.
+"""
+
+_INVOICE_LINES = (
+    "{% for invoice in invoices %}\n"
+    "- facture {{ invoice.number }} du {{ invoice.issue_date }}, "
+    "échue le {{ invoice.due_date }} : {{ invoice.amount_due }}\n"
+    "{% endfor %}\n"
+)
+
+_PAYMENT = """\
+{% if company.iban %}
+Vous pouvez régler par virement sur notre compte :
+IBAN : {{ company.iban }}{% if company.bic %} — BIC : {{ company.bic }}{% endif %}
+
+{% endif %}
+"""
+
+_SIGNATURE = """\
+{{ company.name }}
+{% if company.phone %}
+{{ company.phone }}
+{% endif %}
+"""
+
+FIRST = {
+    "name": "Relance 1",
+    "trigger": "after_due_date",
+    "days": 3,
+    "subject": (
+        "{% if invoice_count == 1 %}Facture {{ invoice.number }} en attente de "
+        "règlement{% else %}{{ invoice_count }} factures en attente de "
+        "règlement{% endif %} — {{ company.name }}"
+    ),
+    "body": (
+        "Bonjour,\n\n"
+        "Sauf erreur de notre part, "
+        "{% if invoice_count == 1 %}la facture suivante n'a pas encore été réglée"
+        "{% else %}les factures suivantes n'ont pas encore été réglées{% endif %} :\n\n"
+        + _INVOICE_LINES
+        + "\nTotal restant dû : {{ total_due }}\n\n"
+        "Il s'agit sans doute d'un simple oubli. Nous vous remercions de bien "
+        "vouloir procéder au règlement dans les meilleurs délais.\n\n"
+        + _PAYMENT
+        + "Si votre paiement a été effectué entre-temps, merci de ne pas tenir "
+        "compte de ce message. Pour toute question, il vous suffit de répondre "
+        "à ce courriel.\n\n"
+        "Cordialement,\n\n" + _SIGNATURE
+    ),
+}
+
+SECOND = {
+    "name": "Relance 2",
+    "trigger": "after_previous_reminder",
+    "days": 15,
+    "subject": (
+        "Deuxième relance : {% if invoice_count == 1 %}facture {{ invoice.number }}"
+        "{% else %}{{ invoice_count }} factures{% endif %} impayée"
+        "{% if invoice_count > 1 %}s{% endif %} — {{ company.name }}"
+    ),
+    "body": (
+        "Bonjour,\n\n"
+        "Malgré notre précédent rappel, nous constatons que "
+        "{% if invoice_count == 1 %}la facture suivante reste impayée"
+        "{% else %}les factures suivantes restent impayées{% endif %} :\n\n"
+        + _INVOICE_LINES
+        + "\nTotal restant dû : {{ total_due }}\n\n"
+        "Nous vous demandons de bien vouloir régulariser cette situation sous "
+        "huit jours. Si une difficulté empêche ce règlement (contestation, "
+        "problème de facturation, demande d'échéancier), répondez-nous dès "
+        "maintenant afin que nous puissions en discuter.\n\n"
+        + _PAYMENT
+        + "Si votre paiement a été effectué entre-temps, merci de ne pas tenir "
+        "compte de ce message.\n\n"
+        "Cordialement,\n\n" + _SIGNATURE
+    ),
+}
+
+THIRD = {
+    "name": "Relance 3",
+    "trigger": "after_previous_reminder",
+    "days": 15,
+    "subject": (
+        "Dernier rappel avant mise en demeure — {% if invoice_count == 1 %}"
+        "facture {{ invoice.number }}{% else %}{{ invoice_count }} factures"
+        "{% endif %} — {{ company.name }}"
+    ),
+    "body": (
+        "Bonjour,\n\n"
+        "Nos deux précédentes relances sont restées sans effet : "
+        "{% if invoice_count == 1 %}la facture suivante reste impayée"
+        "{% else %}les factures suivantes restent impayées{% endif %} à ce jour.\n\n"
+        + _INVOICE_LINES
+        + "\nTotal restant dû : {{ total_due }}\n\n"
+        "Sans règlement de votre part sous dix jours, nous vous adresserons une "
+        "mise en demeure de payer, préalable à une procédure de recouvrement.\n\n"
+        "{% if customer.is_business %}"
+        "Nous vous rappelons que tout retard de paiement entraîne de plein droit "
+        "des pénalités de retard ainsi qu'une indemnité forfaitaire pour frais de "
+        "recouvrement de 40 € par facture (articles L441-10 et D441-5 du Code de "
+        "commerce).\n\n"
+        "{% endif %}" + _PAYMENT + "Cordialement,\n\n" + _SIGNATURE
+    ),
+}
+
+FORMAL_NOTICE = {
+    "name": "Mise en demeure",
+    "trigger": "after_previous_reminder",
+    "days": 10,
+    "subject": (
+        "Mise en demeure de payer — {% if invoice_count == 1 %}facture "
+        "{{ invoice.number }}{% else %}{{ invoice_count }} factures{% endif %} — "
+        "{{ company.name }}"
+    ),
+    "body": (
+        "{{ customer.name }}\n"
+        "Le {{ today }}\n\n"
+        "Objet : mise en demeure de payer\n\n"
+        "Madame, Monsieur,\n\n"
+        "Malgré nos relances successives, vous restez redevable envers "
+        "{{ company.name }} des sommes suivantes :\n\n"
+        + _INVOICE_LINES
+        + "\nSoit un principal restant dû de {{ total_due }}.\n\n"
+        "{% if customer.is_business %}"
+        "Conformément à l'article L441-10 du Code de commerce, ces sommes sont "
+        "majorées de plein droit de pénalités de retard au taux d'intérêt "
+        "appliqué par la Banque centrale européenne à son opération de "
+        "refinancement la plus récente, majoré de 10 points, à compter du "
+        "lendemain de la date d'échéance, ainsi que de l'indemnité forfaitaire "
+        "pour frais de recouvrement de 40 € par facture prévue à l'article "
+        "D441-5, soit {{ recovery_indemnity }}.\n\n"
+        "{% else %}"
+        "Conformément à l'article 1231-6 du Code civil, ces sommes porteront "
+        "intérêt au taux légal à compter de la présente mise en demeure.\n\n"
+        "{% endif %}"
+        "Par la présente, nous vous mettons en demeure de nous régler "
+        "l'intégralité de ces sommes dans un délai de huit jours à compter de la "
+        "réception de ce courriel.\n\n"
+        + _PAYMENT
+        + "À défaut de règlement dans ce délai, nous engagerons sans autre avis "
+        "une procédure de recouvrement judiciaire (injonction de payer), dont les "
+        "frais resteront à votre charge dans les conditions prévues par la loi.\n\n"
+        "Si vous contestez tout ou partie de ces sommes, faites-le-nous savoir "
+        "par écrit avant cette échéance en répondant à ce courriel.\n\n"
+        "Nous vous prions d'agréer, Madame, Monsieur, nos salutations "
+        "distinguées.\n\n" + _SIGNATURE
+    ),
+}
+
+DEFAULT_STEPS = [FIRST, SECOND, THIRD, FORMAL_NOTICE]

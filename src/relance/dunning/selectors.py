@@ -1,0 +1,31 @@
+"""Reads for the dunning: steps, and invoices seen through the rules."""
+
+from relance.core.models import Company
+from relance.dunning import rules
+from relance.dunning.models import DunningStep
+from relance.invoices.models import Invoice
+
+
+def step_list_active(*, company: Company) -> list[DunningStep]:
+    """The company's active steps in order: level k is the k-th of them."""
+    return list(
+        DunningStep.objects.filter(company=company, active=True).order_by("order", "id")
+    )
+
+
+def rule_steps(steps: list[DunningStep]) -> list[rules.Step]:
+    return [rules.Step(trigger=rules.Trigger(s.trigger), days=s.days) for s in steps]
+
+
+def invoice_facts(invoice: Invoice) -> rules.InvoiceFacts:
+    return rules.InvoiceFacts(
+        status=invoice.status,
+        amount_due=invoice.amount_due,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        level=invoice.dunning_level,
+        last_reminder_on=invoice.last_reminder_on,
+        paused_until=invoice.paused_until,
+        customer_paused_until=invoice.customer.paused_until,
+        einvoice_status=invoice.einvoice_status,
+    )

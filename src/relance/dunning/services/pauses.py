@@ -1,0 +1,79 @@
+"""Pausing the dunning of an invoice (dispute, payment promise) or a customer.
+
+A pause holds until its date, inclusive, and ends by itself: no job needs to
+lift it. It takes effect at once on the stored state.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Company
+from relance.dunning.services.state import invoices_refresh
+from relance.invoices.models import Customer, Invoice, PauseKind
+
+
+def _check_until(until: date, today: date) -> None:
+    if until < today:
+        raise ApplicationError(
+            _("La date de fin de pause doit être aujourd'hui ou plus tard."),
+            field="paused_until",
+        )
+
+
+def invoice_pause(
+    *, invoice: Invoice, until: date, kind: str, reason: str, today: date
+) -> Invoice:
+    _check_until(until, today)
+    if kind not in PauseKind.values:
+        raise ApplicationError(_("Type de pause inconnu."), field="pause_kind")
+    if kind == PauseKind.DISPUTE and not reason.strip():
+        raise ApplicationError(_("Indiquez le motif du litige."), field="pause_reason")
+    with transaction.atomic():
+        invoice.paused_until = until
+        invoice.pause_kind = kind
+        invoice.pause_reason = reason.strip()
+        invoice.save(
+            update_fields=["paused_until", "pause_kind", "pause_reason", "updated_at"]
+        )
+        invoices_refresh(
+            company=_company(invoice), today=today, invoice_ids=[invoice.pk]
+        )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def invoice_pause_lift(*, invoice: Invoice, today: date) -> Invoice:
+    with transaction.atomic():
+        invoice.paused_until = None
+        invoice.pause_kind = ""
+        invoice.pause_reason = ""
+        invoice.save(
+            update_fields=["paused_until", "pause_kind", "pause_reason", "updated_at"]
+        )
+        invoices_refresh(
+            company=_company(invoice), today=today, invoice_ids=[invoice.pk]
+        )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def customer_pause(
+    *, customer: Customer, until: date | None, reason: str, today: date
+) -> Customer:
+    """Pause every invoice of a customer until `until`; None lifts the pause."""
+    if until is not None:
+        _check_until(until, today)
+    with transaction.atomic():
+        customer.paused_until = until
+        customer.pause_reason = reason.strip() if until else ""
+        customer.save(update_fields=["paused_until", "pause_reason", "updated_at"])
+        ids = list(customer.invoices.values_list("pk", flat=True))
+        invoices_refresh(company=_company(customer), today=today, invoice_ids=ids)
+    return customer
+
+
+def _company(row: Invoice | Customer) -> Company:
+    return Company.objects.get(pk=row.company_id)

@@ -1,0 +1,142 @@
+"""Writing dunning steps: defaults, checked saves, export and import."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Company
+from relance.dunning import defaults
+from relance.dunning.models import DunningStep
+from relance.dunning.rules import Trigger
+from relance.mailing import templating
+
+EXPORT_FORMAT = "relance-steps/1"
+FIELDS = ("name", "trigger", "days", "subject", "body", "attach_pdf", "active")
+
+
+def step_template_check(*, subject: str, body: str) -> None:
+    """Refuse a subject or body that would not render; names the field and line."""
+    for field, source in (("subject", subject), ("body", body)):
+        try:
+            templating.check(source)
+        except templating.TemplateRefused as error:
+            label = _("Objet") if field == "subject" else _("Corps du courriel")
+            raise ApplicationError(f"{label} — {error}", field=field) from None
+
+
+def steps_create_defaults(*, company: Company) -> list[DunningStep]:
+    """Give a company without steps the default four; leave others alone."""
+    if DunningStep.objects.filter(company=company).exists():
+        return []
+    return [
+        DunningStep.objects.create(company=company, order=index, **values)
+        for index, values in enumerate(defaults.DEFAULT_STEPS, start=1)
+    ]
+
+
+def steps_export(*, company: Company) -> dict:
+    steps = DunningStep.objects.filter(company=company).order_by("order", "id")
+    return {
+        "format": EXPORT_FORMAT,
+        "steps": [{field: getattr(step, field) for field in FIELDS} for step in steps],
+    }
+
+
+def _clean_step(index: int, raw: object) -> dict:
+    where = _("étape %(n)s") % {"n": index}
+    if not isinstance(raw, dict):
+        raise ApplicationError(
+            _("%(where)s : un objet est attendu.") % {"where": where}
+        )
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise ApplicationError(
+            _("%(where)s : champ inconnu « %(field)s ».")
+            % {"where": where, "field": unknown[0]},
+            field=unknown[0],
+        )
+    values = {
+        "name": raw.get("name"),
+        "trigger": raw.get("trigger", Trigger.AFTER_DUE_DATE.value),
+        "days": raw.get("days"),
+        "subject": raw.get("subject", ""),
+        "body": raw.get("body", ""),
+        "attach_pdf": raw.get("attach_pdf", True),
+        "active": raw.get("active", True),
+    }
+
+    def refuse(field: str, message: str):
+        raise ApplicationError(f"{where}, « {field} » : {message}", field=field)
+
+    if not isinstance(values["name"], str) or not values["name"].strip():
+        refuse("name", _("un nom est obligatoire."))
+    if len(values["name"]) > 100:
+        refuse("name", _("100 caractères au plus."))
+    if values["trigger"] not in set(Trigger):
+        choices = ", ".join(t.value for t in Trigger)
+        refuse(
+            "trigger", _("valeur attendue parmi %(choices)s.") % {"choices": choices}
+        )
+    if isinstance(values["days"], bool) or not isinstance(values["days"], int):
+        refuse("days", _("un nombre entier de jours est attendu."))
+    if not -365 <= values["days"] <= 3650:
+        refuse("days", _("entre -365 et 3650 jours."))
+    for field in ("subject", "body"):
+        if not isinstance(values[field], str):
+            refuse(field, _("un texte est attendu."))
+    if len(values["subject"]) > 255:
+        refuse("subject", _("255 caractères au plus."))
+    for field in ("attach_pdf", "active"):
+        if not isinstance(values[field], bool):
+            refuse(field, _("true ou false attendu."))
+    try:
+        step_template_check(subject=values["subject"], body=values["body"])
+    except ApplicationError as error:
+        refuse(error.field, error.message)
+    values["name"] = values["name"].strip()
+    return values
+
+
+def steps_import(*, company: Company, data: object) -> list[DunningStep]:
+    """Replace the company's steps with those of an export; all or nothing.
+
+    The i-th step of the file updates the company's i-th step, so the history
+    of reminders stays attached; extra steps are created; steps left over are
+    deleted, or archived when reminders refer to them.
+    """
+    if isinstance(data, dict):
+        if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
+            raise ApplicationError(
+                _("Format inconnu : « %(format)s ».") % {"format": data.get("format")}
+            )
+        data = data.get("steps")
+    if not isinstance(data, list) or not data:
+        raise ApplicationError(_("Une liste d'étapes (« steps ») est attendue."))
+    cleaned = [_clean_step(index, raw) for index, raw in enumerate(data, start=1)]
+    with transaction.atomic():
+        existing = list(
+            DunningStep.objects.select_for_update()
+            .filter(company=company)
+            .order_by("order", "id")
+        )
+        result = []
+        for index, values in enumerate(cleaned, start=1):
+            if existing:
+                step = existing.pop(0)
+                for field, value in values.items():
+                    setattr(step, field, value)
+                step.order = index
+                step.save()
+            else:
+                step = DunningStep.objects.create(
+                    company=company, order=index, **values
+                )
+            result.append(step)
+        for offset, step in enumerate(existing, start=len(cleaned) + 1):
+            if step.reminders.exists():
+                step.active = False
+                step.order = offset
+                step.save(update_fields=["active", "order", "updated_at"])
+            else:
+                step.delete()
+    return result

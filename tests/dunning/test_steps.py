@@ -1,0 +1,158 @@
+"""Default steps, and steps export / import (all or nothing)."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from relance.dunning import defaults
+from relance.dunning.models import DunningStep
+from relance.dunning.services.steps import steps_create_defaults, steps_export
+from relance.mailing import templating, variables
+from tests.dunning.test_models import remind
+from tests.factories import make_company, make_customer, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def test_default_steps_follow_the_french_plan():
+    company = make_company()
+    steps = steps_create_defaults(company=company)
+    assert [(s.order, s.name, s.trigger, s.days) for s in steps] == [
+        (1, "Relance 1", "after_due_date", 3),
+        (2, "Relance 2", "after_previous_reminder", 15),
+        (3, "Relance 3", "after_previous_reminder", 15),
+        (4, "Mise en demeure", "after_previous_reminder", 10),
+    ]
+    assert steps_create_defaults(company=company) == []
+    assert DunningStep.objects.filter(company=company).count() == 4
+
+
+@pytest.mark.parametrize("step", defaults.DEFAULT_STEPS, ids=lambda s: s["name"])
+def test_default_templates_are_valid(step):
+    templating.check(step["subject"])
+    templating.check(step["body"])
+
+
+def notice(is_business: bool) -> str:
+    context = variables.sample()
+    context["customer"]["is_business"] = is_business
+    context["recovery_indemnity"] = "40,00 €" if is_business else "0,00 €"
+    return templating.render(defaults.FORMAL_NOTICE["body"], context)
+
+
+def test_the_formal_notice_claims_penalties_and_the_indemnity_from_businesses():
+    text = notice(is_business=True)
+    assert "Objet : mise en demeure de payer" in text
+    assert "nous vous mettons en demeure de nous régler" in text
+    assert "dans un délai de huit jours" in text
+    assert (
+        "- facture FC22120054 du 31/12/2022, échue le 31/01/2023 : 1 234,56 €" in text
+    )
+    assert "majoré de 10 points" in text
+    assert "40 € par facture prévue à l'article D441-5, soit 40,00 €" in text
+
+
+def test_the_formal_notice_never_claims_fees_from_consumers():
+    text = notice(is_business=False)
+    assert "mise en demeure" in text
+    assert "40 €" not in text
+    assert "pénalités" not in text
+    assert "intérêt au taux légal à compter de la présente mise en demeure" in text
+
+
+def export(company) -> dict:
+    out = StringIO()
+    call_command("steps", "export", "--company", str(company.pk), stdout=out)
+    return json.loads(out.getvalue())
+
+
+def import_file(company, tmp_path, data) -> str:
+    path = tmp_path / "steps.json"
+    path.write_text(
+        data if isinstance(data, str) else json.dumps(data), encoding="utf-8"
+    )
+    out = StringIO()
+    call_command("steps", "import", str(path), "--company", str(company.pk), stdout=out)
+    return out.getvalue()
+
+
+def test_steps_export_then_import_gives_back_the_same_steps(tmp_path):
+    company = make_company()
+    steps_create_defaults(company=company)
+    exported = export(company)
+    assert exported["format"] == "relance-steps/1"
+    assert [s["name"] for s in exported["steps"]] == [
+        "Relance 1",
+        "Relance 2",
+        "Relance 3",
+        "Mise en demeure",
+    ]
+    ids = list(DunningStep.objects.order_by("order").values_list("pk", flat=True))
+    exported["steps"][0]["days"] = -2
+    exported["steps"][0]["name"] = "Avant échéance"
+    output = import_file(company, tmp_path, exported)
+    assert "4 étape(s) de relance importée(s)" in output
+    assert export(company) == exported
+    # Steps were updated in place: the reminder history stays attached.
+    assert (
+        list(DunningStep.objects.order_by("order").values_list("pk", flat=True)) == ids
+    )
+
+
+def test_importing_fewer_steps_deletes_unused_ones_and_archives_used_ones(tmp_path):
+    company = make_company()
+    steps = steps_create_defaults(company=company)
+    remind(make_invoice(make_customer(company)), steps[3], 4)
+    data = steps_export(company=company)
+    data["steps"] = data["steps"][:1]
+    import_file(company, tmp_path, data)
+    left = list(DunningStep.objects.filter(company=company).order_by("order"))
+    assert [(s.name, s.active) for s in left] == [
+        ("Relance 1", True),
+        ("Mise en demeure", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"trigger": "sometimes"}, "étape 2, « trigger » : valeur attendue parmi"),
+        (
+            {"days": "quinze"},
+            "étape 2, « days » : un nombre entier de jours est attendu.",
+        ),
+        ({"name": ""}, "étape 2, « name » : un nom est obligatoire."),
+        ({"colour": "red"}, "étape 2 : champ inconnu « colour »."),
+        (
+            {"body": "Bonjour {{ client.nom }}"},
+            "étape 2, « body » : Corps du courriel — "
+            "Ligne 1 : variable inconnue « client »",
+        ),
+        (
+            {"subject": "{% if %}"},
+            "étape 2, « subject » : Objet — Ligne 1 : erreur de syntaxe",
+        ),
+    ],
+)
+def test_a_bad_step_refuses_the_whole_import(tmp_path, change, message):
+    company = make_company()
+    steps_create_defaults(company=company)
+    before = steps_export(company=company)
+    data = steps_export(company=company)
+    data["steps"][0]["name"] = "Changée"
+    data["steps"][1].update(change)
+    with pytest.raises(CommandError) as refused:
+        import_file(company, tmp_path, data)
+    assert message in str(refused.value)
+    assert steps_export(company=company) == before
+
+
+def test_a_file_that_is_not_json_is_refused_with_its_line(tmp_path):
+    company = make_company()
+    with pytest.raises(
+        CommandError, match=r"n'est pas du JSON valide \(ligne 2, colonne 1"
+    ):
+        import_file(company, tmp_path, '{"steps": [\n}')

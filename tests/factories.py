@@ -1,0 +1,70 @@
+"""Small builders for test data: every argument has a sensible default."""
+
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+from relance.core.models import Company, Membership, User
+from relance.dunning.models import DunningStep
+from relance.invoices.models import Customer, Invoice
+
+_seq = count(1)
+
+DEFAULT_PLAN = [
+    ("Relance 1", "after_due_date", 3),
+    ("Relance 2", "after_previous_reminder", 15),
+    ("Relance 3", "after_previous_reminder", 15),
+    ("Mise en demeure", "after_previous_reminder", 10),
+]
+
+
+def make_company(**fields) -> Company:
+    fields.setdefault("name", f"Société {next(_seq)}")
+    fields.setdefault("sender_email", "relances@durand.example")
+    fields.setdefault("reply_to_email", "compta@durand.example")
+    return Company.objects.create(**fields)
+
+
+def make_user(company: Company | None = None, **fields) -> User:
+    fields.setdefault("email", f"user{next(_seq)}@durand.example")
+    password = fields.pop("password", "motdepasse-de-test")
+    user = User.objects.create_user(password=password, **fields)
+    if company:
+        Membership.objects.create(user=user, company=company)
+    return user
+
+
+def make_customer(company: Company, **fields) -> Customer:
+    n = next(_seq)
+    fields.setdefault("code", f"411C{n:05d}")
+    fields.setdefault("name", f"Client {n}")
+    fields.setdefault("email", f"client{n}@client.example")
+    return Customer.objects.create(company=company, **fields)
+
+
+def make_invoice(customer: Customer, **fields) -> Invoice:
+    fields.setdefault("number", f"FC{next(_seq):08d}")
+    fields.setdefault("issue_date", date(2026, 1, 1))
+    fields.setdefault("due_date", date(2026, 1, 31))
+    total = Decimal(fields.setdefault("total", Decimal("1200.00")))
+    fields.setdefault("amount_due", total)
+    return Invoice.objects.create(
+        company_id=customer.company_id, customer=customer, **fields
+    )
+
+
+def make_steps(company: Company, plan=DEFAULT_PLAN, **fields) -> list[DunningStep]:
+    return [
+        DunningStep.objects.create(
+            company=company,
+            order=order,
+            name=name,
+            trigger=trigger,
+            days=days,
+            subject=fields.get("subject", "Relance {{ invoice.number }}"),
+            body=fields.get(
+                "body", "Bonjour {{ customer.name }}, {{ total_due }} restent dus."
+            ),
+        )
+        for order, (name, trigger, days) in enumerate(plan, start=1)
+    ]
