@@ -1,0 +1,48 @@
+from relance.core.clock import utc_now
+from relance.core.commands import RelanceCommand, iso_date
+from relance.core.money import format_date
+from relance.core.selectors import company_get
+from relance.dunning.services.daily import daily_run
+
+
+class Command(RelanceCommand):
+    help = (
+        "Tâche quotidienne : marque « À relancer » les factures ouvertes dont "
+        "l'étape suivante est due (sans rien envoyer)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date",
+            type=iso_date,
+            help="jour à utiliser (AAAA-MM-JJ) au lieu d'aujourd'hui",
+        )
+        parser.add_argument(
+            "--company", type=int, help="une seule société (identifiant)"
+        )
+        parser.add_argument("--json", action="store_true", help="sortie JSON")
+
+    def handle(self, *args, **options):
+        companies = None
+        if options["company"] is not None:
+            companies = [company_get(options["company"])]
+        runs = daily_run(now=utc_now(), on=options["date"], companies=companies)
+        total = {
+            "tagged": sum(run.result.tagged for run in runs),
+            "untagged": sum(run.result.untagged for run in runs),
+            "to_remind": sum(run.result.to_remind for run in runs),
+        }
+        # Time zones may put companies on different dates: report the latest.
+        day = max((run.result.date for run in runs), default=options["date"])
+        if options["json"]:
+            self.write_json({"date": day.isoformat() if day else None, **total})
+            return
+        for run in runs:
+            r = run.result
+            self.stdout.write(
+                f"{run.company.name} — {format_date(r.date)} : "
+                f"{r.tagged} facture(s) marquée(s) « À relancer », "
+                f"{r.untagged} retirée(s), {r.to_remind} à relancer."
+            )
+        if not runs:
+            self.stdout.write("Aucune société : lancez d'abord « relance init ».")

@@ -1,0 +1,104 @@
+import getpass
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from relance.config import env
+from relance.core.commands import RelanceCommand
+from relance.core.models import Company, Membership, User
+from relance.dunning.services.steps import steps_create_defaults
+
+PASSWORD_FILE = "initial_admin_password"
+
+
+class Command(RelanceCommand):
+    help = (
+        "Prépare Relance (sans risque si relancé) : base de données à jour, une "
+        "société, un administrateur et les étapes de relance par défaut."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-input",
+            action="store_true",
+            help="ne rien demander : RELANCE_COMPANY_NAME, RELANCE_ADMIN_EMAIL, "
+            "RELANCE_ADMIN_PASSWORD ou les valeurs par défaut",
+        )
+
+    def handle(self, *args, **options):
+        self.interactive = not options["no_input"]
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Base de données à jour.")
+        with transaction.atomic():
+            company = self.company()
+            self.admin(company)
+            for each in Company.objects.all():
+                created = steps_create_defaults(company=each)
+                if created:
+                    self.stdout.write(
+                        f"Étapes de relance créées pour {each.name} : "
+                        + ", ".join(step.name for step in created)
+                    )
+
+    def ask(self, label: str, default: str) -> str:
+        if not self.interactive:
+            return default
+        answer = input(f"{label} [{default}] : ").strip()
+        return answer or default
+
+    def company(self) -> Company:
+        existing = Company.objects.order_by("id").first()
+        if existing:
+            return existing
+        name = self.ask(
+            "Raison sociale de votre société", env.get("RELANCE_COMPANY_NAME")
+        )
+        company = Company.objects.create(name=name)
+        self.stdout.write(f"Société créée : {company.name} (identifiant {company.pk}).")
+        return company
+
+    def admin(self, company: Company) -> None:
+        if User.objects.filter(is_superuser=True).exists():
+            return
+        email = self.ask("Courriel de l'administrateur", env.get("RELANCE_ADMIN_EMAIL"))
+        while True:
+            try:
+                validate_email(email)
+                break
+            except ValidationError:
+                if not self.interactive:
+                    raise CommandError(
+                        f"Courriel d'administrateur invalide : {email}"
+                    ) from None
+                email = self.ask("Adresse invalide, courriel de l'administrateur", "")
+        password = env.get("RELANCE_ADMIN_PASSWORD")
+        generated = False
+        if not password and self.interactive:
+            while True:
+                password = getpass.getpass("Mot de passe (vide : en générer un) : ")
+                if not password or password == getpass.getpass("Encore une fois : "):
+                    break
+                self.stderr.write("Les deux saisies diffèrent.")
+        if not password:
+            password = secrets.token_urlsafe(12)
+            generated = True
+        user = User.objects.create_superuser(email=email, password=password)
+        Membership.objects.create(
+            user=user, company=company, role=Membership.Role.ADMIN
+        )
+        self.stdout.write(f"Administrateur créé : {user.email}")
+        if generated:
+            path = settings.DATA_DIR / PASSWORD_FILE
+            path.write_text(f"{user.email}\n{password}\n")
+            path.chmod(0o600)
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Mot de passe généré : {password}\n"
+                    f"(noté aussi dans {path} ; changez-le après la première connexion)"
+                )
+            )
