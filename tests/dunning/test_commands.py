@@ -55,6 +55,20 @@ def test_init_generates_a_password_and_keeps_it_in_the_data_folder(
     ).stat().st_mode & 0o777 == 0o600
 
 
+def test_init_asks_its_questions_in_a_terminal(monkeypatch):
+    answers = iter(["Menuiserie Riou", "pas un courriel", "riou@riou.example"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    passwords = iter(["secret-un", "secret-deux", "le-bon-secret", "le-bon-secret"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(passwords))
+    err = StringIO()
+    output = run("init", stderr=err)
+    assert "Société créée : Menuiserie Riou" in output
+    assert "Les deux saisies diffèrent." in err.getvalue()
+    user = User.objects.get()
+    assert user.email == "riou@riou.example"
+    assert user.check_password("le-bon-secret")
+
+
 def test_init_refuses_an_invalid_admin_email(monkeypatch):
     monkeypatch.setenv("RELANCE_ADMIN_EMAIL", "pas-un-courriel")
     with pytest.raises(

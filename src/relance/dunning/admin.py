@@ -30,6 +30,20 @@ class ReminderInvoiceInline(admin.TabularInline):
         return False
 
 
+@admin.register(ReminderInvoice)
+class ReminderInvoiceAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "level", "amount_due", "holds_level", "reminder"]
+    list_filter = ["level", "holds_level", "company"]
+    search_fields = ["invoice__number"]
+    list_select_related = ["invoice", "reminder"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
     list_display = [

@@ -33,6 +33,7 @@ class Command(RelanceCommand):
     def handle(self, *args, **options):
         self.interactive = not options["no_input"]
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Base de données à jour.")
         with transaction.atomic():
             company = self.company()
