@@ -1,11 +1,28 @@
 """Where messages go when no mail server is configured: one .eml file each."""
 
+import io
 import re
 from datetime import datetime
+from email import policy
+from email.generator import BytesGenerator
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
+
+
+def message_bytes(email_message, linesep: str = "\n") -> bytes:
+    """The message as it travels: headers folded by today's email rules.
+
+    (Django's own serialisation folds a long encoded subject onto a second
+    line, which some readers show with a leading space.)
+    """
+    buffer = io.BytesIO()
+    generator = BytesGenerator(
+        buffer, mangle_from_=False, policy=policy.SMTP.clone(linesep=linesep)
+    )
+    generator.flatten(email_message.message())
+    return buffer.getvalue()
 
 
 class EmlFileBackend(BaseEmailBackend):
@@ -19,10 +36,10 @@ class EmlFileBackend(BaseEmailBackend):
         self.folder.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
-            mime = message.message()
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-            ident = re.sub(r"[^A-Za-z0-9.-]", "_", mime.get("Message-ID", ""))[:80]
+            ident = message.extra_headers.get("Message-ID", "")
+            ident = re.sub(r"[^A-Za-z0-9.-]", "_", ident)[:80]
             path = self.folder / f"{stamp}-{ident or sent}.eml"
-            path.write_bytes(mime.as_bytes())
+            path.write_bytes(message_bytes(message))
             sent += 1
         return sent

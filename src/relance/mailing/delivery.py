@@ -1,0 +1,191 @@
+"""Handing messages to the mail server, and saying honestly what happened.
+
+`Transport.send` returns one of four outcomes:
+- SENT: the server accepted the message (250 after DATA);
+- TEMPORARY: it surely did not leave and may be tried again (4xx, refused
+  connection, time-out before the message was transmitted);
+- PERMANENT: it surely did not leave and trying again is pointless (5xx);
+- UNCERTAIN: the message was transmitted but the server's answer never came:
+  it may have left. Never retried on its own.
+One connection serves a whole batch; it is reopened after any failure.
+"""
+
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from relance.mailing.backends import EmlFileBackend, message_bytes
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    detail: str = ""
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
+
+
+def _classify(code: int, text) -> Result:
+    kind = Outcome.PERMANENT if 500 <= code < 600 else Outcome.TEMPORARY
+    return Result(kind, _answer(code, text))
+
+
+class SmtpTransport:
+    """SMTP with STARTTLS or TLS, from Django's EMAIL_* settings."""
+
+    def __init__(self):
+        self.connection: smtplib.SMTP | None = None
+        self.where = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+
+    def _connect(self) -> smtplib.SMTP:
+        timeout = settings.EMAIL_TIMEOUT or 30
+        if settings.EMAIL_USE_SSL:
+            connection = smtplib.SMTP_SSL(
+                settings.EMAIL_HOST,
+                settings.EMAIL_PORT,
+                timeout=timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            connection = smtplib.SMTP(
+                settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout
+            )
+            if settings.EMAIL_USE_TLS:
+                connection.starttls(context=ssl.create_default_context())
+        connection.ehlo_or_helo_if_needed()
+        if settings.EMAIL_HOST_USER:
+            connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        return connection
+
+    def send(self, message: EmailMessage) -> Result:
+        try:
+            if self.connection is None:
+                self.connection = self._connect()
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            return _classify(error.smtp_code, error.smtp_error)
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            return Result(
+                Outcome.TEMPORARY, f"connexion impossible à {self.where} : {error}"
+            )
+        return self._transmit(self.connection, message)
+
+    def _transmit(self, connection: smtplib.SMTP, message: EmailMessage) -> Result:
+        sender = message.from_email
+        recipients = message.recipients()
+        data = message_bytes(message, linesep="\r\n")
+        transmitted = False
+        try:
+            code, text = connection.mail(_address(sender))
+            if code != 250:
+                return self._refused(code, text)
+            for recipient in recipients:
+                code, text = connection.rcpt(_address(recipient))
+                if code not in (250, 251):
+                    return self._refused(code, text)
+            connection.putcmd("data")
+            code, text = connection.getreply()
+            if code != 354:
+                return self._refused(code, text)
+            body = re.sub(rb"(?m)^\.", b"..", data)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            transmitted = True
+            connection.send(body + b".\r\n")
+            code, text = connection.getreply()
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            if transmitted:
+                return Result(
+                    Outcome.UNCERTAIN,
+                    f"le message a été transmis à {self.where} mais sa réponse "
+                    f"n'est jamais venue ({error})",
+                )
+            return Result(Outcome.TEMPORARY, f"{self.where} : {error}")
+        if code == 250:
+            return Result(Outcome.SENT, _answer(code, text))
+        self._reset()
+        return _classify(code, text)
+
+    def _refused(self, code: int, text) -> Result:
+        self._reset()
+        return _classify(code, text)
+
+    def _reset(self) -> None:
+        try:
+            if self.connection is not None:
+                self.connection.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.quit()
+        except (TimeoutError, OSError, smtplib.SMTPException):
+            self.connection.close()
+        finally:
+            self.connection = None
+
+
+class FolderTransport:
+    """No mail server configured: each message becomes an .eml file."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = Path(folder or settings.EMAIL_FILE_PATH)
+        self.backend = EmlFileBackend(file_path=str(self.folder))
+
+    def send(self, message: EmailMessage) -> Result:
+        try:
+            self.backend.send_messages([message])
+        except OSError as error:
+            return Result(
+                Outcome.TEMPORARY, f"écriture impossible dans {self.folder} : {error}"
+            )
+        return Result(Outcome.SENT, f"écrit dans {self.folder}")
+
+    def close(self) -> None:
+        pass
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def transport_open() -> SmtpTransport | FolderTransport:
+    """The SMTP server of EMAIL_URL, or else the folder of .eml files."""
+    if settings.EMAIL_BACKEND == SMTP_BACKEND:
+        return SmtpTransport()
+    return FolderTransport()
+
+
+def where_messages_go() -> str:
+    """For the user: the mail server, or the folder of .eml files."""
+    if settings.EMAIL_BACKEND == SMTP_BACKEND:
+        return f"serveur {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    folder = settings.EMAIL_FILE_PATH
+    return f"dossier {folder} (aucun serveur d'envoi : EMAIL_URL est vide)"
+
+
+def _address(value: str) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(value)[1]
