@@ -43,5 +43,11 @@ def iban_valid(value: str) -> bool:
     return int(number) % 97 == 1
 
 
+def iban_display(value: str) -> str:
+    """FR7630006000011234567890189 → FR76 3000 6000 0112 3456 7890 189."""
+    iban = compact(value)
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
 def bic_valid(value: str) -> bool:
     return bool(BIC_RE.match(compact(value)))

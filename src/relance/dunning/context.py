@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from relance.core.identifiers import iban_display
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
 from relance.dunning.models import DunningStep
@@ -62,7 +63,7 @@ def message_context(
             "email": company.reply_to_email or company.sender_email,
             "phone": company.phone,
             "address": " ".join(company.address_lines),
-            "iban": company.iban,
+            "iban": iban_display(company.iban),
             "bic": company.bic,
             "siret": company.siret,
         },

@@ -1,0 +1,97 @@
+"""Composing a reminder: its subject, text and HTML from the step's template."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+
+from relance.core.models import Company
+from relance.dunning.context import message_context
+from relance.dunning.models import DunningStep
+from relance.invoices.models import Customer, Invoice
+from relance.mailing import templating
+from relance.mailing.html import text_to_html
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    text: str
+    html: str
+
+
+def recipient_of(customer: Customer) -> str:
+    """Where a customer's reminders go: the dunning address, else the main one."""
+    return (customer.dunning_email or customer.email).strip()
+
+
+def address_valid(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def compose(
+    *,
+    company: Company,
+    customer: Customer,
+    invoices: Sequence[Invoice],
+    step: DunningStep,
+    today: date,
+) -> Composed:
+    """Render `step`'s template for these invoices of one customer.
+
+    Raises templating.TemplateRefused when the template cannot be rendered.
+    """
+    context = message_context(
+        company=company, customer=customer, invoices=invoices, step=step, today=today
+    )
+    subject = " ".join(templating.render(step.subject, context).split())[:255]
+    text = templating.render(step.body, context).strip() + "\n"
+    return Composed(subject=subject, text=text, html=text_to_html(text, title=subject))
+
+
+def preview(*, step: DunningStep, invoices: Sequence[Invoice], today: date) -> Composed:
+    """A step's message for chosen invoices of one customer, as it would go out."""
+    first = invoices[0]
+    company = Company.objects.get(pk=first.company_id)
+    return compose(
+        company=company,
+        customer=first.customer,
+        invoices=invoices,
+        step=step,
+        today=today,
+    )
+
+
+def email_build(
+    *,
+    company: Company,
+    to: list[str],
+    composed: Composed,
+    message_id: str,
+    automatic: bool,
+    attachments: Sequence[tuple[str, bytes]] = (),
+) -> EmailMultiAlternatives:
+    """The email of one reminder. One debtor per message: `to` is one customer's."""
+    sender = f"{company.name} <{company.sender_email}>"
+    headers = {"Message-ID": message_id}
+    if automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+    email = EmailMultiAlternatives(
+        subject=composed.subject,
+        body=composed.text,
+        from_email=sender,
+        to=to,
+        reply_to=[company.reply_to_email] if company.reply_to_email else None,
+        headers=headers,
+    )
+    email.attach_alternative(composed.html, "text/html")
+    for filename, content in attachments:
+        email.attach(filename, content, "application/pdf")
+    return email

@@ -1,0 +1,355 @@
+"""The summary of a reminder run: the messages that would go out, and every
+invoice that would not, with its reason. Reads only; nothing is written."""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from relance.core.models import Company
+from relance.core.money import format_amount, format_date
+from relance.dunning import rules
+from relance.dunning.messages import address_valid, recipient_of
+from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
+from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
+from relance.invoices.models import Invoice, PauseKind
+
+
+class Code(StrEnum):
+    """Why an invoice is left out of a run. Stable: the API and tests use them."""
+
+    NOT_FOUND = "not_found"
+    NOT_OPEN = "not_open"
+    NOTHING_DUE = "nothing_due"
+    EINVOICE_BLOCKED = "einvoice_blocked"
+    LAST_STEP_REACHED = "last_step_reached"
+    PAUSED = "paused"
+    CUSTOMER_PAUSED = "customer_paused"
+    NOT_DUE_YET = "not_due_yet"
+    NO_EMAIL = "no_email"
+    INVALID_EMAIL = "invalid_email"
+    NO_TEMPLATE = "no_template"
+    ALREADY_PENDING = "already_pending"
+
+
+# The heading of each group of errors in the summary, and how to fix it.
+GROUPS = {
+    Code.NOT_FOUND: (gettext_lazy("Factures introuvables"), ""),
+    Code.NOT_OPEN: (
+        gettext_lazy("Factures non ouvertes (brouillon, payée, annulée)"),
+        "",
+    ),
+    Code.NOTHING_DUE: (gettext_lazy("Factures sans reste dû"), ""),
+    Code.EINVOICE_BLOCKED: (
+        gettext_lazy("Bloquées par la facturation électronique"),
+        "",
+    ),
+    Code.LAST_STEP_REACHED: (gettext_lazy("Dernière étape déjà atteinte"), ""),
+    Code.PAUSED: (
+        gettext_lazy("En litige ou en pause"),
+        gettext_lazy("Levez la pause sur la facture."),
+    ),
+    Code.CUSTOMER_PAUSED: (
+        gettext_lazy("Clients en pause"),
+        gettext_lazy("Levez la pause sur le client."),
+    ),
+    Code.NOT_DUE_YET: (gettext_lazy("Pas encore à relancer"), ""),
+    Code.NO_EMAIL: (
+        gettext_lazy("Clients sans adresse e-mail"),
+        gettext_lazy("Ajoutez un courriel de relance au client."),
+    ),
+    Code.INVALID_EMAIL: (
+        gettext_lazy("Adresses e-mail invalides"),
+        gettext_lazy("Corrigez le courriel de relance du client."),
+    ),
+    Code.NO_TEMPLATE: (
+        gettext_lazy("Étapes sans modèle de courriel"),
+        gettext_lazy(
+            "Complétez l'objet et le corps de l'étape dans « Configurer mes relances »."
+        ),
+    ),
+    Code.ALREADY_PENDING: (gettext_lazy("Relance déjà en cours ou envoyée"), ""),
+}
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    invoice: Invoice
+    level: int
+    step: DunningStep
+
+
+@dataclass
+class PlannedMessage:
+    """One email: one customer, one or more invoices, the highest step's template."""
+
+    customer: object
+    recipients: list[str]
+    lines: list[PlannedLine]
+
+    @property
+    def step(self) -> DunningStep:
+        return max(self.lines, key=lambda line: line.level).step
+
+    @property
+    def invoices(self) -> list[Invoice]:
+        return [line.invoice for line in self.lines]
+
+    @property
+    def currency(self) -> str:
+        return self.lines[0].invoice.currency
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.invoice.amount_due for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class PlanError:
+    invoice: Invoice | None
+    reference: str
+    code: Code
+    message: str
+
+
+@dataclass
+class Plan:
+    company: Company
+    today: date
+    manual: bool
+    messages: list[PlannedMessage] = field(default_factory=list)
+    errors: list[PlanError] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # stop the whole run
+
+    @property
+    def to_send(self) -> int:
+        return len(self.messages)
+
+    def errors_by_code(self) -> dict[Code, list[PlanError]]:
+        grouped: dict[Code, list[PlanError]] = {}
+        for error in self.errors:
+            grouped.setdefault(error.code, []).append(error)
+        return grouped
+
+
+STATUS_WORDS = {
+    Reminder.Status.PENDING: gettext_lazy("en attente d'envoi"),
+    Reminder.Status.SENDING: gettext_lazy("en cours d'envoi"),
+    Reminder.Status.SENT: gettext_lazy("déjà envoyée"),
+    Reminder.Status.UNCERTAIN: gettext_lazy("d'envoi incertain"),
+}
+
+
+def reminder_plan(
+    *,
+    company: Company,
+    today: date,
+    invoices: Iterable[Invoice | int | str] | None = None,
+    manual: bool = False,
+) -> Plan:
+    """What a run would send today, and why each other invoice would not.
+
+    `invoices`: invoices, ids or numbers of this company; None for every
+    invoice due today. `manual` is a user's « Relancer » on one invoice: the
+    step's date and the minimum gap do not hold it back.
+    """
+    plan = Plan(company=company, today=today, manual=manual)
+    steps = step_list_active(company=company)
+    if not company.sender_email:
+        plan.problems.append(
+            _(
+                "Renseignez l'adresse d'expédition de la société avant d'envoyer "
+                "des relances."
+            )
+        )
+    if not steps:
+        plan.problems.append(
+            _("Aucune étape de relance active : configurez vos relances.")
+        )
+    rows = _invoices(company, today, invoices, plan)
+    held = _held_levels([invoice.pk for invoice in rows])
+    rule = rule_steps(steps)
+    groups: dict[tuple, PlannedMessage] = {}
+    for invoice in rows:
+        verdict = rules.verdict(
+            invoice_facts(invoice), rule, today, company.min_gap_days, manual=manual
+        )
+        error = _refusal(invoice, verdict, steps, held)
+        if error:
+            plan.errors.append(error)
+            continue
+        customer = invoice.customer
+        key = (
+            (customer.pk, invoice.currency)
+            if company.group_per_customer
+            else invoice.pk
+        )
+        step = steps[verdict.next_level - 1]
+        line = PlannedLine(invoice=invoice, level=verdict.next_level, step=step)
+        if key in groups:
+            groups[key].lines.append(line)
+        else:
+            groups[key] = PlannedMessage(customer, [recipient_of(customer)], [line])
+    plan.messages = sorted(
+        groups.values(),
+        key=lambda m: (sort_key(m.customer.name), m.lines[0].invoice.number),
+    )
+    for message in plan.messages:
+        message.lines.sort(
+            key=lambda line: (line.invoice.due_date, line.invoice.number)
+        )
+    plan.errors.sort(key=lambda e: (list(Code).index(e.code), e.reference))
+    return plan
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order as people expect it: « Bâti » before « Boulangerie »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _invoices(company, today, selection, plan) -> list[Invoice]:
+    queryset = Invoice.objects.filter(company=company).select_related("customer")
+    if selection is None:
+        # The tag, or a planned date that has come (the daily job may not have
+        # run yet today): the rules then decide for each.
+        queryset = queryset.filter(
+            Q(to_remind=True)
+            | Q(status=Invoice.Status.OPEN, next_reminder_on__lte=today)
+        )
+        return list(queryset.order_by("number"))
+    wanted = list(selection)
+    objects = [item.pk for item in wanted if isinstance(item, Invoice)]
+    ids = [item for item in wanted if isinstance(item, int)] + objects
+    numbers = [item for item in wanted if isinstance(item, str)]
+    found = list(
+        queryset.filter(Q(pk__in=ids) | Q(number__in=numbers)).order_by("number")
+    )
+    known_ids = {invoice.pk for invoice in found}
+    known_numbers = {invoice.number for invoice in found}
+    for item in ids:
+        if item not in known_ids:
+            plan.errors.append(
+                PlanError(None, str(item), Code.NOT_FOUND, _("Facture introuvable."))
+            )
+    for number in numbers:
+        if number not in known_numbers:
+            plan.errors.append(
+                PlanError(None, number, Code.NOT_FOUND, _("Facture introuvable."))
+            )
+    return found
+
+
+def _held_levels(invoice_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(invoice id, level) → status, for every reminder still holding its level."""
+    held = {}
+    for start in range(0, len(invoice_ids), 5000):
+        lines = ReminderInvoice.objects.filter(
+            invoice_id__in=invoice_ids[start : start + 5000], holds_level=True
+        ).values_list("invoice_id", "level", "reminder__status")
+        held.update({(invoice, level): status for invoice, level, status in lines})
+    return held
+
+
+def _refusal(invoice, verdict, steps, held) -> PlanError | None:
+    def error(code: Code, message: str) -> PlanError:
+        return PlanError(invoice, invoice.number, code, message)
+
+    reason = verdict.reason
+    if reason == rules.Reason.NOT_OPEN:
+        return error(
+            Code.NOT_OPEN,
+            {
+                Invoice.Status.DRAFT: _(
+                    "Facture brouillon : elle n'est pas encore émise."
+                ),
+                Invoice.Status.PAID: _("Facture déjà payée."),
+                Invoice.Status.CANCELLED: _("Facture annulée."),
+            }.get(invoice.status, _("Facture non ouverte.")),
+        )
+    if reason == rules.Reason.NOTHING_DUE:
+        return error(Code.NOTHING_DUE, _("Rien à payer : le reste dû est nul."))
+    if reason == rules.Reason.EINVOICE_BLOCKED:
+        return error(
+            Code.EINVOICE_BLOCKED,
+            _("Statut de facturation électronique « %(status)s » : pas de relance.")
+            % {"status": invoice.get_einvoice_status_display()},
+        )
+    if reason == rules.Reason.LAST_STEP_REACHED:
+        if not steps:
+            return error(
+                Code.LAST_STEP_REACHED, _("Aucune étape de relance configurée.")
+            )
+        last = steps[min(invoice.dunning_level, len(steps)) - 1].name
+        return error(
+            Code.LAST_STEP_REACHED,
+            _("Dernière étape déjà atteinte (%(step)s).") % {"step": last},
+        )
+    if reason == rules.Reason.PAUSED:
+        return error(Code.PAUSED, _pause_message(invoice))
+    if reason == rules.Reason.CUSTOMER_PAUSED:
+        customer = invoice.customer
+        text = _("Client en pause jusqu'au %(date)s") % {
+            "date": format_date(customer.paused_until)
+        }
+        return error(
+            Code.CUSTOMER_PAUSED,
+            f"{text} : {customer.pause_reason}."
+            if customer.pause_reason
+            else f"{text}.",
+        )
+    step = steps[verdict.next_level - 1]
+    if reason == rules.Reason.NOT_DUE_YET:
+        return error(
+            Code.NOT_DUE_YET,
+            _("Pas encore à relancer : « %(step)s » prévue le %(date)s.")
+            % {"step": step.name, "date": format_date(verdict.planned_on)},
+        )
+    address = recipient_of(invoice.customer)
+    if not address:
+        return error(
+            Code.NO_EMAIL,
+            _("Aucune adresse e-mail pour le client %(customer)s.")
+            % {"customer": invoice.customer.name},
+        )
+    if not address_valid(address):
+        return error(
+            Code.INVALID_EMAIL,
+            _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
+            % {"customer": invoice.customer.name, "address": address},
+        )
+    if not step.has_template:
+        return error(
+            Code.NO_TEMPLATE,
+            _("L'étape « %(step)s » n'a pas de modèle de courriel.")
+            % {"step": step.name},
+        )
+    status = held.get((invoice.pk, verdict.next_level))
+    if status:
+        return error(
+            Code.ALREADY_PENDING,
+            _("Une relance « %(step)s » est %(state)s pour cette facture.")
+            % {"step": step.name, "state": STATUS_WORDS.get(status, status)},
+        )
+    return None
+
+
+def _pause_message(invoice: Invoice) -> str:
+    until = format_date(invoice.paused_until)
+    if invoice.pause_kind == PauseKind.DISPUTE:
+        text = _("En litige jusqu'au %(date)s") % {"date": until}
+    elif invoice.pause_kind == PauseKind.PROMISE:
+        text = _("Promesse de paiement jusqu'au %(date)s") % {"date": until}
+    else:
+        text = _("Relances en pause jusqu'au %(date)s") % {"date": until}
+    return f"{text} : {invoice.pause_reason}." if invoice.pause_reason else f"{text}."
+
+
+def message_total_text(message: PlannedMessage) -> str:
+    return format_amount(message.total, message.currency)
