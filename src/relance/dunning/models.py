@@ -138,6 +138,8 @@ class ReminderInvoice(models.Model):
     # Mirrors the reminder's status (True under Reminder.HOLDING) so that the
     # database itself refuses a second live reminder for the same level.
     holds_level = models.BooleanField(default=True)
+    # Set when the invoice was taken out just before sending (paid meanwhile…).
+    dropped = models.CharField(_("retirée"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("facture relancée")
