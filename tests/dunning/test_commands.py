@@ -93,7 +93,7 @@ def demo():
 
 def test_demo_data_covers_every_stage_of_the_dunning(demo):
     assert demo.startswith(
-        "Démonstration chargée pour Ma Société : 40 clients, 200 factures,"
+        "Démonstration chargée pour Bâtiments Durand : 40 clients, 200 factures,"
     )
     invoices = Invoice.objects.all()
     assert 35 <= Customer.objects.count() <= 45
@@ -192,3 +192,21 @@ def test_commands_ask_which_company_when_there_are_several():
     make_company(name="B")
     with pytest.raises(CommandError, match="Plusieurs sociétés : précisez --company"):
         run("invoices")
+
+
+def test_on_the_demo_a_dry_run_lists_messages_and_the_customer_without_email(demo):
+    output = run("remind", "--all-due", "--dry-run", "--date", "2026-03-01")
+    lines = output.splitlines()
+    assert lines[0].endswith("relance(s) à envoyer · 1 erreur(s)")
+    assert int(lines[0].split()[0]) >= 8
+    assert any("→ " in line and "Mise en demeure" in line for line in lines)
+    assert (
+        "Clients sans adresse e-mail (1) — Ajoutez un courriel de relance au client."
+        in lines
+    )
+    assert any(
+        "Aucune adresse e-mail pour le client Ferme du Vieux Chêne." in line
+        for line in lines
+    )
+    assert lines[-1] == "Résumé seulement (--dry-run) : rien n'a été envoyé."
+    assert not Reminder.objects.filter(status="pending").exists()

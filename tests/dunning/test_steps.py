@@ -125,7 +125,7 @@ def test_importing_fewer_steps_deletes_unused_ones_and_archives_used_ones(tmp_pa
             "étape 2, « days » : un nombre entier de jours est attendu.",
         ),
         ({"name": ""}, "étape 2, « name » : un nom est obligatoire."),
-        ({"colour": "red"}, "étape 2 : champ inconnu « colour »."),
+        ({"colour": "red"}, "étape 2, « colour » : champ inconnu."),
         (
             {"body": "Bonjour {{ client.nom }}"},
             "étape 2, « body » : Corps du courriel — "
@@ -156,3 +156,56 @@ def test_a_file_that_is_not_json_is_refused_with_its_line(tmp_path):
         CommandError, match=r"n'est pas du JSON valide \(ligne 2, colonne 1"
     ):
         import_file(company, tmp_path, '{"steps": [\n}')
+
+
+def test_saving_a_step_with_an_unknown_variable_is_refused_and_nothing_changes():
+    from relance.core.errors import ApplicationError
+    from relance.dunning.services.steps import step_update
+
+    company = make_company()
+    step = steps_create_defaults(company=company)[0]
+    body = step.body
+    with pytest.raises(ApplicationError) as refused:
+        step_update(step=step, body="Bonjour {{ client.nom }},\nmerci.")
+    assert refused.value.field == "body"
+    assert refused.value.message == (
+        "Corps du courriel — Ligne 1 : variable inconnue « client »"
+    )
+    step.refresh_from_db()
+    assert step.body == body
+
+
+def test_saving_a_step_with_a_syntax_error_names_the_line():
+    from relance.core.errors import ApplicationError
+    from relance.dunning.services.steps import step_create
+
+    company = make_company()
+    with pytest.raises(ApplicationError) as refused:
+        step_create(
+            company=company,
+            name="Relance amicale",
+            days=-3,
+            subject="Rappel",
+            body="Bonjour,\n\n{% for invoice in invoices %}\n{{ invoice.number }}",
+        )
+    assert refused.value.field == "body"
+    assert refused.value.message.startswith(
+        "Corps du courriel — Ligne 4 : erreur de syntaxe"
+    )
+    assert not DunningStep.objects.exists()
+
+
+def test_a_new_step_comes_last():
+    from relance.dunning.services.steps import step_create
+
+    company = make_company()
+    steps_create_defaults(company=company)
+    step = step_create(
+        company=company, name="Relance amicale", days=-3, subject="R", body="B"
+    )
+    assert (step.order, step.trigger, step.attach_pdf, step.active) == (
+        5,
+        "after_due_date",
+        True,
+        True,
+    )

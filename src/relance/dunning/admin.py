@@ -1,10 +1,40 @@
+from django import forms
 from django.contrib import admin
 
+from relance.core.errors import ApplicationError
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
+from relance.dunning.services.steps import step_template_check
+
+
+class DunningStepForm(forms.ModelForm):
+    class Meta:
+        model = DunningStep
+        fields = [
+            "company",
+            "order",
+            "name",
+            "trigger",
+            "days",
+            "subject",
+            "body",
+            "attach_pdf",
+            "active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            step_template_check(
+                subject=data.get("subject", ""), body=data.get("body", "")
+            )
+        except ApplicationError as error:
+            self.add_error(error.field, error.message)
+        return data
 
 
 @admin.register(DunningStep)
 class DunningStepAdmin(admin.ModelAdmin):
+    form = DunningStepForm
     list_display = [
         "order",
         "name",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from relance.config import env
 from relance.core.models import Company
 from relance.dunning import rules
 from relance.dunning.context import message_context
@@ -161,6 +162,8 @@ def demo_load(*, company: Company, today: date, seed: int = 2026) -> dict:
 def _company_details(company: Company) -> None:
     if company.sender_email:
         return
+    if company.name == env.VARIABLES["RELANCE_COMPANY_NAME"].default:
+        company.name = "Bâtiments Durand"
     company.sender_email = "relances@batiments-durand.example"
     company.reply_to_email = "compta@batiments-durand.example"
     company.phone = company.phone or "02 99 12 34 56"

@@ -42,19 +42,13 @@ def steps_export(*, company: Company) -> dict:
     }
 
 
-def _clean_step(index: int, raw: object) -> dict:
-    where = _("étape %(n)s") % {"n": index}
+def step_validate(raw: object) -> dict:
+    """Check a step's values (from a form, the API or a file); all fields named."""
     if not isinstance(raw, dict):
-        raise ApplicationError(
-            _("%(where)s : un objet est attendu.") % {"where": where}
-        )
+        raise ApplicationError(_("Un objet est attendu."))
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise ApplicationError(
-            _("%(where)s : champ inconnu « %(field)s ».")
-            % {"where": where, "field": unknown[0]},
-            field=unknown[0],
-        )
+        raise ApplicationError(_("champ inconnu."), field=unknown[0])
     values = {
         "name": raw.get("name"),
         "trigger": raw.get("trigger", Trigger.AFTER_DUE_DATE.value),
@@ -66,7 +60,7 @@ def _clean_step(index: int, raw: object) -> dict:
     }
 
     def refuse(field: str, message: str):
-        raise ApplicationError(f"{where}, « {field} » : {message}", field=field)
+        raise ApplicationError(message, field=field)
 
     if not isinstance(values["name"], str) or not values["name"].strip():
         refuse("name", _("un nom est obligatoire."))
@@ -89,12 +83,40 @@ def _clean_step(index: int, raw: object) -> dict:
     for field in ("attach_pdf", "active"):
         if not isinstance(values[field], bool):
             refuse(field, _("true ou false attendu."))
-    try:
-        step_template_check(subject=values["subject"], body=values["body"])
-    except ApplicationError as error:
-        refuse(error.field, error.message)
+    step_template_check(subject=values["subject"], body=values["body"])
     values["name"] = values["name"].strip()
     return values
+
+
+def step_create(*, company: Company, **values) -> DunningStep:
+    """A new step, last in order; its templates are checked first."""
+    cleaned = step_validate(values)
+    last = DunningStep.objects.filter(company=company).order_by("-order").first()
+    return DunningStep.objects.create(
+        company=company, order=(last.order + 1) if last else 1, **cleaned
+    )
+
+
+def step_update(*, step: DunningStep, **values) -> DunningStep:
+    """Change a step; refused as a whole if any value or template is wrong."""
+    current = {field: getattr(step, field) for field in FIELDS}
+    cleaned = step_validate({**current, **values})
+    for field, value in cleaned.items():
+        setattr(step, field, value)
+    step.save(update_fields=[*cleaned, "updated_at"])
+    return step
+
+
+def _clean_step(index: int, raw: object) -> dict:
+    where = _("étape %(n)s") % {"n": index}
+    try:
+        return step_validate(raw)
+    except ApplicationError as error:
+        if error.field:
+            message = f"{where}, « {error.field} » : {error.message}"
+        else:
+            message = f"{where} : {error.message}"
+        raise ApplicationError(message, field=error.field) from None
 
 
 def steps_import(*, company: Company, data: object) -> list[DunningStep]:

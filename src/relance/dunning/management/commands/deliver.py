@@ -1,0 +1,19 @@
+from relance.core.clock import utc_now
+from relance.core.commands import RelanceCommand
+from relance.dunning.services.sending import reminders_deliver_due
+from relance.mailing.delivery import where_messages_go
+
+
+class Command(RelanceCommand):
+    help = (
+        "Traite la file d'envoi une fois : renvoie les relances dont la nouvelle "
+        "tentative est due, marque incertaines celles qu'un arrêt a interrompues."
+    )
+
+    def handle(self, *args, **options):
+        delivered = reminders_deliver_due(now=utc_now())
+        self.stdout.write(
+            f"{len(delivered.sent)} envoyée(s), {len(delivered.failed)} en échec, "
+            f"{len(delivered.retrying)} à réessayer, {len(delivered.uncertain)} "
+            f"incertaine(s) — {where_messages_go()}."
+        )

@@ -1,0 +1,148 @@
+from django.core.management.base import CommandError
+
+from relance.core.clock import utc_now
+from relance.core.commands import RelanceCommand, iso_date
+from relance.core.money import format_amount
+from relance.core.selectors import company_get
+from relance.dunning import rules
+from relance.dunning.planning import GROUPS, Plan, reminder_plan
+from relance.dunning.services.sending import reminders_create, reminders_deliver
+from relance.dunning.services.state import invoices_refresh
+from relance.mailing.delivery import where_messages_go
+
+
+class Command(RelanceCommand):
+    help = (
+        "Relance des factures : affiche le résumé (--dry-run) ou envoie les relances "
+        "par courriel, sans autre confirmation."
+    )
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument(
+            "--invoice",
+            action="append",
+            metavar="NUMERO",
+            help="numéro de facture (répétable) ; une seule facture : relance manuelle",
+        )
+        which.add_argument(
+            "--all-due", action="store_true", help="toutes les factures à relancer"
+        )
+        parser.add_argument(
+            "--date", type=iso_date, help="jour à utiliser (AAAA-MM-JJ)"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="résumé seulement")
+        parser.add_argument("--company", type=int, help="société (identifiant)")
+        parser.add_argument("--json", action="store_true", help="sortie JSON")
+
+    def handle(self, *args, **options):
+        company = company_get(options["company"])
+        now = utc_now()
+        today = options["date"] or rules.company_today(company.time_zone, now)
+        numbers = options["invoice"]
+        if not numbers:
+            # Every invoice due today, even if the daily job has not run yet.
+            invoices_refresh(company=company, today=today)
+        plan = reminder_plan(
+            company=company,
+            today=today,
+            invoices=numbers,
+            manual=bool(numbers) and len(numbers) == 1,
+        )
+        sent = failed = retrying = uncertain = 0
+        delivered = None
+        errors = list(plan.errors)
+        if not options["dry_run"]:
+            if plan.problems:
+                raise CommandError(plan.problems[0])
+            created = reminders_create(plan=plan)
+            errors += created.errors
+            delivered = reminders_deliver(
+                reminder_ids=[r.pk for r in created.reminders],
+                now=now,
+                today=options["date"],
+            )
+            sent, failed = (
+                len(delivered.sent),
+                len(delivered.failed) + len(delivered.cancelled),
+            )
+            retrying, uncertain = len(delivered.retrying), len(delivered.uncertain)
+        if options["json"]:
+            self.write_json(
+                {
+                    "to_send": plan.to_send,
+                    "messages": [
+                        {
+                            "customer": m.customer.name,
+                            "to": m.recipients,
+                            "step": m.step.name,
+                            "invoices": [i.number for i in m.invoices],
+                        }
+                        for m in plan.messages
+                    ],
+                    "errors": [
+                        {
+                            "invoice": e.reference,
+                            "code": str(e.code),
+                            "message": e.message,
+                        }
+                        for e in errors
+                    ],
+                    "sent": sent,
+                    # Everything that did not go out now: failed, cancelled,
+                    # to be retried or uncertain (the text output tells which).
+                    "failed": failed + retrying + uncertain,
+                }
+            )
+            return
+        self.summary(plan, errors)
+        if delivered is None:
+            self.stdout.write("\nRésumé seulement (--dry-run) : rien n'a été envoyé.")
+            return
+        self.stdout.write("")
+        self.stdout.write(f"Envoi : {where_messages_go()}")
+        self.stdout.write(
+            self.style.SUCCESS(f"{sent} relance(s) envoyée(s).")
+            if sent
+            else "Aucune relance envoyée."
+        )
+        for reminder in delivered.failed + delivered.cancelled:
+            self.stdout.write(
+                self.style.ERROR(f"Échec — {reminder.customer.name} : {reminder.error}")
+            )
+        for reminder in delivered.retrying:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"À réessayer — {reminder.customer.name} : {reminder.error}"
+                )
+            )
+        for reminder in delivered.uncertain:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Incertaine — {reminder.customer.name} : {reminder.error}"
+                )
+            )
+
+    def summary(self, plan: Plan, errors) -> None:
+        for problem in plan.problems:
+            self.stdout.write(self.style.ERROR(problem))
+        self.stdout.write(
+            f"{plan.to_send} relance(s) à envoyer · {len(errors)} erreur(s)"
+        )
+        for message in plan.messages:
+            numbers = ", ".join(invoice.number for invoice in message.invoices)
+            total = format_amount(message.total, message.currency)
+            self.stdout.write(
+                f"  → {message.customer.name} <{', '.join(message.recipients)}> : "
+                f"{message.step.name} — {numbers} ({total})"
+            )
+        grouped: dict = {}
+        for error in errors:
+            grouped.setdefault(error.code, []).append(error)
+        for code, items in grouped.items():
+            title, hint = GROUPS[code]
+            self.stdout.write(
+                f"\n{title} ({len(items)})" + (f" — {hint}" if hint else "")
+            )
+            for error in items:
+                self.stdout.write(f"  {error.reference} : {error.message}")
