@@ -68,6 +68,27 @@ VARIABLES = {
             ".eml files into RELANCE_DATA_DIR/outbox.",
         ),
         Variable(
+            "RELANCE_QUEUE",
+            "sqlite",
+            "Where the task queue lives: sqlite (a file in RELANCE_DATA_DIR, one "
+            "machine), redis (REDIS_URL) or postgres (the DATABASE_URL server).",
+        ),
+        Variable(
+            "REDIS_URL",
+            "redis://127.0.0.1:6379/0",
+            "Redis server of the task queue when RELANCE_QUEUE=redis.",
+        ),
+        Variable(
+            "RELANCE_WORKER_THREADS",
+            "2",
+            "Threads of each `relance worker` (messages sent in parallel).",
+        ),
+        Variable(
+            "RELANCE_BASE_URL",
+            "http://localhost:8000",
+            "Address of the web interface, for links in the daily digest email.",
+        ),
+        Variable(
             "RELANCE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."
         ),
         Variable(

@@ -111,6 +111,13 @@ MEDIA_URL = "/files/"
 
 globals().update(email_settings(env.get("EMAIL_URL"), DATA_DIR / "outbox"))
 
+# The task queue (see relance/core/queue.py).
+RELANCE_QUEUE = env.get("RELANCE_QUEUE")
+RELANCE_QUEUE_FILE = DATA_DIR / "queue.sqlite3"
+REDIS_URL = env.get("REDIS_URL")
+RELANCE_WORKER_THREADS = int(env.get("RELANCE_WORKER_THREADS"))
+RELANCE_BASE_URL = env.get("RELANCE_BASE_URL").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
