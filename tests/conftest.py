@@ -2,6 +2,16 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _queue_runs_tasks_at_once():
+    """Queued tasks run where they are queued, in memory: no queue file."""
+    from relance.core.queue import huey
+
+    huey.immediate = True
+    yield huey
+    huey.immediate = True
+
+
+@pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     """Uploaded files and .eml messages of a test stay in its own folder."""
     settings.EMAIL_BACKEND = "relance.mailing.backends.EmlFileBackend"

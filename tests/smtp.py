@@ -49,7 +49,11 @@ class Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    delay: float = 0.0  # seconds before answering each DATA
+
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         answer = self.answers.pop(0) if self.answers else "250 2.0.0 Message accepted"
         if answer == "silence":
             await asyncio.sleep(3)

@@ -339,3 +339,37 @@ def test_a_step_due_in_paris_is_not_yet_due_in_utc_at_the_same_instant():
 )
 def test_days_late_count_from_the_due_date(today, expected):
     assert days_late(d("2026-01-31"), d(today)) == expected
+
+
+# --- when the daily job runs --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instant", "run_at", "expected"),
+    [
+        ("2026-03-02T04:59:00+00:00", "06:00", None),  # 05:59 in Paris
+        ("2026-03-02T05:00:00+00:00", "06:00", "2026-03-02"),  # 06:00 in Paris
+        ("2026-03-02T15:00:00+00:00", "06:00", "2026-03-02"),  # was off at 06:00
+        ("2026-07-01T04:00:00+00:00", "06:00", "2026-07-01"),  # summer: UTC+2
+        ("2026-07-01T03:59:00+00:00", "06:00", None),
+        ("2026-03-01T23:30:00+00:00", "00:15", "2026-03-02"),  # Paris is past midnight
+        # 29 March 2026: 02:30 does not exist in Paris; reached at 03:00.
+        ("2026-03-29T00:59:00+00:00", "02:30", None),
+        ("2026-03-29T01:00:00+00:00", "02:30", "2026-03-29"),
+        # 25 October 2026: 02:30 happens twice; the first one counts.
+        ("2026-10-25T00:30:00+00:00", "02:30", "2026-10-25"),
+        ("2026-10-25T00:29:00+00:00", "02:30", None),
+    ],
+)
+def test_the_daily_job_is_due_from_the_company_hour_in_its_time_zone(
+    instant, run_at, expected
+):
+    from datetime import time
+
+    from relance.dunning.rules import daily_run_date
+
+    hour, minute = map(int, run_at.split(":"))
+    result = daily_run_date(
+        "Europe/Paris", time(hour, minute), datetime.fromisoformat(instant)
+    )
+    assert result == (d(expected) if expected else None)

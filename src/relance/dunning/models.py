@@ -49,6 +49,79 @@ class DunningStep(models.Model):
         return bool(self.subject.strip() and self.body.strip())
 
 
+class Origin(models.TextChoices):
+    USER = "user", _("Utilisateur")
+    SCHEDULE = "schedule", _("Tâche planifiée")
+
+
+class SendRun(models.Model):
+    """One click on « Envoyer les relances » (or one automatic send): the
+    reminders it created, whose statuses give its progress."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(
+        _("déclenché par"), max_length=10, choices=Origin.choices, default=Origin.USER
+    )
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("envoi de relances")
+        verbose_name_plural = _("envois de relances")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Envoi {self.pk}"
+
+
+class DailyRun(models.Model):
+    """The daily job for one company on one date, as it ran."""
+
+    class Origin(models.TextChoices):
+        SCHEDULE = "schedule", _("Planifiée")
+        MANUAL = "manual", _("Manuelle")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    origin = models.CharField(
+        _("origine"), max_length=10, choices=Origin.choices, default=Origin.SCHEDULE
+    )
+    started_at = models.DateTimeField(_("commencée le"))
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    tagged = models.PositiveIntegerField(_("marquées"), default=0)
+    untagged = models.PositiveIntegerField(_("retirées"), default=0)
+    to_remind = models.PositiveIntegerField(_("à relancer"), default=0)
+    send_run = models.ForeignKey(
+        SendRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent = models.PositiveIntegerField(_("envoyées"), default=0)
+    failed = models.PositiveIntegerField(_("non envoyées"), default=0)
+    digest_sent_at = models.DateTimeField(_("résumé envoyé le"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("tâche quotidienne")
+        verbose_name_plural = _("tâches quotidiennes")
+        ordering = ["-date", "-id"]
+        constraints = [
+            # The schedule runs once a day per company, whatever happens.
+            models.UniqueConstraint(
+                fields=["company", "date"],
+                condition=Q(origin="schedule"),
+                name="one_scheduled_daily_run_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.date}"
+
+
 class Reminder(models.Model):
     """The record of one message: what was sent, to whom, and what happened."""
 
@@ -64,9 +137,7 @@ class Reminder(models.Model):
         EMAIL = "email", _("Courriel")
         LETTER = "letter", _("Courrier")
 
-    class Origin(models.TextChoices):
-        USER = "user", _("Utilisateur")
-        SCHEDULE = "schedule", _("Tâche planifiée")
+    Origin = Origin
 
     # Statuses under which a reminder holds its (invoice, level) slots: it went
     # out, is going out, or may have gone out.
@@ -92,6 +163,14 @@ class Reminder(models.Model):
     )
     error = models.TextField(_("erreur"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    run = models.ForeignKey(
+        SendRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    claimed_by = models.CharField(_("pris en charge par"), max_length=100, blank=True)
     next_attempt_at = models.DateTimeField(
         _("prochaine tentative"), null=True, blank=True
     )

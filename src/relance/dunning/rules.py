@@ -16,7 +16,7 @@ Vocabulary
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -164,3 +164,17 @@ def verdict(
 def days_late(due_date: date, today: date) -> int:
     """Days past the due date (0 when not yet due)."""
     return max((today - due_date).days, 0)
+
+
+def daily_run_date(time_zone: str, run_at: time, now: datetime) -> date | None:
+    """The company's date if its daily job is due at `now` (its hour has come
+    in its time zone), else None.
+
+    A threshold, not an exact minute: a scheduler that was off at the hour
+    runs the job when it starts. On the spring clock change an hour that does
+    not exist (02:30) is reached at 03:00; on the autumn one an hour that
+    occurs twice is reached the first time. The caller runs the job once per
+    date.
+    """
+    local = now.astimezone(ZoneInfo(time_zone))
+    return local.date() if local.time().replace(tzinfo=None) >= run_at else None

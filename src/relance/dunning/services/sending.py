@@ -13,6 +13,8 @@ Each reminder moves pending → sending → sent | failed | uncertain:
   left, so it is never sent again unless a user asks.
 """
 
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -69,13 +71,14 @@ class Delivered:
             getattr(self, name).extend(getattr(other, name))
 
 
-def _message_id(company: Company) -> str:
+def message_id_new(company: Company) -> str:
+    """A globally unique Message-ID in the company's own mail domain."""
     domain = company.sender_email.rpartition("@")[2] or "relance.invalid"
     return make_msgid(idstring="relance", domain=domain)
 
 
 def reminders_create(
-    *, plan: Plan, user=None, origin: str = Reminder.Origin.USER
+    *, plan: Plan, user=None, origin: str = Reminder.Origin.USER, run=None
 ) -> Created:
     """Record the plan's messages as pending reminders (nothing is sent yet).
 
@@ -94,9 +97,10 @@ def reminders_create(
                     customer=message.customer,
                     step=message.step,
                     recipients=message.recipients,
-                    message_id=_message_id(company),
+                    message_id=message_id_new(company),
                     origin=origin,
                     triggered_by=user,
+                    run=run,
                 )
                 ReminderInvoice.objects.bulk_create(
                     ReminderInvoice(
@@ -182,11 +186,38 @@ def reminders_deliver_due(
     return reminders_deliver(reminder_ids=ids, now=now)
 
 
+def worker_name() -> str:
+    """Who claims a reminder: this machine and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claimer_is_dead(claimed_by: str) -> bool:
+    """True when the claiming process ran on this machine and is gone."""
+    host, _sep, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def reminders_recover(*, now: datetime) -> int:
-    """Reminders left "sending" by a crash become "uncertain", never resent."""
-    return Reminder.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - STALE_AFTER
-    ).update(
+    """Reminders left "sending" by a crash become "uncertain", never resent.
+
+    A claim is stale when its process, on this machine, is gone; or, from
+    another machine, when it is older than STALE_AFTER.
+    """
+    sending = Reminder.objects.filter(status=Status.SENDING)
+    dead = [
+        pk
+        for pk, claimed_by in sending.values_list("pk", "claimed_by")
+        if _claimer_is_dead(claimed_by)
+    ]
+    return sending.filter(Q(claimed_at__lt=now - STALE_AFTER) | Q(pk__in=dead)).update(
         status=Status.UNCERTAIN,
         error=_(
             "Envoi interrompu (arrêt du programme pendant l'envoi) : le message est "
@@ -203,6 +234,7 @@ def _claim(reminder_id: int, now: datetime) -> bool:
         .update(
             status=Status.SENDING,
             claimed_at=now,
+            claimed_by=worker_name(),
             attempts=F("attempts") + 1,
             updated_at=now,
         )
