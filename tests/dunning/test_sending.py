@@ -438,29 +438,29 @@ def test_remind_command_dry_run_then_send(company, smtp_server):
         "failed": 0,
     }
     assert smtp_server.received == []
-    sent = remind_json("--all-due", "--date", "2026-03-02")
+    sent = remind_json("--all-due", "--date", "2026-03-02", "--wait")
     assert {key: sent[key] for key in ("to_send", "sent", "failed")} == {
         "to_send": 1,
         "sent": 1,
         "failed": 0,
     }
     assert len(smtp_server.received) == 1
-    again = remind_json("--all-due", "--date", "2026-03-02")
+    again = remind_json("--all-due", "--date", "2026-03-02", "--wait")
     assert (again["to_send"], again["sent"]) == (0, 0)
     assert Invoice.objects.get(number="FC1").last_reminder_on == date(2026, 3, 2)
 
 
 def test_remind_one_invoice_by_hand_before_its_date(company, smtp_server):
     make_invoice(make_customer(company), number="FC1", due_date=date(2026, 3, 1))
-    result = remind_json("--invoice", "FC1", "--date", "2026-03-02")
+    result = remind_json("--invoice", "FC1", "--date", "2026-03-02", "--wait")
     assert (result["to_send"], result["sent"]) == (1, 1)
 
 
 def test_remind_says_where_messages_went_without_a_mail_server(company, settings):
     make_invoice(make_customer(company), number="FC1")
     out = StringIO()
-    call_command("remind", "--all-due", "--date", "2026-03-02", stdout=out)
+    call_command("remind", "--all-due", "--date", "2026-03-02", "--wait", stdout=out)
     output = out.getvalue()
-    assert f"Envoi : dossier {settings.EMAIL_FILE_PATH}" in output
+    assert f" : dossier {settings.EMAIL_FILE_PATH}" in output
     assert "1 relance(s) envoyée(s)." in output
     assert len(list(settings.DATA_DIR.joinpath("outbox").glob("*.eml"))) == 1

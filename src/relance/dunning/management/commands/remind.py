@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import CommandError
 
 from relance.core.clock import utc_now
@@ -6,7 +8,8 @@ from relance.core.money import format_amount
 from relance.core.selectors import company_get
 from relance.dunning import rules
 from relance.dunning.planning import GROUPS, Plan, reminder_plan
-from relance.dunning.services.sending import reminders_create, reminders_deliver
+from relance.dunning.services.runs import send_run_progress, send_run_start
+from relance.dunning.services.sending import reminders_deliver
 from relance.dunning.services.state import invoices_refresh
 from relance.mailing.delivery import where_messages_go
 
@@ -32,6 +35,11 @@ class Command(RelanceCommand):
             "--date", type=iso_date, help="jour à utiliser (AAAA-MM-JJ)"
         )
         parser.add_argument("--dry-run", action="store_true", help="résumé seulement")
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="attendre la fin de l'envoi (cette commande aide alors les workers)",
+        )
         parser.add_argument("--company", type=int, help="société (identifiant)")
         parser.add_argument("--json", action="store_true", help="sortie JSON")
 
@@ -49,24 +57,28 @@ class Command(RelanceCommand):
             invoices=numbers,
             manual=bool(numbers) and len(numbers) == 1,
         )
-        sent = failed = retrying = uncertain = 0
-        delivered = None
+        run = progress = None
         errors = list(plan.errors)
         if not options["dry_run"]:
             if plan.problems:
                 raise CommandError(plan.problems[0])
-            created = reminders_create(plan=plan)
+            run, created = send_run_start(plan=plan)
             errors += created.errors
-            delivered = reminders_deliver(
-                reminder_ids=[r.pk for r in created.reminders],
-                now=now,
-                today=options["date"],
-            )
-            sent, failed = (
-                len(delivered.sent),
-                len(delivered.failed) + len(delivered.cancelled),
-            )
-            retrying, uncertain = len(delivered.retrying), len(delivered.uncertain)
+            if options["wait"]:
+                # The run is queued for the workers; this command works on it
+                # too, so it ends even when no worker is running. Claims make
+                # sure each message still goes once.
+                reminders_deliver(
+                    reminder_ids=[r.pk for r in created.reminders],
+                    now=now,
+                    today=options["date"],
+                )
+            progress = send_run_progress(run)
+            while options["wait"] and not progress.finished:
+                time.sleep(0.5)  # a worker is sending the last ones
+                progress = send_run_progress(run)
+        sent = progress.sent if progress else 0
+        failed = progress.total - sent if progress and options["wait"] else 0
         if options["json"]:
             self.write_json(
                 {
@@ -89,38 +101,40 @@ class Command(RelanceCommand):
                         for e in errors
                     ],
                     "sent": sent,
-                    # Everything that did not go out now: failed, cancelled,
-                    # to be retried or uncertain (the text output tells which).
-                    "failed": failed + retrying + uncertain,
+                    # With --wait, every message that did not go out: failed,
+                    # cancelled, to be retried or uncertain (see the text output).
+                    "failed": failed,
+                    **({"run": run.pk} if run else {}),
                 }
             )
             return
         self.summary(plan, errors)
-        if delivered is None:
+        if run is None:
             self.stdout.write("\nRésumé seulement (--dry-run) : rien n'a été envoyé.")
             return
         self.stdout.write("")
-        self.stdout.write(f"Envoi : {where_messages_go()}")
+        if not options["wait"]:
+            self.stdout.write(
+                f"Envoi n° {run.pk} en file d'attente : {progress.total} relance(s). "
+                "Un worker (« relance serve » ou « relance worker ») les envoie ; "
+                "« relance remind … --wait » attend la fin."
+            )
+            return
+        self.stdout.write(f"Envoi n° {run.pk} : {where_messages_go()}")
         self.stdout.write(
-            self.style.SUCCESS(f"{sent} relance(s) envoyée(s).")
-            if sent
+            self.style.SUCCESS(f"{progress.sent} relance(s) envoyée(s).")
+            if progress.sent
             else "Aucune relance envoyée."
         )
-        for reminder in delivered.failed + delivered.cancelled:
+        problems = run.reminders.exclude(status="sent").select_related("customer")
+        for reminder in problems:
+            label = {
+                "pending": "À réessayer",
+                "uncertain": "Incertaine",
+            }.get(reminder.status, "Échec")
+            name = reminder.customer.name
             self.stdout.write(
-                self.style.ERROR(f"Échec — {reminder.customer.name} : {reminder.error}")
-            )
-        for reminder in delivered.retrying:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"À réessayer — {reminder.customer.name} : {reminder.error}"
-                )
-            )
-        for reminder in delivered.uncertain:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"Incertaine — {reminder.customer.name} : {reminder.error}"
-                )
+                self.style.WARNING(f"{label} — {name} : {reminder.error}")
             )
 
     def summary(self, plan: Plan, errors) -> None:

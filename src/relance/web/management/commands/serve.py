@@ -1,6 +1,8 @@
+import functools
 import signal
 import subprocess
 import sys
+import time
 
 from django.conf import settings
 
@@ -9,7 +11,10 @@ from relance.dunning.management.commands.init import PASSWORD_FILE
 
 
 class Command(RelanceCommand):
-    help = "Démarre Relance (serveur web de production) et indique où l'ouvrir."
+    help = (
+        "Démarre Relance en une commande : le serveur web (gunicorn), un worker "
+        "et le scheduler. Ctrl-C ou SIGTERM arrête le tout proprement."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="adresse d'écoute")
@@ -18,22 +23,39 @@ class Command(RelanceCommand):
 
     def handle(self, *args, **options):
         host, port = options["host"], options["port"]
-        web = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "relance.config.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(options["workers"]),
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ]
-        )
+        relance = [sys.executable, "-m", "relance.cli"]
+        # Each child in its own session: a Ctrl-C reaches this process only,
+        # which then stops each child once, with the signal it expects.
+        start = functools.partial(subprocess.Popen, start_new_session=True)
+        children = [
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "relance.config.wsgi:application",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(options["workers"]),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "10",
+                ]
+            ),
+            start([*relance, "worker", "--scheduler"]),
+        ]
+        # gunicorn stops gracefully on SIGTERM; Huey's consumer on SIGINT.
+        stop_signals = [signal.SIGTERM, signal.SIGINT]
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host
         self.stdout.write(
             self.style.SUCCESS(f"Relance est prêt : ouvrez http://{shown}:{port}/")
@@ -44,13 +66,29 @@ class Command(RelanceCommand):
             self.stdout.write(
                 f"Connexion : {email} (mot de passe initial dans {password_file})"
             )
-        self.stdout.write("Ctrl-C pour arrêter.")
-
-        def stop(signum, frame):
-            web.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        code = web.wait()
+        self.stdout.write(
+            f"Web (pid {children[0].pid}), worker et tâche quotidienne "
+            f"(pid {children[1].pid}) démarrés. Ctrl-C pour arrêter."
+        )
+        code = 0
+        while not stopping:
+            for child in children:
+                if child.poll() is not None:
+                    self.stderr.write(
+                        f"Un processus s'est arrêté (code {child.returncode})."
+                    )
+                    code = child.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+        self.stdout.write("Arrêt de Relance…")
+        for child, stop_signal in zip(children, stop_signals, strict=True):
+            if child.poll() is None:
+                child.send_signal(stop_signal)
+        deadline = time.monotonic() + 20
+        for child in children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
         self.stdout.write("Relance est arrêté.")
-        sys.exit(code if code > 0 else 0)
+        sys.exit(code)
