@@ -1,0 +1,55 @@
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import translation
+
+from relance.core.money import format_amount, format_date
+
+register = template.Library()
+
+
+@register.filter
+def money(value, currency="EUR"):
+    """1 234,56 € (French) or €1,234.56 (English)."""
+    if value is None or value == "":
+        return ""
+    return format_amount(
+        Decimal(value), currency or "EUR", translation.get_language() or "fr"
+    )
+
+
+@register.filter
+def day(value: date | None):
+    """31/01/2023 (French) or 31 Jan 2023 (English)."""
+    if not value:
+        return ""
+    if hasattr(value, "astimezone"):
+        value = value.astimezone().date() if value.tzinfo else value.date()
+    return format_date(value, translation.get_language() or "fr")
+
+
+@register.filter
+def moment(value, time_zone="Europe/Paris"):
+    """A stored instant in the company's time zone: 31/01/2023 09:30."""
+    if not value:
+        return ""
+    local = value.astimezone(ZoneInfo(time_zone or "Europe/Paris"))
+    return (
+        f"{format_date(local.date(), translation.get_language() or 'fr')} {local:%H:%M}"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes):
+    """The current query string with some parameters changed (None removes)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    params.pop("page", None) if "page" not in changes else None
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
