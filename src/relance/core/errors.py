@@ -1,5 +1,7 @@
 """The one family of errors that services raise for the user to read."""
 
+from django.core.exceptions import ValidationError
+
 
 class ApplicationError(Exception):
     """A refusal with a message for the user (in French, translatable).
@@ -16,3 +18,14 @@ class ApplicationError(Exception):
 
     def __str__(self) -> str:
         return f"{self.field} : {self.message}" if self.field else self.message
+
+
+def model_validate(instance, fields) -> None:
+    """Run the model's own checks on `fields`; the first problem, as an
+    ApplicationError naming its field."""
+    others = [f.name for f in instance._meta.fields if f.name not in fields]
+    try:
+        instance.full_clean(exclude=others, validate_unique=False)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ApplicationError(messages[0], field=field) from None

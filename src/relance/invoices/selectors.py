@@ -1,9 +1,37 @@
-"""Reads on invoices."""
+"""Reads on invoices and customers."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet, Sum
 
 from relance.core.models import Company
-from relance.invoices.models import Invoice
+from relance.invoices.models import Customer, Invoice
+
+SORTS = {
+    "number": "number",
+    "customer": "customer__name",
+    "issue_date": "issue_date",
+    "due_date": "due_date",
+    "days_late": "-due_date",  # the older the due date, the later
+    "total": "total",
+    "amount_due": "amount_due",
+    "status": "status",
+    "level": "dunning_level",
+    "next": "next_reminder_on",
+}
+FILTERS = ("to_remind", "late", "open", "paused")
+
+
+@dataclass
+class InvoiceQuery:
+    """What the invoice list shows: search, filters and order."""
+
+    search: str = ""
+    filters: list[str] = field(default_factory=list)
+    level: int | None = None
+    customer: int | None = None
+    sort: str = "-issue_date"
 
 
 def invoice_list(
@@ -13,3 +41,75 @@ def invoice_list(
     if to_remind is not None:
         invoices = invoices.filter(to_remind=to_remind)
     return invoices.order_by("due_date", "number")
+
+
+def invoice_search(
+    *, company: Company, query: InvoiceQuery, today: date
+) -> QuerySet[Invoice]:
+    invoices = Invoice.objects.filter(company=company)
+    if query.search:
+        words = query.search.strip()
+        invoices = invoices.filter(
+            Q(number__icontains=words)
+            | Q(customer__name__icontains=words)
+            | Q(customer__code__icontains=words)
+        )
+    if "to_remind" in query.filters:
+        invoices = invoices.filter(to_remind=True)
+    if "open" in query.filters:
+        invoices = invoices.filter(status=Invoice.Status.OPEN)
+    if "late" in query.filters:
+        invoices = invoices.filter(
+            status=Invoice.Status.OPEN, due_date__lt=today, amount_due__gt=0
+        )
+    if "paused" in query.filters:
+        invoices = invoices.filter(
+            Q(paused_until__gte=today) | Q(customer__paused_until__gte=today),
+            status=Invoice.Status.OPEN,
+        )
+    if query.level is not None:
+        invoices = invoices.filter(dunning_level=query.level)
+    if query.customer is not None:
+        invoices = invoices.filter(customer_id=query.customer)
+    key = query.sort.lstrip("-")
+    order = SORTS.get(key, "issue_date")
+    descending = query.sort.startswith("-")
+    if order.startswith("-"):
+        order, descending = order[1:], not descending
+    prefix = "-" if descending else ""
+    return invoices.select_related("customer").order_by(
+        f"{prefix}{order}", f"{prefix}id"
+    )
+
+
+def count_capped(queryset: QuerySet, cap: int = 10_000) -> tuple[int, bool]:
+    """How many rows, counting at most `cap` + 1: (count, more than cap)."""
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+@dataclass(frozen=True)
+class Receivables:
+    count: int
+    amount: object
+
+
+def receivables(invoices: QuerySet[Invoice]) -> Receivables:
+    totals = invoices.aggregate(count=Count("pk"), amount=Sum("amount_due"))
+    return Receivables(totals["count"], totals["amount"] or 0)
+
+
+def customer_search(*, company: Company, search: str = "") -> QuerySet[Customer]:
+    customers = Customer.objects.filter(company=company)
+    if search:
+        customers = customers.filter(
+            Q(name__icontains=search)
+            | Q(code__icontains=search)
+            | Q(email__icontains=search)
+        )
+    return customers.annotate(
+        open_count=Count("invoices", filter=Q(invoices__status=Invoice.Status.OPEN)),
+        open_due=Sum(
+            "invoices__amount_due", filter=Q(invoices__status=Invoice.Status.OPEN)
+        ),
+    ).order_by("name", "id")

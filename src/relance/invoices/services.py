@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from relance.core.errors import ApplicationError
+from relance.core.errors import ApplicationError, model_validate
 from relance.core.money import format_amount
 from relance.invoices.models import Invoice, Payment
 
@@ -80,3 +80,18 @@ def payment_register(
             fields += ["status", "to_remind", "next_level", "next_reminder_on"]
         invoice.save(update_fields=fields)
     return payment
+
+
+CUSTOMER_FIELDS = ("name", "kind", "email", "dunning_email", "phone", "language")
+
+
+def customer_update(*, customer, **values):
+    """Change a customer's contact details (the dunning address above all)."""
+    unknown = set(values) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
+    for field, value in values.items():
+        setattr(customer, field, value.strip() if isinstance(value, str) else value)
+    model_validate(customer, values)
+    customer.save(update_fields=[*values, "updated_at"])
+    return customer

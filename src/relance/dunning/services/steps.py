@@ -162,3 +162,21 @@ def steps_import(*, company: Company, data: object) -> list[DunningStep]:
             else:
                 step.delete()
     return result
+
+
+def step_move(*, step: DunningStep, offset: int) -> None:
+    """Move a step up (-1) or down (+1) among the company's steps; orders are
+    renumbered 1…n. Moving an active step changes which level it is."""
+    with transaction.atomic():
+        steps = list(
+            DunningStep.objects.select_for_update()
+            .filter(company_id=step.company_id)
+            .order_by("order", "id")
+        )
+        index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+        target = min(max(index + offset, 0), len(steps) - 1)
+        steps.insert(target, steps.pop(index))
+        for order, each in enumerate(steps, start=1):
+            if each.order != order:
+                each.order = order
+                each.save(update_fields=["order", "updated_at"])

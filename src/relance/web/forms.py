@@ -1,0 +1,167 @@
+"""Forms: they read and check what a user typed; services decide the rest."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Company, Language, Membership
+from relance.dunning.models import DunningStep
+from relance.invoices.models import Customer, PauseKind, Payment
+
+
+class AmountField(forms.CharField):
+    """An amount typed the French way (« 1 234,56 ») or the English way."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text)
+        if "," in cleaned:
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        try:
+            amount = Decimal(cleaned)
+        except InvalidOperation:
+            raise forms.ValidationError(
+                _("Montant invalide : « %(value)s ».") % {"value": text}
+            ) from None
+        if amount.as_tuple().exponent < -2:
+            raise forms.ValidationError(_("Deux décimales au plus."))
+        return amount
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def apply_error(form: forms.Form, error: ApplicationError) -> None:
+    """Show a service's refusal next to its field (or above the form)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class PaymentForm(forms.Form):
+    date = forms.DateField(label=_("Date du règlement"), widget=DateInput())
+    amount = AmountField(label=_("Montant"))
+    method = forms.ChoiceField(
+        label=_("Mode de règlement"), choices=Payment.Method.choices
+    )
+    reference = forms.CharField(label=_("Référence"), required=False, max_length=100)
+
+
+class PauseForm(forms.Form):
+    pause_kind = forms.ChoiceField(label=_("Motif"), choices=PauseKind.choices)
+    paused_until = forms.DateField(label=_("Jusqu'au (inclus)"), widget=DateInput())
+    pause_reason = forms.CharField(
+        label=_("Précisions"), required=False, max_length=255
+    )
+
+
+class CustomerPauseForm(forms.Form):
+    paused_until = forms.DateField(label=_("Jusqu'au (inclus)"), widget=DateInput())
+    pause_reason = forms.CharField(label=_("Motif"), required=False, max_length=255)
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["name", "kind", "email", "dunning_email", "phone", "language"]
+        help_texts = {
+            "dunning_email": _(
+                "Les relances partent ici ; à défaut, au courriel principal."
+            ),
+        }
+
+
+class StepForm(forms.Form):
+    name = forms.CharField(label=_("Nom"), max_length=100)
+    trigger = forms.ChoiceField(
+        label=_("Date de déclenchement"), choices=DunningStep.TriggerChoice.choices
+    )
+    days = forms.IntegerField(
+        label=_("Nombre de jours"),
+        min_value=-365,
+        max_value=3650,
+        help_text=_("Après la date de déclenchement ; négatif pour « avant »."),
+    )
+    subject = forms.CharField(
+        label=_("Objet du courriel"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"data-template-field": ""}),
+    )
+    body = forms.CharField(
+        label=_("Corps du courriel"),
+        widget=forms.Textarea(attrs={"rows": 18, "data-template-field": ""}),
+    )
+    attach_pdf = forms.BooleanField(
+        label=_("Joindre le PDF des factures"), required=False
+    )
+    active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "siren",
+            "siret",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "phone",
+            "sender_email",
+            "reply_to_email",
+            "iban",
+            "bic",
+            "time_zone",
+            "language",
+            "min_gap_days",
+            "group_per_customer",
+            "auto_send",
+            "daily_run_at",
+        ]
+        widgets = {
+            "daily_run_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        }
+        help_texts = {
+            "sender_email": _("L'adresse « De » des relances."),
+            "reply_to_email": _(
+                "Les réponses des clients (litiges, preuves de paiement) arrivent "
+                "ici ; le résumé quotidien des échecs aussi."
+            ),
+            "min_gap_days": _(
+                "Jamais deux relances d'une même facture à moins de ce délai."
+            ),
+            "auto_send": _(
+                "La tâche quotidienne envoie elle-même les relances dues, sans clic. "
+                "Sinon, elle les marque « À relancer » seulement."
+            ),
+            "daily_run_at": _("Dans le fuseau horaire de la société."),
+        }
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    full_name = forms.CharField(label=_("Nom complet"), required=False, max_length=150)
+    role = forms.ChoiceField(label=_("Rôle"), choices=Membership.Role.choices)
+    password = forms.CharField(
+        label=_("Mot de passe initial"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Pour une personne qui n'a pas encore de compte (8 caractères au moins)."
+        ),
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Nom complet"), required=False, max_length=150)
+    language = forms.ChoiceField(label=_("Langue"), choices=Language.choices)

@@ -1,0 +1,58 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from relance.web.views import (
+    auth,
+    configuration,
+    customers,
+    dashboard,
+    invoices,
+    placeholders,
+    reminders,
+)
+
+app_name = "web"
+
+urlpatterns = [
+    path("connexion/", auth.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("societe/", auth.company_switch, name="company_switch"),
+    path("langue/", auth.language, name="language"),
+    path("profil/", auth.profile, name="profile"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("factures/", invoices.invoice_list, name="invoices"),
+    path("factures/export.csv", invoices.invoice_export, name="invoice_export"),
+    path("factures/<int:pk>/", invoices.invoice_detail, name="invoice"),
+    path("factures/<int:pk>/reglement/", invoices.payment_new, name="payment_new"),
+    path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
+    path("clients/", customers.customer_list, name="customers"),
+    path("clients/<int:pk>/", customers.customer_detail, name="customer"),
+    path("relances/", reminders.reminder_list, name="reminders"),
+    path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),
+    path(
+        "relances/<int:pk>/action/", reminders.reminder_action, name="reminder_action"
+    ),
+    path("relances/resume/", reminders.summary, name="summary"),
+    path("relances/envoyer/", reminders.send, name="send"),
+    path("relances/envois/<int:pk>/", reminders.progress, name="progress"),
+    path("relances/apercu/", reminders.message_preview, name="message_preview"),
+    path("import/", placeholders.imports, name="imports"),
+    path("configuration/etapes/", configuration.step_list, name="steps"),
+    path("configuration/etapes/nouvelle/", configuration.step_edit, name="step_new"),
+    path("configuration/etapes/<int:pk>/", configuration.step_edit, name="step"),
+    path(
+        "configuration/etapes/<int:pk>/action/",
+        configuration.step_action,
+        name="step_action",
+    ),
+    path(
+        "configuration/etapes/apercu/", configuration.step_preview, name="step_preview"
+    ),
+    path(
+        "configuration/societe/",
+        configuration.company_settings,
+        name="company_settings",
+    ),
+    path("configuration/utilisateurs/", configuration.users, name="users"),
+    path("configuration/jetons/", placeholders.tokens, name="tokens"),
+]

@@ -1,0 +1,64 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Membership
+from relance.core.services import user_language_set
+from relance.web.forms import ProfileForm
+from relance.web.middleware import SESSION_KEY
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+@login_required
+def company_switch(request):
+    company_id = request.POST.get("company", "")
+    if (
+        not company_id.isdigit()
+        or not Membership.objects.filter(
+            user=request.user, company_id=int(company_id)
+        ).exists()
+    ):
+        return HttpResponseBadRequest(_("Société inconnue."))
+    request.session[SESSION_KEY] = int(company_id)
+    return redirect("web:dashboard")
+
+
+@require_POST
+@login_required
+def language(request):
+    try:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
+    except ApplicationError as error:
+        return HttpResponseBadRequest(error.message)
+    translation.activate(request.user.language)
+    return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "full_name": request.user.full_name,
+            "language": request.user.language,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        request.user.full_name = form.cleaned_data["full_name"]
+        request.user.save(update_fields=["full_name"])
+        user_language_set(user=request.user, language=form.cleaned_data["language"])
+        translation.activate(request.user.language)
+        messages.success(request, _("Profil enregistré."))
+        return redirect("web:profile")
+    return render(request, "web/profile.html", {"form": form})

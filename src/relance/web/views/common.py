@@ -1,0 +1,59 @@
+"""What the views share: the company's today, the selection of invoices."""
+
+import json
+from datetime import date
+
+from django.http import HttpResponse
+
+from relance.core.clock import utc_now
+from relance.dunning import rules
+from relance.dunning.selectors import step_list_active
+from relance.invoices.selectors import FILTERS, InvoiceQuery, invoice_search
+
+
+def today_of(request) -> date:
+    return rules.company_today(request.company.time_zone, utc_now())
+
+
+def step_names(company) -> dict[int, str]:
+    return {
+        level: step.name
+        for level, step in enumerate(step_list_active(company=company), 1)
+    }
+
+
+def query_from(params) -> InvoiceQuery:
+    """The invoice list's search and filters, from a query string or a form."""
+
+    def number(name):
+        value = params.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    return InvoiceQuery(
+        search=params.get("q", "").strip(),
+        filters=[f for f in params.getlist("filter") if f in FILTERS],
+        level=number("level"),
+        customer=number("customer"),
+        sort=params.get("sort", "-issue_date"),
+    )
+
+
+def selected_invoices(request) -> list[int]:
+    """The invoices a user selected: ticked ids, or all that match the filters."""
+    data = request.POST
+    if data.get("all") == "1":
+        invoices = invoice_search(
+            company=request.company, query=query_from(data), today=today_of(request)
+        )
+        return list(invoices.values_list("pk", flat=True))
+    return [int(value) for value in data.getlist("invoice") if value.isdigit()]
+
+
+def with_toast(
+    response: HttpResponse, message: str, level: str = "success"
+) -> HttpResponse:
+    """An htmx response that also shows a toast."""
+    response["HX-Trigger"] = json.dumps(
+        {"toast": {"message": str(message), "level": level}}
+    )
+    return response

@@ -1,0 +1,204 @@
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Membership
+from relance.core.services import (
+    COMPANY_FIELDS,
+    company_update,
+    member_add,
+    membership_remove,
+)
+from relance.dunning.messages import compose
+from relance.dunning.models import DunningStep
+from relance.dunning.services.steps import FIELDS, step_create, step_move, step_update
+from relance.invoices.models import Invoice
+from relance.mailing import templating, variables
+from relance.web.access import admin_required
+from relance.web.forms import CompanyForm, MemberForm, StepForm, apply_error
+from relance.web.views.common import today_of
+
+
+@admin_required
+def step_list(request):
+    steps = DunningStep.objects.filter(company=request.company).order_by(
+        "-active", "order", "id"
+    )
+    level = 0
+    rows = []
+    sample = variables.sample()
+    for step in steps:
+        level += step.active
+        try:
+            subject = templating.render(step.subject, sample) if step.subject else ""
+        except templating.TemplateRefused:
+            subject = step.subject
+        rows.append(
+            {"step": step, "level": level if step.active else None, "subject": subject}
+        )
+    return render(request, "web/step_list.html", {"rows": rows})
+
+
+def _preview_invoices(request):
+    return (
+        Invoice.objects.filter(company=request.company, status=Invoice.Status.OPEN)
+        .select_related("customer")
+        .order_by("-to_remind", "due_date")[:50]
+    )
+
+
+@admin_required
+def step_edit(request, pk=None):
+    company = request.company
+    step = get_object_or_404(DunningStep, pk=pk, company=company) if pk else None
+    if request.method == "POST":
+        form = StepForm(request.POST)
+        if form.is_valid():
+            values = {field: form.cleaned_data[field] for field in FIELDS}
+            try:
+                if step:
+                    step_update(step=step, **values)
+                else:
+                    step = step_create(company=company, **values)
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(
+                    request, _("Étape « %(name)s » enregistrée.") % {"name": step.name}
+                )
+                return redirect("web:steps")
+    elif step:
+        form = StepForm(initial={field: getattr(step, field) for field in FIELDS})
+    else:
+        form = StepForm(
+            initial={
+                "trigger": "after_previous_reminder",
+                "days": 15,
+                "attach_pdf": True,
+                "active": True,
+            }
+        )
+    context = {
+        "form": form,
+        "step": step,
+        "variables": variables.VARIABLES,
+        "invoices": _preview_invoices(request),
+    }
+    return render(request, "web/step_form.html", context)
+
+
+@require_POST
+@admin_required
+def step_preview(request):
+    """Live preview of the template being typed, on a chosen invoice."""
+    invoice = (
+        Invoice.objects.filter(
+            company=request.company, pk=request.POST.get("invoice") or 0
+        )
+        .select_related("customer")
+        .first()
+    ) or _preview_invoices(request).first()
+    subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+    errors = {}
+    for field, source in (("subject", subject), ("body", body)):
+        try:
+            templating.check(source)
+        except templating.TemplateRefused as error:
+            errors[field] = str(error)
+    context = {"errors": errors, "invoice": invoice}
+    if not errors and invoice:
+        step = DunningStep(
+            company=request.company,
+            name=request.POST.get("name", ""),
+            subject=subject,
+            body=body,
+        )
+        try:
+            context["composed"] = compose(
+                company=request.company,
+                customer=invoice.customer,
+                invoices=[invoice],
+                step=step,
+                today=today_of(request),
+            )
+        except templating.TemplateRefused as error:
+            errors["body"] = str(error)
+    return render(request, "web/step_preview.html", context)
+
+
+@require_POST
+@admin_required
+def step_action(request, pk):
+    step = get_object_or_404(DunningStep, pk=pk, company=request.company)
+    action = request.POST.get("action")
+    if action in ("up", "down"):
+        step_move(step=step, offset=-1 if action == "up" else 1)
+    elif action in ("archive", "restore"):
+        step_update(step=step, active=action == "restore")
+        messages.success(
+            request,
+            _("Étape archivée.") if action == "archive" else _("Étape réactivée."),
+        )
+    else:
+        return HttpResponseBadRequest(_("Action inconnue."))
+    return redirect("web:steps")
+
+
+@admin_required
+def company_settings(request):
+    company = request.company
+    if request.method == "POST":
+        form = CompanyForm(
+            request.POST, instance=type(company).objects.get(pk=company.pk)
+        )
+        if form.is_valid():
+            values = {
+                f: form.cleaned_data[f] for f in form.Meta.fields if f in COMPANY_FIELDS
+            }
+            try:
+                company_update(company=company, **values)
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(request, _("Paramètres de la société enregistrés."))
+                return redirect("web:company_settings")
+    else:
+        form = CompanyForm(instance=company)
+    return render(request, "web/company_form.html", {"form": form})
+
+
+@admin_required
+def users(request):
+    company = request.company
+    form = MemberForm(request.POST or None, initial={"role": Membership.Role.MEMBER})
+    if request.method == "POST":
+        if request.POST.get("remove"):
+            membership = get_object_or_404(
+                Membership, pk=request.POST["remove"], company=company
+            )
+            try:
+                membership_remove(membership=membership, acting=request.user)
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Accès retiré."))
+            return redirect("web:users")
+        if form.is_valid():
+            try:
+                member_add(company=company, **form.cleaned_data)
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(
+                    request, _("Accès ajouté pour %(email)s.") % form.cleaned_data
+                )
+                return redirect("web:users")
+    memberships = (
+        Membership.objects.filter(company=company)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    return render(request, "web/users.html", {"form": form, "memberships": memberships})

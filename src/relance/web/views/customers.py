@@ -1,0 +1,96 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from relance.core.errors import ApplicationError
+from relance.core.money import format_date
+from relance.dunning.models import Reminder
+from relance.dunning.services.pauses import customer_pause
+from relance.invoices.models import Customer, Invoice
+from relance.invoices.selectors import customer_search
+from relance.invoices.services import customer_update
+from relance.web.access import company_required
+from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
+from relance.web.views.common import step_names, today_of
+from relance.web.views.invoices import Row
+
+
+@company_required
+def customer_list(request):
+    search = request.GET.get("q", "").strip()
+    customers = customer_search(company=request.company, search=search)
+    page = Paginator(customers, 80).get_page(request.GET.get("page"))
+    return render(request, "web/customer_list.html", {"page": page, "search": search})
+
+
+@company_required
+def customer_detail(request, pk):
+    company = request.company
+    customer = get_object_or_404(Customer, pk=pk, company=company)
+    today = today_of(request)
+    form = CustomerForm(instance=customer)
+    pause_form = CustomerPauseForm(
+        initial={
+            "paused_until": customer.paused_until,
+            "pause_reason": customer.pause_reason,
+        }
+    )
+    if request.method == "POST":
+        if request.POST.get("action") == "pause":
+            pause_form = CustomerPauseForm(request.POST)
+            if pause_form.is_valid():
+                try:
+                    customer_pause(
+                        customer=customer,
+                        until=pause_form.cleaned_data["paused_until"],
+                        reason=pause_form.cleaned_data["pause_reason"],
+                        today=today,
+                    )
+                except ApplicationError as error:
+                    apply_error(pause_form, error)
+                else:
+                    messages.success(
+                        request,
+                        _("Relances du client en pause jusqu'au %(date)s.")
+                        % {"date": format_date(customer.paused_until)},
+                    )
+                    return redirect("web:customer", pk=customer.pk)
+        elif request.POST.get("action") == "lift":
+            customer_pause(customer=customer, until=None, reason="", today=today)
+            messages.success(request, _("Pause levée."))
+            return redirect("web:customer", pk=customer.pk)
+        else:
+            form = CustomerForm(
+                request.POST, instance=Customer.objects.get(pk=customer.pk)
+            )
+            if form.is_valid():
+                values = {field: form.cleaned_data[field] for field in form.Meta.fields}
+                try:
+                    customer_update(customer=customer, **values)
+                except ApplicationError as error:
+                    apply_error(form, error)
+                else:
+                    messages.success(request, _("Client enregistré."))
+                    return redirect("web:customer", pk=customer.pk)
+    names = step_names(company)
+    invoices = (
+        Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN)
+        .select_related("customer")
+        .order_by("due_date", "number")
+    )
+    reminders = (
+        Reminder.objects.filter(customer=customer)
+        .select_related("step")
+        .prefetch_related("lines__invoice")
+        .order_by("-created_at")[:50]
+    )
+    context = {
+        "customer": customer,
+        "form": form,
+        "pause_form": pause_form,
+        "rows": [Row(invoice, names, today) for invoice in invoices],
+        "reminders": reminders,
+        "paused": bool(customer.paused_until and customer.paused_until >= today),
+    }
+    return render(request, "web/customer_detail.html", context)

@@ -1,0 +1,270 @@
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from relance.core.errors import ApplicationError
+from relance.core.money import format_amount, format_date
+from relance.dunning import rules
+from relance.dunning.models import Reminder
+from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
+from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.selectors import count_capped, invoice_search
+from relance.invoices.services import payment_register
+from relance.web.access import company_required
+from relance.web.forms import PauseForm, PaymentForm, apply_error
+from relance.web.presenters import STATUS_TONES, dunning_label, late_class
+from relance.web.views.common import query_from, step_names, today_of
+
+PER_PAGE = 80
+FILTER_LABELS = {
+    "to_remind": gettext_lazy("À relancer"),
+    "late": gettext_lazy("En retard"),
+    "open": gettext_lazy("Ouvertes"),
+    "paused": gettext_lazy("En pause / litige"),
+}
+
+
+class Row:
+    """An invoice as the list shows it."""
+
+    def __init__(self, invoice, names, today):
+        self.invoice = invoice
+        self.days_late = (
+            rules.days_late(invoice.due_date, today)
+            if invoice.status == Invoice.Status.OPEN
+            else 0
+        )
+        self.late_class = late_class(self.days_late)
+        self.dunning = dunning_label(invoice, names, today)
+        self.status_tone = STATUS_TONES[invoice.status]
+
+
+@company_required
+def invoice_list(request):
+    company = request.company
+    today = today_of(request)
+    query = query_from(request.GET)
+    invoices = invoice_search(company=company, query=query, today=today)
+    total, more = count_capped(invoices)
+    paginator = Paginator(range(total), PER_PAGE)  # pages over the capped count
+    page = paginator.get_page(request.GET.get("page"))
+    rows_qs = invoices.only(
+        "id",
+        "number",
+        "issue_date",
+        "due_date",
+        "total",
+        "amount_due",
+        "currency",
+        "status",
+        "dunning_level",
+        "to_remind",
+        "next_level",
+        "next_reminder_on",
+        "paused_until",
+        "pause_kind",
+        "customer__id",
+        "customer__name",
+        "customer__paused_until",
+    )[page.start_index() - 1 if total else 0 : page.end_index()]
+    names = step_names(company)
+    rows = [Row(invoice, names, today) for invoice in rows_qs]
+    chips = [(key, FILTER_LABELS[key]) for key in query.filters]
+    customer = None
+    if query.customer:
+        customer = Customer.objects.filter(company=company, pk=query.customer).first()
+    context = {
+        "rows": rows,
+        "page": page,
+        "total": total,
+        "more": more,
+        "query": query,
+        "chips": chips,
+        "filter_labels": FILTER_LABELS,
+        "levels": names,
+        "customer_filter": customer,
+        "sort": query.sort,
+    }
+    return render(request, "web/invoice_list.html", context)
+
+
+@company_required
+def invoice_export(request):
+    """The list as filtered, as CSV (semicolons, as French spreadsheets expect)."""
+    company = request.company
+    today = today_of(request)
+    invoices = invoice_search(
+        company=company, query=query_from(request.GET), today=today
+    )
+    names = step_names(company)
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo(), delimiter=";")
+    header = [
+        _("Numéro"),
+        _("Code client"),
+        _("Client"),
+        _("Date facture"),
+        _("Échéance"),
+        _("Jours de retard"),
+        _("Montant TTC"),
+        _("Reste dû"),
+        _("Devise"),
+        _("Statut"),
+        _("Niveau de relance"),
+        _("Dernière relance"),
+        _("Prochaine étape"),
+        _("Prévue le"),
+        _("À relancer"),
+    ]
+
+    def rows():
+        yield "\ufeff" + writer.writerow(header)
+        for invoice in invoices.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    invoice.number,
+                    invoice.customer.code,
+                    invoice.customer.name,
+                    format_date(invoice.issue_date),
+                    format_date(invoice.due_date),
+                    rules.days_late(invoice.due_date, today),
+                    f"{invoice.total:.2f}".replace(".", ","),
+                    f"{invoice.amount_due:.2f}".replace(".", ","),
+                    invoice.currency,
+                    invoice.get_status_display(),
+                    invoice.dunning_level,
+                    format_date(invoice.last_reminder_on),
+                    names.get(invoice.next_level or 0, ""),
+                    format_date(invoice.next_reminder_on),
+                    _("oui") if invoice.to_remind else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="factures-{today}.csv"'
+    return response
+
+
+def _detail_context(request, invoice, **overrides) -> dict:
+    company = request.company
+    today = today_of(request)
+    names = step_names(company)
+    reminders = (
+        Reminder.objects.filter(lines__invoice=invoice)
+        .select_related("step", "triggered_by")
+        .prefetch_related("lines__invoice")
+        .order_by("-created_at")
+        .distinct()
+    )
+    return {
+        "invoice": invoice,
+        "customer": invoice.customer,
+        "row": Row(invoice, names, today),
+        "level_name": names.get(invoice.dunning_level, ""),
+        "next_name": names.get(invoice.next_level or 0, ""),
+        "reminders": reminders,
+        "payments": invoice.payments.order_by("date", "id"),
+        "pause_form": PauseForm(
+            initial={"pause_kind": invoice.pause_kind or "dispute"}
+        ),
+        "paused": bool(invoice.paused_until and invoice.paused_until >= today),
+        "today": today,
+        **overrides,
+    }
+
+
+def _invoice_of(request, pk) -> Invoice:
+    return get_object_or_404(
+        Invoice.objects.select_related("customer"), pk=pk, company=request.company
+    )
+
+
+@company_required
+def invoice_detail(request, pk):
+    invoice = _invoice_of(request, pk)
+    return render(request, "web/invoice_detail.html", _detail_context(request, invoice))
+
+
+@company_required
+def payment_new(request, pk):
+    invoice = _invoice_of(request, pk)
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment_register(
+                    invoice=invoice,
+                    on=data["date"],
+                    amount=data["amount"],
+                    method=data["method"],
+                    reference=data["reference"],
+                    user=request.user,
+                )
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Règlement de %(amount)s enregistré.")
+                    % {"amount": format_amount(data["amount"], invoice.currency)},
+                )
+                response = HttpResponse(status=204)
+                response["HX-Refresh"] = "true"
+                return response
+    else:
+        form = PaymentForm(
+            initial={
+                "date": today_of(request),
+                "amount": f"{invoice.amount_due:.2f}".replace(".", ","),
+                "method": Payment.Method.TRANSFER,
+            }
+        )
+    return render(request, "web/payment_form.html", {"form": form, "invoice": invoice})
+
+
+@require_POST
+@company_required
+def invoice_pause_view(request, pk):
+    invoice = _invoice_of(request, pk)
+    today = today_of(request)
+    back = reverse("web:invoice", args=[invoice.pk]) + "#tab-other"
+    if request.POST.get("action") == "lift":
+        invoice_pause_lift(invoice=invoice, today=today)
+        messages.success(
+            request, _("Pause levée : la facture reprend sa place dans les relances.")
+        )
+        return redirect(back)
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            invoice_pause(
+                invoice=invoice,
+                until=data["paused_until"],
+                kind=data["pause_kind"],
+                reason=data["pause_reason"],
+                today=today,
+            )
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Relances en pause jusqu'au %(date)s.")
+                % {"date": format_date(data["paused_until"])},
+            )
+            return redirect(back)
+    context = _detail_context(request, invoice, pause_form=form, open_tab="tab-other")
+    return render(request, "web/invoice_detail.html", context, status=400)

@@ -1,0 +1,218 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from relance.core.clock import utc_now
+from relance.core.errors import ApplicationError
+from relance.dunning.messages import preview, recipient_of
+from relance.dunning.models import DunningStep, Reminder, SendRun
+from relance.dunning.planning import GROUPS, reminder_plan
+from relance.dunning.services.runs import send_run_progress, send_run_start
+from relance.dunning.services.sending import (
+    reminder_cancel,
+    reminder_confirm_sent,
+    reminder_resend,
+)
+from relance.invoices.models import Invoice
+from relance.mailing.delivery import where_messages_go
+from relance.mailing.templating import TemplateRefused
+from relance.web.access import company_required
+from relance.web.views.common import selected_invoices, today_of, with_toast
+
+STATUS_TONES = {
+    Reminder.Status.PENDING: "neutral",
+    Reminder.Status.SENDING: "accent",
+    Reminder.Status.SENT: "success",
+    Reminder.Status.FAILED: "danger",
+    Reminder.Status.UNCERTAIN: "warning",
+    Reminder.Status.CANCELLED: "neutral",
+}
+
+
+def _plan(request):
+    ids = selected_invoices(request)
+    manual = request.POST.get("manual") == "1" and len(ids) == 1
+    plan = reminder_plan(
+        company=request.company, today=today_of(request), invoices=ids, manual=manual
+    )
+    return plan, ids, manual
+
+
+@require_POST
+@company_required
+def summary(request):
+    """The window: how many reminders would go out, and every error found."""
+    plan, ids, manual = _plan(request)
+    if not ids:
+        return render(request, "web/summary_empty.html")
+    groups = [
+        {
+            "code": code,
+            "title": GROUPS[code][0],
+            "hint": GROUPS[code][1],
+            "errors": errors,
+        }
+        for code, errors in plan.errors_by_code().items()
+    ]
+    context = {
+        "plan": plan,
+        "groups": groups,
+        "ids": ids,
+        "manual": manual,
+        "where": where_messages_go(),
+    }
+    return render(request, "web/summary.html", context)
+
+
+@require_POST
+@company_required
+def send(request):
+    """« Envoyer les relances »: the plan is made again, queued, its progress shown."""
+    plan, _ids, _manual = _plan(request)
+    if plan.problems:
+        return HttpResponseBadRequest(plan.problems[0])
+    run, created = send_run_start(plan=plan, user=request.user)
+    return _progress(request, run, extra_errors=created.errors)
+
+
+@company_required
+def progress(request, pk):
+    run = get_object_or_404(SendRun, pk=pk, company=request.company)
+    return _progress(request, run)
+
+
+def _progress(request, run, extra_errors=()):
+    state = send_run_progress(run)
+    if not state.finished:
+        waited = (utc_now() - run.created_at).total_seconds()
+        context = {
+            "run": run,
+            "progress": state,
+            "slow": waited > 10 and state.done == 0,
+        }
+        return render(request, "web/send_progress.html", context)
+    reminders = list(
+        run.reminders.select_related("customer", "step").prefetch_related(
+            "lines__invoice"
+        )
+    )
+    order = {"failed": 0, "uncertain": 1, "pending": 2, "cancelled": 3, "sent": 4}
+    reminders.sort(key=lambda r: (order.get(r.status, 5), r.customer.name))
+    response = render(
+        request,
+        "web/send_result.html",
+        {
+            "run": run,
+            "progress": state,
+            "reminders": reminders,
+            "extra_errors": extra_errors,
+        },
+    )
+    if state.sent:
+        message = ngettext(
+            "%(n)s relance envoyée", "%(n)s relances envoyées", state.sent
+        ) % {"n": state.sent}
+        return with_toast(response, message, "success")
+    return response
+
+
+@company_required
+def message_preview(request):
+    """One planned message as it would go out (before anything is sent)."""
+    ids = [int(v) for v in request.GET.getlist("invoice") if v.isdigit()]
+    invoices = list(
+        Invoice.objects.filter(company=request.company, pk__in=ids).select_related(
+            "customer"
+        )
+    )
+    step = get_object_or_404(
+        DunningStep, company=request.company, pk=request.GET.get("step", "0") or 0
+    )
+    if not invoices or len({i.customer_id for i in invoices}) != 1:
+        return HttpResponseBadRequest(_("Un seul client par message."))
+    try:
+        composed = preview(step=step, invoices=invoices, today=today_of(request))
+    except TemplateRefused as error:
+        return render(request, "web/preview.html", {"error": str(error), "step": step})
+    return render(
+        request,
+        "web/preview.html",
+        {"composed": composed, "to": recipient_of(invoices[0].customer), "step": step},
+    )
+
+
+@company_required
+def reminder_list(request):
+    reminders = (
+        Reminder.objects.filter(company=request.company)
+        .select_related("customer", "step", "triggered_by")
+        .prefetch_related("lines__invoice")
+        .order_by("-created_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status == "problems":
+        reminders = reminders.filter(
+            status__in=[Reminder.Status.FAILED, Reminder.Status.UNCERTAIN]
+        )
+    elif status in Reminder.Status.values:
+        reminders = reminders.filter(status=status)
+    page = Paginator(reminders, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/reminder_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Reminder.Status.choices,
+            "tones": STATUS_TONES,
+        },
+    )
+
+
+@company_required
+def reminder_detail(request, pk):
+    reminder = get_object_or_404(
+        Reminder.objects.select_related("customer", "step", "triggered_by"),
+        pk=pk,
+        company=request.company,
+    )
+    return render(
+        request,
+        "web/reminder_detail.html",
+        {"reminder": reminder, "tone": STATUS_TONES[reminder.status]},
+    )
+
+
+@require_POST
+@company_required
+def reminder_action(request, pk):
+    """What a user can do with a reminder that may or may not have left."""
+    reminder = get_object_or_404(Reminder, pk=pk, company=request.company)
+    action = request.POST.get("action")
+    now = utc_now()
+    try:
+        if action == "resend":
+            delivered = reminder_resend(reminder=reminder, now=now)
+            if delivered.sent:
+                messages.success(request, _("Relance renvoyée."))
+            else:
+                messages.error(request, _("Le renvoi a échoué : voir l'erreur."))
+        elif action == "confirm":
+            reminder_confirm_sent(reminder=reminder, now=now)
+            messages.success(
+                request, _("Envoi confirmé : la facture passe à l'étape suivante.")
+            )
+        elif action == "cancel":
+            reminder_cancel(reminder=reminder, now=now)
+            messages.success(
+                request, _("Relance annulée : la facture reste à relancer.")
+            )
+        else:
+            return HttpResponseBadRequest(_("Action inconnue."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("web:reminder", pk=reminder.pk)
