@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export RELANCE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test test-browser lint format lock bench clean help
+.PHONY: run test test-browser lint format lock messages screenshots bench clean help
 
 help:
 	@echo "make run    install, migrate, load demo data if empty, start Relance on http://$(HOST):$(PORT)"
@@ -41,13 +41,18 @@ test: export RELANCE_DATA_DIR = $(CURDIR)/var/test
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
+# Needs Debian's chromium (.ci/run installs it): `apt-get install chromium`.
+test-browser: export RELANCE_DATA_DIR = $(CURDIR)/var/test
+test-browser: $(VENV)/.dev-installed
+	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)
+
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench .ci
-	$(BIN)/ruff format --check src tests bench .ci
+	$(BIN)/ruff check src tests bench scripts .ci
+	$(BIN)/ruff format --check src tests bench scripts .ci
 
 format: $(VENV)/.dev-installed
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench scripts .ci
+	$(BIN)/ruff check --fix src tests bench scripts .ci
 
 # Needs pip-tools; run it in a throwaway environment so the lock never pins itself.
 lock:
@@ -59,6 +64,16 @@ lock:
 		--no-emit-index-url --no-emit-find-links --extra dev -c requirements.lock \
 		-o requirements-dev.lock pyproject.toml
 	rm -rf $(VENV)-lock
+
+# docs/screenshots/*.png, taken in Chromium on fresh demo data.
+screenshots: $(VENV)/.dev-installed
+	$(BIN)/python scripts/screenshots.py
+
+# French is the source language; the English catalogue is updated, then compiled.
+# Needs GNU gettext (msgfmt), as Django's makemessages does.
+messages: $(VENV)/.dev-installed
+	cd src/relance && ../../$(BIN)/relance makemessages -l en --ignore "*/migrations/*"
+	msgfmt --check -o src/relance/locale/en/LC_MESSAGES/django.mo src/relance/locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from relance.config import env
-from relance.core.models import Company
+from relance.core.models import Company, Membership
 from relance.dunning import rules
 from relance.dunning.context import message_context
 from relance.dunning.models import Reminder, ReminderInvoice
@@ -239,6 +239,12 @@ def _history(company, invoices, steps, today, rng) -> int:
     rule = rule_steps(steps)
     sent = 0
     tz = ZoneInfo(company.time_zone)
+    admin = (
+        Membership.objects.filter(company=company, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .first()
+    )
+    user = admin.user if admin else None
     # Whatever the dice say, one unpaid invoice stops before each step, so
     # that every step is due somewhere today.
     old_enough = [
@@ -279,7 +285,7 @@ def _history(company, invoices, steps, today, rng) -> int:
                     break  # paid before it came to that
                 level += 1
                 last = on
-                _record_sent(company, invoice, steps[level - 1], level, on, tz)
+                _record_sent(company, invoice, steps[level - 1], level, on, tz, user)
                 sent += 1
         if level:
             invoice.dunning_level = level
@@ -311,7 +317,7 @@ def _history(company, invoices, steps, today, rng) -> int:
     return sent
 
 
-def _record_sent(company, invoice, step, level, on, tz) -> None:
+def _record_sent(company, invoice, step, level, on, tz, user) -> None:
     context = message_context(
         company=company,
         customer=invoice.customer,
@@ -331,6 +337,7 @@ def _record_sent(company, invoice, step, level, on, tz) -> None:
         status=Reminder.Status.SENT,
         attempts=1,
         origin=Reminder.Origin.USER,
+        triggered_by=user,
         claimed_at=at,
         sent_at=at,
     )
