@@ -7,7 +7,7 @@ Redis, or the PostgreSQL server of DATABASE_URL (several machines).
 import functools
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from huey import PostgresHuey, RedisHuey, SqliteHuey
 
 
@@ -39,15 +39,18 @@ huey = _build()
 def _fresh_connections(function):
     """Database connections are closed around each run of a task."""
 
+    def tidy():
+        # Never inside a transaction (a task run in place, a test).
+        if not huey.immediate and not connection.in_atomic_block:
+            close_old_connections()
+
     @functools.wraps(function)
     def run(*args, **kwargs):
-        if not huey.immediate:
-            close_old_connections()
+        tidy()
         try:
             return function(*args, **kwargs)
         finally:
-            if not huey.immediate:
-                close_old_connections()
+            tidy()
 
     return run
 
