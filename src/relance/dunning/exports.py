@@ -1,0 +1,111 @@
+"""The invoice list, with its dunning columns, as CSV or XLSX."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from relance.core.models import Company
+from relance.dunning import rules
+from relance.dunning.selectors import step_list_active
+from relance.invoices.models import Invoice
+
+
+def headers() -> list[str]:
+    return [
+        _("Numéro"),
+        _("Code client"),
+        _("Client"),
+        _("Date facture"),
+        _("Échéance"),
+        _("Jours de retard"),
+        _("Montant TTC"),
+        _("Reste dû"),
+        _("Devise"),
+        _("Statut"),
+        _("Niveau de relance"),
+        _("Dernière relance"),
+        _("Prochaine étape"),
+        _("Prévue le"),
+        _("À relancer"),
+    ]
+
+
+def export_rows(
+    *, company: Company, invoices: QuerySet[Invoice], today: date
+) -> Iterator[list]:
+    """One list of plain values per invoice: dates, Decimals, ints and text."""
+    names = {
+        level: step.name
+        for level, step in enumerate(step_list_active(company=company), 1)
+    }
+    for invoice in invoices.select_related("customer").iterator(chunk_size=2000):
+        late = (
+            rules.days_late(invoice.due_date, today) if invoice.status == "open" else 0
+        )
+        yield [
+            invoice.number,
+            invoice.customer.code,
+            invoice.customer.name,
+            invoice.issue_date,
+            invoice.due_date,
+            late,
+            invoice.total,
+            invoice.amount_due,
+            invoice.currency,
+            invoice.get_status_display(),
+            invoice.dunning_level,
+            invoice.last_reminder_on,
+            names.get(invoice.next_level or 0, ""),
+            invoice.next_reminder_on,
+            _("oui") if invoice.to_remind else "",
+        ]
+
+
+def _french(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if hasattr(value, "quantize"):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """Semicolons, decimal commas and a BOM, as French spreadsheets expect."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+
+    def line(values) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield "\ufeff" + line(headers())
+    for row in rows:
+        yield line([_french(value) for value in row])
+
+
+def xlsx_bytes(rows: Iterable[list]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Factures"))
+    bold = []
+    for title in headers():
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        bold.append(cell)
+    sheet.append(bold)
+    for row in rows:
+        sheet.append([float(v) if hasattr(v, "quantize") else v for v in row])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()

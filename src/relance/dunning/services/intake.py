@@ -1,0 +1,108 @@
+"""Invoices and payments coming in (files, API, Factur-X), then their dunning
+state brought up to date at once: the daily job need not wait."""
+
+from datetime import date
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Company
+from relance.dunning.services.state import invoices_refresh
+from relance.invoices import importing
+from relance.invoices.facturx import facturx_read
+from relance.invoices.models import Customer, Invoice
+
+
+def invoices_take_in(
+    *,
+    company: Company,
+    content: bytes,
+    filename: str,
+    today: date,
+    dry_run: bool = False,
+) -> importing.Report:
+    report = importing.invoices_import(
+        company=company, content=content, filename=filename, dry_run=dry_run
+    )
+    if not dry_run:
+        invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
+    return report
+
+
+def payments_take_in(
+    *,
+    company: Company,
+    content: bytes,
+    filename: str,
+    today: date,
+    dry_run: bool = False,
+    user=None,
+) -> importing.Report:
+    report = importing.payments_import(
+        company=company, content=content, filename=filename, dry_run=dry_run, user=user
+    )
+    if not dry_run:
+        invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
+    return report
+
+
+def invoice_take_in(
+    *, company: Company, raw: dict, today: date
+) -> tuple[Invoice, bool]:
+    """One invoice pushed by an ERP (created or updated by its number)."""
+    with transaction.atomic():
+        invoice, created = importing.invoice_upsert(company=company, raw=raw)
+        invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
+    invoice.refresh_from_db()
+    return invoice, created
+
+
+def facturx_take_in(
+    *, company: Company, content: bytes, filename: str, today: date, answers: dict
+) -> tuple[Invoice, bool]:
+    """Create the invoice of a Factur-X PDF, its PDF attached.
+
+    `answers` fills what the XML lacks (due_date, customer_code, customer_name…);
+    while something is still missing, importing.Refused lists it.
+    """
+    read = facturx_read(content)
+    customer_code = answers.get("customer_code") or read.buyer_id
+    if not customer_code and read.buyer_siren:
+        matches = list(
+            Customer.objects.filter(
+                company=company, siren=read.buyer_siren
+            ).values_list("code", flat=True)[:2]
+        )
+        customer_code = matches[0] if len(matches) == 1 else ""
+    raw = {
+        "number": read.number,
+        "issue_date": read.issue_date,
+        "due_date": read.due_date,
+        "total": read.total,
+        "amount_due": read.amount_due,
+        "currency": read.currency,
+        "payment_terms": read.payment_terms,
+        "customer_code": customer_code,
+        "customer_name": read.buyer_name,
+        "customer_email": read.buyer_email,
+    }
+    raw.update({k: v for k, v in answers.items() if v not in (None, "")})
+    raw = {k: v for k, v in raw.items() if v not in (None, "")}
+    if Invoice.objects.filter(company=company, number=raw.get("number")).exists():
+        raise ApplicationError(
+            _("La facture %(number)s existe déjà.") % {"number": raw["number"]},
+            field="number",
+        )
+    with transaction.atomic():
+        invoice, created = importing.invoice_upsert(company=company, raw=raw)
+        if read.buyer_siren and not invoice.customer.siren:
+            invoice.customer.siren = read.buyer_siren
+            invoice.customer.save(update_fields=["siren", "updated_at"])
+        invoice.pdf.save(
+            filename or f"{invoice.number}.pdf", ContentFile(content), save=True
+        )
+        invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
+    invoice.refresh_from_db()
+    return invoice, created

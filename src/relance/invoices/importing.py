@@ -1,0 +1,446 @@
+"""Bringing invoices and payments in: from a file, or one row at a time (API).
+
+Every row is checked first and every problem reported with its line and
+column; only a file without a single error is saved, in one transaction.
+Customers are created or updated by code, invoices by number.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from relance.core.errors import ApplicationError
+from relance.core.models import Company
+from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.parsing import (
+    KINDS,
+    STATUSES,
+    ValueRefused,
+    normalize_header,
+    parse_amount,
+    parse_choice,
+    parse_date,
+)
+from relance.invoices.services import payment_register
+from relance.invoices.tables import read_table
+
+
+def _names(*names: str) -> set[str]:
+    return {normalize_header(name) for name in names}
+
+
+# Canonical column names, and the other names a file may use for them.
+INVOICE_COLUMNS = {
+    "number": _names(
+        "number", "numero", "numéro", "n° facture", "numero_facture", "facture"
+    ),
+    "customer_code": _names("customer_code", "code_client", "code client", "compte"),
+    "customer_name": _names("customer_name", "client", "nom_client", "raison_sociale"),
+    "customer_email": _names("customer_email", "email", "e-mail", "courriel", "mail"),
+    "issue_date": _names("issue_date", "date_facture", "date facture", "date"),
+    "due_date": _names("due_date", "date_echeance", "échéance", "echeance"),
+    "total": _names("total", "montant_ttc", "total_ttc", "montant"),
+    "amount_due": _names("amount_due", "reste_du", "reste dû", "solde"),
+    "currency": _names("currency", "devise"),
+    "status": _names("status", "statut", "etat"),
+    "customer_kind": _names("customer_kind", "type_client", "type"),
+    "payment_terms": _names("payment_terms", "conditions_reglement", "conditions"),
+}
+INVOICE_REQUIRED = ("number", "customer_code", "issue_date", "due_date", "total")
+
+PAYMENT_COLUMNS = {
+    "invoice_number": _names(
+        "invoice_number", "numero_facture", "facture", "n° facture"
+    ),
+    "date": _names("date", "date_paiement", "date_reglement", "date du règlement"),
+    "amount": _names("amount", "montant", "montant_paye"),
+    "reference": _names("reference", "référence", "libelle", "libellé"),
+    "method": _names("method", "mode", "mode_reglement", "moyen"),
+}
+PAYMENT_REQUIRED = ("invoice_number", "date", "amount")
+METHODS = {
+    **{v: v for v in Payment.Method.values},
+    "virement": "transfer",
+    "prelevement": "direct_debit",
+    "carte": "card",
+    "cb": "card",
+    "carte_bancaire": "card",
+    "cheque": "cheque",
+    "especes": "cash",
+    "autre": "other",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    invoice_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "errors": [error.as_dict() for error in self.errors],
+        }
+
+
+class Refused(ApplicationError):
+    """A whole import refused; `report.errors` lists every problem."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        super().__init__(
+            _("%(n)s erreur(s) : rien n'a été importé.") % {"n": len(report.errors)}
+        )
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Check one invoice row; returns its values and (column, message) problems."""
+    values: dict = {}
+    problems: list[tuple[str, str]] = []
+    for name in INVOICE_REQUIRED:
+        if _empty(raw.get(name)):
+            problems.append((name, _("valeur obligatoire")))
+    readers = {
+        "issue_date": parse_date,
+        "due_date": parse_date,
+        "total": parse_amount,
+        "amount_due": parse_amount,
+        "status": lambda v: parse_choice(
+            v, STATUSES, "ouverte, payée, annulée, brouillon"
+        ),
+        "customer_kind": lambda v: parse_choice(v, KINDS, "professionnel, particulier"),
+    }
+    for name, value in raw.items():
+        if name not in INVOICE_COLUMNS or _empty(value):
+            continue
+        reader = readers.get(name)
+        try:
+            values[name] = reader(value) if reader else str(value).strip()
+        except ValueRefused as error:
+            problems.append((name, str(error)))
+    limits = {
+        "number": 60,
+        "customer_code": 40,
+        "customer_name": 200,
+        "payment_terms": 200,
+    }
+    for name, limit in limits.items():
+        if len(values.get(name, "")) > limit:
+            problems.append((name, _("%(n)s caractères au plus") % {"n": limit}))
+    if "currency" in values:
+        values["currency"] = values["currency"].upper()
+        if len(values["currency"]) != 3 or not values["currency"].isalpha():
+            problems.append(("currency", _("code de devise à 3 lettres attendu (EUR)")))
+    if "customer_email" in values:
+        try:
+            validate_email(values["customer_email"])
+        except ValidationError:
+            problems.append(
+                (
+                    "customer_email",
+                    _("adresse e-mail invalide « %(v)s »")
+                    % {"v": values["customer_email"]},
+                )
+            )
+    total, due = values.get("total"), values.get("amount_due")
+    if total is not None and total < 0:
+        problems.append(("total", _("le montant ne peut pas être négatif")))
+    if due is not None and (due < 0 or (total is not None and due > total)):
+        problems.append(
+            ("amount_due", _("le reste dû doit être entre 0 et le montant TTC"))
+        )
+    issued, falls = values.get("issue_date"), values.get("due_date")
+    if issued and falls and falls < issued:
+        problems.append(("due_date", _("l'échéance précède la date de facture")))
+    return values, problems
+
+
+def _column(table_columns: dict[str, str], name: str) -> str:
+    return table_columns.get(name, name)
+
+
+def invoices_import(
+    *, company: Company, content: bytes, filename: str, dry_run: bool
+) -> Report:
+    """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused."""
+    table = read_table(content, filename, INVOICE_COLUMNS)
+    report = Report()
+    missing = [name for name in INVOICE_REQUIRED if name not in table.columns]
+    for name in missing:
+        report.errors.append(RowError(1, name, _("colonne obligatoire absente")))
+    if missing:
+        raise Refused(report)
+    rows = []
+    seen: dict[str, int] = {}
+    for line, raw in table.rows:
+        values, problems = clean_invoice_row(raw)
+        for name, message in problems:
+            report.errors.append(RowError(line, _column(table.columns, name), message))
+        number = values.get("number")
+        if number in seen:
+            report.errors.append(
+                RowError(
+                    line,
+                    _column(table.columns, "number"),
+                    _("facture « %(n)s » déjà présente ligne %(line)s")
+                    % {"n": number, "line": seen[number]},
+                )
+            )
+        elif number:
+            seen[number] = line
+        rows.append((line, values))
+    if not rows and not report.errors:
+        report.errors.append(RowError(None, "", _("aucune ligne à importer")))
+    _check_customers(company, rows, table.columns, report)
+    if report.errors:
+        raise Refused(report)
+    with transaction.atomic():
+        for _line, values in rows:
+            _invoice_save(company, values, report)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _check_customers(company, rows, columns, report) -> None:
+    """A new customer code needs a name somewhere in the file."""
+    codes = {values.get("customer_code") for _line, values in rows} - {None}
+    known = set(
+        Customer.objects.filter(company=company, code__in=codes).values_list(
+            "code", flat=True
+        )
+    )
+    named = {
+        values["customer_code"] for _l, values in rows if values.get("customer_name")
+    }
+    for line, values in rows:
+        code = values.get("customer_code")
+        if code and code not in known and code not in named:
+            report.errors.append(
+                RowError(
+                    line,
+                    _column(columns, "customer_name"),
+                    _("client « %(code)s » inconnu : indiquez son nom")
+                    % {"code": code},
+                )
+            )
+            named.add(code)  # report it once
+
+
+def _customer_save(company, values) -> Customer:
+    customer, created = Customer.objects.get_or_create(
+        company=company,
+        code=values["customer_code"],
+        defaults={
+            "name": values.get("customer_name", values["customer_code"]),
+            "email": values.get("customer_email", ""),
+            "kind": values.get("customer_kind", Customer.Kind.BUSINESS),
+        },
+    )
+    if not created:
+        changes = {
+            "name": values.get("customer_name"),
+            "email": values.get("customer_email"),
+            "kind": values.get("customer_kind"),
+        }
+        changed = [k for k, v in changes.items() if v and getattr(customer, k) != v]
+        for key in changed:
+            setattr(customer, key, changes[key])
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+    return customer
+
+
+def _invoice_save(company, values, report) -> tuple[Invoice, bool]:
+    customer = _customer_save(company, values)
+    invoice = Invoice.objects.filter(company=company, number=values["number"]).first()
+    status = values.get("status")
+    fields = {
+        "customer": customer,
+        "issue_date": values["issue_date"],
+        "due_date": values["due_date"],
+        "total": values["total"],
+        "currency": values.get("currency", invoice.currency if invoice else "EUR"),
+        "payment_terms": values.get(
+            "payment_terms", invoice.payment_terms if invoice else ""
+        ),
+        "status": status or (invoice.status if invoice else Invoice.Status.OPEN),
+    }
+    if "amount_due" in values:
+        fields["amount_due"] = values["amount_due"]
+    elif fields["status"] == Invoice.Status.PAID:
+        fields["amount_due"] = Decimal("0.00")
+    elif invoice is None or invoice.total != values["total"]:
+        fields["amount_due"] = values["total"]
+    if fields["status"] == Invoice.Status.PAID and fields.get("amount_due", 0) != 0:
+        fields["amount_due"] = Decimal("0.00")
+    if fields["status"] == Invoice.Status.OPEN and fields.get("amount_due") == 0:
+        fields["status"] = Invoice.Status.PAID
+    if invoice is None:
+        invoice = Invoice.objects.create(
+            company=company, number=values["number"], **fields
+        )
+        report.created += 1
+        report.invoice_ids.append(invoice.pk)
+        return invoice, True
+    changed = [k for k, v in fields.items() if getattr(invoice, k) != v]
+    if changed:
+        for key in changed:
+            setattr(invoice, key, fields[key])
+        if invoice.amount_due > invoice.total:
+            raise ApplicationError(
+                _("reste dû supérieur au nouveau montant TTC"), field="amount_due"
+            )
+        invoice.save(update_fields=[*changed, "updated_at"])
+        report.updated += 1
+    else:
+        report.unchanged += 1
+    report.invoice_ids.append(invoice.pk)
+    return invoice, False
+
+
+def invoice_upsert(*, company: Company, raw: dict) -> tuple[Invoice, bool]:
+    """One invoice from a flat object with the import's column names (the API)."""
+    values, problems = clean_invoice_row(raw)
+    report = Report()
+    if problems:
+        report.errors = [RowError(None, name, message) for name, message in problems]
+        raise Refused(report)
+    _check_customers(company, [(None, values)], {}, report)
+    if report.errors:
+        raise Refused(report)
+    with transaction.atomic():
+        return _invoice_save(company, values, report)
+
+
+def payments_import(
+    *, company: Company, content: bytes, filename: str, dry_run: bool, user=None
+) -> Report:
+    """Import a file of payments; all or nothing. A row already recorded (same
+    invoice, date, amount and reference) is left alone, so a file imported
+    twice pays nothing twice."""
+    table = read_table(content, filename, PAYMENT_COLUMNS)
+    report = Report()
+    missing = [name for name in PAYMENT_REQUIRED if name not in table.columns]
+    for name in missing:
+        report.errors.append(RowError(1, name, _("colonne obligatoire absente")))
+    if missing:
+        raise Refused(report)
+    numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
+    invoices = {
+        invoice.number: invoice
+        for invoice in Invoice.objects.filter(company=company, number__in=numbers)
+    }
+    remaining = {number: invoice.amount_due for number, invoice in invoices.items()}
+    rows = []
+    for line, raw in table.rows:
+        column = lambda name: _column(table.columns, name)  # noqa: E731
+        problems = []
+        values = {}
+        for name in PAYMENT_REQUIRED:
+            if _empty(raw.get(name)):
+                problems.append((name, _("valeur obligatoire")))
+        readers = {
+            "date": parse_date,
+            "amount": parse_amount,
+            "method": lambda v: parse_choice(
+                v, METHODS, "virement, prélèvement, carte, chèque, espèces"
+            ),
+        }
+        for name, reader in readers.items():
+            if _empty(raw.get(name)):
+                continue
+            try:
+                values[name] = reader(raw[name])
+            except ValueRefused as error:
+                problems.append((name, str(error)))
+        if values.get("amount") is not None and values["amount"] <= 0:
+            problems.append(("amount", _("le montant doit être positif")))
+        number = str(raw.get("invoice_number") or "").strip()
+        invoice = invoices.get(number)
+        if number and invoice is None:
+            problems.append(
+                ("invoice_number", _("facture « %(n)s » inconnue") % {"n": number})
+            )
+        elif invoice is not None and invoice.status in (
+            Invoice.Status.CANCELLED,
+            Invoice.Status.DRAFT,
+        ):
+            problems.append(
+                (
+                    "invoice_number",
+                    _("facture « %(n)s » %(status)s : aucun règlement possible")
+                    % {"n": number, "status": invoice.get_status_display().lower()},
+                )
+            )
+        reference = str(raw.get("reference") or "").strip()[:100]
+        if (
+            invoice is not None
+            and not problems
+            and _already_recorded(invoice, values, reference)
+        ):
+            report.unchanged += 1
+            continue
+        if invoice is not None and "amount" in values and not problems:
+            remaining[number] -= values["amount"]
+            if remaining[number] < 0:
+                problems.append(
+                    (
+                        "amount",
+                        _("dépasse le reste dû de la facture « %(n)s »")
+                        % {"n": number},
+                    )
+                )
+        for name, message in problems:
+            report.errors.append(RowError(line, column(name), message))
+        rows.append((invoice, values, reference))
+    if report.errors:
+        raise Refused(report)
+    with transaction.atomic():
+        for invoice, values, reference in rows:
+            payment_register(
+                invoice=invoice,
+                on=values["date"],
+                amount=values["amount"],
+                method=values.get("method", Payment.Method.TRANSFER),
+                reference=reference,
+                user=user,
+            )
+            report.created += 1
+            report.invoice_ids.append(invoice.pk)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _already_recorded(invoice, values, reference) -> bool:
+    if not reference or "date" not in values or "amount" not in values:
+        return False
+    return Payment.objects.filter(
+        invoice=invoice,
+        date=values["date"],
+        amount=values["amount"],
+        reference=reference,
+    ).exists()

@@ -1,0 +1,113 @@
+"""Reading values the way French files write them. Pure functions.
+
+Dates « 31/01/2023 » or ISO « 2023-01-31 »; amounts « 1 234,56 », « 1234.56 »,
+« 1.234,56 € »; statuses and kinds in French or English.
+"""
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+
+class ValueRefused(ValueError):
+    """A value that cannot be read; the message says why, in French."""
+
+
+def normalize_header(text: str) -> str:
+    """« Date d'échéance » → date_d_echeance; « N° » → n."""
+    decomposed = unicodedata.normalize("NFKD", str(text).strip().casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+
+
+def parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    try:
+        if match:
+            day, month, year = map(int, match.groups())
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        raise ValueRefused(_("date impossible « %(v)s »") % {"v": text}) from None
+    raise ValueRefused(
+        _("date illisible « %(v)s » (attendu : 31/01/2023 ou 2023-01-31)") % {"v": text}
+    )
+
+
+def parse_amount(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueRefused(_("montant illisible « %(v)s »") % {"v": value})
+    if isinstance(value, int | float | Decimal):
+        amount = Decimal(str(value))
+    else:
+        text = str(value).strip()
+        cleaned = re.sub(r"[\s\u00a0\u202f€]|EUR", "", text)
+        if "," in cleaned and "." in cleaned:
+            # The last separator is the decimal one: 1.234,56 or 1,234.56.
+            if cleaned.rfind(",") > cleaned.rfind("."):
+                cleaned = cleaned.replace(".", "").replace(",", ".")
+            else:
+                cleaned = cleaned.replace(",", "")
+        else:
+            cleaned = cleaned.replace(",", ".")
+        if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+            raise ValueRefused(
+                _("montant illisible « %(v)s » (attendu : 1 234,56)") % {"v": text}
+            )
+        amount = Decimal(cleaned)
+    if not amount.is_finite():
+        raise ValueRefused(_("montant illisible « %(v)s »") % {"v": value})
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise ValueRefused(
+            _("montant « %(v)s » : deux décimales au plus") % {"v": value}
+        )
+    if abs(amount) >= Decimal("1e12"):
+        raise ValueRefused(_("montant « %(v)s » trop grand") % {"v": value})
+    return amount.quantize(Decimal("0.01"))
+
+
+STATUSES = {
+    "open": "open",
+    "ouverte": "open",
+    "ouvert": "open",
+    "a_payer": "open",
+    "paid": "paid",
+    "payee": "paid",
+    "paye": "paid",
+    "reglee": "paid",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+    "annulee": "cancelled",
+    "annule": "cancelled",
+    "draft": "draft",
+    "brouillon": "draft",
+}
+KINDS = {
+    "business": "business",
+    "professionnel": "business",
+    "pro": "business",
+    "entreprise": "business",
+    "b2b": "business",
+    "consumer": "consumer",
+    "particulier": "consumer",
+    "b2c": "consumer",
+}
+
+
+def parse_choice(value, choices: dict[str, str], expected: str) -> str:
+    key = normalize_header(value)
+    if key not in choices:
+        raise ValueRefused(
+            _("valeur inconnue « %(v)s » (attendu : %(expected)s)")
+            % {"v": value, "expected": expected}
+        )
+    return choices[key]
