@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("relance.api.urls")),
     path("", include("relance.web.urls")),
 ]

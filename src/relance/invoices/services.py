@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.money import format_amount
-from relance.invoices.models import Invoice, Payment
+from relance.invoices.models import Customer, Invoice, Payment
 
 
 def payment_register(
@@ -94,4 +94,19 @@ def customer_update(*, customer, **values):
         setattr(customer, field, value.strip() if isinstance(value, str) else value)
     model_validate(customer, values)
     customer.save(update_fields=[*values, "updated_at"])
+    return customer
+
+
+def customer_create(*, company, code: str, **values):
+    """A new customer; its code must be new in the company."""
+    unknown = set(values) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
+    if Customer.objects.filter(company=company, code=code).exists():
+        raise ApplicationError(
+            _("Le code client %(code)s existe déjà.") % {"code": code}, field="code"
+        )
+    customer = Customer(company=company, code=code.strip(), **values)
+    model_validate(customer, ["code", *values])
+    customer.save()
     return customer

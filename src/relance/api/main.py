@@ -1,0 +1,80 @@
+"""The REST API under /api/v1, with its OpenAPI schema and docs."""
+
+from django.db import DataError
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from relance.api.auth import TokenAuth
+from relance.core.errors import ApplicationError
+from relance.invoices.importing import Refused
+
+api = NinjaAPI(
+    title="Relance API",
+    version="1.0",
+    description=(
+        "Push invoices and payments from an invoicing tool or an ERP, and run "
+        "the dunning: preview and send reminders, follow a run, start the daily "
+        "job. Every call needs `Authorization: Bearer TOKEN`; a token sees its "
+        "own company only. Errors are JSON objects with a `detail` (in French) "
+        "naming the `field` at fault."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(Refused)
+def refused(request, error: Refused):
+    return api.create_response(
+        request,
+        {"detail": error.message, "errors": [e.as_dict() for e in error.report.errors]},
+        status=400,
+    )
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, error: ApplicationError):
+    return api.create_response(
+        request, {"detail": error.message, "field": error.field}, status=400
+    )
+
+
+@api.exception_handler(DataError)
+def data_error(request, error: DataError):
+    return api.create_response(
+        request,
+        {"detail": "Valeur hors des limites acceptées.", "field": None},
+        status=400,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, error):
+    return api.create_response(
+        request,
+        {"detail": "Jeton d'API absent ou invalide.", "field": None},
+        status=401,
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, error: ValidationError):
+    first = error.errors[0] if error.errors else {}
+    where = [
+        str(part) for part in first.get("loc", []) if part not in ("body", "payload")
+    ]
+    return api.create_response(
+        request,
+        {
+            "detail": f"{'.'.join(where) or 'requête'} : {first.get('msg', '?')}",
+            "field": where[-1] if where else None,
+        },
+        status=422,
+    )
+
+
+from relance.api import routes  # noqa: E402  (routes register on `api`)
+
+api.add_router("", routes.router)

@@ -1,0 +1,412 @@
+"""The API's operations: each reads its input, calls one service, answers."""
+
+from typing import Literal
+
+from django.shortcuts import get_object_or_404
+from ninja import Path, Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from relance.api import schemas as s
+from relance.core.clock import utc_now
+from relance.dunning import rules
+from relance.dunning.models import DailyRun, Reminder, SendRun
+from relance.dunning.planning import reminder_plan
+from relance.dunning.selectors import step_list_active
+from relance.dunning.services.daily import daily_run
+from relance.dunning.services.intake import invoice_take_in
+from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
+from relance.dunning.services.runs import send_run_progress, send_run_start
+from relance.dunning.services.state import invoices_refresh
+from relance.dunning.services.steps import steps_export, steps_import
+from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.services import customer_create, customer_update, payment_register
+
+router = Router()
+ERRORS = {400: s.Error, 401: s.Error, 404: s.Error, 422: s.Error}
+
+
+class Pages(LimitOffsetPagination):
+    """limit (1 to 1000, default 100) and offset."""
+
+    class Input(LimitOffsetPagination.Input):
+        limit: int = s.Field(100, ge=1, le=1000)
+        offset: int = s.Field(0, ge=0, le=1_000_000_000)
+
+
+def today(request, forced=None):
+    return forced or rules.company_today(request.company.time_zone, utc_now())
+
+
+# --- customers -----------------------------------------------------------------
+
+
+@router.get(
+    "/customers", response={200: list[s.CustomerOut], **ERRORS}, tags=["customers"]
+)
+@paginate(Pages)
+def customer_list(request, code: s.text(40) = ""):
+    customers = Customer.objects.filter(company=request.company).order_by("code", "id")
+    return customers.filter(code=code) if code else customers
+
+
+@router.post(
+    "/customers",
+    response={200: s.CustomerOut, 201: s.CustomerOut, **ERRORS},
+    tags=["customers"],
+)
+def customer_put(request, payload: s.CustomerIn):
+    """Create a customer, or update it when its code exists."""
+    values = payload.dict()
+    code = values.pop("code")
+    customer = Customer.objects.filter(company=request.company, code=code).first()
+    if customer is None:
+        return Status(
+            201, customer_create(company=request.company, code=code, **values)
+        )
+    return Status(200, customer_update(customer=customer, **values))
+
+
+# --- invoices ------------------------------------------------------------------
+
+
+def invoice_out(invoice: Invoice, names: dict[int, str]) -> dict:
+    return {
+        "id": invoice.pk,
+        "number": invoice.number,
+        "customer_code": invoice.customer.code,
+        "customer_name": invoice.customer.name,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "currency": invoice.currency,
+        "total": invoice.total,
+        "amount_due": invoice.amount_due,
+        "status": invoice.status,
+        "einvoice_status": invoice.einvoice_status,
+        "dunning_level": invoice.dunning_level,
+        "last_reminder_on": invoice.last_reminder_on,
+        "to_remind": invoice.to_remind,
+        "next_step": names.get(invoice.next_level or 0),
+        "next_reminder_on": invoice.next_reminder_on,
+        "paused_until": invoice.paused_until,
+        "pause_kind": invoice.pause_kind,
+        "pause_reason": invoice.pause_reason,
+    }
+
+
+def step_names(company) -> dict[int, str]:
+    return {n: step.name for n, step in enumerate(step_list_active(company=company), 1)}
+
+
+class InvoiceFilters(s.Schema):
+    number: s.text(60) = ""
+    customer_code: s.text(40) = ""
+    status: Literal["open", "paid", "cancelled", "draft"] | None = None
+    to_remind: bool | None = None
+
+
+@router.get(
+    "/invoices", response={200: list[s.InvoiceOut], **ERRORS}, tags=["invoices"]
+)
+@paginate(Pages)
+def invoice_list(request, filters: Query[InvoiceFilters]):
+    invoices = Invoice.objects.filter(company=request.company).select_related(
+        "customer"
+    )
+    if filters.number:
+        invoices = invoices.filter(number=filters.number)
+    if filters.customer_code:
+        invoices = invoices.filter(customer__code=filters.customer_code)
+    if filters.status:
+        invoices = invoices.filter(status=filters.status)
+    if filters.to_remind is not None:
+        invoices = invoices.filter(to_remind=filters.to_remind)
+    names = step_names(request.company)
+    return [invoice_out(i, names) for i in invoices.order_by("number", "id")]
+
+
+@router.get(
+    "/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS}, tags=["invoices"]
+)
+def invoice_get(request, invoice_id: Path[s.Id]):
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("customer"),
+        pk=invoice_id,
+        company=request.company,
+    )
+    return invoice_out(invoice, step_names(request.company))
+
+
+@router.post(
+    "/invoices",
+    response={200: s.InvoiceOut, 201: s.InvoiceOut, **ERRORS},
+    tags=["invoices"],
+)
+def invoice_put(request, payload: s.InvoiceIn):
+    """Create an invoice, or update it when its number exists (idempotent)."""
+    raw = {k: v for k, v in payload.dict().items() if v is not None}
+    invoice, created = invoice_take_in(
+        company=request.company, raw=raw, today=today(request)
+    )
+    return Status(
+        201 if created else 200, invoice_out(invoice, step_names(request.company))
+    )
+
+
+@router.post(
+    "/invoices/{invoice_id}/pause",
+    response={200: s.InvoiceOut, **ERRORS},
+    tags=["invoices"],
+)
+def invoice_pause_set(request, invoice_id: Path[s.Id], payload: s.PauseIn):
+    """Pause the dunning of an invoice (dispute, payment promise) until a date."""
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    invoice = invoice_pause(
+        invoice=invoice,
+        until=payload.until,
+        kind=payload.kind,
+        reason=payload.reason,
+        today=today(request),
+    )
+    return invoice_out(invoice, step_names(request.company))
+
+
+@router.delete(
+    "/invoices/{invoice_id}/pause",
+    response={200: s.InvoiceOut, **ERRORS},
+    tags=["invoices"],
+)
+def invoice_pause_delete(request, invoice_id: Path[s.Id]):
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    invoice = invoice_pause_lift(invoice=invoice, today=today(request))
+    return invoice_out(invoice, step_names(request.company))
+
+
+# --- payments ------------------------------------------------------------------
+
+
+def payment_out(payment: Payment) -> dict:
+    return {
+        "id": payment.pk,
+        "invoice_number": payment.invoice.number,
+        "date": payment.date,
+        "amount": payment.amount,
+        "method": payment.method,
+        "reference": payment.reference,
+    }
+
+
+@router.get(
+    "/payments", response={200: list[s.PaymentOut], **ERRORS}, tags=["payments"]
+)
+@paginate(Pages)
+def payment_list(request, invoice_number: s.text(60) = ""):
+    payments = Payment.objects.filter(company=request.company).select_related("invoice")
+    if invoice_number:
+        payments = payments.filter(invoice__number=invoice_number)
+    return [payment_out(p) for p in payments.order_by("-date", "-id")]
+
+
+@router.post("/payments", response={201: s.PaymentOut, **ERRORS}, tags=["payments"])
+def payment_create(request, payload: s.PaymentIn):
+    """Record a payment; a paid invoice leaves the dunning at once."""
+    invoice = get_object_or_404(
+        Invoice, company=request.company, number=payload.invoice_number
+    )
+    payment = payment_register(
+        invoice=invoice,
+        on=payload.date,
+        amount=payload.amount,
+        method=payload.method,
+        reference=payload.reference,
+    )
+    invoices_refresh(
+        company=request.company, today=today(request), invoice_ids=[invoice.pk]
+    )
+    return Status(201, payment_out(payment))
+
+
+# --- steps ---------------------------------------------------------------------
+
+
+@router.get("/steps", response={200: list[s.StepIO], **ERRORS}, tags=["steps"])
+def step_list(request):
+    return steps_export(company=request.company)["steps"]
+
+
+@router.put("/steps", response={200: list[s.StepIO], **ERRORS}, tags=["steps"])
+def step_replace(request, payload: s.StepsIn):
+    """Replace every step (all or nothing, templates checked)."""
+    steps_import(company=request.company, data=payload.dict())
+    return steps_export(company=request.company)["steps"]
+
+
+# --- reminders -----------------------------------------------------------------
+
+
+def _plan(request, payload: s.RunIn):
+    day = today(request, payload.date)
+    if payload.all_due:
+        invoices_refresh(company=request.company, today=day)
+        selection = None
+    else:
+        selection = list(payload.invoices)
+    manual = payload.manual and not payload.all_due and len(payload.invoices) == 1
+    return reminder_plan(
+        company=request.company, today=day, invoices=selection, manual=manual
+    )
+
+
+def _errors(errors) -> list[dict]:
+    return [
+        {"invoice": e.reference, "code": str(e.code), "message": e.message}
+        for e in errors
+    ]
+
+
+@router.post(
+    "/reminders/preview", response={200: s.PlanOut, **ERRORS}, tags=["reminders"]
+)
+def reminders_preview(request, payload: s.RunIn):
+    """The summary: what would be sent, and every invoice left out, with why."""
+    plan = _plan(request, payload)
+    return {
+        "date": plan.today,
+        "to_send": plan.to_send,
+        "messages": [
+            {
+                "customer": m.customer.name,
+                "to": m.recipients,
+                "step": m.step.name,
+                "invoices": [i.number for i in m.invoices],
+                "total": m.total,
+            }
+            for m in plan.messages
+        ],
+        "errors": _errors(plan.errors),
+        "problems": [str(p) for p in plan.problems],
+    }
+
+
+@router.post(
+    "/reminders/send", response={202: s.RunStartedOut, **ERRORS}, tags=["reminders"]
+)
+def reminders_send(request, payload: s.RunIn):
+    """Queue the reminders of the summary; the run's progress is at /runs/{id}."""
+    plan = _plan(request, payload)
+    run, created = send_run_start(plan=plan)
+    return Status(
+        202,
+        {
+            "run": run.pk,
+            "to_send": plan.to_send,
+            "errors": _errors([*plan.errors, *created.errors]),
+        },
+    )
+
+
+@router.get("/runs/{run_id}", response={200: s.RunOut, **ERRORS}, tags=["reminders"])
+def run_get(request, run_id: Path[s.Id]):
+    run = get_object_or_404(SendRun, pk=run_id, company=request.company)
+    progress = send_run_progress(run)
+    reminders = run.reminders.select_related("customer", "step").prefetch_related(
+        "lines__invoice"
+    )
+    return {
+        "run": run.pk,
+        **{k: getattr(progress, k) for k in ("total", "sent", "failed", "cancelled")},
+        **{k: getattr(progress, k) for k in ("uncertain", "retrying", "waiting")},
+        "finished": progress.finished,
+        "reminders": [
+            {
+                "id": r.pk,
+                "customer": r.customer.name,
+                "step": r.step.name,
+                "status": r.status,
+                "error": r.error,
+                "invoices": [line.invoice.number for line in r.lines.all()],
+            }
+            for r in reminders
+        ],
+    }
+
+
+def reminder_out(reminder: Reminder) -> dict:
+    return {
+        "id": reminder.pk,
+        "customer": reminder.customer.name,
+        "step": reminder.step.name,
+        "status": reminder.status,
+        "error": reminder.error,
+        "recipients": reminder.recipients,
+        "subject": reminder.subject,
+        "body_text": reminder.body_text,
+        "message_id": reminder.message_id,
+        "origin": reminder.origin,
+        "attempts": reminder.attempts,
+        "created_at": reminder.created_at,
+        "sent_at": reminder.sent_at,
+        "invoices": [line.invoice.number for line in reminder.lines.all()],
+    }
+
+
+@router.get(
+    "/reminders", response={200: list[s.ReminderOut], **ERRORS}, tags=["reminders"]
+)
+@paginate(Pages)
+def reminder_list(
+    request,
+    status: Literal["pending", "sending", "sent", "failed", "uncertain", "cancelled"]
+    | None = None,
+    invoice_number: s.text(60) = "",
+):
+    reminders = (
+        Reminder.objects.filter(company=request.company)
+        .select_related("customer", "step")
+        .prefetch_related("lines__invoice")
+        .order_by("-created_at", "-id")
+    )
+    if status:
+        reminders = reminders.filter(status=status)
+    if invoice_number:
+        reminders = reminders.filter(lines__invoice__number=invoice_number).distinct()
+    return [reminder_out(r) for r in reminders]
+
+
+@router.get(
+    "/reminders/{reminder_id}",
+    response={200: s.ReminderOut, **ERRORS},
+    tags=["reminders"],
+)
+def reminder_get(request, reminder_id: Path[s.Id]):
+    reminder = get_object_or_404(
+        Reminder.objects.select_related("customer", "step"),
+        pk=reminder_id,
+        company=request.company,
+    )
+    return reminder_out(reminder)
+
+
+# --- the daily job -------------------------------------------------------------
+
+
+@router.post("/daily", response={200: s.DailyOut, **ERRORS}, tags=["daily job"])
+def daily(request, payload: s.DailyIn):
+    """Run the daily job now for this company (idempotent)."""
+    [run] = daily_run(now=utc_now(), on=payload.date, companies=[request.company])
+    result = run.result
+    return {
+        "date": result.date,
+        "tagged": result.tagged,
+        "untagged": result.untagged,
+        "to_remind": result.to_remind,
+    }
+
+
+@router.get(
+    "/daily-runs", response={200: list[s.DailyRunOut], **ERRORS}, tags=["daily job"]
+)
+@paginate(Pages)
+def daily_runs(request):
+    return DailyRun.objects.filter(company=request.company).order_by(
+        "-started_at", "-id"
+    )

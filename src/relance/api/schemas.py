@@ -1,0 +1,257 @@
+"""What the API reads and writes. Strings refuse control characters, numbers
+have bounds: bad input is a 4xx naming the field, never a server error."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+BIG = 9_223_372_036_854_775_807  # the largest database id
+
+
+def text(max_length: int, min_length: int = 0):
+    return Annotated[
+        str,
+        StringConstraints(
+            max_length=max_length, min_length=min_length, pattern=r"^[^\x00-\x1f\x7f]*$"
+        ),
+    ]
+
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Id = Annotated[int, Field(ge=1, le=BIG)]
+
+
+class LineError(Schema):
+    line: int | None
+    column: str
+    message: str
+
+
+class Error(Schema):
+    """A refusal: what is wrong, which field; every line of a refused import."""
+
+    detail: str
+    field: str | None = None
+    errors: list[LineError] = []
+
+
+class CustomerIn(Schema):
+    code: text(40, 1)
+    name: text(200, 1)
+    kind: Literal["business", "consumer"] = "business"
+    email: text(254) = ""
+    dunning_email: text(254) = ""
+    phone: text(30) = ""
+    language: Literal["fr", "en"] = "fr"
+
+
+class CustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    email: str
+    dunning_email: str
+    phone: str
+    language: str
+    paused_until: dt.date | None
+    pause_reason: str
+
+
+class InvoiceIn(Schema):
+    """One invoice, with the column names of the CSV import; created or
+    updated by its number."""
+
+    number: text(60, 1)
+    customer_code: text(40, 1)
+    customer_name: text(200) | None = None
+    customer_email: text(254) | None = None
+    customer_kind: (
+        Literal["business", "consumer", "professionnel", "particulier"] | None
+    ) = None
+    issue_date: dt.date
+    due_date: dt.date
+    total: Money
+    amount_due: Money | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")] | None = None
+    status: (
+        Literal[
+            "open",
+            "paid",
+            "cancelled",
+            "draft",
+            "ouverte",
+            "payée",
+            "annulée",
+            "brouillon",
+        ]
+        | None
+    ) = None
+    payment_terms: text(200) | None = None
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    customer_code: str
+    customer_name: str
+    issue_date: dt.date
+    due_date: dt.date
+    currency: str
+    total: Decimal
+    amount_due: Decimal
+    status: str
+    einvoice_status: str
+    dunning_level: int
+    last_reminder_on: dt.date | None
+    to_remind: bool
+    next_step: str | None
+    next_reminder_on: dt.date | None
+    paused_until: dt.date | None
+    pause_kind: str
+    pause_reason: str
+
+
+class PauseIn(Schema):
+    kind: Literal["dispute", "promise", "other"]
+    until: dt.date
+    reason: text(255) = ""
+
+
+class PaymentIn(Schema):
+    invoice_number: text(60, 1)
+    date: dt.date
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    method: Literal["transfer", "direct_debit", "card", "cheque", "cash", "other"] = (
+        "transfer"
+    )
+    reference: text(100) = ""
+
+
+class PaymentOut(Schema):
+    id: int
+    invoice_number: str
+    date: dt.date
+    amount: Decimal
+    method: str
+    reference: str
+
+
+class StepIO(Schema):
+    name: text(100, 1)
+    trigger: Literal["after_due_date", "after_issue_date", "after_previous_reminder"]
+    days: Annotated[int, Field(ge=-365, le=3650)]
+    subject: text(255) = ""
+    body: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    attach_pdf: bool = True
+    active: bool = True
+
+
+class StepsIn(Schema):
+    steps: Annotated[list[StepIO], Field(min_length=1, max_length=50)]
+
+
+class RunIn(Schema):
+    """Which invoices: their numbers, or every one due today (all_due)."""
+
+    invoices: Annotated[list[text(60, 1)], Field(max_length=10_000)] = []
+    all_due: bool = False
+    manual: bool = Field(
+        False, description="one invoice reminded by hand: may go before its date"
+    )
+    date: dt.date | None = None
+
+
+class PlannedMessageOut(Schema):
+    customer: str
+    to: list[str]
+    step: str
+    invoices: list[str]
+    total: Decimal
+
+
+class PlanErrorOut(Schema):
+    invoice: str
+    code: str
+    message: str
+
+
+class PlanOut(Schema):
+    date: dt.date
+    to_send: int
+    messages: list[PlannedMessageOut]
+    errors: list[PlanErrorOut]
+    problems: list[str]
+
+
+class RunStartedOut(Schema):
+    run: int
+    to_send: int
+    errors: list[PlanErrorOut]
+
+
+class RunReminderOut(Schema):
+    id: int
+    customer: str
+    step: str
+    status: str
+    error: str
+    invoices: list[str]
+
+
+class RunOut(Schema):
+    run: int
+    total: int
+    sent: int
+    failed: int
+    cancelled: int
+    uncertain: int
+    retrying: int
+    waiting: int
+    finished: bool
+    reminders: list[RunReminderOut]
+
+
+class ReminderOut(Schema):
+    id: int
+    customer: str
+    step: str
+    status: str
+    error: str
+    recipients: list[str]
+    subject: str
+    body_text: str
+    message_id: str
+    origin: str
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    invoices: list[str]
+
+
+class DailyIn(Schema):
+    date: dt.date | None = None
+
+
+class DailyOut(Schema):
+    date: dt.date
+    tagged: int
+    untagged: int
+    to_remind: int
+
+
+class DailyRunOut(Schema):
+    id: int
+    date: dt.date
+    origin: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    tagged: int
+    untagged: int
+    to_remind: int
+    sent: int
+    failed: int
+    error: str
