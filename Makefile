@@ -7,6 +7,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export RELANCE_DATA_DIR ?= $(CURDIR)/data
+PO := src/relance/locale/en/LC_MESSAGES/django.po
 
 .PHONY: run test test-browser lint format lock messages screenshots bench clean help
 
@@ -73,7 +74,8 @@ screenshots: $(VENV)/.dev-installed
 # Needs GNU gettext (msgfmt), as Django's makemessages does.
 messages: $(VENV)/.dev-installed
 	cd src/relance && ../../$(BIN)/relance makemessages -l en --ignore "*/migrations/*"
-	msgfmt --check -o src/relance/locale/en/LC_MESSAGES/django.mo src/relance/locale/en/LC_MESSAGES/django.po
+	msgattrib --no-obsolete -o $(PO) $(PO)
+	msgfmt --check -o $(PO:.po=.mo) $(PO)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

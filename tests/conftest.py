@@ -12,6 +12,16 @@ def _queue_runs_tasks_at_once():
 
 
 @pytest.fixture(autouse=True)
+def _french():
+    """Each test starts in French, whatever language a previous request left."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     """Uploaded files and .eml messages of a test stay in its own folder."""
     settings.EMAIL_BACKEND = "relance.mailing.backends.EmlFileBackend"

@@ -104,3 +104,15 @@ def test_every_template_variable_is_documented():
     text = (DOCS.parent / "templates.md").read_text(encoding="utf-8")
     missing = [v.path for v in VARIABLES if f"| `{v.path}` |" not in text]
     assert missing == []
+
+
+def test_every_import_column_is_documented():
+    from relance.invoices.importing import INVOICE_COLUMNS, PAYMENT_COLUMNS
+
+    text = (DOCS.parent / "import.md").read_text(encoding="utf-8")
+    missing = [
+        name
+        for name in [*INVOICE_COLUMNS, *PAYMENT_COLUMNS]
+        if f"| `{name}` |" not in text
+    ]
+    assert missing == []

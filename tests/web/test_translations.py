@@ -19,9 +19,8 @@ def test_every_french_string_has_an_english_translation():
 
 
 def test_the_compiled_catalogue_matches_the_source():
-    source = {
-        e.msgid: e.msgstr for e in polib.pofile(str(LOCALE / "django.po")) if e.msgstr
-    }
+    catalogue = polib.pofile(str(LOCALE / "django.po"))
+    source = {e.msgid: e.msgstr for e in catalogue if e.msgstr and not e.obsolete}
     compiled = {
         e.msgid: e.msgstr for e in polib.mofile(str(LOCALE / "django.mo")) if e.msgstr
     }

@@ -9,6 +9,7 @@ nothing that leads to settings or secrets.
 import re
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -24,7 +25,8 @@ class TemplateRefused(Exception):
     def __init__(self, message: str, line: int | None = None):
         self.message = message
         self.line = line
-        super().__init__(f"Ligne {line} : {message}" if line else message)
+        text = _("Ligne %(line)s : %(message)s") % {"line": line, "message": message}
+        super().__init__(text if line else message)
 
 
 class Record:
@@ -63,13 +65,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context, operator, left, right):
         if operator == "**":
-            raise SecurityError("la puissance (**) n'est pas disponible")
+            raise SecurityError(_("la puissance (**) n'est pas disponible"))
         if isinstance(left, str | tuple | list) or isinstance(
             right, str | tuple | list
         ):
             count = right if isinstance(right, int) else left
             if isinstance(count, int) and count > MAX_REPEAT:
-                raise SecurityError("répétition trop longue")
+                raise SecurityError(_("répétition trop longue"))
         return super().call_binop(context, operator, left, right)
 
 
@@ -109,18 +111,22 @@ def render(source: str, context: Mapping) -> str:
     except TemplateSyntaxError as error:
         raise TemplateRefused(_syntax_message(error), error.lineno) from None
     except SecurityError as error:
-        raise TemplateRefused(f"opération interdite ({error})") from None
+        raise TemplateRefused(_("opération interdite (%(e)s)") % {"e": error}) from None
     except TemplateError as error:
-        raise TemplateRefused(f"le modèle ne peut pas être rendu ({error})") from None
+        raise TemplateRefused(
+            _("le modèle ne peut pas être rendu (%(e)s)") % {"e": error}
+        ) from None
     except (ArithmeticError, TypeError, ValueError) as error:
-        raise TemplateRefused(f"le modèle ne peut pas être rendu ({error})") from None
+        raise TemplateRefused(
+            _("le modèle ne peut pas être rendu (%(e)s)") % {"e": error}
+        ) from None
     if len(output) > MAX_OUTPUT:
-        raise TemplateRefused("le message produit est trop long")
+        raise TemplateRefused(_("le message produit est trop long"))
     return output
 
 
 def _syntax_message(error: TemplateSyntaxError) -> str:
-    return f"erreur de syntaxe ({error.message})"
+    return _("erreur de syntaxe (%(e)s)") % {"e": error.message}
 
 
 def _path(node) -> str:
@@ -134,7 +140,9 @@ def _path(node) -> str:
 
 
 def _unknown(node) -> TemplateRefused:
-    return TemplateRefused(f"variable inconnue « {_path(node)} »", node.lineno)
+    return TemplateRefused(
+        _("variable inconnue « %(name)s »") % {"name": _path(node)}, node.lineno
+    )
 
 
 def _resolve(node, scope):
@@ -147,7 +155,9 @@ def _resolve(node, scope):
     if isinstance(node, nodes.Getattr):
         attr = node.attr
         if attr.startswith("_"):
-            raise TemplateRefused(f"attribut interdit « {attr} »", node.lineno)
+            raise TemplateRefused(
+                _("attribut interdit « %(name)s »") % {"name": attr}, node.lineno
+            )
     elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
         attr = node.arg.value
     if attr is not None:
@@ -180,7 +190,7 @@ def _check_body(body, scope) -> None:
 def _check_node(node, scope, siblings) -> None:
     if isinstance(node, _FORBIDDEN_TAGS):
         raise TemplateRefused(
-            "les inclusions de modèles ne sont pas permises", node.lineno
+            _("les inclusions de modèles ne sont pas permises"), node.lineno
         )
     if isinstance(node, nodes.Template):
         _check_body(node.body, scope)
@@ -200,7 +210,7 @@ def _check_node(node, scope, siblings) -> None:
         for name in _targets(node.target):
             scope[name] = ANY
     elif isinstance(node, nodes.Macro | nodes.CallBlock):
-        raise TemplateRefused("les macros ne sont pas permises", node.lineno)
+        raise TemplateRefused(_("les macros ne sont pas permises"), node.lineno)
     elif isinstance(node, nodes.Name | nodes.Getattr) or (
         isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
     ):

@@ -6,9 +6,10 @@ from relance.web.views import (
     configuration,
     customers,
     dashboard,
+    imports,
     invoices,
-    placeholders,
     reminders,
+    tokens,
 )
 
 app_name = "web"
@@ -36,7 +37,7 @@ urlpatterns = [
     path("relances/envoyer/", reminders.send, name="send"),
     path("relances/envois/<int:pk>/", reminders.progress, name="progress"),
     path("relances/apercu/", reminders.message_preview, name="message_preview"),
-    path("import/", placeholders.imports, name="imports"),
+    path("import/", imports.imports, name="imports"),
     path("configuration/etapes/", configuration.step_list, name="steps"),
     path("configuration/etapes/nouvelle/", configuration.step_edit, name="step_new"),
     path("configuration/etapes/<int:pk>/", configuration.step_edit, name="step"),
@@ -54,5 +55,5 @@ urlpatterns = [
         name="company_settings",
     ),
     path("configuration/utilisateurs/", configuration.users, name="users"),
-    path("configuration/jetons/", placeholders.tokens, name="tokens"),
+    path("configuration/jetons/", tokens.tokens, name="tokens"),
 ]

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -11,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from relance.core.errors import ApplicationError
 from relance.core.money import format_amount, format_date
-from relance.dunning import rules
+from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.invoices.models import Customer, Invoice, Payment
@@ -97,61 +95,25 @@ def invoice_list(request):
 
 @company_required
 def invoice_export(request):
-    """The list as filtered, as CSV (semicolons, as French spreadsheets expect)."""
+    """The list as filtered, as CSV or (format=xlsx) as an Excel workbook."""
     company = request.company
     today = today_of(request)
     invoices = invoice_search(
         company=company, query=query_from(request.GET), today=today
     )
-    names = step_names(company)
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo(), delimiter=";")
-    header = [
-        _("Numéro"),
-        _("Code client"),
-        _("Client"),
-        _("Date facture"),
-        _("Échéance"),
-        _("Jours de retard"),
-        _("Montant TTC"),
-        _("Reste dû"),
-        _("Devise"),
-        _("Statut"),
-        _("Niveau de relance"),
-        _("Dernière relance"),
-        _("Prochaine étape"),
-        _("Prévue le"),
-        _("À relancer"),
-    ]
-
-    def rows():
-        yield "\ufeff" + writer.writerow(header)
-        for invoice in invoices.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    invoice.number,
-                    invoice.customer.code,
-                    invoice.customer.name,
-                    format_date(invoice.issue_date),
-                    format_date(invoice.due_date),
-                    rules.days_late(invoice.due_date, today),
-                    f"{invoice.total:.2f}".replace(".", ","),
-                    f"{invoice.amount_due:.2f}".replace(".", ","),
-                    invoice.currency,
-                    invoice.get_status_display(),
-                    invoice.dunning_level,
-                    format_date(invoice.last_reminder_on),
-                    names.get(invoice.next_level or 0, ""),
-                    format_date(invoice.next_reminder_on),
-                    _("oui") if invoice.to_remind else "",
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = exports.export_rows(company=company, invoices=invoices, today=today)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            exports.xlsx_bytes(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="factures-{today}.xlsx"'
+        )
+        return response
+    response = StreamingHttpResponse(
+        exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="factures-{today}.csv"'
     return response
 

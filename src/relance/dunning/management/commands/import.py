@@ -1,0 +1,134 @@
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from relance.core.clock import utc_now
+from relance.core.commands import RelanceCommand, iso_date
+from relance.core.selectors import company_get
+from relance.dunning import rules
+from relance.dunning.services.intake import (
+    facturx_take_in,
+    invoices_take_in,
+    payments_take_in,
+)
+from relance.invoices.importing import Refused
+
+
+class Command(RelanceCommand):
+    help = (
+        "Importe des factures ou des règlements (CSV ou XLSX, tout ou rien), "
+        "ou une facture Factur-X (PDF)."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="kind", required=True)
+        for kind, text in (("invoices", "factures"), ("payments", "règlements")):
+            command = sub.add_parser(kind, help=f"importer des {text} (CSV ou XLSX)")
+            command.add_argument("file", help="fichier CSV (, ou ;) ou XLSX")
+            command.add_argument(
+                "--dry-run", action="store_true", help="vérifier sans enregistrer"
+            )
+            command.add_argument("--json", action="store_true", help="sortie JSON")
+            command.add_argument("--company", type=int, help="société (identifiant)")
+        facturx = sub.add_parser("facturx", help="créer la facture d'un PDF Factur-X")
+        facturx.add_argument("file", help="PDF Factur-X ou ZUGFeRD")
+        facturx.add_argument(
+            "--due-date", type=iso_date, help="échéance, si le XML n'en a pas"
+        )
+        facturx.add_argument(
+            "--customer-code", help="code client, si le XML n'en a pas"
+        )
+        facturx.add_argument(
+            "--customer-name", help="nom du client, si le XML n'en a pas"
+        )
+        facturx.add_argument("--json", action="store_true", help="sortie JSON")
+        facturx.add_argument("--company", type=int, help="société (identifiant)")
+
+    def handle(self, *args, **options):
+        company = company_get(options["company"])
+        path = Path(options["file"])
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise CommandError(
+                f"Lecture impossible de {path} : {error.strerror}"
+            ) from None
+        today = rules.company_today(company.time_zone, utc_now())
+        if options["kind"] == "facturx":
+            return self.facturx(company, content, path.name, today, options)
+        take_in = (
+            invoices_take_in if options["kind"] == "invoices" else payments_take_in
+        )
+        try:
+            report = take_in(
+                company=company,
+                content=content,
+                filename=path.name,
+                today=today,
+                dry_run=options["dry_run"],
+            )
+        except Refused as refused:
+            report = refused.report
+        if options["json"]:
+            self.write_json(report.as_dict())
+        else:
+            self.describe(report, options)
+        if report.errors:
+            raise SystemExit(1)
+
+    def describe(self, report, options) -> None:
+        if report.errors:
+            for error in report.errors:
+                where = f"Ligne {error.line}" if error.line else "Fichier"
+                column = f", colonne « {error.column} »" if error.column else ""
+                self.stdout.write(f"{where}{column} : {error.message}")
+            self.stdout.write(
+                self.style.ERROR(
+                    f"{len(report.errors)} erreur(s) : rien n'a été importé."
+                )
+            )
+            return
+        things = "facture(s)" if options["kind"] == "invoices" else "règlement(s)"
+        verb = "seraient" if options["dry_run"] else "ont été"
+        line = f"{report.created} {things} créée(s), {report.updated} mise(s) à jour"
+        if report.unchanged:
+            line += f", {report.unchanged} inchangée(s) ou déjà enregistrée(s)"
+        self.stdout.write(
+            f"{line} — {verb} importées." if options["dry_run"] else f"{line}."
+        )
+        if options["dry_run"]:
+            self.stdout.write(
+                "Vérification seulement (--dry-run) : rien n'a été enregistré."
+            )
+
+    def facturx(self, company, content, filename, today, options):
+        answers = {
+            "due_date": options["due_date"],
+            "customer_code": options["customer_code"],
+            "customer_name": options["customer_name"],
+        }
+        try:
+            invoice, _created = facturx_take_in(
+                company=company,
+                content=content,
+                filename=filename,
+                today=today,
+                answers={k: v for k, v in answers.items() if v},
+            )
+        except Refused as refused:
+            if options["json"]:
+                self.write_json(refused.report.as_dict() | {"created": 0, "updated": 0})
+            else:
+                for error in refused.report.errors:
+                    self.stdout.write(f"« {error.column} » : {error.message}")
+                self.stdout.write(
+                    "Complétez avec --due-date, --customer-code ou --customer-name."
+                )
+            raise SystemExit(1) from None
+        if options["json"]:
+            self.write_json(
+                {"created": 1, "updated": 0, "errors": [], "number": invoice.number}
+            )
+        else:
+            name = invoice.customer.name
+            self.stdout.write(f"Facture {invoice.number} créée pour {name}, PDF joint.")
