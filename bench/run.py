@@ -1,0 +1,152 @@
+"""Benchmarks: python bench/run.py [--n 10000 100000 1000000] [--db sqlite postgres]
+[--parts daily summary list send]
+
+For each database and size: a fresh database, synthetic data, then each
+measure in a fresh process (so that peak memory is the measure's own).
+Prints one table.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(
+            host="127.0.0.1", user="postgres", dbname="postgres", connect_timeout=3
+        ).close()
+        return True
+    except Exception:
+        return False
+
+
+class Database:
+    def __init__(self, kind: str, folder: Path):
+        self.kind = kind
+        self.name = f"relance_bench_{uuid.uuid4().hex[:8]}"
+        if kind == "sqlite":
+            self.url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        else:
+            import psycopg
+
+            with psycopg.connect(
+                host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+            ) as c:
+                c.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = f"postgres://postgres@127.0.0.1:5432/{self.name}"
+
+    def drop(self) -> None:
+        if self.kind == "postgres":
+            import psycopg
+
+            with psycopg.connect(
+                host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+            ) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def part(name: str, n: int, env: dict) -> dict:
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "part.py"), name, str(n)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if result.returncode:
+        raise SystemExit(f"bench part {name} failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument(
+        "--parts", nargs="+", default=["first", "daily", "summary", "list", "send"]
+    )
+    options = parser.parse_args()
+    kinds = [k for k in options.db if k != "postgres" or postgres_available()]
+    rows = []
+    for kind in kinds:
+        for n in options.n:
+            with tempfile.TemporaryDirectory(prefix="relance-bench-") as folder:
+                database = Database(kind, Path(folder))
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": database.url,
+                    "RELANCE_DATA_DIR": folder,
+                    "RELANCE_LOG_LEVEL": "ERROR",
+                }
+                try:
+                    started = time.perf_counter()
+                    setup = part("setup", n, env)
+                    row = {
+                        "db": kind,
+                        "n": n,
+                        "load_s": round(time.perf_counter() - started, 1),
+                    }
+                    row["companies"] = setup["companies"]
+                    for name in options.parts:
+                        if name == "send" and n != min(options.n):
+                            continue  # 10,000 messages, once per database
+                        row[name] = part(name, n, env)
+                    rows.append(row)
+                    print(f"… {kind} {n:,}: done", file=sys.stderr, flush=True)
+                finally:
+                    database.drop()
+    print_table(rows)
+
+
+def print_table(rows: list[dict]) -> None:
+    print(
+        f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}"
+    )
+    header = (
+        "| DB | invoices | load | daily job | µs/invoice | invoices/s | peak RSS "
+        "| 2nd run | summary 10k | list p50 | list p95 | queries | send msg/s "
+        "| smtplib msg/s | ratio |"
+    )
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for row in rows:
+        daily = row.get("daily", {})
+        summary = row.get("summary", {})
+        listing = row.get("list", {})
+        send = row.get("send", {})
+        cells = [
+            row["db"],
+            f"{row['n']:,}",
+            f"{row['load_s']} s",
+            f"{daily['seconds']} s" if daily else "",
+            f"{daily['us_per_invoice']}" if daily else "",
+            f"{daily['per_second']:,}" if daily else "",
+            f"{daily['rss_mb']} MB" if daily else "",
+            f"{daily['second_run_seconds']} s" if daily else "",
+            f"{summary['seconds']} s ({summary['selected']:,})" if summary else "",
+            f"{listing['p50_ms']} ms" if listing else "",
+            f"{listing['p95_ms']} ms" if listing else "",
+            ",".join(map(str, listing.get("queries", []))),
+            f"{send['ours_per_s']}" if send else "",
+            f"{send['ceiling_per_s']}" if send else "",
+            f"{send['ratio']:.0%}" if send else "",
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
