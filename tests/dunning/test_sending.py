@@ -23,6 +23,7 @@ from relance.dunning.services.sending import (
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Invoice
 from relance.invoices.services import payment_register
+from relance.mailing.delivery import SmtpTransport
 from tests.factories import (
     make_company,
     make_customer,
@@ -356,7 +357,7 @@ def test_a_crash_between_claim_and_smtp_leaves_an_uncertain_reminder_never_resen
     def crash(*args, **kwargs):
         raise SystemExit("killed")
 
-    monkeypatch.setattr(sending, "_store_content", crash)
+    monkeypatch.setattr(SmtpTransport, "send", crash)
     with pytest.raises(SystemExit):
         reminders_deliver(reminder_ids=[r.pk for r in created.reminders], now=NOW)
     monkeypatch.undo()
@@ -464,3 +465,75 @@ def test_remind_says_where_messages_went_without_a_mail_server(company, settings
     assert f" : dossier {settings.EMAIL_FILE_PATH}" in output
     assert "1 relance(s) envoyée(s)." in output
     assert len(list(settings.DATA_DIR.joinpath("outbox").glob("*.eml"))) == 1
+
+
+def test_a_payment_while_the_message_is_on_its_way_leaves_a_true_state(
+    company, smtp_server, monkeypatch
+):
+    """The invoice was read before sending and paid before the outcome was
+    recorded: the level still rises (the message left), and the stored state
+    comes from the database, not from the invoice as it was read."""
+    invoice = make_invoice(make_customer(company))
+    created = reminders_create(plan=plan_all(company))
+    record = sending._record
+
+    def paid_meanwhile(*args):
+        payment_register(invoice=invoice, on=TODAY, amount=invoice.amount_due)
+        record(*args)
+
+    monkeypatch.setattr(sending, "_record", paid_meanwhile)
+    delivered = reminders_deliver(
+        reminder_ids=[r.pk for r in created.reminders], now=NOW
+    )
+    assert [r.status for r in delivered.sent] == [Reminder.Status.SENT]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.dunning_level, invoice.last_reminder_on) == (
+        Invoice.Status.PAID,
+        1,
+        TODAY,
+    )
+    assert (invoice.to_remind, invoice.next_level, invoice.next_reminder_on) == (
+        False,
+        None,
+        None,
+    )
+
+
+def test_a_reminder_created_meanwhile_for_the_same_level_is_skipped_alone(
+    company, smtp_server
+):
+    taken = make_invoice(make_customer(company, name="Herbly"), number="FC-TAKEN")
+    make_invoice(make_customer(company, name="Vasseur"), number="FC-FREE")
+    first, second = plan_all(company), plan_all(company)
+    first.messages = [m for m in first.messages if m.customer.name == "Herbly"]
+    assert len(reminders_create(plan=first).reminders) == 1
+    created = reminders_create(plan=second)
+    assert [r.customer.name for r in created.reminders] == ["Vasseur"]
+    assert [(e.reference, e.code) for e in created.errors] == [
+        ("FC-TAKEN", Code.ALREADY_PENDING)
+    ]
+    assert taken.reminder_lines.count() == 1
+    assert Reminder.objects.count() == 2
+
+
+def test_a_template_that_fails_when_rendered_fails_its_reminder_only(
+    company, smtp_server
+):
+    make_invoice(make_customer(company, name="Herbly"))
+    make_invoice(make_customer(company, name="Vasseur"))
+    created = reminders_create(plan=plan_all(company))
+    step = created.reminders[0].step
+    DunningStep.objects.filter(pk=step.pk).update(
+        body="{{ customer.name }} {{ invoice_count // (invoice_count - 1) }}"
+    )
+    delivered = reminders_deliver(
+        reminder_ids=[r.pk for r in created.reminders], now=NOW
+    )
+    assert smtp_server.received == []
+    assert [r.status for r in delivered.failed] == [Reminder.Status.FAILED] * 2
+    assert delivered.failed[0].error == (
+        f"Modèle de l'étape « {step.name} » : le modèle ne peut pas être rendu "
+        "(integer division or modulo by zero)"
+    )
+    # The levels are free again: the reminders can be planned anew.
+    assert plan_all(company).to_send == 2

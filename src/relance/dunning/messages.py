@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 
 from relance.core.models import Company
@@ -14,6 +13,7 @@ from relance.dunning.models import DunningStep
 from relance.invoices.models import Customer, Invoice
 from relance.mailing import templating
 from relance.mailing.html import text_to_html
+from relance.mailing.mime import Attachment, Email, email_message
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def compose(
     context = message_context(
         company=company, customer=customer, invoices=invoices, step=step, today=today
     )
-    subject = " ".join(templating.render(step.subject, context).split())[:255]
-    text = templating.render(step.body, context).strip() + "\n"
+    subject, body = templating.render_each([step.subject, step.body], context)
+    subject = " ".join(subject.split())[:255]
+    text = body.strip() + "\n"
     return Composed(subject=subject, text=text, html=text_to_html(text, title=subject))
 
 
@@ -76,22 +77,18 @@ def email_build(
     composed: Composed,
     message_id: str,
     automatic: bool,
-    attachments: Sequence[tuple[str, bytes]] = (),
-) -> EmailMultiAlternatives:
+    attachments: Sequence[Attachment] = (),
+) -> Email:
     """The email of one reminder. One debtor per message: `to` is one customer's."""
-    sender = f"{company.name} <{company.sender_email}>"
-    headers = {"Message-ID": message_id}
-    if automatic:
-        headers["Auto-Submitted"] = "auto-generated"
-    email = EmailMultiAlternatives(
-        subject=composed.subject,
-        body=composed.text,
-        from_email=sender,
+    return email_message(
+        sender_name=company.name,
+        sender=company.sender_email,
         to=to,
-        reply_to=[company.reply_to_email] if company.reply_to_email else None,
-        headers=headers,
+        reply_to=company.reply_to_email,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        message_id=message_id,
+        headers={"Auto-Submitted": "auto-generated"} if automatic else None,
+        attachments=attachments,
     )
-    email.attach_alternative(composed.html, "text/html")
-    for filename, content in attachments:
-        email.attach(filename, content, "application/pdf")
-    return email

@@ -143,7 +143,11 @@ class Reminder(models.Model):
     # out, is going out, or may have gone out.
     HOLDING = (Status.PENDING, Status.SENDING, Status.SENT, Status.UNCERTAIN)
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    # Few indexes: each status change rewrites them all (reminder_status_idx
+    # starts with the company; users are rarely deleted).
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="reminders"
     )
@@ -184,6 +188,7 @@ class Reminder(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("utilisateur"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
@@ -205,7 +210,10 @@ class Reminder(models.Model):
 class ReminderInvoice(models.Model):
     """One invoice covered by a reminder, and the level it reaches with it."""
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    # Lines are reached through their reminder or their invoice.
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reminder = models.ForeignKey(
         Reminder, on_delete=models.CASCADE, related_name="lines"
     )

@@ -99,7 +99,10 @@ class Invoice(models.Model):
         CASHED = "212", _("Encaissée")
         REJECTED = "213", _("Rejetée")
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the indexes below start with the company.
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="invoices"
     )

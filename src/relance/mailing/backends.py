@@ -36,10 +36,15 @@ class EmlFileBackend(BaseEmailBackend):
         self.folder.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
             ident = message.extra_headers.get("Message-ID", "")
-            ident = re.sub(r"[^A-Za-z0-9.-]", "_", ident)[:80]
-            path = self.folder / f"{stamp}-{ident or sent}.eml"
+            path = eml_path(self.folder, ident or str(sent))
             path.write_bytes(message_bytes(message))
             sent += 1
         return sent
+
+
+def eml_path(folder: Path, message_id: str) -> Path:
+    """A new file for one message, named after its time and Message-ID."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    ident = re.sub(r"[^A-Za-z0-9.-]", "_", message_id)[:80]
+    return folder / f"{stamp}-{ident}.eml"

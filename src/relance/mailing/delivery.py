@@ -18,9 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 
-from relance.mailing.backends import EmlFileBackend, message_bytes
+from relance.mailing.backends import eml_path
+from relance.mailing.mime import Email
 
 
 class Outcome(StrEnum):
@@ -74,7 +74,7 @@ class SmtpTransport:
             connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
         return connection
 
-    def send(self, message: EmailMessage) -> Result:
+    def send(self, email: Email) -> Result:
         try:
             if self.connection is None:
                 self.connection = self._connect()
@@ -86,19 +86,22 @@ class SmtpTransport:
             return Result(
                 Outcome.TEMPORARY, f"connexion impossible à {self.where} : {error}"
             )
-        return self._transmit(self.connection, message)
+        return self._transmit(self.connection, email)
 
-    def _transmit(self, connection: smtplib.SMTP, message: EmailMessage) -> Result:
-        sender = message.from_email
-        recipients = message.recipients()
-        data = message_bytes(message, linesep="\r\n")
+    def _transmit(self, connection: smtplib.SMTP, email: Email) -> Result:
+        data = email.data
+        # Addresses come normalised (mailing/mime.py): no parsing needed here.
+        body8bit = not data.isascii() and connection.has_extn("8bitmime")
         transmitted = False
         try:
-            code, text = connection.mail(_address(sender))
+            option = " BODY=8BITMIME" if body8bit else ""
+            connection.putcmd("mail", f"FROM:<{email.sender}>{option}")
+            code, text = connection.getreply()
             if code != 250:
                 return self._refused(code, text)
-            for recipient in recipients:
-                code, text = connection.rcpt(_address(recipient))
+            for recipient in email.recipients:
+                connection.putcmd("rcpt", f"TO:<{recipient}>")
+                code, text = connection.getreply()
                 if code not in (250, 251):
                     return self._refused(code, text)
             connection.putcmd("data")
@@ -152,11 +155,11 @@ class FolderTransport:
 
     def __init__(self, folder: Path | None = None):
         self.folder = Path(folder or settings.EMAIL_FILE_PATH)
-        self.backend = EmlFileBackend(file_path=str(self.folder))
 
-    def send(self, message: EmailMessage) -> Result:
+    def send(self, email: Email) -> Result:
         try:
-            self.backend.send_messages([message])
+            self.folder.mkdir(parents=True, exist_ok=True)
+            eml_path(self.folder, email.message_id).write_bytes(email.data)
         except OSError as error:
             return Result(
                 Outcome.TEMPORARY, f"écriture impossible dans {self.folder} : {error}"
@@ -183,9 +186,3 @@ def where_messages_go() -> str:
         return f"serveur {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
     folder = settings.EMAIL_FILE_PATH
     return f"dossier {folder} (aucun serveur d'envoi : EMAIL_URL est vide)"
-
-
-def _address(value: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(value)[1]

@@ -1,6 +1,6 @@
 """The HTML part of a message, built from its text: users never write HTML."""
 
-from django.utils.html import escape
+from html import escape
 
 _STYLE = (
     "font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;"

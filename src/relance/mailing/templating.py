@@ -6,11 +6,18 @@ numbers, booleans, lists and `Record`s built from dicts): no model object,
 nothing that leads to settings or secrets.
 """
 
+import functools
 import re
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes
+from jinja2 import (
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    nodes,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from relance.mailing import variables
@@ -103,11 +110,26 @@ def check(source: str) -> None:
     _check_node(tree, {**variables.schema(), "loop": ANY}, [])
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """Compiling costs a hundred renderings: a run compiles each step once."""
+    return _ENV.from_string(_prepare(source))
+
+
 def render(source: str, context: Mapping) -> str:
     """Render a checked template on plain data."""
+    return render_each([source], context)[0]
+
+
+def render_each(sources: list[str], context: Mapping) -> list[str]:
+    """Render several templates (a subject and a body) on the same data."""
+    data = {name: to_records(value) for name, value in context.items()}
+    return [_render(source, data) for source in sources]
+
+
+def _render(source: str, data: dict) -> str:
     try:
-        data = {name: to_records(value) for name, value in context.items()}
-        output = _ENV.from_string(_prepare(source)).render(data)
+        output = _compiled(source).render(data)
     except TemplateSyntaxError as error:
         raise TemplateRefused(_syntax_message(error), error.lineno) from None
     except SecurityError as error:
