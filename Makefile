@@ -15,6 +15,7 @@ help:
 	@echo "make run    install, migrate, load demo data if empty, start Relance on http://$(HOST):$(PORT)"
 	@echo "make test   run the test suite (SQLite, or DATABASE_URL)"
 	@echo "make lint   ruff"
+	@echo "make bench  quick benchmarks (10,000 invoices, SQLite and PostgreSQL if reachable)"
 	@echo "make lock   re-pin the dependencies (requirements*.lock) from pyproject.toml"
 
 $(BIN)/python:
@@ -69,6 +70,10 @@ lock:
 # docs/screenshots/*.png, taken in Chromium on fresh demo data.
 screenshots: $(VENV)/.dev-installed
 	$(BIN)/python scripts/screenshots.py
+
+# Full figures (docs/performance.md): bench/run.py --n 10000 100000 1000000
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py --quick --n 10000
 
 # French is the source language; the English catalogue is updated, then compiled.
 # Needs GNU gettext (msgfmt), as Django's makemessages does.

@@ -187,3 +187,81 @@ def _sqlite_value(value):
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def sending_company(messages: int, today: date) -> Company:
+    """A company with `messages` customers, each owing one invoice due for its
+    first reminder: one message each."""
+    with transaction.atomic():
+        company = Company.objects.create(
+            name="Envoi Bench",
+            sender_email="relances@envoi.example",
+            reply_to_email="compta@envoi.example",
+            phone="01 23 45 67 89",
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPPXXX",
+        )
+        steps_create_defaults(company=company)
+        _insert(
+            "invoices_customer",
+            "company_id, code, name, kind, email, dunning_email, phone, language, "
+            "address_line1, address_line2, postal_code, city, country, siren, "
+            "pause_reason",
+            [
+                (
+                    company.pk,
+                    f"411E{n:07d}",
+                    f"Client Envoi {n}",
+                    "business",
+                    f"compta{n}@client{n}.example",
+                    "",
+                    "",
+                    "fr",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "FR",
+                    "",
+                    "",
+                )
+                for n in range(messages)
+            ],
+            timestamps=True,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM invoices_customer WHERE company_id = %s ORDER BY id",
+                [company.pk],
+            )
+            customer_ids = [row[0] for row in cursor.fetchall()]
+        issue, due = today - timedelta(days=40), today - timedelta(days=10)
+        _insert(
+            "invoices_invoice",
+            "company_id, customer_id, number, issue_date, due_date, currency, total, "
+            "amount_due, status, payment_terms, pdf, einvoice_status, dunning_level, "
+            "to_remind, pause_kind, pause_reason",
+            [
+                (
+                    company.pk,
+                    customer,
+                    f"FE-{n:08d}",
+                    issue,
+                    due,
+                    "EUR",
+                    Decimal("1234.56"),
+                    Decimal("1234.56"),
+                    "open",
+                    "30 jours fin de mois",
+                    "",
+                    "",
+                    0,
+                    False,
+                    "",
+                    "",
+                )
+                for n, customer in enumerate(customer_ids)
+            ],
+            timestamps=True,
+        )
+    return company

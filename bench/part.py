@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -28,6 +29,15 @@ TODAY = date(2026, 11, 2)
 
 
 def peak_rss_mb() -> float:
+    """This program's peak resident memory. (On Linux, ru_maxrss would also
+    count the memory of the parent it was forked from before exec.)"""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -141,12 +151,148 @@ def listing(total: int) -> dict:
     }
 
 
+MESSAGES = int(os.environ.get("RELANCE_BENCH_MESSAGES", 10_000))
+WORKERS = [int(w) for w in os.environ.get("RELANCE_BENCH_WORKERS", "1 2").split()]
+
+
+def send(total: int) -> dict:
+    """« Envoyer les relances » for MESSAGES customers (one message each) to the
+    mail server of EMAIL_URL, as the application does it: the run and its
+    reminders recorded (the web request), then delivered by worker processes
+    (started beforehand, each with its own connection): every message
+    rendered, sent, and its outcome and levels committed. Once with one
+    worker, once with two. Around it, that server's ceiling: smtplib sending
+    the same bytes over one connection (the better of two tries)."""
+    result = {"messages": MESSAGES}
+    ceilings = []
+    for workers in WORKERS:
+        company, seconds, rss = _send_with(workers)
+        result[f"w{workers}"] = {
+            "seconds": round(seconds, 2),
+            "per_s": round(MESSAGES / seconds),
+            "worker_rss_mb": rss,
+        }
+        messages = _wire_messages(company)
+        ceilings.append(_smtplib_rate(messages))
+    ceiling = max(ceilings)
+    result["ceiling_per_s"] = round(ceiling)
+    result["ceilings"] = [round(c) for c in ceilings]
+    result["bytes"] = round(statistics.mean(len(m[2]) for m in messages))
+    for workers in WORKERS:
+        result[f"w{workers}"]["ratio"] = result[f"w{workers}"]["per_s"] / ceiling
+    return result
+
+
+def _wire_messages(company) -> list[tuple[str, list[str], bytes]]:
+    """The company's reminders exactly as they went out (same Message-ID)."""
+    from relance.dunning.messages import Composed, email_build
+    from relance.dunning.models import Reminder
+
+    return [
+        (
+            company.sender_email,
+            reminder.recipients,
+            email_build(
+                company=company,
+                to=reminder.recipients,
+                composed=Composed(
+                    reminder.subject, reminder.body_text, reminder.body_html
+                ),
+                message_id=reminder.message_id,
+                automatic=False,
+            ).data,
+        )
+        for reminder in Reminder.objects.filter(company=company)
+    ]
+
+
+def _smtplib_rate(messages) -> float:
+    import smtplib
+
+    from django.conf import settings
+
+    started = time.perf_counter()
+    with smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT) as server:
+        for sender, recipients, data in messages:
+            server.sendmail(sender, recipients, data)
+    return len(messages) / (time.perf_counter() - started)
+
+
+def _send_with(workers: int):
+    """Record the run, then deliver it with `workers` processes; returns the
+    company, the seconds from the click to the last message, and the
+    workers' peak RSS (MB)."""
+    from django.db import connections
+
+    from bench.generate import sending_company
+    from relance.dunning.models import Reminder
+    from relance.dunning.planning import reminder_plan
+    from relance.dunning.services.runs import send_run_start
+    from relance.dunning.services.state import invoices_refresh
+
+    company = sending_company(MESSAGES, TODAY)
+    invoices_refresh(company=company, today=TODAY)
+    plan = reminder_plan(company=company, today=TODAY)
+    assert plan.to_send == MESSAGES, (plan.to_send, plan.errors[:3])
+    processes = [
+        subprocess.Popen(
+            [sys.executable, __file__, "worker", "0"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:  # ready: Django loaded, connected
+        assert process.stdout.readline().strip() == "ready"
+    started = time.perf_counter()
+    _run, created = send_run_start(plan=plan, enqueue=False)
+    ids = [reminder.pk for reminder in created.reminders]
+    connections.close_all()
+    for index, process in enumerate(processes):
+        process.stdin.write(json.dumps(ids[index::workers]) + "\n")
+        process.stdin.flush()
+    outcomes = [json.loads(process.stdout.readline()) for process in processes]
+    seconds = time.perf_counter() - started
+    for process in processes:
+        process.wait()
+    assert all(o["sent"] == o["given"] for o in outcomes), outcomes
+    sent = Reminder.objects.filter(company=company, status="sent").count()
+    assert sent == MESSAGES, sent
+    return company, seconds, max(o["rss_mb"] for o in outcomes)
+
+
+def worker(total: int) -> None:
+    """A delivery worker: waits for its reminder ids on stdin, delivers them
+    in the chunks the queue's tasks carry (tasks.deliver_reminders)."""
+    from django.db import connection
+
+    from relance.dunning.services.sending import reminders_deliver
+    from relance.dunning.tasks import CHUNK
+
+    connection.ensure_connection()
+    print("ready", flush=True)
+    ids = json.loads(sys.stdin.readline())
+    sent = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        delivered = reminders_deliver(
+            reminder_ids=chunk, now=datetime.now(UTC), today=TODAY
+        )
+        sent += len(delivered.sent)
+    outcome = {"given": len(ids), "sent": sent, "rss_mb": round(peak_rss_mb(), 1)}
+    print(json.dumps(outcome), flush=True)
+    sys.exit(0)
+
+
 PARTS = {
     "setup": setup,
     "first": first,
     "daily": daily,
     "summary": summary,
     "list": listing,
+    "send": send,
+    "worker": worker,
 }
 
 if __name__ == "__main__":
