@@ -409,3 +409,15 @@ def test_the_export_is_a_french_csv_of_the_filtered_list(signed_in, company):
     assert ";HERBLY Francis;01/01/2026;31/01/2026;" in lines[1]
     assert ";1234,50;1234,50;EUR;Ouverte;" in lines[1]
     assert Invoice.objects.count() == 1
+
+
+def test_a_pending_reminder_says_its_message_is_written_when_it_leaves(
+    signed_in, company
+):
+    invoice = make_invoice(make_customer(company))
+    line = remind(
+        invoice, DunningStep.objects.filter(company=company).first(), 1, "pending"
+    )
+    page = signed_in.get(f"/relances/{line.reminder.pk}/").content.decode()
+    assert "Le message sera rédigé au moment de l'envoi" in page
+    assert "Message-ID" not in page
