@@ -70,10 +70,11 @@ def test_a_big_run_is_split_into_tasks_the_workers_share(company, settings):
     original = tasks.deliver_reminders
     tasks.deliver_reminders = queued.append
     try:
-        tasks.enqueue_delivery(list(range(1, 121)))
+        tasks.enqueue_delivery(list(range(1, 451)))
     finally:
         tasks.deliver_reminders = original
-    assert [len(chunk) for chunk in queued] == [50, 50, 20]
+    assert [len(chunk) for chunk in queued] == [200, 200, 50]
+    assert [chunk[0] for chunk in queued] == [1, 201, 401]
 
 
 def test_a_restarted_worker_sends_what_was_left_pending(company, smtp_server):

@@ -33,6 +33,14 @@ def null_safe_equal(column: str) -> str:
     return f"{column} IS %s"
 
 
+def any_of(column: str, values: list) -> tuple[str, list]:
+    """A condition `column` is one of `values`, and its parameters (on
+    PostgreSQL one array, so that the statement is the same for any count)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def _update_sql(model, values: dict, where: str, params: Sequence):
     columns = tuple(
         (name, value if isinstance(value, Sql) else None)

@@ -24,7 +24,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.mailing.delivery import Outcome, transport_open
 from relance.mailing.html import text_to_html
 
-CHUNK = 50  # reminders per delivery task: workers share a big run
+CHUNK = 200  # reminders per delivery task: workers share a big run
 RESTART_AFTER = timedelta(minutes=10)  # a daily run unfinished by then is re-queued
 Status = Reminder.Status
 

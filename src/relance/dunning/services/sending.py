@@ -35,7 +35,14 @@ from django.utils.translation import gettext_lazy
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
-from relance.core.sql import Sql, Updates, db_value, null_safe_equal, rows_update
+from relance.core.sql import (
+    Sql,
+    Updates,
+    any_of,
+    db_value,
+    null_safe_equal,
+    rows_update,
+)
 from relance.dunning import rules
 from relance.dunning.messages import Composed, compose, email_build
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
@@ -231,8 +238,7 @@ def _deliver(ids: list[int], now: datetime, today: date | None) -> Delivered:
                 answered.append(inflight.popleft())
             with transaction.atomic():
                 updates = Updates()
-                for sent, future in answered:
-                    _record(sent, future.result(), now, delivered, updates)
+                _record(answered, now, delivered, updates)
                 for outgoing in group:
                     _claim(outgoing, now, updates)
                 updates.run()
@@ -240,12 +246,13 @@ def _deliver(ids: list[int], now: datetime, today: date | None) -> Delivered:
                 if outgoing.claimed:
                     future = courier.submit(transport.send, outgoing.email)
                     inflight.append((outgoing, future))
-        while inflight:
-            _record_alone(inflight[0], now, delivered)
-            inflight.popleft()
+        for _outgoing, future in inflight:
+            future.result()  # the last answers, recorded together
+        _record_alone(list(inflight), now, delivered)
+        inflight.clear()
     finally:
-        while inflight:
-            _record_if_possible(inflight.popleft(), now, delivered)
+        if inflight:
+            _record_if_possible(list(inflight), now, delivered)
         courier.shutdown(wait=True)
         transport.close()
     return delivered
@@ -278,23 +285,23 @@ def _prompt_thread_switches():
                 sys.setswitchinterval(_usual_interval)
 
 
-def _record_alone(inflight, now, delivered) -> None:
-    outgoing, future = inflight
-    result = future.result()
+def _record_alone(answered, now, delivered) -> None:
     with transaction.atomic():
         updates = Updates()
-        _record(outgoing, result, now, delivered, updates)
+        _record(answered, now, delivered, updates)
         updates.run()
 
 
 def _record_if_possible(inflight, now, delivered) -> None:
-    """After an error, still record the answer to a message in flight;
-    failing that (or if sending it crashed), it stays "sending" and becomes
-    uncertain. The error itself goes on."""
-    try:
-        _record_alone(inflight, now, delivered)
-    except BaseException:
-        logger.exception("Outcome of reminder %s not recorded", inflight[0].reminder.pk)
+    """After an error, still record the answers to the messages in flight,
+    one by one; failing that (or if sending one crashed), it stays "sending"
+    and becomes uncertain. The error itself goes on."""
+    for outgoing, future in inflight:
+        try:
+            _record_alone([(outgoing, future)], now, delivered)
+        except BaseException:
+            pk = outgoing.reminder.pk
+            logger.exception("Outcome of reminder %s not recorded", pk)
 
 
 def _prepared(ids, now, forced_today, steps, delivered):
@@ -489,25 +496,37 @@ def _drop(lines: list[ReminderInvoice]) -> None:
 
 
 def _record(
-    outgoing: Outgoing, result: Result, now: datetime, delivered, updates: Updates
+    answered: list[tuple[Outgoing, Future]], now: datetime, delivered, updates: Updates
 ) -> None:
-    """Record what the server answered (inside the caller's transaction; a
-    message that left is recorded by `updates`)."""
-    reminder = outgoing.reminder
-    if result.outcome == Outcome.SENT:
-        values = {
-            "status": Status.SENT,
-            "error": "",
-            "sent_at": now,
-            "next_attempt_at": None,
-            "updated_at": now,
-        }
-        updates.add(Reminder, values, "id = %s", [reminder.pk])
-        for name, value in values.items():
-            setattr(reminder, name, value)
-        _levels_raise(outgoing, now, updates)
-        delivered.sent.append(reminder)
-    elif result.outcome == Outcome.UNCERTAIN:
+    """Record what the server answered to these messages (inside the caller's
+    transaction; the messages that left are recorded by `updates`, in one
+    statement)."""
+    sent = {
+        "status": Status.SENT,
+        "error": "",
+        "sent_at": now,
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
+    left = []
+    for outgoing, future in answered:
+        result = future.result()
+        if result.outcome == Outcome.SENT:
+            for name, value in sent.items():
+                setattr(outgoing.reminder, name, value)
+            _levels_raise(outgoing, now, updates)
+            delivered.sent.append(outgoing.reminder)
+            left.append(outgoing.reminder.pk)
+        else:
+            _record_unsent(outgoing.reminder, result, now, delivered)
+    if left:
+        updates.add(Reminder, sent, *any_of("id", left))
+
+
+def _record_unsent(reminder: Reminder, result: Result, now, delivered) -> None:
+    """A message the server did not take: uncertain, retried later, or failed
+    (which frees its levels)."""
+    if result.outcome == Outcome.UNCERTAIN:
         _set(reminder, status=Status.UNCERTAIN, error=result.detail, updated_at=now)
         delivered.uncertain.append(reminder)
     elif result.outcome == Outcome.TEMPORARY and reminder.attempts <= len(RETRY_AFTER):

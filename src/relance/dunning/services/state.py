@@ -28,8 +28,8 @@ class RefreshResult:
 
 
 def _computed_sql(steps: list, selection: str) -> str:
-    """A WITH clause naming `computed`: per invoice of the company in
-    `selection`, its state for %(today)s and what it was before."""
+    """A WITH clause naming `computed`: per invoice in `selection` (of the
+    company %(company)s), its state for %(today)s and what it was before."""
     postgres = connection.vendor == "postgresql"
     if postgres:
         earliest = "DATE '0001-01-01'"
@@ -74,6 +74,10 @@ def _computed_sql(steps: list, selection: str) -> str:
         "i.status = 'open' AND i.amount_due > 0 "
         f"AND i.einvoice_status NOT IN ({blocking}) AND s.level IS NOT NULL"
     )
+    # An OFFSET keeps the planned date computed once per row: without it the
+    # database would copy its expression into each of the later ones that read
+    # it (about half the time of a run).
+    fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
     # The state, computed once per row; `due` reads the planned date back.
     return f"""
         WITH steps(level, trig, shift) AS (VALUES {values}),
@@ -91,7 +95,8 @@ def _computed_sql(steps: list, selection: str) -> str:
             FROM invoices_invoice i
             LEFT JOIN paused c ON c.id = i.customer_id
             LEFT JOIN steps s ON s.level = i.dunning_level + 1
-            WHERE i.company_id = %(company)s AND {selection}
+            WHERE {selection}
+            {fence}
         ),
         computed AS (
             SELECT planned.*,
@@ -115,8 +120,9 @@ def _rows_of_company(company_id: int) -> str:
     they fill at least a tenth of their rowid range, as in most installations,
     reading that range in order is ten times faster (measured: bench/).
     """
+    company = "i.company_id = %(company)s"
     if connection.vendor == "postgresql":
-        return "TRUE"
+        return company
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*), MIN(id), MAX(id) FROM invoices_invoice "
@@ -125,8 +131,9 @@ def _rows_of_company(company_id: int) -> str:
         )
         count, low, high = cursor.fetchone()
     if not count or count / (high - low + 1) < DENSE:
-        return "TRUE"
-    # The unary + keeps SQLite from using the company index for this filter.
+        return company
+    # The unary + keeps SQLite from using an index on the company for this
+    # filter (and so from reading the rows one by one).
     return (
         f"i.id BETWEEN {int(low)} AND {int(high)} AND +i.company_id = {int(company_id)}"
     )
@@ -169,6 +176,7 @@ def invoices_refresh(
     else:
         ids = [int(pk) for pk in invoice_ids]
         selections = [
+            "i.company_id = %(company)s AND "
             f"i.id IN ({', '.join(map(str, ids[start : start + CHUNK]))})"
             for start in range(0, len(ids), CHUNK)
         ]
@@ -184,70 +192,68 @@ def invoices_refresh(
 
 
 def _refresh(steps, selection: str, params: dict) -> tuple[int, int, int]:
-    computed = _computed_sql(steps, selection)
-    refresh = (
-        _refresh_postgres if connection.vendor == "postgresql" else _refresh_sqlite
-    )
+    """Compute the state into a temporary table of the rows that change, then
+    write them; returns (tagged, untagged, tagged after).
+
+    Two statements rather than one UPDATE: the computation reads the invoices
+    once (on PostgreSQL, with parallel workers), and the UPDATE only touches
+    the rows that change, found by primary key.
+    """
+    postgres = connection.vendor == "postgresql"
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
     with transaction.atomic(), connection.cursor() as cursor:
-        return refresh(cursor, computed, params)
-
-
-def _refresh_postgres(cursor, computed: str, params: dict) -> tuple[int, int, int]:
-    """One statement: compute, write the rows that change, count."""
-    cursor.execute(
-        f"""{computed},
-        written AS (
-            UPDATE invoices_invoice AS i
-            SET to_remind = c.due, next_level = c.next_level,
-                next_reminder_on = c.planned
-            FROM computed c
-            WHERE i.company_id = %(company)s AND i.id = c.id
-                AND {_changed("IS DISTINCT FROM")}
-                -- the row must still be the one the state was computed from
-                AND i.dunning_level = c.seen_level AND i.status = c.seen_status
-            RETURNING c.old_tag, c.due
+        cursor.execute("DROP TABLE IF EXISTS relance_changes")
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE relance_changes AS
+            {_computed_sql(steps, selection)}
+            SELECT id, seen_level, seen_status, old_tag, due, next_level, planned
+            FROM computed c WHERE {_changed(distinct)}""",
+            params,
         )
-        SELECT
-            COUNT(*) FILTER (WHERE due AND NOT old_tag),
-            COUNT(*) FILTER (WHERE old_tag AND NOT due),
-            (SELECT COUNT(*) FROM invoices_invoice
-             WHERE company_id = %(company)s AND to_remind)
-        FROM written""",
-        params,
-    )
-    tagged, untagged, before = cursor.fetchone()
+        cursor.execute(
+            "SELECT COUNT(*) FROM invoices_invoice WHERE company_id = %s AND to_remind",
+            [params["company"]],
+        )
+        before = cursor.fetchone()[0]
+        write = _write_postgres if postgres else _write_sqlite
+        tagged, untagged = write(cursor)
+        cursor.execute("DROP TABLE relance_changes")
     return tagged, untagged, before + tagged - untagged
 
 
-def _refresh_sqlite(cursor, computed: str, params: dict) -> tuple[int, int, int]:
-    """Compute once into a temporary table of the rows that change, then write
-    them. (The transaction holds SQLite's write lock throughout.)"""
-    cursor.execute("DROP TABLE IF EXISTS temp.relance_changes")
+_UPDATE = """UPDATE invoices_invoice
+    SET to_remind = c.due, next_level = c.next_level, next_reminder_on = c.planned
+    FROM relance_changes c
+    WHERE invoices_invoice.id = c.id"""
+
+
+def _write_postgres(cursor) -> tuple[int, int]:
+    """Write, skipping a row changed meanwhile (a reminder recorded, a
+    payment: its state is written with it), and count what was written."""
     cursor.execute(
-        f"""CREATE TEMP TABLE relance_changes AS {computed}
-        SELECT id, old_tag, due, next_level, planned FROM computed c
-        WHERE {_changed("IS NOT")}""",
-        params,
+        f"""WITH written AS ({_UPDATE}
+            AND invoices_invoice.dunning_level = c.seen_level
+            AND invoices_invoice.status = c.seen_status
+            RETURNING c.old_tag, c.due)
+        SELECT COUNT(*) FILTER (WHERE due AND NOT old_tag),
+            COUNT(*) FILTER (WHERE old_tag AND NOT due)
+        FROM written"""
     )
+    return cursor.fetchone()
+
+
+def _write_sqlite(cursor) -> tuple[int, int]:
+    """Count, then write: the transaction holds SQLite's write lock from its
+    start, so nothing changed meanwhile."""
     cursor.execute(
         """SELECT
             COALESCE(SUM(CASE WHEN due AND NOT old_tag THEN 1 ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN old_tag AND NOT due THEN 1 ELSE 0 END), 0)
-        FROM temp.relance_changes"""
+        FROM relance_changes"""
     )
-    tagged, untagged = cursor.fetchone()
-    cursor.execute(
-        "SELECT COUNT(*) FROM invoices_invoice WHERE company_id = %s AND to_remind",
-        [params["company"]],
-    )
-    before = cursor.fetchone()[0]
-    cursor.execute(
-        """UPDATE invoices_invoice
-        SET to_remind = c.due, next_level = c.next_level, next_reminder_on = c.planned
-        FROM temp.relance_changes c WHERE invoices_invoice.id = c.id"""
-    )
-    cursor.execute("DROP TABLE temp.relance_changes")
-    return tagged, untagged, before + tagged - untagged
+    counts = cursor.fetchone()
+    cursor.execute(_UPDATE)
+    return counts
 
 
 def state_of(verdict: rules.Verdict) -> tuple[bool, int | None, date | None]:
