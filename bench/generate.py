@@ -21,6 +21,12 @@ from relance.dunning.services.steps import steps_create_defaults
 INVOICES_PER_CUSTOMER = 10
 SMALL_COMPANY = 5_000  # invoices of each company beside the big one
 
+CUSTOMER_COLUMNS = (
+    "company_id, code, name, kind, email, dunning_email, phone, language, "
+    "address_line1, address_line2, postal_code, city, country, siren, "
+    "paused_until, pause_reason"
+)
+
 
 def plan_companies(total: int) -> list[int]:
     """Invoices per company: one big company holds half, small ones the rest."""
@@ -53,21 +59,12 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
     customers = max(count // INVOICES_PER_CUSTOMER, 1)
     paused_until = today + timedelta(days=20)
     customer_rows = [
-        (
+        _customer_row(
             company_id,
             f"411C{n:07d}",
             f"Client {n}",
             "business" if n % 7 else "consumer",
             f"client{n}@client{company_id}.example" if n % 50 else "",
-            "",
-            "",
-            "fr",
-            "",
-            "",
-            "",
-            "",
-            "FR",
-            "",
             paused_until if n % 100 == 0 else None,
             "Échéancier" if n % 100 == 0 else "",
         )
@@ -75,9 +72,7 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
     ]
     _insert(
         "invoices_customer",
-        "company_id, code, name, kind, email, dunning_email, phone, language, "
-        "address_line1, address_line2, postal_code, city, country, siren, "
-        "paused_until, pause_reason",
+        CUSTOMER_COLUMNS,
         customer_rows,
         timestamps=True,
     )
@@ -146,6 +141,14 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
     )
 
 
+def _customer_row(company_id, code, name, kind, email, paused_until=None, reason=""):
+    return (
+        *(company_id, code, name, kind, email, "", "", "fr"),
+        *("", "", "", "", "FR", ""),
+        *(paused_until, reason),
+    )
+
+
 def _insert(table: str, columns: str, rows: list[tuple], *, timestamps: bool) -> None:
     if timestamps:
         columns += ", created_at, updated_at"
@@ -204,26 +207,14 @@ def sending_company(messages: int, today: date) -> Company:
         steps_create_defaults(company=company)
         _insert(
             "invoices_customer",
-            "company_id, code, name, kind, email, dunning_email, phone, language, "
-            "address_line1, address_line2, postal_code, city, country, siren, "
-            "pause_reason",
+            CUSTOMER_COLUMNS,
             [
-                (
+                _customer_row(
                     company.pk,
                     f"411E{n:07d}",
                     f"Client Envoi {n}",
                     "business",
                     f"compta{n}@client{n}.example",
-                    "",
-                    "",
-                    "fr",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "FR",
-                    "",
-                    "",
                 )
                 for n in range(messages)
             ],
