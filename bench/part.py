@@ -274,12 +274,21 @@ def worker(total: int) -> None:
     print("ready", flush=True)
     ids = json.loads(sys.stdin.readline())
     sent = 0
+    profile = os.environ.get("RELANCE_BENCH_PROFILE")  # a file for cProfile's figures
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         delivered = reminders_deliver(
             reminder_ids=chunk, now=datetime.now(UTC), today=TODAY
         )
         sent += len(delivered.sent)
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{os.getpid()}")
     outcome = {"given": len(ids), "sent": sent, "rss_mb": round(peak_rss_mb(), 1)}
     print(json.dumps(outcome), flush=True)
     sys.exit(0)

@@ -85,9 +85,16 @@ class Instance:
         )
 
     def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
+        """Stop what is still running as a user would (SIGTERM: `serve` stops
+        its children), killing what does not stop within 30 s."""
+        running = [process for process in self.processes if process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
                 process.wait(timeout=10)
 
 

@@ -178,3 +178,27 @@ def test_serve_runs_web_worker_and_scheduler_and_stops_them_all(instance, stop_w
     for pid in pids:
         assert subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode
     assert not web_answers()
+
+
+def test_children_of_serve_stop_when_it_is_killed(instance):
+    """Killed with SIGKILL, `serve` cannot stop its children: they stop by
+    themselves (Linux), rather than keep the port and send on their own."""
+    port = free_port()
+    serve = instance.start("serve", "--port", str(port), "--workers", "1")
+    line = ""
+    while "pid" not in line:
+        line = serve.stdout.readline()
+        assert line, "serve ended before starting its children"
+    pids = [int(pid) for pid in re.findall(r"pid (\d+)", line)]
+    assert len(pids) == 2
+    serve.send_signal(signal.SIGKILL)
+    serve.wait(timeout=10)
+
+    def all_gone():
+        """the web server and the worker have stopped"""
+        return all(
+            subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode
+            for pid in pids
+        )
+
+    instance.wait_for(all_gone, timeout=40, every=0.2)

@@ -1,4 +1,5 @@
-import functools
+import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -24,29 +25,25 @@ class Command(RelanceCommand):
     def handle(self, *args, **options):
         host, port = options["host"], options["port"]
         relance = [sys.executable, "-m", "relance.cli"]
-        # Each child in its own session: a Ctrl-C reaches this process only,
-        # which then stops each child once, with the signal it expects.
-        start = functools.partial(subprocess.Popen, start_new_session=True)
-        children = [
-            start(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "relance.config.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(options["workers"]),
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "10",
-                ]
-            ),
-            start([*relance, "worker", "--scheduler"]),
-        ]
         # gunicorn stops gracefully on SIGTERM; Huey's consumer on SIGINT.
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "relance.config.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ]
+        children = [
+            _start(web, signal.SIGTERM),
+            _start([*relance, "worker", "--scheduler"], signal.SIGINT),
+        ]
         stop_signals = [signal.SIGTERM, signal.SIGINT]
         stopping = False
 
@@ -92,3 +89,27 @@ class Command(RelanceCommand):
                 child.kill()
         self.stdout.write("Relance est arrêté.")
         sys.exit(code)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _start(command: list[str], stop_signal: int) -> subprocess.Popen:
+    """Start a child in its own session: a Ctrl-C reaches this process only,
+    which then stops each child once, with the signal it expects. On Linux the
+    child also gets that signal if this process dies without stopping it
+    (killed with SIGKILL), rather than living on alone."""
+    parent = os.getpid()
+
+    def stop_with_parent() -> None:
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            return  # not Linux
+        prctl(PR_SET_PDEATHSIG, int(stop_signal))
+        if os.getppid() != parent:  # the parent died before prctl
+            os.kill(os.getpid(), stop_signal)
+
+    return subprocess.Popen(
+        command, start_new_session=True, preexec_fn=stop_with_parent
+    )
