@@ -256,13 +256,6 @@ def _plan(request, payload: s.RunIn):
     )
 
 
-def _errors(errors) -> list[dict]:
-    return [
-        {"invoice": e.reference, "code": str(e.code), "message": e.message}
-        for e in errors
-    ]
-
-
 @router.post(
     "/reminders/preview", response={200: s.PlanOut, **ERRORS}, tags=["reminders"]
 )
@@ -273,16 +266,9 @@ def reminders_preview(request, payload: s.RunIn):
         "date": plan.today,
         "to_send": plan.to_send,
         "messages": [
-            {
-                "customer": m.customer.name,
-                "to": m.recipients,
-                "step": m.step.name,
-                "invoices": [i.number for i in m.invoices],
-                "total": m.total,
-            }
-            for m in plan.messages
+            {**message.as_dict(), "total": message.total} for message in plan.messages
         ],
-        "errors": _errors(plan.errors),
+        "errors": [error.as_dict() for error in plan.errors],
         "problems": [str(p) for p in plan.problems],
     }
 
@@ -299,7 +285,7 @@ def reminders_send(request, payload: s.RunIn):
         {
             "run": run.pk,
             "to_send": plan.to_send,
-            "errors": _errors([*plan.errors, *created.errors]),
+            "errors": [e.as_dict() for e in [*plan.errors, *created.errors]],
         },
     )
 

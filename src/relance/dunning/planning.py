@@ -109,6 +109,15 @@ class PlannedMessage:
     def total(self) -> Decimal:
         return sum((line.invoice.amount_due for line in self.lines), Decimal(0))
 
+    def as_dict(self) -> dict:
+        """As `relance remind --json` shows it (the API adds the total)."""
+        return {
+            "customer": self.customer.name,
+            "to": self.recipients,
+            "step": self.step.name,
+            "invoices": [invoice.number for invoice in self.invoices],
+        }
+
 
 @dataclass(frozen=True)
 class PlanError:
@@ -116,6 +125,14 @@ class PlanError:
     reference: str
     code: Code
     message: str
+
+    def as_dict(self) -> dict:
+        """As the API and `relance remind --json` show it."""
+        return {
+            "invoice": self.reference,
+            "code": str(self.code),
+            "message": self.message,
+        }
 
 
 @dataclass

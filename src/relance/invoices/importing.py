@@ -26,7 +26,7 @@ from relance.invoices.parsing import (
     parse_date,
 )
 from relance.invoices.services import payment_register
-from relance.invoices.tables import read_table
+from relance.invoices.tables import Table, read_table
 
 
 def _names(*names: str) -> set[str]:
@@ -177,6 +177,23 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     return values, problems
 
 
+def _table_read(content: bytes, filename: str, columns, required) -> Table:
+    """The file's table; refused, every absent required column listed, if
+    any is missing."""
+    table = read_table(content, filename, columns)
+    missing = [name for name in required if name not in table.columns]
+    if missing:
+        raise Refused(
+            Report(
+                errors=[
+                    RowError(1, name, _("colonne obligatoire absente"))
+                    for name in missing
+                ]
+            )
+        )
+    return table
+
+
 def _column(table_columns: dict[str, str], name: str) -> str:
     return table_columns.get(name, name)
 
@@ -185,13 +202,8 @@ def invoices_import(
     *, company: Company, content: bytes, filename: str, dry_run: bool
 ) -> Report:
     """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused."""
-    table = read_table(content, filename, INVOICE_COLUMNS)
+    table = _table_read(content, filename, INVOICE_COLUMNS, INVOICE_REQUIRED)
     report = Report()
-    missing = [name for name in INVOICE_REQUIRED if name not in table.columns]
-    for name in missing:
-        report.errors.append(RowError(1, name, _("colonne obligatoire absente")))
-    if missing:
-        raise Refused(report)
     rows = []
     seen: dict[str, int] = {}
     for line, raw in table.rows:
@@ -341,13 +353,8 @@ def payments_import(
     """Import a file of payments; all or nothing. A row already recorded (same
     invoice, date, amount and reference) is left alone, so a file imported
     twice pays nothing twice."""
-    table = read_table(content, filename, PAYMENT_COLUMNS)
+    table = _table_read(content, filename, PAYMENT_COLUMNS, PAYMENT_REQUIRED)
     report = Report()
-    missing = [name for name in PAYMENT_REQUIRED if name not in table.columns]
-    for name in missing:
-        report.errors.append(RowError(1, name, _("colonne obligatoire absente")))
-    if missing:
-        raise Refused(report)
     numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
     invoices = {
         invoice.number: invoice

@@ -117,27 +117,9 @@ def _confirm(request, kind):
                 company=company, content=content, filename=filename, today=today
             )
     except Refused as refused:
-        context = {
-            "kind": kind,
-            "key": key,
-            "filename": filename,
-            "report": refused.report,
-        }
-        if kind == "facturx":
-            context["facturx"] = facturx_read(content)
-            context["answers"] = request.POST
-        return render(request, "web/imports.html", context, status=400)
+        return _refused(request, kind, key, filename, content, report=refused.report)
     except ApplicationError as error:
-        context = {
-            "kind": kind,
-            "key": key,
-            "filename": filename,
-            "error": error.message,
-        }
-        if kind == "facturx":
-            context["facturx"] = facturx_read(content)
-            context["answers"] = request.POST
-        return render(request, "web/imports.html", context, status=400)
+        return _refused(request, kind, key, filename, content, error=error.message)
     upload_forget(key)
     messages.success(
         request,
@@ -145,3 +127,13 @@ def _confirm(request, kind):
         % {"created": report.created, "updated": report.updated},
     )
     return redirect("web:invoices")
+
+
+def _refused(request, kind, key, filename, content, **why):
+    """The import page again, with why the confirmed import was refused (the
+    file is kept: the user may correct the Factur-X answers and confirm)."""
+    context = {"kind": kind, "key": key, "filename": filename, **why}
+    if kind == "facturx":
+        context["facturx"] = facturx_read(content)
+        context["answers"] = request.POST
+    return render(request, "web/imports.html", context, status=400)

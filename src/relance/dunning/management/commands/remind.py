@@ -83,23 +83,8 @@ class Command(RelanceCommand):
             self.write_json(
                 {
                     "to_send": plan.to_send,
-                    "messages": [
-                        {
-                            "customer": m.customer.name,
-                            "to": m.recipients,
-                            "step": m.step.name,
-                            "invoices": [i.number for i in m.invoices],
-                        }
-                        for m in plan.messages
-                    ],
-                    "errors": [
-                        {
-                            "invoice": e.reference,
-                            "code": str(e.code),
-                            "message": e.message,
-                        }
-                        for e in errors
-                    ],
+                    "messages": [message.as_dict() for message in plan.messages],
+                    "errors": [error.as_dict() for error in errors],
                     "sent": sent,
                     # With --wait, every message that did not go out: failed,
                     # cancelled, to be retried or uncertain (see the text output).
