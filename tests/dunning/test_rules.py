@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from relance.core.clock import local_date
 from relance.dunning.rules import (
     InvoiceFacts,
     Reason,
     Step,
     Trigger,
-    company_today,
     days_late,
     planned_date,
     step_date,
@@ -296,40 +296,10 @@ def test_a_manual_reminder_is_still_refused_for_what_the_user_cannot_decide(
 # --- the company's "today" ----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("instant", "time_zone", "expected"),
-    [
-        ("2026-03-01T23:30:00+00:00", "Europe/Paris", "2026-03-02"),
-        ("2026-03-01T22:59:59+00:00", "Europe/Paris", "2026-03-01"),
-        ("2026-03-01T23:30:00+00:00", "UTC", "2026-03-01"),
-        # Summer time: Paris is UTC+2, so 22:30 UTC is already the next day.
-        ("2026-07-14T22:30:00+00:00", "Europe/Paris", "2026-07-15"),
-        # The night of the spring change (29 March 2026, 02:00 → 03:00).
-        ("2026-03-28T22:30:00+00:00", "Europe/Paris", "2026-03-28"),
-        ("2026-03-28T23:30:00+00:00", "Europe/Paris", "2026-03-29"),
-        ("2026-03-29T22:30:00+00:00", "Europe/Paris", "2026-03-30"),
-        # The night of the autumn change (25 October 2026, 03:00 → 02:00).
-        ("2026-10-24T21:59:00+00:00", "Europe/Paris", "2026-10-24"),
-        ("2026-10-24T22:30:00+00:00", "Europe/Paris", "2026-10-25"),
-        ("2026-10-25T22:30:00+00:00", "Europe/Paris", "2026-10-25"),
-        # Overseas companies have their own day.
-        ("2026-03-01T03:00:00+00:00", "America/Martinique", "2026-02-28"),
-        ("2026-03-01T21:00:00+00:00", "Indian/Reunion", "2026-03-02"),
-    ],
-)
-def test_today_is_the_company_date_in_its_time_zone(instant, time_zone, expected):
-    assert company_today(time_zone, datetime.fromisoformat(instant)) == d(expected)
-
-
-def test_today_needs_an_aware_instant():
-    with pytest.raises(ValueError):
-        company_today("Europe/Paris", datetime(2026, 3, 1, 23, 30))
-
-
 def test_a_step_due_in_paris_is_not_yet_due_in_utc_at_the_same_instant():
     instant = datetime(2026, 2, 2, 23, 30, tzinfo=UTC)
-    in_paris = company_today("Europe/Paris", instant)
-    in_utc = company_today("UTC", instant)
+    in_paris = local_date("Europe/Paris", instant)
+    in_utc = local_date("UTC", instant)
     assert verdict(invoice(), PLAN, in_paris, GAP).due
     assert verdict(invoice(), PLAN, in_utc, GAP).reason == Reason.NOT_DUE_YET
 

@@ -7,11 +7,10 @@ from ninja import Path, Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from relance.api import schemas as s
-from relance.core.clock import utc_now
-from relance.dunning import rules
+from relance.core.clock import company_today, utc_now
 from relance.dunning.models import DailyRun, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
-from relance.dunning.selectors import step_list_active
+from relance.dunning.selectors import step_names
 from relance.dunning.services.daily import daily_run
 from relance.dunning.services.intake import invoice_take_in
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
@@ -34,7 +33,7 @@ class Pages(LimitOffsetPagination):
 
 
 def today(request, forced=None):
-    return forced or rules.company_today(request.company.time_zone, utc_now())
+    return forced or company_today(request.company)
 
 
 # --- customers -----------------------------------------------------------------
@@ -93,10 +92,6 @@ def invoice_out(invoice: Invoice, names: dict[int, str]) -> dict:
     }
 
 
-def step_names(company) -> dict[int, str]:
-    return {n: step.name for n, step in enumerate(step_list_active(company=company), 1)}
-
-
 class InvoiceFilters(s.Schema):
     number: s.text(60) = ""
     customer_code: s.text(40) = ""
@@ -120,7 +115,7 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
         invoices = invoices.filter(status=filters.status)
     if filters.to_remind is not None:
         invoices = invoices.filter(to_remind=filters.to_remind)
-    names = step_names(request.company)
+    names = step_names(company=request.company)
     return [invoice_out(i, names) for i in invoices.order_by("number", "id")]
 
 
@@ -133,7 +128,7 @@ def invoice_get(request, invoice_id: Path[s.Id]):
         pk=invoice_id,
         company=request.company,
     )
-    return invoice_out(invoice, step_names(request.company))
+    return invoice_out(invoice, step_names(company=request.company))
 
 
 @router.post(
@@ -148,7 +143,8 @@ def invoice_put(request, payload: s.InvoiceIn):
         company=request.company, raw=raw, today=today(request)
     )
     return Status(
-        201 if created else 200, invoice_out(invoice, step_names(request.company))
+        201 if created else 200,
+        invoice_out(invoice, step_names(company=request.company)),
     )
 
 
@@ -167,7 +163,7 @@ def invoice_pause_set(request, invoice_id: Path[s.Id], payload: s.PauseIn):
         reason=payload.reason,
         today=today(request),
     )
-    return invoice_out(invoice, step_names(request.company))
+    return invoice_out(invoice, step_names(company=request.company))
 
 
 @router.delete(
@@ -178,7 +174,7 @@ def invoice_pause_set(request, invoice_id: Path[s.Id], payload: s.PauseIn):
 def invoice_pause_delete(request, invoice_id: Path[s.Id]):
     invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
     invoice = invoice_pause_lift(invoice=invoice, today=today(request))
-    return invoice_out(invoice, step_names(request.company))
+    return invoice_out(invoice, step_names(company=request.company))
 
 
 # --- payments ------------------------------------------------------------------

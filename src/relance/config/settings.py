@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "relance.mailing",
     "relance.api",
     "relance.web",
+    "relance.cli",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

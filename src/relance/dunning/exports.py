@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.models import Company
 from relance.dunning import rules
-from relance.dunning.selectors import step_list_active
+from relance.dunning.selectors import step_names
 from relance.invoices.models import Invoice
 
 
@@ -38,10 +38,7 @@ def export_rows(
     *, company: Company, invoices: QuerySet[Invoice], today: date
 ) -> Iterator[list]:
     """One list of plain values per invoice: dates, Decimals, ints and text."""
-    names = {
-        level: step.name
-        for level, step in enumerate(step_list_active(company=company), 1)
-    }
+    names = step_names(company=company)
     for invoice in invoices.select_related("customer").iterator(chunk_size=2000):
         late = (
             rules.days_late(invoice.due_date, today) if invoice.status == "open" else 0

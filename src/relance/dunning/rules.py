@@ -1,7 +1,7 @@
 """The dunning rules, as pure functions.
 
 Standard library only: no Django, no database, no clock. `today` is always an
-argument, and it is the company's date in its own time zone (`company_today`).
+argument: the company's date in its own time zone (`core.clock.company_today`).
 
 Vocabulary
 - A company's active steps, in order, are levels 1, 2, … n.
@@ -84,16 +84,6 @@ class Verdict:
     @property
     def due(self) -> bool:
         return self.reason is None
-
-
-def company_today(time_zone: str, now: datetime) -> date:
-    """The company's calendar date at the aware instant `now`.
-
-    At 23:30 UTC on 1 March it is already 2 March in Paris.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now.astimezone(ZoneInfo(time_zone)).date()
 
 
 def step_date(step: Step, invoice: InvoiceFacts) -> date:

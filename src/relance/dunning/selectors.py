@@ -13,6 +13,14 @@ def step_list_active(*, company: Company) -> list[DunningStep]:
     )
 
 
+def step_names(*, company: Company) -> dict[int, str]:
+    """Each active level's step name: {1: "Relance 1", 2: …}."""
+    return {
+        level: step.name
+        for level, step in enumerate(step_list_active(company=company), 1)
+    }
+
+
 def rule_steps(steps: list[DunningStep]) -> list[rules.Step]:
     return [rules.Step(trigger=rules.Trigger(s.trigger), days=s.days) for s in steps]
 

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from relance.core.clock import company_today
 from relance.core.models import Company
-from relance.dunning import rules
 from relance.dunning.services.state import RefreshResult, invoices_refresh
 
 
@@ -30,6 +30,6 @@ def daily_run(
         companies = list(Company.objects.order_by("id"))
     runs = []
     for company in companies:
-        today = on or rules.company_today(company.time_zone, now)
+        today = on or company_today(company, now)
         runs.append(DailyRun(company, invoices_refresh(company=company, today=today)))
     return runs

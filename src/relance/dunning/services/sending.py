@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from relance.core.clock import company_today
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.sql import (
@@ -335,7 +336,7 @@ def _prepared(ids, now, forced_today, steps, delivered):
         if reminder is None:
             continue  # another worker has it, it is done, or its retry is not due
         company = reminder.company
-        today = forced_today or rules.company_today(company.time_zone, now)
+        today = forced_today or company_today(company, now)
         if company.pk not in steps:
             steps[company.pk] = rule_steps(step_list_active(company=company))
         live, dropped = _check_again(company, steps[company.pk], lines[pk], today)
@@ -699,7 +700,7 @@ def reminder_confirm_sent(*, reminder: Reminder, now: datetime) -> Reminder:
     if reminder.status != Status.UNCERTAIN:
         raise ApplicationError(_("Seule une relance incertaine peut être confirmée."))
     company = reminder.company
-    today = rules.company_today(company.time_zone, now)
+    today = company_today(company, now)
     with transaction.atomic():
         _finish(reminder, Status.SENT, now, "", sent=True)
         lines = list(reminder.lines.filter(holds_level=True))

@@ -5,21 +5,12 @@ from datetime import date
 
 from django.http import HttpResponse
 
-from relance.core.clock import utc_now
-from relance.dunning import rules
-from relance.dunning.selectors import step_list_active
+from relance.core.clock import company_today
 from relance.invoices.selectors import FILTERS, InvoiceQuery, invoice_search
 
 
 def today_of(request) -> date:
-    return rules.company_today(request.company.time_zone, utc_now())
-
-
-def step_names(company) -> dict[int, str]:
-    return {
-        level: step.name
-        for level, step in enumerate(step_list_active(company=company), 1)
-    }
+    return company_today(request.company)
 
 
 def query_from(params) -> InvoiceQuery:

@@ -6,13 +6,14 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.core.money import format_date
 from relance.dunning.models import Reminder
+from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import customer_pause
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.selectors import customer_search
 from relance.invoices.services import customer_update
 from relance.web.access import company_required
 from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
-from relance.web.views.common import step_names, today_of
+from relance.web.views.common import today_of
 from relance.web.views.invoices import Row
 
 
@@ -73,7 +74,7 @@ def customer_detail(request, pk):
                 else:
                     messages.success(request, _("Client enregistré."))
                     return redirect("web:customer", pk=customer.pk)
-    names = step_names(company)
+    names = step_names(company=company)
     invoices = (
         Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN)
         .select_related("customer")

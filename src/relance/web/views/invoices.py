@@ -11,6 +11,7 @@ from relance.core.errors import ApplicationError
 from relance.core.money import format_amount, format_date
 from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
+from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
@@ -18,7 +19,7 @@ from relance.invoices.services import payment_register
 from relance.web.access import company_required
 from relance.web.forms import PauseForm, PaymentForm, apply_error
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
-from relance.web.views.common import query_from, step_names, today_of
+from relance.web.views.common import query_from, today_of
 
 PER_PAGE = 80
 FILTER_LABELS = {
@@ -72,7 +73,7 @@ def invoice_list(request):
         "customer__name",
         "customer__paused_until",
     )[page.start_index() - 1 if total else 0 : page.end_index()]
-    names = step_names(company)
+    names = step_names(company=company)
     rows = [Row(invoice, names, today) for invoice in rows_qs]
     chips = [(key, FILTER_LABELS[key]) for key in query.filters]
     customer = None
@@ -121,7 +122,7 @@ def invoice_export(request):
 def _detail_context(request, invoice, **overrides) -> dict:
     company = request.company
     today = today_of(request)
-    names = step_names(company)
+    names = step_names(company=company)
     reminders = (
         Reminder.objects.filter(lines__invoice=invoice)
         .select_related("step", "triggered_by")

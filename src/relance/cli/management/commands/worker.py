@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 
-from relance.core.commands import RelanceCommand
+from relance.cli.base import RelanceCommand
 from relance.core.queue import huey
 
 

@@ -1,10 +1,10 @@
 import sys
 from pathlib import Path
 
-from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand
+from relance.cli.base import RelanceCommand
+from relance.core.clock import company_today
 from relance.core.selectors import company_get
-from relance.dunning import exports, rules
+from relance.dunning import exports
 from relance.invoices.models import Invoice
 from relance.invoices.selectors import InvoiceQuery, invoice_search
 
@@ -29,7 +29,7 @@ class Command(RelanceCommand):
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
-        today = rules.company_today(company.time_zone, utc_now())
+        today = company_today(company)
         filters = [
             f
             for f, on in (

@@ -1,8 +1,7 @@
-from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand, iso_date
+from relance.cli.base import RelanceCommand, iso_date
+from relance.cli.demo import demo_load
+from relance.core.clock import company_today
 from relance.core.selectors import company_get
-from relance.dunning import rules
-from relance.dunning.demo import demo_load
 from relance.invoices.models import Invoice
 
 
@@ -30,7 +29,7 @@ class Command(RelanceCommand):
             )
             return
         company = company_get(options["company"])
-        today = options["date"] or rules.company_today(company.time_zone, utc_now())
+        today = options["date"] or company_today(company)
         counts = demo_load(company=company, today=today, seed=options["seed"])
         to_remind = Invoice.objects.filter(company=company, to_remind=True).count()
         self.stdout.write(

@@ -2,10 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand, iso_date
+from relance.cli.base import RelanceCommand, iso_date
+from relance.core.clock import company_today
 from relance.core.selectors import company_get
-from relance.dunning import rules
 from relance.dunning.services.intake import (
     facturx_take_in,
     invoices_take_in,
@@ -53,7 +52,7 @@ class Command(RelanceCommand):
             raise CommandError(
                 f"Lecture impossible de {path} : {error.strerror}"
             ) from None
-        today = rules.company_today(company.time_zone, utc_now())
+        today = company_today(company)
         if options["kind"] == "facturx":
             return self.facturx(company, content, path.name, today, options)
         take_in = (

@@ -1,9 +1,9 @@
-from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand
+from relance.cli.base import RelanceCommand
+from relance.core.clock import company_today
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_get
 from relance.dunning import rules
-from relance.dunning.selectors import step_list_active
+from relance.dunning.selectors import step_names
 from relance.invoices.models import Invoice
 from relance.invoices.selectors import invoice_list
 
@@ -39,11 +39,8 @@ class Command(RelanceCommand):
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
-        today = rules.company_today(company.time_zone, utc_now())
-        names = {
-            level: step.name
-            for level, step in enumerate(step_list_active(company=company), 1)
-        }
+        today = company_today(company)
+        names = step_names(company=company)
         invoices = invoice_list(
             company=company, to_remind=True if options["to_remind"] else None
         )

@@ -2,11 +2,10 @@ import time
 
 from django.core.management.base import CommandError
 
-from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand, iso_date
+from relance.cli.base import RelanceCommand, iso_date
+from relance.core.clock import company_today, utc_now
 from relance.core.money import format_amount
 from relance.core.selectors import company_get
-from relance.dunning import rules
 from relance.dunning.planning import GROUPS, Plan, reminder_plan
 from relance.dunning.services.runs import send_run_progress, send_run_start
 from relance.dunning.services.sending import reminders_deliver
@@ -46,7 +45,7 @@ class Command(RelanceCommand):
     def handle(self, *args, **options):
         company = company_get(options["company"])
         now = utc_now()
-        today = options["date"] or rules.company_today(company.time_zone, now)
+        today = options["date"] or company_today(company, now)
         numbers = options["invoice"]
         if not numbers:
             # Every invoice due today, even if the daily job has not run yet.

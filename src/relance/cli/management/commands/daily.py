@@ -1,5 +1,5 @@
+from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand, iso_date
 from relance.core.money import format_date
 from relance.core.selectors import company_get
 from relance.dunning.services.daily import daily_run

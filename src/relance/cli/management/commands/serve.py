@@ -7,8 +7,8 @@ import time
 
 from django.conf import settings
 
-from relance.core.commands import RelanceCommand
-from relance.dunning.management.commands.init import PASSWORD_FILE
+from relance.cli.base import RelanceCommand
+from relance.cli.management.commands.init import PASSWORD_FILE
 
 
 class Command(RelanceCommand):

@@ -9,7 +9,3 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["relance", *sys.argv[1:]])
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-from relance.core.commands import RelanceCommand
+from relance.cli.base import RelanceCommand
 from relance.core.selectors import company_get
 from relance.core.tokens import token_create
 

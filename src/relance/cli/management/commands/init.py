@@ -8,8 +8,8 @@ from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from relance.cli.base import RelanceCommand
 from relance.config import env
-from relance.core.commands import RelanceCommand
 from relance.core.models import Company, Membership, User
 from relance.dunning.services.steps import steps_create_defaults
 

@@ -1,5 +1,5 @@
+from relance.cli.base import RelanceCommand
 from relance.core.clock import utc_now
-from relance.core.commands import RelanceCommand
 from relance.dunning.services.sending import reminders_deliver_due
 from relance.mailing.delivery import where_messages_go
 

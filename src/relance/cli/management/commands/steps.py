@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from relance.core.commands import RelanceCommand
+from relance.cli.base import RelanceCommand
 from relance.core.selectors import company_get
 from relance.dunning.services.steps import steps_export, steps_import
 
