@@ -56,10 +56,10 @@ def setup(total: int) -> dict:
 
 
 def _timed_run(on: date):
-    from relance.dunning.services.daily import daily_run
+    from relance.dunning.services.daily import daily_runs_now
 
     started = time.perf_counter()
-    runs = daily_run(now=datetime.now(UTC), on=on)
+    runs = daily_runs_now(now=datetime.now(UTC), on=on)
     return time.perf_counter() - started, runs
 
 
@@ -70,7 +70,7 @@ def first(total: int) -> dict:
         "seconds": round(seconds, 3),
         "us_per_invoice": round(seconds / total * 1e6, 2),
         "rss_mb": round(peak_rss_mb(), 1),
-        "tagged": sum(r.result.tagged for r in runs),
+        "tagged": sum(r.tagged for r in runs),
     }
 
 
@@ -89,10 +89,10 @@ def daily(total: int) -> dict:
         "us_per_invoice": round(seconds / total * 1e6, 2),
         "per_second": round(total / seconds),
         "rss_mb": round(peak_rss_mb(), 1),
-        "tagged": sum(r.result.tagged for r in runs),
-        "to_remind": sum(r.result.to_remind for r in runs),
+        "tagged": sum(r.tagged for r in runs),
+        "to_remind": sum(r.to_remind for r in runs),
         "second_run_seconds": round(again, 3),
-        "second_run_tagged": sum(r.result.tagged for r in second),
+        "second_run_tagged": sum(r.tagged for r in second),
     }
 
 
@@ -232,7 +232,7 @@ def _send_with(workers: int):
     from bench.generate import sending_company
     from relance.dunning.models import Reminder
     from relance.dunning.planning import reminder_plan
-    from relance.dunning.services.runs import send_run_start
+    from relance.dunning.services.send_runs import send_run_record
     from relance.dunning.services.state import invoices_refresh
 
     company = sending_company(MESSAGES, TODAY)
@@ -251,7 +251,7 @@ def _send_with(workers: int):
     for process in processes:  # ready: Django loaded, connected
         assert process.stdout.readline().strip() == "ready"
     started = time.perf_counter()
-    _run, created = send_run_start(plan=plan, enqueue=False)
+    _run, created = send_run_record(plan=plan)
     ids = [reminder.pk for reminder in created.reminders]
     connections.close_all()
     for index, process in enumerate(processes):
@@ -272,9 +272,11 @@ def worker(total: int) -> None:
     in the chunks the queue's tasks carry (tasks.deliver_reminders)."""
     from django.db import connection
 
-    from relance.dunning.services.sending import reminders_deliver
+    from relance.cli.base import sending_process_setup
+    from relance.dunning.services.delivery import reminders_deliver
     from relance.dunning.tasks import CHUNK
 
+    sending_process_setup()  # as `relance worker` does
     connection.ensure_connection()
     print("ready", flush=True)
     ids = json.loads(sys.stdin.readline())

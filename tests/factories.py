@@ -68,3 +68,17 @@ def make_steps(company: Company, plan=DEFAULT_PLAN, **fields) -> list[DunningSte
         )
         for order, (name, trigger, days) in enumerate(plan, start=1)
     ]
+
+
+def pay(invoice: Invoice, *, on: date, amount, **fields):
+    """A payment on `invoice`, recorded the one way payments are (its dunning
+    state brought up to date on the payment's date)."""
+    from relance.dunning.services.payments import payments_record
+    from relance.invoices.services import NewPayment
+
+    [payment] = payments_record(
+        company=invoice.company,
+        payments=[NewPayment(invoice=invoice, on=on, amount=Decimal(amount), **fields)],
+        today=on,
+    )
+    return payment

@@ -124,7 +124,7 @@ def test_an_erp_keeps_relance_in_sync_through_the_api_alone(api, company, smtp_s
     status, started = api.call("post", "/reminders/send", {"invoices": ["FC23010001"]})
     assert status == 202
     from relance.core.clock import utc_now
-    from relance.dunning.services.sending import reminders_deliver_due
+    from relance.dunning.services.delivery import reminders_deliver_due
 
     reminders_deliver_due(now=utc_now())  # the worker
     status, run = api.call("get", f"/runs/{started['run']}")

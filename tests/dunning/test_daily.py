@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from relance.dunning.services.daily import daily_run
+from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Invoice
 from tests.factories import make_company, make_customer, make_invoice, make_steps
@@ -129,8 +129,8 @@ def test_companies_are_run_each_on_its_own_date_and_steps():
         make_invoice(
             make_customer(company), due_date=date(2026, 2, 26)
         )  # step: 1 March
-    runs = daily_run(now=datetime(2026, 2, 28, 23, 30, tzinfo=UTC))
-    by_company = {run.company.pk: run.result for run in runs}
+    runs = daily_runs_now(now=datetime(2026, 2, 28, 23, 30, tzinfo=UTC))
+    by_company = {run.company.pk: run for run in runs}
     assert by_company[paris.pk].date == date(2026, 3, 1)
     assert by_company[paris.pk].to_remind == 1
     assert by_company[utc.pk].date == date(2026, 2, 28)

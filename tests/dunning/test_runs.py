@@ -6,14 +6,11 @@ import pytest
 
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.planning import reminder_plan
-from relance.dunning.services.runs import (
-    daily_company_run,
-    schedule_tick,
-    send_run_progress,
-    send_run_start,
-)
-from relance.dunning.services.sending import reminders_deliver, reminders_deliver_due
+from relance.dunning.services.daily import daily_run_execute
+from relance.dunning.services.delivery import reminders_deliver, reminders_deliver_due
+from relance.dunning.services.send_runs import send_run_progress, send_run_record
 from relance.dunning.services.state import invoices_refresh
+from relance.dunning.tasks import schedule_tick, send_run_start
 from relance.invoices.models import Invoice
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
@@ -79,7 +76,7 @@ def test_a_big_run_is_split_into_tasks_the_workers_share(company, settings):
 
 def test_a_restarted_worker_sends_what_was_left_pending(company, smtp_server):
     # Reminders recorded, but their tasks lost (the worker died first).
-    run, _ = send_run_start(plan=_plan_with(company, 2), enqueue=False)
+    run, _ = send_run_record(plan=_plan_with(company, 2))
     delivered = reminders_deliver_due(now=NOW)
     assert len(delivered.sent) == 2
     assert send_run_progress(run).finished
@@ -139,7 +136,7 @@ def test_a_lost_daily_task_is_queued_again_and_does_no_harm(company, smtp_server
     run.refresh_from_db()
     assert run.finished_at is not None
     assert run.sent == 1
-    daily_company_run(run_id=run.pk, now=at(6, 12))  # a duplicate task
+    daily_run_execute(run_id=run.pk, now=at(6, 12))  # a duplicate task
     assert len(smtp_server.received) == 1
 
 

@@ -12,17 +12,13 @@ from django.core.management import call_command
 
 from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.planning import Code, reminder_plan
-from relance.dunning.services import sending
-from relance.dunning.services.sending import (
-    reminder_resend,
-    reminders_create,
-    reminders_deliver,
-    reminders_deliver_due,
-    reminders_recover,
-)
+from relance.dunning.services import delivery
+from relance.dunning.services.delivery import reminders_deliver, reminders_deliver_due
+from relance.dunning.services.recovery import reminders_recover
+from relance.dunning.services.reminder_actions import reminder_resend
+from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Invoice
-from relance.invoices.services import payment_register
 from relance.mailing.delivery import SmtpTransport
 from tests.factories import (
     make_company,
@@ -30,6 +26,7 @@ from tests.factories import (
     make_invoice,
     make_steps,
     make_user,
+    pay,
 )
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +214,7 @@ def test_an_invoice_paid_between_summary_and_sending_is_dropped(company, smtp_se
     kept = make_invoice(customer, number="FC-KEPT")
     plan = plan_all(company)
     created = reminders_create(plan=plan)
-    payment_register(invoice=paid, on=TODAY, amount=paid.amount_due)
+    pay(invoice=paid, on=TODAY, amount=paid.amount_due)
     reminders_deliver(reminder_ids=[r.pk for r in created.reminders], now=NOW)
     text = smtp_server.received[0].message.get_body(("plain",)).get_content()
     assert "FC-KEPT" in text and "FC-PAID" not in text
@@ -231,7 +228,7 @@ def test_an_invoice_paid_between_summary_and_sending_is_dropped(company, smtp_se
 def test_a_reminder_whose_invoices_were_all_paid_is_cancelled(company, smtp_server):
     invoice = make_invoice(make_customer(company))
     created = reminders_create(plan=plan_all(company))
-    payment_register(invoice=invoice, on=TODAY, amount=invoice.amount_due)
+    pay(invoice=invoice, on=TODAY, amount=invoice.amount_due)
     delivered = reminders_deliver(
         reminder_ids=[r.pk for r in created.reminders], now=NOW
     )
@@ -475,14 +472,14 @@ def test_a_payment_while_the_message_is_on_its_way_leaves_a_true_state(
     comes from the database, not from the invoice as it was read."""
     invoice = make_invoice(make_customer(company))
     created = reminders_create(plan=plan_all(company))
-    record = sending._record
+    record = delivery._record
 
     def paid_meanwhile(answered, *args):
         if answered:  # the server has answered: the outcome is about to be saved
-            payment_register(invoice=invoice, on=TODAY, amount=invoice.amount_due)
+            pay(invoice=invoice, on=TODAY, amount=invoice.amount_due)
         record(answered, *args)
 
-    monkeypatch.setattr(sending, "_record", paid_meanwhile)
+    monkeypatch.setattr(delivery, "_record", paid_meanwhile)
     delivered = reminders_deliver(
         reminder_ids=[r.pk for r in created.reminders], now=NOW
     )

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from relance.dunning.services.sending import IN_FLIGHT
+from relance.dunning.services.delivery import IN_FLIGHT
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ import json
 from datetime import date, timedelta
 from relance.core.models import Company
 from relance.dunning.planning import reminder_plan
-from relance.dunning.services.runs import send_run_start
+from relance.dunning.tasks import send_run_start
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
@@ -47,7 +47,7 @@ print(json.dumps(run.pk))
 PROGRESS = """
 import json
 from relance.dunning.models import SendRun
-from relance.dunning.services.runs import send_run_progress
+from relance.dunning.services.send_runs import send_run_progress
 from dataclasses import asdict
 p = send_run_progress(SendRun.objects.get(pk={run}))
 print(json.dumps(asdict(p)))

@@ -11,14 +11,15 @@ from relance.core.clock import company_today, utc_now
 from relance.dunning.models import DailyRun, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
 from relance.dunning.selectors import step_names
-from relance.dunning.services.daily import daily_run
-from relance.dunning.services.intake import invoice_take_in
+from relance.dunning.services.daily import daily_runs_now
+from relance.dunning.services.intake import invoice_take_in, payment_take_in
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
-from relance.dunning.services.runs import send_run_progress, send_run_start
+from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
+from relance.dunning.tasks import send_run_start
 from relance.invoices.models import Customer, Invoice, Payment
-from relance.invoices.services import customer_create, customer_update, payment_register
+from relance.invoices.services import customer_create, customer_update
 
 router = Router()
 ERRORS = {400: s.Error, 401: s.Error, 404: s.Error, 422: s.Error}
@@ -208,15 +209,11 @@ def payment_create(request, payload: s.PaymentIn):
     invoice = get_object_or_404(
         Invoice, company=request.company, number=payload.invoice_number
     )
-    payment = payment_register(
+    payment = payment_take_in(
+        company=request.company,
         invoice=invoice,
-        on=payload.date,
-        amount=payload.amount,
-        method=payload.method,
-        reference=payload.reference,
-    )
-    invoices_refresh(
-        company=request.company, today=today(request), invoice_ids=[invoice.pk]
+        raw=payload.dict(),
+        today=today(request),
     )
     return Status(201, payment_out(payment))
 
@@ -374,13 +371,12 @@ def reminder_get(request, reminder_id: Path[s.Id]):
 @router.post("/daily", response={200: s.DailyOut, **ERRORS}, tags=["daily job"])
 def daily(request, payload: s.DailyIn):
     """Run the daily job now for this company (idempotent)."""
-    [run] = daily_run(now=utc_now(), on=payload.date, companies=[request.company])
-    result = run.result
+    [run] = daily_runs_now(now=utc_now(), on=payload.date, companies=[request.company])
     return {
-        "date": result.date,
-        "tagged": result.tagged,
-        "untagged": result.untagged,
-        "to_remind": result.to_remind,
+        "date": run.date,
+        "tagged": run.tagged,
+        "untagged": run.untagged,
+        "to_remind": run.to_remind,
     }
 
 

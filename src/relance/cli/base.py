@@ -1,6 +1,7 @@
 """What every `relance` command shares."""
 
 import json
+import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,3 +31,20 @@ class RelanceCommand(BaseCommand):
 
     def write_json(self, data) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# Seconds; Python's default is 0.005.
+SENDING_SWITCH_INTERVAL = 0.00005
+
+
+def sending_process_setup() -> None:
+    """Tune a worker process for delivering reminders: let a thread waiting
+    for the interpreter get it within 50 µs.
+
+    Delivery hands each message to an SMTP thread, which waits for the
+    interpreter after each of the server's four answers; with the usual 5 ms
+    the main thread's rendering holds it back. Measured (docs/adr/0009): a
+    third fewer messages per second without it. Process-wide, so it is set
+    here, at start-up, never by the library.
+    """
+    sys.setswitchinterval(SENDING_SWITCH_INTERVAL)

@@ -22,9 +22,10 @@ from relance.dunning import rules
 from relance.dunning.context import message_context
 from relance.dunning.models import Reminder, ReminderInvoice
 from relance.dunning.selectors import rule_steps, step_list_active
+from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
-from relance.invoices.services import payment_register
+from relance.invoices.services import NewPayment
 from relance.mailing import templating
 
 # name | pro (business) or part (consumer) | street | postal code | city |
@@ -238,6 +239,7 @@ def _history(company, invoices, steps, today, rng) -> int:
     """Reminders sent in the past, then payments; returns how many reminders."""
     rule = rule_steps(steps)
     sent = 0
+    payments: list[NewPayment] = []
     tz = ZoneInfo(company.time_zone)
     admin = (
         Membership.objects.filter(company=company, role=Membership.Role.ADMIN)
@@ -296,24 +298,31 @@ def _history(company, invoices, steps, today, rng) -> int:
                 today - timedelta(days=1),
                 (last or invoice.due_date) + timedelta(days=rng.randrange(0, 12)),
             )
-            payment_register(
-                invoice=invoice,
-                on=max(paid_on, invoice.issue_date),
-                amount=invoice.amount_due,
-                method=rng.choice(Payment.Method.values[:4]),
-                reference=f"VIR {invoice.number}",
+            payments.append(
+                NewPayment(
+                    invoice=invoice,
+                    on=max(paid_on, invoice.issue_date),
+                    amount=invoice.amount_due,
+                    method=rng.choice(Payment.Method.values[:4]),
+                    reference=f"VIR {invoice.number}",
+                )
             )
         elif fate < paid_share + 0.1:
             part = (
                 invoice.amount_due * Decimal(rng.choice(["0.3", "0.5", "0.6"]))
             ).quantize(Decimal("0.01"))
-            payment_register(
-                invoice=invoice,
-                on=min(today - timedelta(days=1), invoice.due_date + timedelta(days=5)),
-                amount=part,
-                method=Payment.Method.TRANSFER,
-                reference=f"Acompte {invoice.number}",
+            payments.append(
+                NewPayment(
+                    invoice=invoice,
+                    on=min(
+                        today - timedelta(days=1), invoice.due_date + timedelta(days=5)
+                    ),
+                    amount=part,
+                    method=Payment.Method.TRANSFER,
+                    reference=f"Acompte {invoice.number}",
+                )
             )
+    payments_record(company=company, payments=payments, today=today)
     return sent
 
 

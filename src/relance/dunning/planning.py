@@ -20,22 +20,21 @@ from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
 from relance.invoices.models import Invoice, PauseKind
 
-
-class Code(StrEnum):
-    """Why an invoice is left out of a run. Stable: the API and tests use them."""
-
-    NOT_FOUND = "not_found"
-    NOT_OPEN = "not_open"
-    NOTHING_DUE = "nothing_due"
-    EINVOICE_BLOCKED = "einvoice_blocked"
-    LAST_STEP_REACHED = "last_step_reached"
-    PAUSED = "paused"
-    CUSTOMER_PAUSED = "customer_paused"
-    NOT_DUE_YET = "not_due_yet"
-    NO_EMAIL = "no_email"
-    INVALID_EMAIL = "invalid_email"
-    NO_TEMPLATE = "no_template"
-    ALREADY_PENDING = "already_pending"
+# Why an invoice is left out of a run: each of the rules' reasons
+# (rules.Reason, same names and values), and what only a run can find.
+# Stable: the API and tests use them.
+Code = StrEnum(
+    "Code",
+    [
+        ("NOT_FOUND", "not_found"),
+        *((reason.name, reason.value) for reason in rules.Reason),
+        ("NO_EMAIL", "no_email"),
+        ("INVALID_EMAIL", "invalid_email"),
+        ("NO_TEMPLATE", "no_template"),
+        ("ALREADY_PENDING", "already_pending"),
+    ],
+    module=__name__,
+)
 
 
 # The heading of each group of errors in the summary, and how to fix it.

@@ -1,8 +1,12 @@
 """Reads for the dunning: steps, and invoices seen through the rules."""
 
+from datetime import datetime
+
+from django.db.models import Q
+
 from relance.core.models import Company
 from relance.dunning import rules
-from relance.dunning.models import DunningStep
+from relance.dunning.models import DunningStep, Reminder
 from relance.invoices.models import Invoice
 
 
@@ -36,4 +40,18 @@ def invoice_facts(invoice: Invoice) -> rules.InvoiceFacts:
         paused_until=invoice.paused_until,
         customer_paused_until=invoice.customer.paused_until,
         einvoice_status=invoice.einvoice_status,
+    )
+
+
+def problem_reminders(*, company: Company, since: datetime | None = None):
+    """Reminders that need a person: failed (since `since`) and uncertain ones."""
+    failed = Q(status=Reminder.Status.FAILED)
+    if since is not None:
+        failed &= Q(updated_at__gt=since)
+    return (
+        Reminder.objects.filter(company=company)
+        .filter(failed | Q(status=Reminder.Status.UNCERTAIN))
+        .select_related("customer", "step")
+        .prefetch_related("lines__invoice")
+        .order_by("status", "customer__name")
     )

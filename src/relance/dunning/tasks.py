@@ -1,14 +1,37 @@
-"""Background tasks. They carry ids only; the rows in the database say what to
-do, so a lost task is made good by the next pass and a repeated one does
-nothing."""
+"""Background tasks, and what puts work on the queue. They carry ids only;
+the rows in the database say what to do, so a lost task is made good by the
+next pass and a repeated one does nothing.
 
+This module sits above the services: it calls them, they never call it.
+"""
+
+from django.db import transaction
 from huey import crontab
 
 from relance.core.clock import utc_now
 from relance.core.queue import db_periodic_task, db_task
-from relance.dunning.services import runs, sending
+from relance.dunning.models import DailyRun, Reminder, SendRun
+from relance.dunning.planning import Plan
+from relance.dunning.services import daily, delivery
+from relance.dunning.services.reminders import Created
+from relance.dunning.services.send_runs import send_run_record
 
-CHUNK = runs.CHUNK
+CHUNK = 200  # reminders per delivery task: workers share a big run
+
+
+def send_run_start(
+    *, plan: Plan, user=None, origin: str = Reminder.Origin.USER
+) -> tuple[SendRun, Created]:
+    """Record the plan's reminders under one run and queue their delivery.
+
+    Returns at once; the workers send. The run's progress is read from its
+    reminders (`send_runs.send_run_progress`).
+    """
+    with transaction.atomic():
+        run, created = send_run_record(plan=plan, user=user, origin=origin)
+        ids = [reminder.pk for reminder in created.reminders]
+        transaction.on_commit(lambda: enqueue_delivery(ids))
+    return run, created
 
 
 def enqueue_delivery(reminder_ids: list[int]) -> None:
@@ -17,28 +40,37 @@ def enqueue_delivery(reminder_ids: list[int]) -> None:
         deliver_reminders(reminder_ids[start : start + CHUNK])
 
 
+def schedule_tick(*, now) -> list[DailyRun]:
+    """Start the daily job of every company whose hour has come today, and
+    queue again a run whose task was lost. Returns the runs started."""
+    started, lost = daily.daily_runs_due(now=now)
+    for run in [*started, *lost]:
+        daily_company(run.pk)
+    return started
+
+
 @db_task()
 def deliver_reminders(reminder_ids: list[int]) -> None:
-    sending.reminders_deliver(reminder_ids=reminder_ids, now=utc_now())
+    delivery.reminders_deliver(reminder_ids=reminder_ids, now=utc_now())
 
 
 @db_task()
 def deliver_due() -> None:
     """Retries whose time has come, pending reminders whose task was lost, and
     crashed sends turned uncertain."""
-    sending.reminders_deliver_due(now=utc_now())
+    delivery.reminders_deliver_due(now=utc_now())
 
 
 @db_task()
 def daily_company(run_id: int) -> None:
-    runs.daily_company_run(run_id=run_id, now=utc_now())
+    daily.daily_run_execute(run_id=run_id, now=utc_now())
 
 
 @db_task()
 def tick() -> None:
     """Daily jobs whose hour has come, then the queue's leftovers."""
-    runs.schedule_tick(now=utc_now())
-    sending.reminders_deliver_due(now=utc_now())
+    schedule_tick(now=utc_now())
+    delivery.reminders_deliver_due(now=utc_now())
 
 
 @db_periodic_task(crontab(minute="*"))

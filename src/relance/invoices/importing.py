@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.invoices.models import Customer, Invoice, Payment
@@ -25,7 +26,7 @@ from relance.invoices.parsing import (
     parse_choice,
     parse_date,
 )
-from relance.invoices.services import payment_register
+from relance.invoices.services import NewPayment
 from relance.invoices.tables import Table, read_table
 
 
@@ -229,8 +230,7 @@ def invoices_import(
     if report.errors:
         raise Refused(report)
     with transaction.atomic():
-        for _line, values in rows:
-            _invoice_save(company, values, report)
+        _invoices_save(company, [values for _line, values in rows], report)
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -261,36 +261,112 @@ def _check_customers(company, rows, columns, report) -> None:
             named.add(code)  # report it once
 
 
-def _customer_save(company, values) -> Customer:
-    customer, created = Customer.objects.get_or_create(
-        company=company,
-        code=values["customer_code"],
-        defaults={
-            "name": values.get("customer_name", values["customer_code"]),
-            "email": values.get("customer_email", ""),
-            "kind": values.get("customer_kind", Customer.Kind.BUSINESS),
-        },
+CHUNK = 5000  # keys looked up together
+
+
+def _by_key(queryset, field: str, keys: list) -> dict:
+    """The rows of `queryset` whose `field` is one of `keys`, by that key."""
+    found = {}
+    for start in range(0, len(keys), CHUNK):
+        lookup = {f"{field}__in": keys[start : start + CHUNK]}
+        found.update((getattr(row, field), row) for row in queryset.filter(**lookup))
+    return found
+
+
+def _customers_save(company, rows: list[dict], now) -> dict[str, Customer]:
+    """The rows' customers by code: new codes created, known ones updated
+    with the non-empty name, email and kind of their rows (the last wins)."""
+    codes = list(dict.fromkeys(values["customer_code"] for values in rows))
+    known = _by_key(Customer.objects.filter(company=company), "code", codes)
+    new: dict[str, Customer] = {}
+    changed: dict[str, Customer] = {}
+    for values in rows:
+        code = values["customer_code"]
+        customer = known.get(code) or new.get(code)
+        if customer is None:
+            new[code] = Customer(
+                company=company,
+                code=code,
+                name=values.get("customer_name", code),
+                email=values.get("customer_email", ""),
+                kind=values.get("customer_kind", Customer.Kind.BUSINESS),
+            )
+            continue
+        for name, column in CUSTOMER_CHANGES.items():
+            value = values.get(column)
+            if value and getattr(customer, name) != value:
+                setattr(customer, name, value)
+                if code in known:
+                    customer.updated_at = now
+                    changed[code] = customer
+    Customer.objects.bulk_create(new.values(), batch_size=1000)
+    Customer.objects.bulk_update(
+        changed.values(), ["name", "email", "kind", "updated_at"], batch_size=1000
     )
-    if not created:
-        changes = {
-            "name": values.get("customer_name"),
-            "email": values.get("customer_email"),
-            "kind": values.get("customer_kind"),
-        }
-        changed = [k for k, v in changes.items() if v and getattr(customer, k) != v]
-        for key in changed:
-            setattr(customer, key, changes[key])
-        if changed:
-            customer.save(update_fields=[*changed, "updated_at"])
-    return customer
+    return {**known, **new}
 
 
-def _invoice_save(company, values, report) -> tuple[Invoice, bool]:
-    customer = _customer_save(company, values)
-    invoice = Invoice.objects.filter(company=company, number=values["number"]).first()
+CUSTOMER_CHANGES = {
+    "name": "customer_name",
+    "email": "customer_email",
+    "kind": "customer_kind",
+}
+
+
+def _invoices_save(company, rows: list[dict], report) -> list[tuple[Invoice, bool]]:
+    """Create or update the rows' customers and invoices (by code and
+    number), with a fixed number of statements per thousand rows. Returns
+    each row's invoice and whether it was created, in order."""
+    now = utc_now()
+    customers = _customers_save(company, rows, now)
+    known = _by_key(
+        Invoice.objects.filter(company=company),
+        "number",
+        [values["number"] for values in rows],
+    )
+    saved, new, changed, columns = [], [], [], set()
+    for values in rows:
+        invoice = known.get(values["number"])
+        fields = _invoice_fields(values, invoice, customers[values["customer_code"]])
+        if invoice is None:
+            invoice = Invoice(company=company, number=values["number"], **fields)
+            new.append(invoice)
+            saved.append((invoice, True))
+            report.created += 1
+            continue
+        names = [k for k, v in fields.items() if getattr(invoice, k) != v]
+        if names:
+            for name in names:
+                setattr(invoice, name, fields[name])
+            if invoice.amount_due > invoice.total:
+                raise ApplicationError(
+                    _("reste dû supérieur au nouveau montant TTC"), field="amount_due"
+                )
+            invoice.updated_at = now
+            columns.update(names)
+            changed.append(invoice)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        saved.append((invoice, False))
+    Invoice.objects.bulk_create(new, batch_size=1000)
+    if changed:
+        Invoice.objects.bulk_update(
+            changed,
+            [name.replace("customer_id", "customer") for name in sorted(columns)]
+            + ["updated_at"],
+            batch_size=1000,
+        )
+    report.invoice_ids.extend(invoice.pk for invoice, _created in saved)
+    return saved
+
+
+def _invoice_fields(values: dict, invoice: Invoice | None, customer) -> dict:
+    """An invoice's columns from its row; what the row leaves out is kept
+    (an existing invoice) or defaulted (a new one)."""
     status = values.get("status")
     fields = {
-        "customer": customer,
+        "customer_id": customer.pk,
         "issue_date": values["issue_date"],
         "due_date": values["due_date"],
         "total": values["total"],
@@ -310,27 +386,7 @@ def _invoice_save(company, values, report) -> tuple[Invoice, bool]:
         fields["amount_due"] = Decimal("0.00")
     if fields["status"] == Invoice.Status.OPEN and fields.get("amount_due") == 0:
         fields["status"] = Invoice.Status.PAID
-    if invoice is None:
-        invoice = Invoice.objects.create(
-            company=company, number=values["number"], **fields
-        )
-        report.created += 1
-        report.invoice_ids.append(invoice.pk)
-        return invoice, True
-    changed = [k for k, v in fields.items() if getattr(invoice, k) != v]
-    if changed:
-        for key in changed:
-            setattr(invoice, key, fields[key])
-        if invoice.amount_due > invoice.total:
-            raise ApplicationError(
-                _("reste dû supérieur au nouveau montant TTC"), field="amount_due"
-            )
-        invoice.save(update_fields=[*changed, "updated_at"])
-        report.updated += 1
-    else:
-        report.unchanged += 1
-    report.invoice_ids.append(invoice.pk)
-    return invoice, False
+    return fields
 
 
 def invoice_upsert(*, company: Company, raw: dict) -> tuple[Invoice, bool]:
@@ -344,15 +400,47 @@ def invoice_upsert(*, company: Company, raw: dict) -> tuple[Invoice, bool]:
     if report.errors:
         raise Refused(report)
     with transaction.atomic():
-        return _invoice_save(company, values, report)
+        [saved] = _invoices_save(company, [values], report)
+    return saved
 
 
-def payments_import(
-    *, company: Company, content: bytes, filename: str, dry_run: bool, user=None
-) -> Report:
-    """Import a file of payments; all or nothing. A row already recorded (same
-    invoice, date, amount and reference) is left alone, so a file imported
-    twice pays nothing twice."""
+def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Check one payment row; returns its values (invoice_number, date,
+    amount, method, reference) and (column, message) problems."""
+    values: dict = {}
+    problems: list[tuple[str, str]] = []
+    for name in PAYMENT_REQUIRED:
+        if _empty(raw.get(name)):
+            problems.append((name, _("valeur obligatoire")))
+    readers = {
+        "date": parse_date,
+        "amount": parse_amount,
+        "method": lambda v: parse_choice(
+            v, METHODS, "virement, prélèvement, carte, chèque, espèces"
+        ),
+    }
+    for name, reader in readers.items():
+        if _empty(raw.get(name)):
+            continue
+        try:
+            values[name] = reader(raw[name])
+        except ValueRefused as error:
+            problems.append((name, str(error)))
+    if values.get("amount") is not None and values["amount"] <= 0:
+        problems.append(("amount", _("le montant doit être positif")))
+    values["invoice_number"] = str(raw.get("invoice_number") or "").strip()
+    values["reference"] = str(raw.get("reference") or "").strip()[:100]
+    values.setdefault("method", Payment.Method.TRANSFER)
+    return values, problems
+
+
+def payments_read(
+    *, company: Company, content: bytes, filename: str
+) -> tuple[list[NewPayment], Report]:
+    """Read and check a file of payments; raises Refused listing every
+    problem with its line. A row already recorded (same invoice, date, amount
+    and reference) is left out, so a file imported twice pays nothing twice.
+    Nothing is written: `dunning.services.intake` records what is returned."""
     table = _table_read(content, filename, PAYMENT_COLUMNS, PAYMENT_REQUIRED)
     report = Report()
     numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
@@ -360,32 +448,12 @@ def payments_import(
         invoice.number: invoice
         for invoice in Invoice.objects.filter(company=company, number__in=numbers)
     }
+    recorded = _recorded(invoices.values())
     remaining = {number: invoice.amount_due for number, invoice in invoices.items()}
-    rows = []
+    payments = []
     for line, raw in table.rows:
-        column = lambda name: _column(table.columns, name)  # noqa: E731
-        problems = []
-        values = {}
-        for name in PAYMENT_REQUIRED:
-            if _empty(raw.get(name)):
-                problems.append((name, _("valeur obligatoire")))
-        readers = {
-            "date": parse_date,
-            "amount": parse_amount,
-            "method": lambda v: parse_choice(
-                v, METHODS, "virement, prélèvement, carte, chèque, espèces"
-            ),
-        }
-        for name, reader in readers.items():
-            if _empty(raw.get(name)):
-                continue
-            try:
-                values[name] = reader(raw[name])
-            except ValueRefused as error:
-                problems.append((name, str(error)))
-        if values.get("amount") is not None and values["amount"] <= 0:
-            problems.append(("amount", _("le montant doit être positif")))
-        number = str(raw.get("invoice_number") or "").strip()
+        values, problems = clean_payment_row(raw)
+        number, reference = values["invoice_number"], values["reference"]
         invoice = invoices.get(number)
         if number and invoice is None:
             problems.append(
@@ -402,11 +470,11 @@ def payments_import(
                     % {"n": number, "status": invoice.get_status_display().lower()},
                 )
             )
-        reference = str(raw.get("reference") or "").strip()[:100]
         if (
             invoice is not None
             and not problems
-            and _already_recorded(invoice, values, reference)
+            and reference
+            and (invoice.pk, values["date"], values["amount"], reference) in recorded
         ):
             report.unchanged += 1
             continue
@@ -421,33 +489,29 @@ def payments_import(
                     )
                 )
         for name, message in problems:
-            report.errors.append(RowError(line, column(name), message))
-        rows.append((invoice, values, reference))
+            report.errors.append(RowError(line, _column(table.columns, name), message))
+        if not problems:
+            payments.append(
+                NewPayment(
+                    invoice=invoice,
+                    on=values["date"],
+                    amount=values["amount"],
+                    method=values["method"],
+                    reference=reference,
+                )
+            )
     if report.errors:
         raise Refused(report)
-    with transaction.atomic():
-        for invoice, values, reference in rows:
-            payment_register(
-                invoice=invoice,
-                on=values["date"],
-                amount=values["amount"],
-                method=values.get("method", Payment.Method.TRANSFER),
-                reference=reference,
-                user=user,
-            )
-            report.created += 1
-            report.invoice_ids.append(invoice.pk)
-        if dry_run:
-            transaction.set_rollback(True)
-    return report
+    report.created = len(payments)
+    report.invoice_ids = [payment.invoice.pk for payment in payments]
+    return payments, report
 
 
-def _already_recorded(invoice, values, reference) -> bool:
-    if not reference or "date" not in values or "amount" not in values:
-        return False
-    return Payment.objects.filter(
-        invoice=invoice,
-        date=values["date"],
-        amount=values["amount"],
-        reference=reference,
-    ).exists()
+def _recorded(invoices) -> set[tuple]:
+    """(invoice id, date, amount, reference) of the payments already recorded
+    with a reference on these invoices, read in one query."""
+    return set(
+        Payment.objects.filter(invoice__in=list(invoices))
+        .exclude(reference="")
+        .values_list("invoice_id", "date", "amount", "reference")
+    )

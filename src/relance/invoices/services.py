@@ -1,85 +1,117 @@
 """Writes on customers, invoices and payments."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
+from relance.core.models import Company
 from relance.core.money import format_amount
 from relance.invoices.models import Customer, Invoice, Payment
 
 
-def payment_register(
-    *,
-    invoice: Invoice,
-    on: date,
-    amount: Decimal,
-    method: str = Payment.Method.TRANSFER,
-    reference: str = "",
-    user=None,
-) -> Payment:
-    """Record a payment: what is due goes down; paid in full leaves the dunning.
+@dataclass(frozen=True)
+class NewPayment:
+    """A payment to record on one invoice."""
 
-    Refused: a cancelled or draft invoice, a zero or negative amount, and an
-    amount above what is still due (an overpayment).
+    invoice: Invoice
+    on: date
+    amount: Decimal
+    method: str = Payment.Method.TRANSFER
+    reference: str = ""
+
+
+def payments_add(
+    *, company: Company, payments: list[NewPayment], user=None
+) -> list[Payment]:
+    """Record payments, all or none: what is due goes down, an invoice paid in
+    full becomes paid. Plain columns only: the dunning state is the caller's
+    (`dunning.services.payments.payments_record`, the one way in).
+
+    Refused (ApplicationError naming the field): an invoice of another
+    company, a cancelled or draft invoice, a zero or negative amount, an
+    unknown method, and more than what is still due (an overpayment, counting
+    the payments before it in the list). A fixed number of statements
+    whatever the number of payments.
     """
-    amount = Decimal(amount)
+    with transaction.atomic():
+        invoices = Invoice.objects.select_for_update().in_bulk(
+            {payment.invoice.pk for payment in payments}
+        )
+        due = {pk: invoice.amount_due for pk, invoice in invoices.items()}
+        for payment in payments:
+            invoice = invoices.get(payment.invoice.pk)
+            if invoice is None or invoice.company_id != company.pk:
+                raise ApplicationError(_("Facture introuvable."), field="invoice")
+            _payment_check(invoice, payment, due[invoice.pk])
+            due[invoice.pk] -= Decimal(payment.amount)
+        recorded = Payment.objects.bulk_create(
+            [
+                Payment(
+                    company_id=company.pk,
+                    invoice_id=payment.invoice.pk,
+                    date=payment.on,
+                    amount=Decimal(payment.amount),
+                    method=payment.method,
+                    reference=payment.reference,
+                    created_by=user,
+                )
+                for payment in payments
+            ],
+            batch_size=1000,
+        )
+        now = utc_now()
+        for pk, invoice in invoices.items():
+            invoice.amount_due = due[pk]
+            if invoice.amount_due == 0:
+                invoice.status = Invoice.Status.PAID
+            invoice.updated_at = now
+        Invoice.objects.bulk_update(
+            list(invoices.values()),
+            ["amount_due", "status", "updated_at"],
+            batch_size=1000,
+        )
+    return recorded
+
+
+def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
+    amount = Decimal(payment.amount)
     if amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
-    if method not in Payment.Method.values:
+    if payment.method not in Payment.Method.values:
         raise ApplicationError(_("Mode de règlement inconnu."), field="method")
-    with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if invoice.status == Invoice.Status.CANCELLED:
-            raise ApplicationError(
-                _("La facture %(number)s est annulée : aucun règlement possible.")
-                % {"number": invoice.number},
-                field="invoice",
-            )
-        if invoice.status == Invoice.Status.DRAFT:
-            raise ApplicationError(
-                _(
-                    "La facture %(number)s est un brouillon : validez-la avant d'y "
-                    "enregistrer un règlement."
-                )
-                % {"number": invoice.number},
-                field="invoice",
-            )
-        if amount > invoice.amount_due:
-            raise ApplicationError(
-                _(
-                    "Le règlement de %(amount)s dépasse le reste dû de la facture "
-                    "%(number)s (%(due)s)."
-                )
-                % {
-                    "amount": format_amount(amount, invoice.currency),
-                    "number": invoice.number,
-                    "due": format_amount(invoice.amount_due, invoice.currency),
-                },
-                field="amount",
-            )
-        payment = Payment.objects.create(
-            company_id=invoice.company_id,
-            invoice=invoice,
-            date=on,
-            amount=amount,
-            method=method,
-            reference=reference,
-            created_by=user,
+    if invoice.status == Invoice.Status.CANCELLED:
+        raise ApplicationError(
+            _("La facture %(number)s est annulée : aucun règlement possible.")
+            % {"number": invoice.number},
+            field="invoice",
         )
-        invoice.amount_due -= amount
-        fields = ["amount_due", "updated_at"]
-        if invoice.amount_due == 0:
-            # Paid: out of the dunning at once, without waiting for the daily job.
-            invoice.status = Invoice.Status.PAID
-            invoice.to_remind = False
-            invoice.next_level = None
-            invoice.next_reminder_on = None
-            fields += ["status", "to_remind", "next_level", "next_reminder_on"]
-        invoice.save(update_fields=fields)
-    return payment
+    if invoice.status == Invoice.Status.DRAFT:
+        raise ApplicationError(
+            _(
+                "La facture %(number)s est un brouillon : validez-la avant d'y "
+                "enregistrer un règlement."
+            )
+            % {"number": invoice.number},
+            field="invoice",
+        )
+    if amount > due:
+        raise ApplicationError(
+            _(
+                "Le règlement de %(amount)s dépasse le reste dû de la facture "
+                "%(number)s (%(due)s)."
+            )
+            % {
+                "amount": format_amount(amount, invoice.currency),
+                "number": invoice.number,
+                "due": format_amount(due, invoice.currency),
+            },
+            field="amount",
+        )
 
 
 CUSTOMER_FIELDS = ("name", "kind", "email", "dunning_email", "phone", "language")

@@ -1,26 +1,70 @@
-"""The daily job: every company's invoices, each on the company's own date."""
+"""The daily job: one company's invoices tagged « à relancer » on its own
+date, recorded as a DailyRun whoever starts it.
 
-from dataclasses import dataclass
-from datetime import date, datetime
+The scheduler starts it at each company's hour (`daily_runs_due`, then
+`daily_run_execute` in a task); a person starts it from the command line or
+the API (`daily_runs_now`). A scheduled run also sends, when the company
+sends automatically, and mails the digest of what needs a person; a run
+started by a person only tags.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
 
 from relance.core.clock import company_today
 from relance.core.models import Company
-from relance.dunning.services.state import RefreshResult, invoices_refresh
+from relance.dunning import rules
+from relance.dunning.models import DailyRun, Reminder
+from relance.dunning.planning import reminder_plan
+from relance.dunning.services.delivery import reminders_deliver
+from relance.dunning.services.digest import digest_send
+from relance.dunning.services.send_runs import send_run_record
+from relance.dunning.services.state import invoices_refresh
+
+RESTART_AFTER = timedelta(minutes=10)  # a daily run unfinished by then is re-queued
 
 
-@dataclass(frozen=True)
-class DailyRun:
-    company: Company
-    result: RefreshResult
+def daily_runs_due(*, now: datetime) -> tuple[list[DailyRun], list[DailyRun]]:
+    """The scheduled runs to execute now: those started for every company
+    whose hour has come today, and those whose task was lost.
+
+    Called each minute by the scheduler. A company's run is recorded first:
+    the database refuses a second scheduled run on the same date, so a
+    machine that was off at the hour runs it once at start, and never twice.
+    """
+    started = []
+    for company in Company.objects.only("pk", "time_zone", "daily_run_at"):
+        today = rules.daily_run_date(company.time_zone, company.daily_run_at, now)
+        if today is None:
+            continue
+        try:
+            with transaction.atomic():
+                run = DailyRun.objects.create(
+                    company=company,
+                    date=today,
+                    origin=DailyRun.Origin.SCHEDULE,
+                    started_at=now,
+                )
+        except IntegrityError:
+            continue  # already run today
+        started.append(run)
+    lost = DailyRun.objects.filter(
+        origin=DailyRun.Origin.SCHEDULE,
+        finished_at=None,
+        started_at__lt=now - RESTART_AFTER,
+    ).exclude(pk__in=[run.pk for run in started])
+    return started, list(lost)
 
 
-def daily_run(
+def daily_runs_now(
     *,
     now: datetime,
     on: date | None = None,
     companies: list[Company] | None = None,
 ) -> list[DailyRun]:
-    """Tag « à relancer » every invoice whose next step is due, for each company.
+    """Run the daily job now for each company (all by default), recorded as
+    started by a person.
 
     `now` gives each company its "today" in its time zone; `on` forces one date
     for all (a catch-up, a test). Running it twice on the same date changes
@@ -30,6 +74,52 @@ def daily_run(
         companies = list(Company.objects.order_by("id"))
     runs = []
     for company in companies:
-        today = on or company_today(company, now)
-        runs.append(DailyRun(company, invoices_refresh(company=company, today=today)))
+        run = DailyRun.objects.create(
+            company=company,
+            date=on or company_today(company, now),
+            origin=DailyRun.Origin.MANUAL,
+            started_at=now,
+        )
+        runs.append(daily_run_execute(run_id=run.pk, now=now))
     return runs
+
+
+def daily_run_execute(*, run_id: int, now: datetime) -> DailyRun:
+    """The daily job of one company: tag; when scheduled, send if automatic
+    and report failures.
+
+    Safe to run twice: tagging is idempotent, a reminder already pending for a
+    level is never created again, and the digest is claimed before it goes.
+    """
+    run = DailyRun.objects.select_related("company").get(pk=run_id)
+    company = run.company
+    result = invoices_refresh(company=company, today=run.date)
+    run.tagged, run.untagged, run.to_remind = (
+        result.tagged,
+        result.untagged,
+        result.to_remind,
+    )
+    scheduled = run.origin == DailyRun.Origin.SCHEDULE
+    if scheduled and company.auto_send:
+        plan = reminder_plan(company=company, today=run.date)
+        if plan.problems:
+            run.error = " ".join(plan.problems)
+        elif plan.messages:
+            send_run, created = send_run_record(
+                plan=plan, origin=Reminder.Origin.SCHEDULE
+            )
+            delivered = reminders_deliver(
+                reminder_ids=[r.pk for r in created.reminders], now=now, today=run.date
+            )
+            run.send_run = send_run
+            run.sent = len(delivered.sent)
+            run.failed = (
+                len(delivered.failed)
+                + len(delivered.uncertain)
+                + len(delivered.retrying)
+            )
+    run.finished_at = now
+    run.save()
+    if scheduled:
+        digest_send(company=company, run=run, now=now)
+    return run

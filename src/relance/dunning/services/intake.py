@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
-from relance.invoices.models import Customer, Invoice
+from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.services import NewPayment
 
 
 def invoices_take_in(
@@ -40,12 +42,46 @@ def payments_take_in(
     dry_run: bool = False,
     user=None,
 ) -> importing.Report:
-    report = importing.payments_import(
-        company=company, content=content, filename=filename, dry_run=dry_run, user=user
+    """A file of payments: every row checked, then all recorded or none."""
+    payments, report = importing.payments_read(
+        company=company, content=content, filename=filename
     )
-    if not dry_run:
-        invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
+    with transaction.atomic():
+        payments_record(company=company, payments=payments, today=today, user=user)
+        if dry_run:
+            transaction.set_rollback(True)
     return report
+
+
+def payment_take_in(
+    *, company: Company, invoice: Invoice, raw: dict, today: date, user=None
+) -> Payment:
+    """One payment on `invoice`, as a flat object with the import's column
+    names (date, amount, method, reference), pushed by an ERP."""
+    values, problems = importing.clean_payment_row(
+        {**raw, "invoice_number": invoice.number}
+    )
+    if problems:
+        raise importing.Refused(
+            importing.Report(
+                errors=[importing.RowError(None, name, msg) for name, msg in problems]
+            )
+        )
+    [payment] = payments_record(
+        company=company,
+        payments=[
+            NewPayment(
+                invoice=invoice,
+                on=values["date"],
+                amount=values["amount"],
+                method=values["method"],
+                reference=values["reference"],
+            )
+        ],
+        today=today,
+        user=user,
+    )
+    return payment
 
 
 def invoice_take_in(

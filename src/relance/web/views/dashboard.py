@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from relance.core.clock import utc_now
 from relance.dunning.models import DailyRun, Reminder
-from relance.dunning.services.runs import problem_reminders
+from relance.dunning.selectors import problem_reminders
 from relance.invoices.models import Invoice
 from relance.invoices.selectors import receivables
 from relance.web.access import company_required
@@ -37,7 +37,7 @@ def dashboard(request):
         "sent_this_month": Reminder.objects.filter(
             company=company, status=Reminder.Status.SENT, sent_at__date__gte=month
         ).count(),
-        "problems": list(problem_reminders(company)[:20]),
+        "problems": list(problem_reminders(company=company)[:20]),
         "stuck": stuck,
         "last_run": DailyRun.objects.filter(company=company)
         .order_by("-started_at")

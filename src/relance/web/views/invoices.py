@@ -13,9 +13,10 @@ from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
+from relance.dunning.services.payments import payments_record
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
-from relance.invoices.services import payment_register
+from relance.invoices.services import NewPayment
 from relance.web.access import company_required
 from relance.web.forms import PauseForm, PaymentForm, apply_error
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
@@ -167,12 +168,18 @@ def payment_new(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                payment_register(
-                    invoice=invoice,
-                    on=data["date"],
-                    amount=data["amount"],
-                    method=data["method"],
-                    reference=data["reference"],
+                payments_record(
+                    company=request.company,
+                    payments=[
+                        NewPayment(
+                            invoice=invoice,
+                            on=data["date"],
+                            amount=data["amount"],
+                            method=data["method"],
+                            reference=data["reference"],
+                        )
+                    ],
+                    today=today_of(request),
                     user=request.user,
                 )
             except ApplicationError as error:

@@ -11,12 +11,13 @@ from relance.core.errors import ApplicationError
 from relance.dunning.messages import preview, recipient_of
 from relance.dunning.models import DunningStep, Reminder, SendRun
 from relance.dunning.planning import GROUPS, reminder_plan
-from relance.dunning.services.runs import send_run_progress, send_run_start
-from relance.dunning.services.sending import (
+from relance.dunning.services.reminder_actions import (
     reminder_cancel,
     reminder_confirm_sent,
     reminder_resend,
 )
+from relance.dunning.services.send_runs import send_run_progress
+from relance.dunning.tasks import send_run_start
 from relance.invoices.models import Invoice
 from relance.mailing.delivery import where_messages_go
 from relance.mailing.templating import TemplateRefused

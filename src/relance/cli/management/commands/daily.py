@@ -2,7 +2,7 @@ from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import utc_now
 from relance.core.money import format_date
 from relance.core.selectors import company_get
-from relance.dunning.services.daily import daily_run
+from relance.dunning.services.daily import daily_runs_now
 
 
 class Command(RelanceCommand):
@@ -26,23 +26,22 @@ class Command(RelanceCommand):
         companies = None
         if options["company"] is not None:
             companies = [company_get(options["company"])]
-        runs = daily_run(now=utc_now(), on=options["date"], companies=companies)
+        runs = daily_runs_now(now=utc_now(), on=options["date"], companies=companies)
         total = {
-            "tagged": sum(run.result.tagged for run in runs),
-            "untagged": sum(run.result.untagged for run in runs),
-            "to_remind": sum(run.result.to_remind for run in runs),
+            "tagged": sum(run.tagged for run in runs),
+            "untagged": sum(run.untagged for run in runs),
+            "to_remind": sum(run.to_remind for run in runs),
         }
         # Time zones may put companies on different dates: report the latest.
-        day = max((run.result.date for run in runs), default=options["date"])
+        day = max((run.date for run in runs), default=options["date"])
         if options["json"]:
             self.write_json({"date": day.isoformat() if day else None, **total})
             return
         for run in runs:
-            r = run.result
             self.stdout.write(
-                f"{run.company.name} — {format_date(r.date)} : "
-                f"{r.tagged} facture(s) marquée(s) « À relancer », "
-                f"{r.untagged} retirée(s), {r.to_remind} à relancer."
+                f"{run.company.name} — {format_date(run.date)} : "
+                f"{run.tagged} facture(s) marquée(s) « À relancer », "
+                f"{run.untagged} retirée(s), {run.to_remind} à relancer."
             )
         if not runs:
             self.stdout.write("Aucune société : lancez d'abord « relance init ».")

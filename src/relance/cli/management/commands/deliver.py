@@ -1,6 +1,6 @@
 from relance.cli.base import RelanceCommand
 from relance.core.clock import utc_now
-from relance.dunning.services.sending import reminders_deliver_due
+from relance.dunning.services.delivery import reminders_deliver_due
 from relance.mailing.delivery import where_messages_go
 
 

@@ -7,9 +7,10 @@ from relance.core.clock import company_today, utc_now
 from relance.core.money import format_amount
 from relance.core.selectors import company_get
 from relance.dunning.planning import GROUPS, Plan, reminder_plan
-from relance.dunning.services.runs import send_run_progress, send_run_start
-from relance.dunning.services.sending import reminders_deliver
+from relance.dunning.services.delivery import reminders_deliver
+from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
+from relance.dunning.tasks import send_run_start
 from relance.mailing.delivery import where_messages_go
 
 

@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 
-from relance.cli.base import RelanceCommand
+from relance.cli.base import RelanceCommand, sending_process_setup
 from relance.core.queue import huey
 
 
@@ -30,6 +30,7 @@ class Command(RelanceCommand):
         from relance.dunning import tasks
 
         logging.getLogger("huey").setLevel(logging.WARNING)
+        sending_process_setup()
         # Pick up at once what was left: pending messages, crashed sends and,
         # for the scheduler, a daily job whose hour passed while it was off.
         if options["scheduler"]:

@@ -6,8 +6,7 @@ import pytest
 from relance.core.errors import ApplicationError
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Invoice, Payment
-from relance.invoices.services import payment_register
-from tests.factories import make_company, make_customer, make_invoice, make_steps
+from tests.factories import make_company, make_customer, make_invoice, make_steps, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +23,7 @@ def invoice():
 
 
 def test_a_partial_payment_lowers_what_is_due_and_keeps_the_dunning(invoice):
-    payment = payment_register(
-        invoice=invoice, on=date(2026, 3, 2), amount=Decimal("400")
-    )
+    payment = pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("400"))
     invoice.refresh_from_db()
     assert payment.amount == Decimal("400")
     assert payment.company_id == invoice.company_id
@@ -36,8 +33,8 @@ def test_a_partial_payment_lowers_what_is_due_and_keeps_the_dunning(invoice):
 
 
 def test_paying_what_remains_leaves_the_dunning_at_once(invoice):
-    payment_register(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("400"))
-    payment_register(invoice=invoice, on=date(2026, 3, 5), amount=Decimal("600"))
+    pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("400"))
+    pay(invoice=invoice, on=date(2026, 3, 5), amount=Decimal("600"))
     invoice.refresh_from_db()
     assert invoice.amount_due == Decimal("0.00")
     assert invoice.status == Invoice.Status.PAID
@@ -51,9 +48,7 @@ def test_paying_what_remains_leaves_the_dunning_at_once(invoice):
 
 def test_an_overpayment_is_refused_and_nothing_is_recorded(invoice):
     with pytest.raises(ApplicationError) as refused:
-        payment_register(
-            invoice=invoice, on=date(2026, 3, 2), amount=Decimal("1000.01")
-        )
+        pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("1000.01"))
     assert refused.value.field == "amount"
     assert str(refused.value.message) == (
         f"Le règlement de 1\u00a0000,01\u00a0€ dépasse le reste dû de la facture "
@@ -69,23 +64,23 @@ def test_a_payment_on_a_cancelled_invoice_is_refused(invoice):
     with pytest.raises(
         ApplicationError, match="est annulée : aucun règlement possible"
     ):
-        payment_register(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("10"))
+        pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("10"))
     assert not Payment.objects.exists()
 
 
 def test_a_payment_on_a_draft_invoice_is_refused(invoice):
     Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.DRAFT)
     with pytest.raises(ApplicationError, match="est un brouillon"):
-        payment_register(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("10"))
+        pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("10"))
 
 
 @pytest.mark.parametrize("amount", ["0", "-5"])
 def test_a_payment_must_be_positive(invoice, amount):
     with pytest.raises(ApplicationError, match="Le montant doit être positif"):
-        payment_register(invoice=invoice, on=date(2026, 3, 2), amount=Decimal(amount))
+        pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal(amount))
 
 
 def test_a_payment_on_a_paid_invoice_is_an_overpayment(invoice):
-    payment_register(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("1000"))
+    pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("1000"))
     with pytest.raises(ApplicationError, match="dépasse le reste dû"):
-        payment_register(invoice=invoice, on=date(2026, 3, 3), amount=Decimal("1"))
+        pay(invoice=invoice, on=date(2026, 3, 3), amount=Decimal("1"))

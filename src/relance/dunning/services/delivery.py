@@ -1,0 +1,548 @@
+"""Delivering pending reminders without lying or repeating.
+
+Each reminder moves pending → sending → sent | failed | uncertain:
+- the claim (pending → sending) is one committed UPDATE, so two workers can
+  never both hold the same reminder;
+- invoices are checked again just before sending: one paid, paused or
+  cancelled meanwhile is dropped from the message;
+- only a message the server accepted raises the invoices' level, sets their
+  last reminder date and removes their « à relancer » tag;
+- a temporary failure is retried later (5 min, 30 min, 2 h), a permanent one
+  fails at once with the server's answer and frees the level;
+- a message found "sending" after a crash becomes "uncertain" (`recovery.py`).
+
+The pipeline, top-down: load a batch of reminders (`_load`), check and render
+each (`_prepare`, which writes nothing), close those that will not leave
+(`_close_unsent`), then claim the others a group at a time and hand them to
+the SMTP thread (`_Pipeline`), recording each answer (`_record`) and raising
+the levels of what left (`_levels_raise`). See docs/adr/0009.
+"""
+
+import functools
+import logging
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from relance.core.clock import company_today
+from relance.core.models import Company
+from relance.core.sql import (
+    Sql,
+    Updates,
+    any_of,
+    db_value,
+    null_safe_equal,
+    rows_update,
+)
+from relance.dunning import rules
+from relance.dunning.messages import Composed, compose, email_build
+from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
+from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
+from relance.dunning.services.recovery import reminders_recover, worker_name
+from relance.dunning.services.reminders import reminder_write
+from relance.dunning.services.state import invoices_refresh, state_of
+from relance.invoices.models import Customer, Invoice
+from relance.mailing import templating
+from relance.mailing.delivery import Outcome, Result, transport_open
+from relance.mailing.mime import Attachment, Email
+
+# Why an invoice was taken out of a message just before it left.
+DROPPED = {
+    rules.Reason.NOTHING_DUE: gettext_lazy("réglée entre-temps"),
+    rules.Reason.PAUSED: gettext_lazy("mise en pause entre-temps"),
+    rules.Reason.CUSTOMER_PAUSED: gettext_lazy("client mis en pause entre-temps"),
+    rules.Reason.EINVOICE_BLOCKED: gettext_lazy(
+        "bloquée par la facturation électronique"
+    ),
+    rules.Reason.LAST_STEP_REACHED: gettext_lazy("dernière étape déjà atteinte"),
+}
+RETRY_AFTER = [timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+BATCH = 100  # reminders loaded together when delivering
+GROUP = 4  # messages claimed together (one commit)
+IN_FLIGHT = 8  # claimed messages handed to the SMTP thread at most
+Status = Reminder.Status
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Delivered:
+    sent: list[Reminder] = field(default_factory=list)
+    failed: list[Reminder] = field(default_factory=list)
+    retrying: list[Reminder] = field(default_factory=list)
+    uncertain: list[Reminder] = field(default_factory=list)
+    cancelled: list[Reminder] = field(default_factory=list)
+
+    def add(self, other: "Delivered") -> None:
+        for name in ("sent", "failed", "retrying", "uncertain", "cancelled"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+@dataclass
+class Outgoing:
+    """A reminder ready to leave: its invoices checked again, its message
+    rendered and written out."""
+
+    reminder: Reminder
+    today: date
+    steps: list[rules.Step]
+    live: list[ReminderInvoice]
+    dropped: list[ReminderInvoice]
+    composed: Composed
+    email: Email
+    claimed: bool = False
+
+
+@dataclass
+class Unsent:
+    """A reminder that will not leave: nothing left to send (cancelled) or a
+    template that cannot be rendered (failed)."""
+
+    reminder: Reminder
+    status: str
+    error: str
+    dropped: list[ReminderInvoice]
+
+
+def reminders_deliver_due(
+    *, now: datetime, company: Company | None = None
+) -> Delivered:
+    """One pass over the queue: mark crashed sends uncertain, then deliver every
+    pending reminder whose time has come (first tries and retries)."""
+    reminders_recover(now=now)
+    due = Reminder.objects.filter(status=Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    if company is not None:
+        due = due.filter(company=company)
+    ids = list(due.order_by("created_at", "pk").values_list("pk", flat=True))
+    return reminders_deliver(reminder_ids=ids, now=now)
+
+
+def reminders_deliver(
+    *,
+    reminder_ids: Iterable[int],
+    now: datetime,
+    today: date | None = None,
+) -> Delivered:
+    """Deliver these reminders over one connection. `today` forces the date
+    recorded on invoices (default: each company's date at `now`).
+
+    Each message is claimed (committed "sending") before it is handed to the
+    SMTP conversation, which runs in a helper thread, and its outcome is
+    committed once the server has answered. Meanwhile the next messages are
+    checked, rendered, written out and claimed, GROUP at a time in one
+    transaction with the outcomes received so far: at most IN_FLIGHT of them
+    are "sending" at once (and would be uncertain after a crash), and the
+    server always has the next one waiting.
+    """
+    ids = list(reminder_ids)
+    delivered = Delivered()
+    steps: dict[int, list[rules.Step]] = {}  # each company's, read once
+    pipeline = _Pipeline(now, delivered)
+    try:
+        for start in range(0, len(ids), BATCH):
+            for reminder, lines in _load(ids[start : start + BATCH], now):
+                prepared = _prepare(reminder, lines, now, today, steps)
+                if isinstance(prepared, Unsent):
+                    _close_unsent(prepared, now, delivered)
+                else:
+                    pipeline.push(prepared)
+        pipeline.finish()
+    finally:
+        pipeline.close()
+    return delivered
+
+
+def _load(ids: list[int], now: datetime):
+    """The batch's reminders still pending and due, in the order given, each
+    with the lines that hold a level (invoices loaded). Reads only."""
+    reminders = Reminder.objects.filter(pk__in=ids, status=Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    found = {r.pk: r for r in reminders.select_related("customer")}
+    # The batch's few companies and steps, loaded once and shared.
+    companies = Company.objects.in_bulk({r.company_id for r in found.values()})
+    templates = DunningStep.objects.in_bulk({r.step_id for r in found.values()})
+    for reminder in found.values():
+        reminder.company = companies[reminder.company_id]
+        reminder.step = templates[reminder.step_id]
+    lines: dict[int, list[ReminderInvoice]] = {pk: [] for pk in found}
+    for line in (
+        ReminderInvoice.objects.filter(reminder__in=list(found), holds_level=True)
+        .select_related("invoice")
+        .order_by("invoice__due_date", "invoice__number")
+    ):
+        customer = found[line.reminder_id].customer
+        if line.invoice.customer_id == customer.pk:
+            line.invoice.customer = customer
+        lines[line.reminder_id].append(line)
+    # A missing one: another worker has it, it is done, or its retry is not due.
+    return [(found[pk], lines[pk]) for pk in ids if pk in found]
+
+
+def _prepare(
+    reminder: Reminder,
+    lines: list[ReminderInvoice],
+    now: datetime,
+    forced_today: date | None,
+    steps: dict[int, list[rules.Step]],
+) -> Outgoing | Unsent:
+    """Check the reminder's invoices again and render its message. Writes
+    nothing: what is dropped is marked in hand, written once claimed."""
+    company = reminder.company
+    today = forced_today or company_today(company, now)
+    if company.pk not in steps:
+        steps[company.pk] = rule_steps(step_list_active(company=company))
+    live, dropped = _check_again(company, steps[company.pk], lines, today)
+    if not live:
+        return Unsent(
+            reminder,
+            Status.CANCELLED,
+            _(
+                "Annulée : les factures ont été réglées, annulées ou mises en pause "
+                "avant l'envoi."
+            ),
+            dropped,
+        )
+    invoices = [line.invoice for line in live]
+    try:
+        composed = compose(
+            company=company,
+            customer=reminder.customer,
+            invoices=invoices,
+            step=reminder.step,
+            today=today,
+        )
+    except templating.TemplateRefused as error:
+        message = _("Modèle de l'étape « %(step)s » : %(error)s") % {
+            "step": reminder.step.name,
+            "error": error,
+        }
+        return Unsent(reminder, Status.FAILED, message, dropped)
+    email = email_build(
+        company=company,
+        to=reminder.recipients,
+        composed=composed,
+        message_id=reminder.message_id,
+        automatic=reminder.origin == Reminder.Origin.SCHEDULE,
+        attachments=_attachments(reminder, invoices),
+    )
+    return Outgoing(reminder, today, steps[company.pk], live, dropped, composed, email)
+
+
+def _check_again(company, steps, lines, today):
+    """The lines still worth sending, and the others with why they are dropped
+    (marked in hand; written once the reminder is claimed or closed)."""
+    live, dropped = [], []
+    for line in lines:
+        invoice = line.invoice
+        facts = invoice_facts(invoice)
+        verdict = rules.verdict(facts, steps, today, company.min_gap_days, manual=True)
+        reason = verdict.reason
+        if reason is None and invoice.dunning_level != line.level - 1:
+            reason = _("niveau déjà atteint")
+        if reason is None:
+            live.append(line)
+            continue
+        if reason == rules.Reason.NOT_OPEN and invoice.status == Invoice.Status.PAID:
+            why = DROPPED[rules.Reason.NOTHING_DUE]
+        elif reason == rules.Reason.NOT_OPEN:
+            why = _("facture %(status)s entre-temps") % {
+                "status": invoice.get_status_display().lower()
+            }
+        else:
+            why = DROPPED.get(reason, reason)
+        line.holds_level = False
+        line.dropped = str(why)
+        dropped.append(line)
+    return live, dropped
+
+
+def _attachments(reminder: Reminder, invoices: list[Invoice]) -> list[Attachment]:
+    if not reminder.step.attach_pdf:
+        return []
+    files = []
+    for invoice in invoices:
+        if invoice.pdf:
+            with invoice.pdf.open("rb") as pdf:
+                files.append(Attachment(f"Facture {invoice.number}.pdf", pdf.read()))
+    return files
+
+
+def _close_unsent(unsent: Unsent, now: datetime, delivered: Delivered) -> None:
+    """Cancel or fail a pending reminder that will not leave; nothing if it is
+    no longer pending (another worker has it)."""
+    reminder = unsent.reminder
+    with transaction.atomic():
+        closed = Reminder.objects.filter(pk=reminder.pk, status=Status.PENDING).update(
+            status=unsent.status,
+            error=unsent.error,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+        if closed:
+            _drop(unsent.dropped)
+            reminder.lines.update(holds_level=False)
+    if not closed:
+        return
+    reminder.status, reminder.error = unsent.status, unsent.error
+    reminder.next_attempt_at = None
+    if unsent.status == Status.CANCELLED:
+        delivered.cancelled.append(reminder)
+    else:
+        delivered.failed.append(reminder)
+
+
+class _Pipeline:
+    """Messages claimed GROUP at a time, in one commit with the answers
+    received so far, then handed to one SMTP thread; at most IN_FLIGHT are
+    claimed and unanswered at once."""
+
+    def __init__(self, now: datetime, delivered: Delivered):
+        self.now, self.delivered = now, delivered
+        self.transport = transport_open()
+        self.courier = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="relance-smtp"
+        )
+        self.group: list[Outgoing] = []
+        self.inflight: deque[tuple[Outgoing, Future]] = deque()
+
+    def push(self, outgoing: Outgoing) -> None:
+        self.group.append(outgoing)
+        if len(self.group) == GROUP:
+            self._claim_and_send()
+
+    def finish(self) -> None:
+        """Send what is left, wait for the last answers and record them."""
+        if self.group:
+            self._claim_and_send()
+        for _outgoing, future in self.inflight:
+            future.result()  # the last answers, recorded together
+        _record_alone(list(self.inflight), self.now, self.delivered)
+        self.inflight.clear()
+
+    def close(self) -> None:
+        """After an error, still record what the server answered."""
+        if self.inflight:
+            _record_if_possible(list(self.inflight), self.now, self.delivered)
+        self.courier.shutdown(wait=True)
+        self.transport.close()
+
+    def _claim_and_send(self) -> None:
+        group, self.group = self.group, []
+        answered = []
+        while self.inflight and (
+            len(self.inflight) + len(group) > IN_FLIGHT or self.inflight[0][1].done()
+        ):
+            answered.append(self.inflight.popleft())
+        with transaction.atomic():
+            updates = Updates()
+            _record(answered, self.now, self.delivered, updates)
+            for outgoing in group:
+                _claim(outgoing, self.now, updates)
+            updates.run()
+        for outgoing in group:
+            if outgoing.claimed:
+                future = self.courier.submit(self.transport.send, outgoing.email)
+                self.inflight.append((outgoing, future))
+
+
+def _claim(outgoing: Outgoing, now: datetime, updates: Updates) -> None:
+    """Take the reminder for sending, with the content about to leave;
+    `outgoing.claimed` says, once the updates ran, whether it was still free."""
+    reminder, composed = outgoing.reminder, outgoing.composed
+    values = {
+        "status": Status.SENDING,
+        "claimed_at": now,
+        "claimed_by": worker_name(),
+        "subject": composed.subject,
+        "body_text": composed.text,
+        "body_html": composed.html,
+        "updated_at": now,
+    }
+
+    def claimed(count: int) -> None:
+        if not count:
+            return  # another worker took it meanwhile
+        outgoing.claimed = True
+        for name, value in values.items():
+            setattr(reminder, name, value)
+        reminder.attempts += 1
+        _drop(outgoing.dropped)
+
+    updates.add(
+        Reminder,
+        {**values, "attempts": Sql("attempts + 1")},
+        "id = %s AND status = 'pending' "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= %s)",
+        [reminder.pk, db_value(Reminder, "next_attempt_at", now)],
+        then=claimed,
+    )
+
+
+def _drop(lines: list[ReminderInvoice]) -> None:
+    for line in lines:
+        ReminderInvoice.objects.filter(pk=line.pk).update(
+            holds_level=False, dropped=line.dropped
+        )
+
+
+def _record_alone(answered, now, delivered) -> None:
+    with transaction.atomic():
+        updates = Updates()
+        _record(answered, now, delivered, updates)
+        updates.run()
+
+
+def _record_if_possible(inflight, now, delivered) -> None:
+    """After an error, still record the answers to the messages in flight,
+    one by one; failing that (or if sending one crashed), it stays "sending"
+    and becomes uncertain. The error itself goes on."""
+    for outgoing, future in inflight:
+        try:
+            _record_alone([(outgoing, future)], now, delivered)
+        except BaseException:
+            pk = outgoing.reminder.pk
+            logger.exception("Outcome of reminder %s not recorded", pk)
+
+
+def _record(
+    answered: list[tuple[Outgoing, Future]], now: datetime, delivered, updates: Updates
+) -> None:
+    """Record what the server answered to these messages (inside the caller's
+    transaction; the messages that left are recorded by `updates`, in one
+    statement)."""
+    sent = {
+        "status": Status.SENT,
+        "error": "",
+        "sent_at": now,
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
+    left = []
+    for outgoing, future in answered:
+        result = future.result()
+        if result.outcome == Outcome.SENT:
+            for name, value in sent.items():
+                setattr(outgoing.reminder, name, value)
+            _levels_raise(outgoing, now, updates)
+            delivered.sent.append(outgoing.reminder)
+            left.append(outgoing.reminder.pk)
+        else:
+            _record_unsent(outgoing.reminder, result, now, delivered)
+    if left:
+        updates.add(Reminder, sent, *any_of("id", left))
+
+
+def _record_unsent(reminder: Reminder, result: Result, now, delivered) -> None:
+    """A message the server did not take: uncertain, retried later, or failed
+    (which frees its levels)."""
+    if result.outcome == Outcome.UNCERTAIN:
+        reminder_write(
+            reminder, status=Status.UNCERTAIN, error=result.detail, updated_at=now
+        )
+        delivered.uncertain.append(reminder)
+    elif result.outcome == Outcome.TEMPORARY and reminder.attempts <= len(RETRY_AFTER):
+        reminder_write(
+            reminder,
+            status=Status.PENDING,
+            next_attempt_at=now + RETRY_AFTER[reminder.attempts - 1],
+            error=_("%(error)s — nouvelle tentative prévue (essai %(n)s sur %(max)s).")
+            % {
+                "error": result.detail,
+                "n": reminder.attempts,
+                "max": len(RETRY_AFTER) + 1,
+            },
+            updated_at=now,
+        )
+        delivered.retrying.append(reminder)
+    else:
+        detail = result.detail
+        if result.outcome == Outcome.TEMPORARY:
+            detail = _("%(error)s (abandon après %(n)s essais)") % {
+                "error": detail,
+                "n": reminder.attempts,
+            }
+        reminder_write(
+            reminder,
+            status=Status.FAILED,
+            error=detail,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+        reminder.lines.update(holds_level=False)
+        delivered.failed.append(reminder)
+
+
+def _levels_raise(outgoing: Outgoing, now: datetime, updates: Updates) -> None:
+    """The message left: its invoices reach their levels, with their next step.
+
+    The new state comes from rules.py on the invoice as it was read; an
+    invoice changed since (paid, paused…) gets its state from the database.
+    """
+    company, today = outgoing.reminder.company, outgoing.today
+    for line in outgoing.live:
+        invoice = line.invoice
+        facts = replace(
+            invoice_facts(invoice), level=line.level, last_reminder_on=today
+        )
+        tag, next_level, next_on = state_of(
+            rules.verdict(facts, outgoing.steps, today, company.min_gap_days)
+        )
+        raised = {"dunning_level": line.level, "last_reminder_on": today}
+        state = {
+            "to_remind": tag,
+            "next_level": next_level,
+            "next_reminder_on": next_on,
+        }
+
+        def changed_meanwhile(written: int, pk=invoice.pk, raised=raised) -> None:
+            if not written:
+                rows_update(Invoice, {**raised, "updated_at": now}, "id = %s", [pk])
+                invoices_refresh(company=company, today=today, invoice_ids=[pk])
+
+        updates.add(
+            Invoice,
+            {**raised, **state, "updated_at": now},
+            _unchanged(connection.vendor),
+            _seen(invoice),
+            then=changed_meanwhile,
+        )
+
+
+# The invoice is still as it was read (all that its state depends on).
+_UNCHANGED_COLUMNS = (
+    "status",
+    "amount_due",
+    "dunning_level",
+    "paused_until",
+    "einvoice_status",
+)
+
+
+@functools.cache
+def _unchanged(vendor: str) -> str:
+    customer_pause = (
+        "(SELECT paused_until FROM invoices_customer c "
+        "WHERE c.id = invoices_invoice.customer_id)"
+    )
+    return " AND ".join(
+        ["id = %s"]
+        + [null_safe_equal(column) for column in _UNCHANGED_COLUMNS]
+        + [null_safe_equal(customer_pause)]
+    )
+
+
+def _seen(invoice: Invoice) -> list:
+    values = [invoice.pk]
+    values += [
+        db_value(Invoice, name, getattr(invoice, name)) for name in _UNCHANGED_COLUMNS
+    ]
+    return [*values, db_value(Customer, "paused_until", invoice.customer.paused_until)]

@@ -1,0 +1,82 @@
+"""The daily digest: once a day, the company's reply-to address hears what
+did not go out (failed) or may have (uncertain)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from relance.core.models import Company
+from relance.dunning.messages import Composed, email_build
+from relance.dunning.models import DailyRun, Reminder
+from relance.dunning.selectors import problem_reminders
+from relance.dunning.services.reminders import message_id_new
+from relance.mailing.delivery import Outcome, transport_open
+from relance.mailing.html import text_to_html
+
+Status = Reminder.Status
+
+
+def digest_compose(*, problems: list[Reminder]) -> Composed:
+    """The digest's subject, text and HTML, from `dunning/digest.txt`."""
+    subject = _("Relance : %(n)s relance(s) à vérifier") % {"n": len(problems)}
+    text = render_to_string(
+        "dunning/digest.txt",
+        {
+            "sections": [
+                (
+                    _("Non envoyées"),
+                    [r for r in problems if r.status == Status.FAILED],
+                ),
+                (
+                    _("Envoi incertain : vérifiez avant de renvoyer"),
+                    [r for r in problems if r.status == Status.UNCERTAIN],
+                ),
+            ],
+            "url": f"{settings.RELANCE_BASE_URL}/relances/",
+        },
+    )
+    return Composed(subject, text, text_to_html(text, title=subject))
+
+
+def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
+    """Send the digest of this run, if anything needs a person since the last
+    one; False when there was nothing to say or it could not be sent."""
+    previous = (
+        DailyRun.objects.filter(company=company, digest_sent_at__isnull=False)
+        .exclude(pk=run.pk)
+        .order_by("-digest_sent_at")
+        .values_list("digest_sent_at", flat=True)
+        .first()
+    )
+    problems = list(
+        problem_reminders(company=company, since=previous or now - timedelta(days=1))
+    )
+    address = company.reply_to_email or company.sender_email
+    if not problems or not address or not company.sender_email:
+        return False
+    # Claim the digest of this run: a re-run never sends it twice.
+    if not DailyRun.objects.filter(pk=run.pk, digest_sent_at=None).update(
+        digest_sent_at=now
+    ):
+        return False
+    email = email_build(
+        company=company,
+        to=[address],
+        composed=digest_compose(problems=problems),
+        message_id=message_id_new(company),
+        automatic=True,
+    )
+    transport = transport_open()
+    try:
+        result = transport.send(email)
+    finally:
+        transport.close()
+    if result.outcome != Outcome.SENT:
+        DailyRun.objects.filter(pk=run.pk).update(
+            error=_("Résumé quotidien non envoyé : %(error)s")
+            % {"error": result.detail}
+        )
+        return False
+    return True

@@ -1,0 +1,28 @@
+"""Payments, whichever way they come in (the invoice page, the API, a file,
+the demo): recorded, and the dunning state of their invoices right at once,
+in the same transaction. A paid invoice is never reminded again."""
+
+from datetime import date
+
+from django.db import transaction
+
+from relance.core.models import Company
+from relance.dunning.services.state import invoices_refresh
+from relance.invoices.models import Payment
+from relance.invoices.services import NewPayment, payments_add
+
+
+def payments_record(
+    *, company: Company, payments: list[NewPayment], today: date, user=None
+) -> list[Payment]:
+    """Record these payments (all or none, `invoices.services.payments_add`
+    says what is refused) and bring their invoices' dunning state up to date
+    on `today`."""
+    with transaction.atomic():
+        recorded = payments_add(company=company, payments=payments, user=user)
+        invoices_refresh(
+            company=company,
+            today=today,
+            invoice_ids=sorted({payment.invoice_id for payment in recorded}),
+        )
+    return recorded
