@@ -65,10 +65,11 @@ def invalid(request, error: ValidationError):
     where = [
         str(part) for part in first.get("loc", []) if part not in ("body", "payload")
     ]
+    message = first.get("msg", "?").removeprefix("Value error, ")  # ours, French
     return api.create_response(
         request,
         {
-            "detail": f"{'.'.join(where) or 'requête'} : {first.get('msg', '?')}",
+            "detail": f"{'.'.join(where) or 'requête'} : {message}",
             "field": where[-1] if where else None,
         },
         status=422,

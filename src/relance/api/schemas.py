@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
+
+from relance.core.validators import date_out_of_range
 
 BIG = 9_223_372_036_854_775_807  # the largest database id
 
@@ -20,6 +22,15 @@ def text(max_length: int, min_length: int = 0):
     ]
 
 
+def _in_range(value: dt.date) -> dt.date:
+    refusal = date_out_of_range(value)
+    if refusal:
+        raise ValueError(refusal)
+    return value
+
+
+# A date that comes in: between 01/01/2000 and 31/12/2099 (core.validators).
+Day = Annotated[dt.date, AfterValidator(_in_range)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Id = Annotated[int, Field(ge=1, le=BIG)]
 
@@ -72,8 +83,8 @@ class InvoiceIn(Schema):
     customer_kind: (
         Literal["business", "consumer", "professionnel", "particulier"] | None
     ) = None
-    issue_date: dt.date
-    due_date: dt.date
+    issue_date: Day
+    due_date: Day
     total: Money
     amount_due: Money | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")] | None = None
@@ -117,13 +128,13 @@ class InvoiceOut(Schema):
 
 class PauseIn(Schema):
     kind: Literal["dispute", "promise", "other"]
-    until: dt.date
+    until: Day
     reason: text(255) = ""
 
 
 class PaymentIn(Schema):
     invoice_number: text(60, 1)
-    date: dt.date
+    date: Day
     amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
     method: Literal["transfer", "direct_debit", "card", "cheque", "cash", "other"] = (
         "transfer"
@@ -162,7 +173,7 @@ class RunIn(Schema):
     manual: bool = Field(
         False, description="one invoice reminded by hand: may go before its date"
     )
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class PlannedMessageOut(Schema):
@@ -233,7 +244,7 @@ class ReminderOut(Schema):
 
 
 class DailyIn(Schema):
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class DailyOut(Schema):

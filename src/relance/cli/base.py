@@ -7,14 +7,18 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from relance.core.errors import ApplicationError
+from relance.core.validators import date_out_of_range
 
 
 def iso_date(value: str) -> date:
-    """argparse type for --date: YYYY-MM-DD."""
+    """argparse type for --date: YYYY-MM-DD, in the accepted range."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(value) from None
+    if date_out_of_range(day):
+        raise ValueError(value)
+    return day
 
 
 iso_date.__name__ = "date AAAA-MM-JJ"  # argparse names the type in its error

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "relance.web.middleware.CompanyMiddleware",
+    "relance.api.middleware.AllOrNothing",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,11 +1,36 @@
 """Django validators built on `identifiers` (French messages)."""
 
+from datetime import date
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from relance.core import identifiers
+from relance.core.money import format_date
+
+# Every date that comes in (files, API, forms, command line) lies between
+# these: an ERP's "no due date" of 31/12/9999 is refused, not stored, so no
+# date computed from it can overflow (docs/security.md).
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+
+
+def date_out_of_range(value: date) -> str | None:
+    """Why `value` is refused (French), or None when it is in range."""
+    if DATE_MIN <= value <= DATE_MAX:
+        return None
+    return gettext("date hors des limites acceptées (du %(min)s au %(max)s)") % {
+        "min": format_date(DATE_MIN),
+        "max": format_date(DATE_MAX),
+    }
+
+
+def validate_date_range(value: date) -> None:
+    message = date_out_of_range(value)
+    if message:
+        raise ValidationError(message, "date_range")
 
 
 def validate_siren(value: str) -> None:

@@ -86,6 +86,15 @@ class Verdict:
         return self.reason is None
 
 
+def plus_days(day: date, days: int) -> date:
+    """`day` moved by `days`, held within the calendar (date.min..date.max):
+    a date computed from an extreme one is never unreadable."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def step_date(step: Step, invoice: InvoiceFacts) -> date:
     """The date from which `step` can be sent, by its trigger alone.
 
@@ -98,7 +107,7 @@ def step_date(step: Step, invoice: InvoiceFacts) -> date:
         start = invoice.last_reminder_on
     else:
         start = invoice.due_date
-    return start + timedelta(days=step.days)
+    return plus_days(start, step.days)
 
 
 def pause_end(invoice: InvoiceFacts) -> date | None:
@@ -112,10 +121,10 @@ def planned_date(invoice: InvoiceFacts, step: Step, min_gap_days: int) -> date:
     last reminder, and the day after any pause, whichever comes last."""
     planned = step_date(step, invoice)
     if invoice.last_reminder_on:
-        planned = max(planned, invoice.last_reminder_on + timedelta(days=min_gap_days))
+        planned = max(planned, plus_days(invoice.last_reminder_on, min_gap_days))
     end = pause_end(invoice)
     if end:
-        planned = max(planned, end + timedelta(days=1))
+        planned = max(planned, plus_days(end, 1))
     return planned
 
 

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from relance.core.models import Company, Language
+from relance.core.validators import validate_date_range
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -40,7 +41,10 @@ class Customer(models.Model):
     country = models.CharField(_("pays"), max_length=2, default="FR")
     siren = models.CharField(_("SIREN"), max_length=11, blank=True)
     paused_until = models.DateField(
-        _("relances en pause jusqu'au"), null=True, blank=True
+        _("relances en pause jusqu'au"),
+        null=True,
+        blank=True,
+        validators=[validate_date_range],
     )
     pause_reason = models.CharField(_("motif de la pause"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -107,8 +111,10 @@ class Invoice(models.Model):
         Customer, on_delete=models.PROTECT, related_name="invoices"
     )
     number = models.CharField(_("numéro"), max_length=60)
-    issue_date = models.DateField(_("date de facture"))
-    due_date = models.DateField(_("date d'échéance"))
+    issue_date = models.DateField(
+        _("date de facture"), validators=[validate_date_range]
+    )
+    due_date = models.DateField(_("date d'échéance"), validators=[validate_date_range])
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
     total = models.DecimalField(_("montant TTC"), **MONEY)
     amount_due = models.DecimalField(_("reste dû"), **MONEY)
@@ -139,7 +145,10 @@ class Invoice(models.Model):
         _("prochaine relance le"), null=True, blank=True
     )
     paused_until = models.DateField(
-        _("relances en pause jusqu'au"), null=True, blank=True
+        _("relances en pause jusqu'au"),
+        null=True,
+        blank=True,
+        validators=[validate_date_range],
     )
     pause_kind = models.CharField(
         _("type de pause"), max_length=10, choices=PauseKind.choices, blank=True
@@ -207,7 +216,7 @@ class Payment(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="payments"
     )
-    date = models.DateField(_("date du règlement"))
+    date = models.DateField(_("date du règlement"), validators=[validate_date_range])
     amount = models.DecimalField(_("montant"), **MONEY)
     method = models.CharField(
         _("mode de règlement"),

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from relance.core.validators import date_out_of_range
+
 
 class ValueRefused(ValueError):
     """A value that cannot be read; the message says why, in French."""
@@ -24,6 +26,16 @@ def normalize_header(text: str) -> str:
 
 
 def parse_date(value) -> date:
+    """A date from a cell or a field: 31/01/2026, 31.01.2026, 2026-01-31, or
+    a date already; refused out of the accepted range (DATE_MIN..DATE_MAX)."""
+    day = _read_date(value)
+    refusal = date_out_of_range(day)
+    if refusal:
+        raise ValueRefused(refusal)
+    return day
+
+
+def _read_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
+from relance.core.validators import validate_date_range
 from relance.dunning.models import DunningStep
 from relance.invoices.models import Customer, PauseKind, Payment
 
@@ -47,7 +48,11 @@ def apply_error(form: forms.Form, error: ApplicationError) -> None:
 
 
 class PaymentForm(forms.Form):
-    date = forms.DateField(label=_("Date du règlement"), widget=DateInput())
+    date = forms.DateField(
+        label=_("Date du règlement"),
+        widget=DateInput(),
+        validators=[validate_date_range],
+    )
     amount = AmountField(label=_("Montant"))
     method = forms.ChoiceField(
         label=_("Mode de règlement"), choices=Payment.Method.choices
@@ -57,14 +62,22 @@ class PaymentForm(forms.Form):
 
 class PauseForm(forms.Form):
     pause_kind = forms.ChoiceField(label=_("Motif"), choices=PauseKind.choices)
-    paused_until = forms.DateField(label=_("Jusqu'au (inclus)"), widget=DateInput())
+    paused_until = forms.DateField(
+        label=_("Jusqu'au (inclus)"),
+        widget=DateInput(),
+        validators=[validate_date_range],
+    )
     pause_reason = forms.CharField(
         label=_("Précisions"), required=False, max_length=255
     )
 
 
 class CustomerPauseForm(forms.Form):
-    paused_until = forms.DateField(label=_("Jusqu'au (inclus)"), widget=DateInput())
+    paused_until = forms.DateField(
+        label=_("Jusqu'au (inclus)"),
+        widget=DateInput(),
+        validators=[validate_date_range],
+    )
     pause_reason = forms.CharField(label=_("Motif"), required=False, max_length=255)
 
 

@@ -91,7 +91,7 @@ def invoice_take_in(
     with transaction.atomic():
         invoice, created = importing.invoice_upsert(company=company, raw=raw)
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
-    invoice.refresh_from_db()
+        invoice.refresh_from_db()  # read back inside: a failure saves nothing
     return invoice, created
 
 
@@ -140,5 +140,5 @@ def facturx_take_in(
             filename or f"{invoice.number}.pdf", ContentFile(content), save=True
         )
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
-    invoice.refresh_from_db()
+        invoice.refresh_from_db()
     return invoice, created

@@ -70,6 +70,11 @@ def _computed_sql(steps: list, selection: str) -> str:
         f"COALESCE({plus('i.paused_until', one_day)}, {earliest}), "
         f"COALESCE({plus('c.paused_until', one_day)}, {earliest}))"
     )
+    if postgres:
+        # PostgreSQL's dates go beyond Python's: hold the planned date within
+        # the calendar as rules.plus_days does. (SQLite's date() gives NULL
+        # there: no planned date.) Dates that come in are bounded anyway.
+        planned = f"LEAST({planned}, DATE '9999-12-31')"
     in_dunning = (
         "i.status = 'open' AND i.amount_due > 0 "
         f"AND i.einvoice_status NOT IN ({blocking}) AND s.level IS NOT NULL"
