@@ -118,6 +118,15 @@ def daily_run_execute(*, run_id: int, now: datetime) -> DailyRun:
                 + len(delivered.uncertain)
                 + len(delivered.retrying)
             )
+            # Each answer is recorded at its own moment: the run ends after
+            # the last one (and the digest covers them all).
+            outcomes = [
+                *delivered.sent,
+                *delivered.failed,
+                *delivered.uncertain,
+                *delivered.retrying,
+            ]
+            now = max([now, *(reminder.updated_at for reminder in outcomes)])
     run.finished_at = now
     run.save()
     if scheduled:

@@ -20,6 +20,7 @@ the levels of what left (`_levels_raise`). See docs/adr/0009.
 
 import functools
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,10 +79,12 @@ class Delivered:
     retrying: list[Reminder] = field(default_factory=list)
     uncertain: list[Reminder] = field(default_factory=list)
     cancelled: list[Reminder] = field(default_factory=list)
+    recovered: int = 0  # found "sending" after a crash, now uncertain
 
     def add(self, other: "Delivered") -> None:
         for name in ("sent", "failed", "retrying", "uncertain", "cancelled"):
             getattr(self, name).extend(getattr(other, name))
+        self.recovered += other.recovered
 
 
 @dataclass
@@ -115,14 +118,16 @@ def reminders_deliver_due(
 ) -> Delivered:
     """One pass over the queue: mark crashed sends uncertain, then deliver every
     pending reminder whose time has come (first tries and retries)."""
-    reminders_recover(now=now)
+    recovered = reminders_recover(now=now)
     due = Reminder.objects.filter(status=Status.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     if company is not None:
         due = due.filter(company=company)
     ids = list(due.order_by("created_at", "pk").values_list("pk", flat=True))
-    return reminders_deliver(reminder_ids=ids, now=now)
+    delivered = reminders_deliver(reminder_ids=ids, now=now)
+    delivered.recovered = recovered
+    return delivered
 
 
 def reminders_deliver(
@@ -145,7 +150,7 @@ def reminders_deliver(
     ids = list(reminder_ids)
     delivered = Delivered()
     steps: dict[int, list[rules.Step]] = {}  # each company's, read once
-    pipeline = _Pipeline(now, delivered)
+    pipeline = _Pipeline(_Clock(now), delivered)
     try:
         for start in range(0, len(ids), BATCH):
             for reminder, lines in _load(ids[start : start + BATCH], now):
@@ -212,6 +217,9 @@ def _prepare(
             dropped,
         )
     invoices = [line.invoice for line in live]
+    # Whatever goes wrong while writing this message fails this message
+    # alone, with its reason: never the others of the batch, nor another
+    # company's, nor the next pass.
     try:
         composed = compose(
             company=company,
@@ -220,20 +228,28 @@ def _prepare(
             step=reminder.step,
             today=today,
         )
+        email = email_build(
+            company=company,
+            to=reminder.recipients,
+            composed=composed,
+            message_id=reminder.message_id,
+            automatic=reminder.origin == Reminder.Origin.SCHEDULE,
+            attachments=_attachments(reminder, invoices),
+        )
     except templating.TemplateRefused as error:
         message = _("Modèle de l'étape « %(step)s » : %(error)s") % {
             "step": reminder.step.name,
             "error": error,
         }
         return Unsent(reminder, Status.FAILED, message, dropped)
-    email = email_build(
-        company=company,
-        to=reminder.recipients,
-        composed=composed,
-        message_id=reminder.message_id,
-        automatic=reminder.origin == Reminder.Origin.SCHEDULE,
-        attachments=_attachments(reminder, invoices),
-    )
+    except Exception:
+        logger.exception("Reminder %s could not be written", reminder.pk)
+        message = _(
+            "Le message de l'étape « %(step)s » n'a pas pu être écrit (erreur "
+            "interne, notée dans le journal du serveur). La facture reste à "
+            "relancer : vérifiez le modèle et les pièces jointes, puis relancez."
+        ) % {"step": reminder.step.name}
+        return Unsent(reminder, Status.FAILED, message, dropped)
     return Outgoing(reminder, today, steps[company.pk], live, dropped, composed, email)
 
 
@@ -300,13 +316,25 @@ def _close_unsent(unsent: Unsent, now: datetime, delivered: Delivered) -> None:
         delivered.failed.append(reminder)
 
 
+class _Clock:
+    """The pass's time, moving on from `now` as the pass goes: each claim and
+    each answer is recorded at its own moment, so a long pass's last claims
+    are not taken for stale ones by another machine's recovery."""
+
+    def __init__(self, now: datetime):
+        self.start, self.started = now, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.started)
+
+
 class _Pipeline:
     """Messages claimed GROUP at a time, in one commit with the answers
     received so far, then handed to one SMTP thread; at most IN_FLIGHT are
     claimed and unanswered at once."""
 
-    def __init__(self, now: datetime, delivered: Delivered):
-        self.now, self.delivered = now, delivered
+    def __init__(self, clock: _Clock, delivered: Delivered):
+        self.clock, self.delivered = clock, delivered
         self.transport = transport_open()
         self.courier = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="relance-smtp"
@@ -325,13 +353,13 @@ class _Pipeline:
             self._claim_and_send()
         for _outgoing, future in self.inflight:
             future.result()  # the last answers, recorded together
-        _record_alone(list(self.inflight), self.now, self.delivered)
+        _record_alone(list(self.inflight), self.clock, self.delivered)
         self.inflight.clear()
 
     def close(self) -> None:
         """After an error, still record what the server answered."""
         if self.inflight:
-            _record_if_possible(list(self.inflight), self.now, self.delivered)
+            _record_if_possible(list(self.inflight), self.clock, self.delivered)
         self.courier.shutdown(wait=True)
         self.transport.close()
 
@@ -342,11 +370,12 @@ class _Pipeline:
             len(self.inflight) + len(group) > IN_FLIGHT or self.inflight[0][1].done()
         ):
             answered.append(self.inflight.popleft())
+        now = self.clock()
         with transaction.atomic():
             updates = Updates()
-            _record(answered, self.now, self.delivered, updates)
+            _record(answered, self.clock, now, self.delivered, updates)
             for outgoing in group:
-                _claim(outgoing, self.now, updates)
+                _claim(outgoing, now, updates)
             updates.run()
         for outgoing in group:
             if outgoing.claimed:
@@ -394,31 +423,36 @@ def _drop(lines: list[ReminderInvoice]) -> None:
         )
 
 
-def _record_alone(answered, now, delivered) -> None:
+def _record_alone(answered, clock: _Clock, delivered) -> None:
     with transaction.atomic():
         updates = Updates()
-        _record(answered, now, delivered, updates)
+        _record(answered, clock, clock(), delivered, updates)
         updates.run()
 
 
-def _record_if_possible(inflight, now, delivered) -> None:
+def _record_if_possible(inflight, clock: _Clock, delivered) -> None:
     """After an error, still record the answers to the messages in flight,
     one by one; failing that (or if sending one crashed), it stays "sending"
     and becomes uncertain. The error itself goes on."""
     for outgoing, future in inflight:
         try:
-            _record_alone([(outgoing, future)], now, delivered)
+            _record_alone([(outgoing, future)], clock, delivered)
         except BaseException:
             pk = outgoing.reminder.pk
             logger.exception("Outcome of reminder %s not recorded", pk)
 
 
 def _record(
-    answered: list[tuple[Outgoing, Future]], now: datetime, delivered, updates: Updates
+    answered: list[tuple[Outgoing, Future]],
+    clock: _Clock,
+    now: datetime,
+    delivered,
+    updates: Updates,
 ) -> None:
-    """Record what the server answered to these messages (inside the caller's
-    transaction; the messages that left are recorded by `updates`, in one
-    statement)."""
+    """Record what the server answered to these messages at `now` (inside the
+    caller's transaction; the messages that left are recorded by `updates`,
+    in one statement). Retries are planned from the pass's start, so that the
+    passes that follow on the minute find them due on time."""
     sent = {
         "status": Status.SENT,
         "error": "",
@@ -436,12 +470,14 @@ def _record(
             delivered.sent.append(outgoing.reminder)
             left.append(outgoing.reminder.pk)
         else:
-            _record_unsent(outgoing.reminder, result, now, delivered)
+            _record_unsent(outgoing.reminder, result, now, clock.start, delivered)
     if left:
         updates.add(Reminder, sent, *any_of("id", left))
 
 
-def _record_unsent(reminder: Reminder, result: Result, now, delivered) -> None:
+def _record_unsent(
+    reminder: Reminder, result: Result, now, retry_from, delivered
+) -> None:
     """A message the server did not take: uncertain, retried later, or failed
     (which frees its levels)."""
     if result.outcome == Outcome.UNCERTAIN:
@@ -453,7 +489,7 @@ def _record_unsent(reminder: Reminder, result: Result, now, delivered) -> None:
         reminder_write(
             reminder,
             status=Status.PENDING,
-            next_attempt_at=now + RETRY_AFTER[reminder.attempts - 1],
+            next_attempt_at=retry_from + RETRY_AFTER[reminder.attempts - 1],
             error=_("%(error)s — nouvelle tentative prévue (essai %(n)s sur %(max)s).")
             % {
                 "error": result.detail,

@@ -234,11 +234,14 @@ _UPDATE = """UPDATE invoices_invoice
 
 def _write_postgres(cursor) -> tuple[int, int]:
     """Write, skipping a row changed meanwhile (a reminder recorded, a
-    payment: its state is written with it), and count what was written."""
+    payment: its state is written with it; another run that tagged it
+    first), and count what was written: two runs at once count each tag
+    once."""
     cursor.execute(
         f"""WITH written AS ({_UPDATE}
             AND invoices_invoice.dunning_level = c.seen_level
             AND invoices_invoice.status = c.seen_status
+            AND invoices_invoice.to_remind = c.old_tag
             RETURNING c.old_tag, c.due)
         SELECT COUNT(*) FILTER (WHERE due AND NOT old_tag),
             COUNT(*) FILTER (WHERE old_tag AND NOT due)

@@ -14,6 +14,7 @@ class Command(RelanceCommand):
         delivered = reminders_deliver_due(now=utc_now())
         self.stdout.write(
             f"{len(delivered.sent)} envoyée(s), {len(delivered.failed)} en échec, "
-            f"{len(delivered.retrying)} à réessayer, {len(delivered.uncertain)} "
+            f"{len(delivered.retrying)} à réessayer, "
+            f"{len(delivered.uncertain) + delivered.recovered} "
             f"incertaine(s) — {where_messages_go()}."
         )
