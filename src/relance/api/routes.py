@@ -33,6 +33,21 @@ class Pages(LimitOffsetPagination):
         offset: int = s.Field(0, ge=0, le=1_000_000_000)
 
 
+class Rows:
+    """A queryset whose rows are answered through `out`, paged in SQL: the
+    pagination counts it and slices it, and only the page's rows are read
+    and turned into answers."""
+
+    def __init__(self, queryset, out):
+        self.queryset, self.out = queryset, out
+
+    def all(self):
+        return self.queryset.all()  # counted by the pagination
+
+    def __getitem__(self, page: slice) -> list:
+        return [self.out(row) for row in self.queryset[page]]
+
+
 def today(request, forced=None):
     return forced or company_today(request.company)
 
@@ -117,7 +132,7 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
     if filters.to_remind is not None:
         invoices = invoices.filter(to_remind=filters.to_remind)
     names = step_names(company=request.company)
-    return [invoice_out(i, names) for i in invoices.order_by("number", "id")]
+    return Rows(invoices.order_by("number", "id"), lambda i: invoice_out(i, names))
 
 
 @router.get(
@@ -200,7 +215,7 @@ def payment_list(request, invoice_number: s.text(60) = ""):
     payments = Payment.objects.filter(company=request.company).select_related("invoice")
     if invoice_number:
         payments = payments.filter(invoice__number=invoice_number)
-    return [payment_out(p) for p in payments.order_by("-date", "-id")]
+    return Rows(payments.order_by("-date", "-id"), payment_out)
 
 
 @router.post("/payments", response={201: s.PaymentOut, **ERRORS}, tags=["payments"])
@@ -348,7 +363,7 @@ def reminder_list(
         reminders = reminders.filter(status=status)
     if invoice_number:
         reminders = reminders.filter(lines__invoice__number=invoice_number).distinct()
-    return [reminder_out(r) for r in reminders]
+    return Rows(reminders, reminder_out)
 
 
 @router.get(
