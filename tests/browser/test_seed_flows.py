@@ -149,3 +149,29 @@ def test_the_list_is_usable_with_the_keyboard(page, app):
     page.keyboard.press("Space")
     expect(checkbox).to_be_checked()
     expect(page.locator("#selection-bar")).to_be_visible()
+
+
+def test_a_file_is_checked_and_imported_by_the_worker_while_the_page_follows(
+    page, app, tmp_path
+):
+    base = app["url"]
+    sign_in(page, base)
+    page.goto(f"{base}/import/")
+    csv = tmp_path / "export.csv"
+    csv.write_text(
+        "numero;code_client;client;date;echeance;montant\n"
+        "IMP-1;411IMP;Import Test;02/01/2026;31/01/2026;120,00\n"
+        "IMP-2;411IMP;Import Test;03/01/2026;02/02/2026;80,00\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Des factures (CSV ou Excel)").check()
+    page.set_input_files("#id_file", str(csv))
+    page.get_by_role("button", name="Vérifier").click()
+    run = page.get_by_test_id("import-run")
+    expect(run).to_contain_text("2 à créer", timeout=20_000)
+    page.get_by_role("button", name="Importer").click()
+    expect(page.get_by_test_id("import-run")).to_contain_text(
+        "Import terminé : 2 créé(s), 0 mis à jour.", timeout=20_000
+    )
+    page.get_by_role("link", name="Voir les factures").click()
+    expect(page.get_by_role("link", name="IMP-1", exact=True)).to_be_visible()

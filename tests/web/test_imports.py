@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from relance.core.models import ApiToken, Membership
+from relance.dunning.models import ImportRun
 from relance.invoices.models import Invoice
 from tests.factories import make_company, make_steps, make_user
 from tests.invoices.test_facturx import XML, facturx_pdf, without
@@ -31,25 +32,52 @@ def upload(client, kind, name, content):
     )
 
 
-def test_a_file_is_checked_then_imported_on_confirmation(signed_in):
-    page = upload(signed_in, "invoices", "export.csv", SAGE_EXPORT).content.decode()
+def checked(client, kind, name, content, capture):
+    """Upload a file; the worker checks it (queued tasks run at once here)
+    and the run's page shows what it found."""
+    with capture(execute=True):
+        response = upload(client, kind, name, content)
+    assert response.status_code == 302
+    run = ImportRun.objects.latest("pk")
+    assert response["Location"] == f"/import/{run.pk}/"
+    return run, client.get(response["Location"]).content.decode()
+
+
+def test_a_file_is_checked_then_imported_on_confirmation(
+    signed_in, django_capture_on_commit_callbacks
+):
+    run, page = checked(
+        signed_in,
+        "invoices",
+        "export.csv",
+        SAGE_EXPORT,
+        django_capture_on_commit_callbacks,
+    )
     assert "<strong>3</strong> à créer" in page
     assert not Invoice.objects.exists()
-    key = page.split('name="key" value="')[1].split('"')[0]
-    done = signed_in.post(
-        "/import/",
-        {"action": "confirm", "kind": "invoices", "key": key, "filename": "export.csv"},
-    )
-    assert done.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        done = signed_in.post(f"/import/{run.pk}/")
+    imported = ImportRun.objects.latest("pk")
+    assert done["Location"] == f"/import/{imported.pk}/"
+    assert (imported.dry_run, imported.status, imported.created) == (False, "done", 3)
     assert Invoice.objects.count() == 3
+    page = signed_in.get(done["Location"]).content.decode()
+    assert "Import terminé : 3 créé(s), 0 mis à jour." in page
+    # The file is not kept once imported.
+    run.refresh_from_db()
+    assert (run.file.name, imported.file.name) == ("", "")
 
 
-def test_a_bad_file_lists_every_error_and_saves_nothing(signed_in):
+def test_a_bad_file_lists_every_error_and_saves_nothing(
+    signed_in, django_capture_on_commit_callbacks
+):
     content = (
         b"numero;code_client;client;date_facture;date_echeance;montant_ttc\n"
         b"X;C;N;1/1/2026;;5\nY;C;N;32/1/2026;1/2/2026;5\n"
     )
-    page = upload(signed_in, "invoices", "bad.csv", content).content.decode()
+    run, page = checked(
+        signed_in, "invoices", "bad.csv", content, django_capture_on_commit_callbacks
+    )
     assert (
         "2 erreurs : rien n&#x27;a été importé." in page
         or "2 erreurs : rien n'a été importé." in page
@@ -58,19 +86,42 @@ def test_a_bad_file_lists_every_error_and_saves_nothing(signed_in):
     assert (
         "<td>3</td><td>date_facture</td><td>date impossible « 32/1/2026 »</td>" in page
     )
-    assert 'name="action" value="confirm"' not in page
+    assert "Importer</button>" not in page
+    assert not Invoice.objects.exists()
+    # A refused check cannot be imported.
+    signed_in.post(f"/import/{run.pk}/")
+    assert ImportRun.objects.count() == 1
     assert not Invoice.objects.exists()
 
 
-def test_a_confirmation_cannot_use_another_companys_upload(signed_in):
-    page = upload(signed_in, "invoices", "export.csv", SAGE_EXPORT).content.decode()
-    key = page.split('name="key" value="')[1].split('"')[0]
+def test_a_run_of_another_company_is_not_found(
+    signed_in, django_capture_on_commit_callbacks
+):
+    run, _page = checked(
+        signed_in,
+        "invoices",
+        "export.csv",
+        SAGE_EXPORT,
+        django_capture_on_commit_callbacks,
+    )
     other = make_company()
     intruder = make_user(other)
     client = Client()
     client.force_login(intruder)
-    client.post("/import/", {"action": "confirm", "kind": "invoices", "key": key})
+    assert client.get(f"/import/{run.pk}/").status_code == 404
+    assert client.post(f"/import/{run.pk}/").status_code == 404
+    assert ImportRun.objects.count() == 1
     assert not Invoice.objects.exists()
+
+
+def test_a_run_not_yet_taken_by_a_worker_is_followed_every_second(signed_in):
+    upload(signed_in, "invoices", "export.csv", SAGE_EXPORT)  # no worker ran
+    run = ImportRun.objects.get()
+    page = signed_in.get(f"/import/{run.pk}/").content.decode()
+    assert "En attente d&#x27;un worker…" in page or "En attente d'un worker…" in page
+    assert f'hx-get="/import/{run.pk}/" hx-trigger="load delay:1s"' in page
+    fragment = signed_in.get(f"/import/{run.pk}/", HTTP_HX_REQUEST="true")
+    assert fragment.content.decode().lstrip().startswith('<section id="import-run"')
 
 
 def test_a_factur_x_pdf_asks_for_what_its_xml_lacks(signed_in):

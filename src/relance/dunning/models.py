@@ -122,6 +122,60 @@ class DailyRun(models.Model):
         return f"{self.company} {self.date}"
 
 
+class ImportRun(models.Model):
+    """A file of invoices or payments taken in by a worker: first checked (a
+    dry run, nothing saved), then imported once the user confirms."""
+
+    class Kind(models.TextChoices):
+        INVOICES = "invoices", _("Factures")
+        PAYMENTS = "payments", _("Règlements")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        REFUSED = "refused", _("Refusé")
+        FAILED = "failed", _("Échec")
+
+    FINISHED = (Status.DONE, Status.REFUSED, Status.FAILED)
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("contenu"), max_length=10, choices=Kind.choices)
+    dry_run = models.BooleanField(_("vérification seulement"), default=True)
+    file = models.FileField(_("fichier"), upload_to="imports/%Y/%m/", blank=True)
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    created = models.PositiveIntegerField(_("créées"), default=0)
+    updated = models.PositiveIntegerField(_("mises à jour"), default=0)
+    unchanged = models.PositiveIntegerField(_("inchangées"), default=0)
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
 class Reminder(models.Model):
     """The record of one message: what was sent, to whom, and what happened."""
 

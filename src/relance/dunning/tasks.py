@@ -10,9 +10,9 @@ from huey import crontab
 
 from relance.core.clock import utc_now
 from relance.core.queue import db_periodic_task, db_task
-from relance.dunning.models import DailyRun, Reminder, SendRun
+from relance.dunning.models import DailyRun, ImportRun, Reminder, SendRun
 from relance.dunning.planning import Plan
-from relance.dunning.services import daily, delivery
+from relance.dunning.services import daily, delivery, import_runs
 from relance.dunning.services.reminders import Created
 from relance.dunning.services.send_runs import send_run_record
 
@@ -32,6 +32,25 @@ def send_run_start(
         ids = [reminder.pk for reminder in created.reminders]
         transaction.on_commit(lambda: enqueue_delivery(ids))
     return run, created
+
+
+def import_run_start(*, company, kind: str, filename: str, content: bytes, user=None):
+    """Keep the file, record its check, and queue it: returns the run at
+    once; the page follows it."""
+    with transaction.atomic():
+        run = import_runs.import_run_record(
+            company=company, kind=kind, filename=filename, content=content, user=user
+        )
+        transaction.on_commit(lambda: import_run(run.pk))
+    return run
+
+
+def import_run_confirm(*, checked: ImportRun, user=None) -> ImportRun:
+    """Queue the import of a file checked without error."""
+    with transaction.atomic():
+        run = import_runs.import_run_confirm(checked=checked, user=user)
+        transaction.on_commit(lambda: import_run(run.pk))
+    return run
 
 
 def enqueue_delivery(reminder_ids: list[int]) -> None:
@@ -67,10 +86,17 @@ def daily_company(run_id: int) -> None:
 
 
 @db_task()
+def import_run(run_id: int) -> None:
+    import_runs.import_run_execute(run_id=run_id)
+
+
+@db_task()
 def tick() -> None:
     """Daily jobs whose hour has come, then the queue's leftovers."""
     schedule_tick(now=utc_now())
     delivery.reminders_deliver_due(now=utc_now())
+    for run_id in import_runs.import_runs_due(now=utc_now()):
+        import_run(run_id)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -38,6 +38,7 @@ urlpatterns = [
     path("relances/envois/<int:pk>/", reminders.progress, name="progress"),
     path("relances/apercu/", reminders.message_preview, name="message_preview"),
     path("import/", imports.imports, name="imports"),
+    path("import/<int:pk>/", imports.import_run, name="import_run"),
     path("configuration/etapes/", configuration.step_list, name="steps"),
     path("configuration/etapes/nouvelle/", configuration.step_edit, name="step_new"),
     path("configuration/etapes/<int:pk>/", configuration.step_edit, name="step"),

@@ -1,13 +1,11 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
-from relance.dunning.services.intake import (
-    facturx_take_in,
-    invoices_take_in,
-    payments_take_in,
-)
+from relance.dunning.models import ImportRun
+from relance.dunning.services.intake import facturx_take_in
+from relance.dunning.tasks import import_run_confirm, import_run_start
 from relance.invoices.facturx import facturx_read
 from relance.invoices.importing import Refused
 from relance.invoices.parsing import ValueRefused, parse_date
@@ -15,18 +13,17 @@ from relance.web.access import company_required
 from relance.web.uploads import MAX_SIZE, upload_forget, upload_keep, upload_read
 from relance.web.views.common import today_of
 
-KINDS = {"invoices": invoices_take_in, "payments": payments_take_in}
-
 
 @company_required
 def imports(request):
-    """Upload → preview (nothing saved) → confirm. All or nothing."""
+    """Upload → check (nothing saved) → confirm → import, all or nothing.
+    Invoices and payments are checked and imported by a worker."""
     if request.method != "POST":
         return render(request, "web/imports.html", {"kind": "invoices"})
     kind = request.POST.get("kind", "invoices")
     company = request.company
     if request.POST.get("action") == "confirm":
-        return _confirm(request, kind)
+        return _facturx_confirm(request)
     upload = request.FILES.get("file")
     if upload is None:
         return render(
@@ -43,34 +40,50 @@ def imports(request):
             status=400,
         )
     content = upload.read()
-    key = upload_keep(company.pk, upload.name, content)
-    context = {"kind": kind, "key": key, "filename": upload.name}
     if kind == "facturx":
+        key = upload_keep(company.pk, upload.name, content)
+        context = {"kind": kind, "key": key, "filename": upload.name}
         try:
             context["facturx"] = facturx_read(content)
         except ApplicationError as error:
             upload_forget(key)
             context["error"] = error.message
         return render(request, "web/imports.html", context)
-    take_in = KINDS.get(kind, invoices_take_in)
-    try:
-        context["report"] = take_in(
-            company=company,
-            content=content,
-            filename=upload.name,
-            today=today_of(request),
-            dry_run=True,
-        )
-    except Refused as refused:
-        upload_forget(key)
-        context["report"] = refused.report
-    except ApplicationError as error:
-        upload_forget(key)
-        context["error"] = error.message
-    return render(request, "web/imports.html", context)
+    if kind not in ImportRun.Kind.values:
+        kind = ImportRun.Kind.INVOICES
+    # Checked by a worker (a big file takes longer than a web request may);
+    # the run's page follows it.
+    run = import_run_start(
+        company=company,
+        kind=kind,
+        filename=upload.name,
+        content=content,
+        user=request.user,
+    )
+    return redirect("web:import_run", pk=run.pk)
 
 
-def _confirm(request, kind):
+@company_required
+def import_run(request, pk):
+    """A file being checked or imported by a worker: its status, followed
+    every second while it runs; then its report, and « Importer » once it
+    was checked without error."""
+    run = get_object_or_404(ImportRun, pk=pk, company=request.company)
+    if request.method == "POST":
+        try:
+            confirmed = import_run_confirm(checked=run, user=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("web:imports")
+        return redirect("web:import_run", pk=confirmed.pk)
+    polled = request.headers.get("HX-Request") == "true"
+    template = "web/_import_run.html" if polled else "web/import_run.html"
+    return render(request, template, {"run": run})
+
+
+def _facturx_confirm(request):
+    """Create the invoice of a Factur-X PDF, with the user's answers to what
+    its XML lacks."""
     company = request.company
     key = request.POST.get("key", "")
     filename = request.POST.get("filename", "import")
@@ -80,60 +93,38 @@ def _confirm(request, kind):
             request, _("Le fichier n'est plus disponible : envoyez-le à nouveau.")
         )
         return redirect("web:imports")
-    today = today_of(request)
+    answers = {}
+    for name in ("customer_code", "customer_name", "number"):
+        if request.POST.get(name, "").strip():
+            answers[name] = request.POST[name].strip()
     try:
-        if kind == "facturx":
-            answers = {}
-            for name in ("customer_code", "customer_name", "number"):
-                if request.POST.get(name, "").strip():
-                    answers[name] = request.POST[name].strip()
-            if request.POST.get("due_date"):
-                try:
-                    answers["due_date"] = parse_date(request.POST["due_date"])
-                except ValueRefused as error:
-                    raise ApplicationError(str(error), field="due_date") from None
-            invoice, _created = facturx_take_in(
-                company=company,
-                content=content,
-                filename=filename,
-                today=today,
-                answers=answers,
-            )
-            upload_forget(key)
-            messages.success(
-                request, _("Facture %(number)s créée.") % {"number": invoice.number}
-            )
-            return redirect("web:invoice", pk=invoice.pk)
-        if kind == "payments":
-            report = payments_take_in(
-                company=company,
-                content=content,
-                filename=filename,
-                today=today,
-                user=request.user,
-            )
-        else:
-            report = invoices_take_in(
-                company=company, content=content, filename=filename, today=today
-            )
+        if request.POST.get("due_date"):
+            try:
+                answers["due_date"] = parse_date(request.POST["due_date"])
+            except ValueRefused as error:
+                raise ApplicationError(str(error), field="due_date") from None
+        invoice, _created = facturx_take_in(
+            company=company,
+            content=content,
+            filename=filename,
+            today=today_of(request),
+            answers=answers,
+        )
     except Refused as refused:
-        return _refused(request, kind, key, filename, content, report=refused.report)
+        return _refused(request, key, filename, content, report=refused.report)
     except ApplicationError as error:
-        return _refused(request, kind, key, filename, content, error=error.message)
+        return _refused(request, key, filename, content, error=error.message)
     upload_forget(key)
     messages.success(
-        request,
-        _("Import terminé : %(created)s créé(s), %(updated)s mis à jour.")
-        % {"created": report.created, "updated": report.updated},
+        request, _("Facture %(number)s créée.") % {"number": invoice.number}
     )
-    return redirect("web:invoices")
+    return redirect("web:invoice", pk=invoice.pk)
 
 
-def _refused(request, kind, key, filename, content, **why):
-    """The import page again, with why the confirmed import was refused (the
-    file is kept: the user may correct the Factur-X answers and confirm)."""
-    context = {"kind": kind, "key": key, "filename": filename, **why}
-    if kind == "facturx":
-        context["facturx"] = facturx_read(content)
-        context["answers"] = request.POST
+def _refused(request, key, filename, content, **why):
+    """The import page again, with why the Factur-X invoice was refused (the
+    file is kept: the user may correct the answers and confirm)."""
+    context = {"kind": "facturx", "key": key, "filename": filename, **why}
+    context["facturx"] = facturx_read(content)
+    context["answers"] = request.POST
     return render(request, "web/imports.html", context, status=400)

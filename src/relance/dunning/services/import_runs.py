@@ -1,0 +1,141 @@
+"""Import runs: a file of invoices or payments taken in by a worker, so that
+a big file never ends a web request in a timeout. First a dry run checks
+every row (nothing saved); on confirmation a second run imports the same
+file, all or nothing. The page follows the run's status."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from relance.core.clock import company_today, utc_now
+from relance.core.errors import ApplicationError
+from relance.core.models import Company
+from relance.dunning.models import ImportRun
+from relance.dunning.services.intake import invoices_take_in, payments_take_in
+from relance.invoices.importing import Refused
+
+TAKE_IN = {
+    ImportRun.Kind.INVOICES: invoices_take_in,
+    ImportRun.Kind.PAYMENTS: payments_take_in,
+}
+STALE_AFTER = timedelta(hours=1)  # a run "running" this long was interrupted
+Status = ImportRun.Status
+logger = logging.getLogger(__name__)
+
+
+def import_run_record(
+    *, company: Company, kind: str, filename: str, content: bytes, user=None
+) -> ImportRun:
+    """Keep the file and record its check (a dry run), to be queued."""
+    if kind not in ImportRun.Kind.values:
+        raise ApplicationError(_("Type d'import inconnu."), field="kind")
+    run = ImportRun(
+        company=company,
+        kind=kind,
+        dry_run=True,
+        filename=filename[:255],
+        triggered_by=user,
+    )
+    run.file.save(f"{company.pk}-{kind}", ContentFile(content), save=False)
+    run.save()
+    return run
+
+
+def import_run_confirm(*, checked: ImportRun, user=None) -> ImportRun:
+    """Record the import of a file whose check found no error, to be queued."""
+    if not (checked.dry_run and checked.status == Status.DONE and checked.file):
+        raise ApplicationError(
+            _("Ce fichier n'a pas été vérifié sans erreur : envoyez-le à nouveau.")
+        )
+    return ImportRun.objects.create(
+        company=checked.company,
+        kind=checked.kind,
+        dry_run=False,
+        file=checked.file.name,
+        filename=checked.filename,
+        triggered_by=user,
+    )
+
+
+def import_run_execute(
+    *, run_id: int, clock: Callable[[], datetime] = utc_now
+) -> ImportRun | None:
+    """Check or import the run's file (the worker's task). Claimed first:
+    run twice, it is done once. Whatever happens ends in a status the page
+    shows: done, refused with every error and its line, or failed."""
+    now = clock()
+    if not ImportRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=now
+    ):
+        return None  # another worker has it, or it is finished
+    run = ImportRun.objects.select_related("company", "triggered_by").get(pk=run_id)
+    take_in = TAKE_IN[run.kind]
+    options = {"user": run.triggered_by} if run.kind == ImportRun.Kind.PAYMENTS else {}
+    try:
+        with run.file.open("rb") as file:
+            content = file.read()
+        report = take_in(
+            company=run.company,
+            content=content,
+            filename=run.filename,
+            today=company_today(run.company, now),
+            dry_run=run.dry_run,
+            **options,
+        )
+    except Refused as refused:
+        run.status = Status.REFUSED
+        run.error = refused.message
+        run.errors = [error.as_dict() for error in refused.report.errors]
+    except ApplicationError as error:
+        run.status, run.error = Status.REFUSED, error.message
+    except Exception:
+        logger.exception("Import run %s failed", run.pk)
+        run.status = Status.FAILED
+        run.error = _(
+            "L'import a échoué (erreur interne, notée dans le journal du serveur) : "
+            "rien n'a été importé."
+        )
+    else:
+        run.status = Status.DONE
+        run.created, run.updated = report.created, report.updated
+        run.unchanged = report.unchanged
+    run.finished_at = clock()
+    run.save()
+    if not run.dry_run or run.status != Status.DONE:
+        _file_forget(run)
+    return run
+
+
+def import_runs_due(*, now: datetime) -> list[int]:
+    """Runs to queue again: queued for a minute with their task lost. Runs
+    left "running" by a crash fail, with what to do."""
+    ImportRun.objects.filter(
+        status=Status.RUNNING, started_at__lt=now - STALE_AFTER
+    ).update(
+        status=Status.FAILED,
+        finished_at=now,
+        error=_(
+            "Import interrompu (arrêt du programme) : envoyez le fichier à nouveau."
+        ),
+    )
+    return list(
+        ImportRun.objects.filter(
+            status=Status.QUEUED, created_at__lt=now - timedelta(minutes=1)
+        ).values_list("pk", flat=True)
+    )
+
+
+def _file_forget(run: ImportRun) -> None:
+    """The file is not kept once imported, or refused: the data is in the
+    database (or must be sent again)."""
+    name = run.file.name
+    if not name:
+        return
+    with transaction.atomic():
+        ImportRun.objects.filter(company=run.company, file=name).update(file="")
+    run.file.storage.delete(name)
+    run.file = ""
