@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from relance.config.private import private_folder
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -134,9 +136,7 @@ def get_list(name: str) -> list[str]:
 
 
 def data_dir() -> Path:
-    path = Path(get("RELANCE_DATA_DIR")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(get("RELANCE_DATA_DIR")).expanduser().resolve())
 
 
 def secret_key(folder: Path) -> str:

@@ -6,6 +6,7 @@ import dj_database_url
 
 from relance.config import env
 from relance.config.email import email_settings
+from relance.config.private import FILE_MODE, FOLDER_MODE, private_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env.data_dir()
@@ -75,6 +76,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if Path(DATABASES["default"]["NAME"]).parent.is_dir():
+        private_file(Path(DATABASES["default"]["NAME"]))  # before SQLite makes it
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # One writer at a time, waiting for the lock instead of failing at once.
@@ -112,13 +115,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
-MEDIA_URL = "/files/"
+MEDIA_URL = "/files/"  # not served: invoice PDFs go through web:invoice_pdf
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = FOLDER_MODE
 
 globals().update(email_settings(env.get("EMAIL_URL"), DATA_DIR / "outbox"))
 
 # The task queue (see relance/core/queue.py).
 RELANCE_QUEUE = env.get("RELANCE_QUEUE")
 RELANCE_QUEUE_FILE = DATA_DIR / "queue.sqlite3"
+if RELANCE_QUEUE == "sqlite":
+    private_file(RELANCE_QUEUE_FILE)
 REDIS_URL = env.get("REDIS_URL")
 RELANCE_WORKER_THREADS = int(env.get("RELANCE_WORKER_THREADS"))
 RELANCE_BASE_URL = env.get("RELANCE_BASE_URL").rstrip("/")
