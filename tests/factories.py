@@ -68,3 +68,12 @@ def make_steps(company: Company, plan=DEFAULT_PLAN, **fields) -> list[DunningSte
         )
         for order, (name, trigger, days) in enumerate(plan, start=1)
     ]
+
+
+def sign_in_attempt(client, email: str, password: str, *, address="203.0.113.7"):
+    """One post of the sign-in form, from a given address."""
+    return client.post(
+        "/connexion/",
+        {"username": email, "password": password},
+        REMOTE_ADDR=address,
+    )

@@ -1,12 +1,8 @@
 """Item 13 of issue 13: the data folder and what it holds are private, and an
 invoice's PDF is served to the users of its company only."""
 
-import json
 import os
 import stat
-import subprocess
-import sys
-import textwrap
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,6 +11,7 @@ from django.test import Client
 
 from relance.web.uploads import upload_keep
 from tests.factories import make_company, make_customer, make_invoice, make_user
+from tests.security.process import run_django
 
 PDF = b"%PDF-1.4\n% a tiny invoice\n%%EOF\n"
 
@@ -35,21 +32,11 @@ def test_a_new_data_folder_is_private_and_so_are_its_key_database_and_queue(
     tmp_path,
 ):
     data = tmp_path / "var" / "relance"
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "SECRET_KEY", "RELANCE_QUEUE"}
-    }
-    environment.update(
-        RELANCE_DATA_DIR=str(data), DJANGO_SETTINGS_MODULE="relance.config.settings"
-    )
     # Modes are read while the connection is open: SQLite removes its
     # write-ahead log when the last connection closes.
-    code = textwrap.dedent(
+    modes = run_django(
         """
         import json, os, stat
-        import django
-        django.setup()
         from django.conf import settings
         from django.db import connection
         with connection.cursor() as cursor:
@@ -58,18 +45,9 @@ def test_a_new_data_folder_is_private_and_so_are_its_key_database_and_queue(
             name: stat.S_IMODE(os.stat(settings.DATA_DIR / name).st_mode)
             for name in sorted(os.listdir(settings.DATA_DIR))
         }))
-        """
+        """,
+        data,
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=environment,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=lambda: os.umask(0o022),
-    )
-    modes = json.loads(result.stdout.splitlines()[-1])
     assert mode(data) == 0o700
     assert {
         name: modes[name]

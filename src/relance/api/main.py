@@ -1,10 +1,13 @@
 """The REST API under /api/v1, with its OpenAPI schema and docs."""
 
+import math
+
 from django.db import DataError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from relance.api.auth import TokenAuth
+from relance.api.throttle import TooManyBadTokens
 from relance.core.errors import ApplicationError
 from relance.invoices.importing import Refused
 
@@ -57,6 +60,22 @@ def unauthorized(request, error):
         {"detail": "Jeton d'API absent ou invalide.", "field": None},
         status=401,
     )
+
+
+@api.exception_handler(TooManyBadTokens)
+def too_many_bad_tokens(request, error: TooManyBadTokens):
+    minutes = math.ceil(error.seconds / 60)
+    response = api.create_response(
+        request,
+        {
+            "detail": "Trop de jetons d'API invalides depuis cette adresse. "
+            f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
+            "field": None,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(error.seconds)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -63,6 +63,28 @@ VARIABLES = {
             "Send session and CSRF cookies over HTTPS only (set it behind TLS).",
         ),
         Variable(
+            "RELANCE_PROXY_COUNT",
+            "0",
+            "How many reverse proxies stand before the web server; the client's "
+            "address is then read from X-Forwarded-For, as they appended it.",
+        ),
+        Variable(
+            "RELANCE_LOGIN_FAILURE_LIMIT",
+            "5",
+            "Failed sign-ins after which an account, and apart from it an "
+            "address, is locked.",
+        ),
+        Variable(
+            "RELANCE_API_FAILURE_LIMIT",
+            "10",
+            "Bad API tokens after which an address is refused.",
+        ),
+        Variable(
+            "RELANCE_LOCKOUT_MINUTES",
+            "15",
+            "How long a lock lasts; a failed sign-in while locked starts it again.",
+        ),
+        Variable(
             "EMAIL_URL",
             "",
             "Outgoing mail server: smtp://user:password@host:587 (STARTTLS) or "
@@ -129,6 +151,17 @@ def get_bool(name: str) -> bool:
     if value in {"0", "false", "no", "off", ""}:
         return False
     raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
+def get_int(name: str, minimum: int = 0) -> int:
+    value = get(name)
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ValueError(f"{name} must be a whole number ≥ {minimum}, not {value!r}")
+    return number
 
 
 def get_list(name: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Django settings. Every value comes from the environment (see `env.py`)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "relance.mailing",
     "relance.api",
     "relance.web",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "relance.web.middleware.CompanyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lock into Relance's own answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "relance.config.urls"
@@ -93,6 +97,30 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
+# Sign-in throttling (django-axes). Its backend comes first: it refuses a
+# locked account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+RELANCE_PROXY_COUNT = env.get_int("RELANCE_PROXY_COUNT")
+RELANCE_LOCKOUT_MINUTES = env.get_int("RELANCE_LOCKOUT_MINUTES", minimum=1)
+RELANCE_API_FAILURE_LIMIT = env.get_int("RELANCE_API_FAILURE_LIMIT", minimum=1)
+AXES_FAILURE_LIMIT = env.get_int("RELANCE_LOGIN_FAILURE_LIMIT", minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=RELANCE_LOCKOUT_MINUTES)
+# Failures are counted per account and, apart, per address: either locks.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The sign-in forms post the email as "username"; it is compared lower-cased,
+# as the user model finds it.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "relance.web.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "relance.core.addresses.client_ip"
+AXES_LOCKOUT_CALLABLE = "relance.web.throttling.locked_out"
+# A success must not wipe the failures: it would wipe its address's too.
+AXES_RESET_ON_SUCCESS = False
+# Only failures are kept, and only while they count (no log of every sign-in).
+AXES_DISABLE_ACCESS_LOG = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -119,6 +147,15 @@ MEDIA_URL = "/files/"  # not served: invoice PDFs go through web:invoice_pdf
 FILE_UPLOAD_PERMISSIONS = FILE_MODE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = FOLDER_MODE
 
+# Counters of bad API tokens (relance/api/throttle.py), shared by the web
+# processes of this machine.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
 globals().update(email_settings(env.get("EMAIL_URL"), DATA_DIR / "outbox"))
 
 # The task queue (see relance/core/queue.py).
@@ -138,5 +175,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.get("RELANCE_LOG_LEVEL").upper()},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes: each failure and lock at WARNING, its chatter below.
+        "axes": {"level": "WARNING"},
+    },
 }

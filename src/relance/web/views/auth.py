@@ -13,10 +13,12 @@ from relance.core.models import Membership
 from relance.core.services import user_language_set
 from relance.web.forms import ProfileForm
 from relance.web.middleware import SESSION_KEY
+from relance.web.throttling import LoginForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
