@@ -2,6 +2,8 @@
 
 import math
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -59,6 +61,18 @@ def unauthorized(request, error):
         request,
         {"detail": "Jeton d'API absent ou invalide.", "field": None},
         status=401,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, error):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would answer 400 in HTML)."""
+    limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:.1f}"
+    limit = limit.removesuffix(".0").replace(".", ",")
+    return api.create_response(
+        request,
+        {"detail": f"Requête trop volumineuse : {limit} Mo au plus.", "field": None},
+        status=413,
     )
 
 

@@ -58,9 +58,15 @@ VARIABLES = {
             "Comma-separated origins (https://relance.example.fr) behind a proxy.",
         ),
         Variable(
+            "RELANCE_HTTPS",
+            "false",
+            "Served over HTTPS (behind a proxy setting X-Forwarded-Proto): HSTS, "
+            "redirect from HTTP, secure cookies.",
+        ),
+        Variable(
             "RELANCE_SECURE_COOKIES",
             "false",
-            "Send session and CSRF cookies over HTTPS only (set it behind TLS).",
+            "Send session and CSRF cookies over HTTPS only (implied by RELANCE_HTTPS).",
         ),
         Variable(
             "RELANCE_PROXY_COUNT",

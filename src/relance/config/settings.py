@@ -16,11 +16,41 @@ SECRET_KEY = env.secret_key(DATA_DIR)
 DEBUG = env.get_bool("RELANCE_DEBUG")
 ALLOWED_HOSTS = env.get_list("RELANCE_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.get_list("RELANCE_CSRF_TRUSTED_ORIGINS")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.get_bool("RELANCE_SECURE_COOKIES")
+# Served over HTTPS (behind a proxy that sets X-Forwarded-Proto, see
+# docs/deployment.md): plain HTTP is redirected, browsers are told to use
+# HTTPS only for a year (HSTS), cookies never travel in clear.
+HTTPS = env.get_bool("RELANCE_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS or env.get_bool(
+    "RELANCE_SECURE_COOKIES"
+)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# HSTS preloading commits a whole domain and its subdomains to HTTPS for
+# good; only its owner can decide it, at hstspreload.org. Relance does not
+# send `preload`, and check --deploy does not ask for it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent on every answer by relance.web.middleware.SecurityHeadersMiddleware.
+# Scripts and styles come from files only: no inline <script>, style="" or
+# onclick=; htmx is told not to inject styles nor evaluate code (base.html).
+RELANCE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # data: for the API docs' (Swagger UI) icons
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 INSTALLED_APPS = [
     "relance.core",
@@ -30,6 +60,7 @@ INSTALLED_APPS = [
     "relance.api",
     "relance.web",
     "axes",
+    "ninja",  # the API docs' scripts from its static files, not from a CDN
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -40,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "relance.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
