@@ -29,6 +29,13 @@ def _isolated_files(settings, tmp_path):
     settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
     settings.DATA_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # API throttle counters start from zero in each test.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
 
 
 @pytest.fixture

@@ -82,3 +82,12 @@ def pay(invoice: Invoice, *, on: date, amount, **fields):
         today=on,
     )
     return payment
+
+
+def sign_in_attempt(client, email: str, password: str, *, address="203.0.113.7"):
+    """One post of the sign-in form, from a given address."""
+    return client.post(
+        "/connexion/",
+        {"username": email, "password": password},
+        REMOTE_ADDR=address,
+    )

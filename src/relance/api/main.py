@@ -1,11 +1,16 @@
 """The REST API under /api/v1, with its OpenAPI schema and docs."""
 
+import math
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from relance.api.auth import TokenAuth
 from relance.core.errors import ApplicationError
+from relance.core.throttle import TooManyBadTokens
 from relance.invoices.importing import Refused
 
 api = NinjaAPI(
@@ -57,6 +62,34 @@ def unauthorized(request, error):
         {"detail": "Jeton d'API absent ou invalide.", "field": None},
         status=401,
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, error):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would answer 400 in HTML)."""
+    limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:.1f}"
+    limit = limit.removesuffix(".0").replace(".", ",")
+    return api.create_response(
+        request,
+        {"detail": f"Requête trop volumineuse : {limit} Mo au plus.", "field": None},
+        status=413,
+    )
+
+
+@api.exception_handler(TooManyBadTokens)
+def too_many_bad_tokens(request, error: TooManyBadTokens):
+    minutes = math.ceil(error.seconds / 60)
+    response = api.create_response(
+        request,
+        {
+            "detail": "Trop de jetons d'API invalides depuis cette adresse. "
+            f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
+            "field": None,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(error.seconds)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -22,7 +22,14 @@ from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.services import customer_create, customer_update
 
 router = Router()
-ERRORS = {400: s.Error, 401: s.Error, 404: s.Error, 422: s.Error}
+ERRORS = {
+    400: s.Error,
+    401: s.Error,
+    404: s.Error,
+    413: s.Error,
+    422: s.Error,
+    429: s.Error,
+}
 
 
 class Pages(LimitOffsetPagination):

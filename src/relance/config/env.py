@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from relance.config.private import private_folder
+
 
 @dataclass(frozen=True)
 class Variable:
@@ -56,9 +58,37 @@ VARIABLES = {
             "Comma-separated origins (https://relance.example.fr) behind a proxy.",
         ),
         Variable(
+            "RELANCE_HTTPS",
+            "false",
+            "Served over HTTPS (behind a proxy setting X-Forwarded-Proto): HSTS, "
+            "redirect from HTTP, secure cookies.",
+        ),
+        Variable(
             "RELANCE_SECURE_COOKIES",
             "false",
-            "Send session and CSRF cookies over HTTPS only (set it behind TLS).",
+            "Send session and CSRF cookies over HTTPS only (implied by RELANCE_HTTPS).",
+        ),
+        Variable(
+            "RELANCE_PROXY_COUNT",
+            "0",
+            "How many reverse proxies stand before the web server; the client's "
+            "address is then read from X-Forwarded-For, as they appended it.",
+        ),
+        Variable(
+            "RELANCE_LOGIN_FAILURE_LIMIT",
+            "5",
+            "Failed sign-ins after which an account, and apart from it an "
+            "address, is locked.",
+        ),
+        Variable(
+            "RELANCE_API_FAILURE_LIMIT",
+            "10",
+            "Bad API tokens after which an address is refused.",
+        ),
+        Variable(
+            "RELANCE_LOCKOUT_MINUTES",
+            "15",
+            "How long a lock lasts; a failed sign-in while locked starts it again.",
         ),
         Variable(
             "EMAIL_URL",
@@ -129,14 +159,23 @@ def get_bool(name: str) -> bool:
     raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
+def get_int(name: str, minimum: int = 0) -> int:
+    value = get(name)
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ValueError(f"{name} must be a whole number ≥ {minimum}, not {value!r}")
+    return number
+
+
 def get_list(name: str) -> list[str]:
     return [item.strip() for item in get(name).split(",") if item.strip()]
 
 
 def data_dir() -> Path:
-    path = Path(get("RELANCE_DATA_DIR")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(get("RELANCE_DATA_DIR")).expanduser().resolve())
 
 
 def secret_key(folder: Path) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 
+from relance.config.private import private_folder, write_private
+
 
 def message_bytes(email_message, linesep: str = "\n") -> bytes:
     """The message as it travels: headers folded by today's email rules.
@@ -33,12 +35,12 @@ class EmlFileBackend(BaseEmailBackend):
         self.folder = Path(file_path or settings.EMAIL_FILE_PATH)
 
     def send_messages(self, email_messages) -> int:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)  # messages name customers and carry PDFs
         sent = 0
         for message in email_messages:
             ident = message.extra_headers.get("Message-ID", "")
             path = eml_path(self.folder, ident or str(sent))
-            path.write_bytes(message_bytes(message))
+            write_private(path, message_bytes(message))
             sent += 1
         return sent
 

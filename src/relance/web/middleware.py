@@ -1,5 +1,6 @@
 """Who is acting, for which company, in which language."""
 
+from django.conf import settings
 from django.utils import translation
 
 from relance.core.models import Company, Membership
@@ -33,6 +34,32 @@ class CompanyMiddleware:
                 translation.activate(user.language)
                 request.LANGUAGE_CODE = user.language
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """What Django's SecurityMiddleware does not send: the Content-Security-
+    Policy (settings.RELANCE_CSP) on every answer, and `Cache-Control:
+    private, no-store` on answers made for a signed-in user or an API token,
+    so that no cache, shared or the browser's, keeps a company's data."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault(
+            "Content-Security-Policy",
+            "; ".join(
+                f"{directive} {' '.join(sources)}"
+                for directive, sources in settings.RELANCE_CSP.items()
+            ),
+        )
+        user = getattr(request, "user", None)  # unset when WhiteNoise answered
+        if (user is not None and user.is_authenticated) or (
+            "HTTP_AUTHORIZATION" in request.META
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 def companies_of(user) -> list[Company]:

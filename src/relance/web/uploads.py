@@ -7,14 +7,14 @@ from pathlib import Path
 
 from django.conf import settings
 
+from relance.config.private import private_folder, write_private
+
 MAX_SIZE = 20 * 1024 * 1024
 KEEP_SECONDS = 24 * 3600
 
 
 def _folder() -> Path:
-    folder = Path(settings.DATA_DIR) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(Path(settings.DATA_DIR) / "uploads")
 
 
 def upload_keep(company_id: int, name: str, content: bytes) -> str:
@@ -26,7 +26,7 @@ def upload_keep(company_id: int, name: str, content: bytes) -> str:
     if not re.fullmatch(r"\.\w+", suffix):
         suffix = ""
     key = f"{company_id}-{secrets.token_hex(16)}{suffix}"
-    (_folder() / key).write_bytes(content)
+    write_private(_folder() / key, content)
     return key
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("factures/", invoices.invoice_list, name="invoices"),
     path("factures/export.csv", invoices.invoice_export, name="invoice_export"),
     path("factures/<int:pk>/", invoices.invoice_detail, name="invoice"),
+    path("factures/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
     path("factures/<int:pk>/reglement/", invoices.payment_new, name="payment_new"),
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
     path("clients/", customers.customer_list, name="customers"),

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,10 +13,12 @@ from relance.core.models import Membership
 from relance.core.services import user_language_set
 from relance.web.forms import ProfileForm
 from relance.web.middleware import SESSION_KEY
+from relance.web.throttling import LoginForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
@@ -42,7 +45,17 @@ def language(request):
     except ApplicationError as error:
         return HttpResponseBadRequest(error.message)
     translation.activate(request.user.language)
-    return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
+    return redirect(_back_here(request))
+
+
+def _back_here(request) -> str:
+    """The page to go back to: `next` or the Referer, if it is on this site."""
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -93,6 +93,24 @@ def invoice_list(request):
         "sort": query.sort,
     }
     return render(request, "web/invoice_list.html", context)
+
+
+@company_required
+def invoice_pdf(request, pk):
+    """The invoice's PDF, to the users of its company only (others: not found)."""
+    invoice = get_object_or_404(Invoice, company=request.company, pk=pk)
+    if not invoice.pdf:
+        raise Http404
+    try:
+        pdf = invoice.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        pdf,
+        as_attachment=True,
+        filename=f"{invoice.number}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @company_required

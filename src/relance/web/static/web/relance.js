@@ -19,6 +19,15 @@
     });
   });
 
+  // No inline handlers (the Content-Security-Policy forbids them):
+  // a <select data-autosubmit> submits its form, a [data-reload] button reloads.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-reload]")) location.reload();
+  });
+
   // Toasts: the server sends HX-Trigger: {"toast": {"message": …, "level": …}}.
   function toast(message, level) {
     var box = document.getElementById("toasts");
