@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from jinja2 import (
     StrictUndefined,
     Template,
+    TemplateRuntimeError,
     TemplateSyntaxError,
     nodes,
 )
 from jinja2.sandbox import SecurityError
 
-from relance.mailing import sandbox, variables
+from relance.mailing import sandbox, syntax, variables
 from relance.mailing.sandbox import MAX_OUTPUT
 
 __all__ = ["MAX_OUTPUT", "Record", "TemplateRefused", "check", "render", "render_each"]
@@ -156,18 +157,16 @@ def _refusal(error: Exception) -> TemplateRefused:
     if isinstance(error, sandbox.Refused):
         return TemplateRefused(error.message, error.line)
     if isinstance(error, TemplateSyntaxError):
-        return TemplateRefused(_syntax_message(error), error.lineno)
+        return TemplateRefused(syntax.syntax_message(error.message), error.lineno)
     if isinstance(error, SecurityError):
         return TemplateRefused(_("opération interdite (%(e)s)") % {"e": error})
+    if isinstance(error, TemplateRuntimeError) and syntax.french(str(error)):
+        return TemplateRefused(syntax.french(str(error)))  # No filter named…
     if isinstance(error, RecursionError):
         return TemplateRefused(_("le modèle est trop imbriqué ou s'appelle sans fin"))
     if isinstance(error, MemoryError):
         return TemplateRefused(_("le modèle demande plus de mémoire que disponible"))
     return TemplateRefused(_("le modèle ne peut pas être rendu (%(e)s)") % {"e": error})
-
-
-def _syntax_message(error: TemplateSyntaxError) -> str:
-    return _("erreur de syntaxe (%(e)s)") % {"e": error.message}
 
 
 def _path(node) -> str:
@@ -229,6 +228,12 @@ def _check_body(body, scope) -> None:
 
 
 def _check_node(node, scope, siblings) -> None:
+    if isinstance(node, nodes.Filter | nodes.Test):
+        # Also those under {% if %}, which Jinja only looks up when they run.
+        if isinstance(node, nodes.Filter) and node.name not in _ENV.filters:
+            raise TemplateRefused(syntax.unknown_filter(node.name), node.lineno)
+        if isinstance(node, nodes.Test) and node.name not in _ENV.tests:
+            raise TemplateRefused(syntax.unknown_test(node.name), node.lineno)
     if isinstance(node, _FORBIDDEN_TAGS):
         raise TemplateRefused(
             _("les inclusions de modèles ne sont pas permises"), node.lineno
