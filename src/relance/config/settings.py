@@ -114,7 +114,13 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/files/"
 
-globals().update(email_settings(env.get("EMAIL_URL"), DATA_DIR / "outbox"))
+globals().update(
+    email_settings(
+        env.get("EMAIL_URL"),
+        DATA_DIR / "outbox",
+        timeout=env.get_seconds("RELANCE_SMTP_TIMEOUT"),
+    )
+)
 
 # The task queue (see relance/core/queue.py).
 RELANCE_QUEUE = env.get("RELANCE_QUEUE")
