@@ -8,8 +8,9 @@ class EmailUrlError(ValueError):
     pass
 
 
-def email_settings(url: str, outbox: Path) -> dict:
-    """Django settings for `url`; without one, .eml files written to `outbox`."""
+def email_settings(url: str, outbox: Path, timeout: float = 10.0) -> dict:
+    """Django settings for `url`; without one, .eml files written to `outbox`.
+    `timeout`: seconds to wait for the server to connect and for each answer."""
     if not url:
         return {
             "EMAIL_BACKEND": "relance.mailing.backends.EmlFileBackend",
@@ -39,5 +40,5 @@ def email_settings(url: str, outbox: Path) -> dict:
         "EMAIL_USE_SSL": tls,
         # smtp:// upgrades with STARTTLS; `?starttls=off` for a plain local relay.
         "EMAIL_USE_TLS": starttls,
-        "EMAIL_TIMEOUT": 30,
+        "EMAIL_TIMEOUT": timeout,
     }

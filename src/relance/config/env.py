@@ -98,6 +98,12 @@ VARIABLES = {
             ".eml files into RELANCE_DATA_DIR/outbox.",
         ),
         Variable(
+            "RELANCE_SMTP_TIMEOUT",
+            "10",
+            "Seconds to wait for the mail server: to connect, then for each answer. "
+            "A server that times out is not waited for again in the same pass.",
+        ),
+        Variable(
             "RELANCE_QUEUE",
             "sqlite",
             "Where the task queue lives: sqlite (a file in RELANCE_DATA_DIR, one "
@@ -168,6 +174,17 @@ def get_int(name: str, minimum: int = 0) -> int:
     if number is None or number < minimum:
         raise ValueError(f"{name} must be a whole number ≥ {minimum}, not {value!r}")
     return number
+
+
+def get_seconds(name: str) -> float:
+    value = get(name)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return seconds
 
 
 def get_list(name: str) -> list[str]:

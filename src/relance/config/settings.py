@@ -190,7 +190,13 @@ CACHES = {
     }
 }
 
-globals().update(email_settings(env.get("EMAIL_URL"), DATA_DIR / "outbox"))
+globals().update(
+    email_settings(
+        env.get("EMAIL_URL"),
+        DATA_DIR / "outbox",
+        timeout=env.get_seconds("RELANCE_SMTP_TIMEOUT"),
+    )
+)
 
 # The task queue (see relance/core/queue.py).
 RELANCE_QUEUE = env.get("RELANCE_QUEUE")

@@ -8,6 +8,13 @@
 - UNCERTAIN: the message was transmitted but the server's answer never came:
   it may have left. Never retried on its own.
 One connection serves a whole batch; it is reopened after any failure.
+
+Time: Relance waits at most EMAIL_TIMEOUT seconds (RELANCE_SMTP_TIMEOUT, 10 by
+default) to connect and for each answer, and as long for each piece of the
+message to go out. A server that times out is dropped at once (no QUIT to wait
+for). Within one transport (one sending pass), a failed connection is not
+tried again, nor is a server that timed out twice: the messages left get
+TEMPORARY at once instead of a time-out each.
 """
 
 import re
@@ -47,15 +54,43 @@ def _classify(code: int, text) -> Result:
     return Result(kind, _answer(code, text))
 
 
+DEFAULT_TIMEOUT = 10.0  # seconds, when EMAIL_TIMEOUT is not set
+CHUNK = 64 * 1024  # bytes of message data sent under one time-out
+
+
+def _timed_out(error: BaseException) -> bool:
+    """A time-out, even as smtplib reports it (SMTPServerDisconnected raised
+    while handling the socket's TimeoutError)."""
+    while error is not None:
+        if isinstance(error, TimeoutError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def _reason(error: Exception, timeout: float) -> str:
+    if _timed_out(error):
+        return f"pas de réponse en {_seconds(timeout)} s"
+    return str(error) or type(error).__name__
+
+
 class SmtpTransport:
     """SMTP with STARTTLS or TLS, from Django's EMAIL_* settings."""
 
     def __init__(self):
         self.connection: smtplib.SMTP | None = None
         self.where = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+        self.timeout = float(settings.EMAIL_TIMEOUT or DEFAULT_TIMEOUT)
+        self.timeouts = 0
+        # Why the server is not tried again in this pass (None: it may be).
+        self.given_up: str | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        timeout = settings.EMAIL_TIMEOUT or 30
+        timeout = self.timeout
         if settings.EMAIL_USE_SSL:
             connection = smtplib.SMTP_SSL(
                 settings.EMAIL_HOST,
@@ -67,25 +102,34 @@ class SmtpTransport:
             connection = smtplib.SMTP(
                 settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout
             )
-            if settings.EMAIL_USE_TLS:
+        try:
+            if settings.EMAIL_USE_TLS and not settings.EMAIL_USE_SSL:
                 connection.starttls(context=ssl.create_default_context())
-        connection.ehlo_or_helo_if_needed()
-        if settings.EMAIL_HOST_USER:
-            connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+            connection.ehlo_or_helo_if_needed()
+            if settings.EMAIL_HOST_USER:
+                connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def send(self, email: Email) -> Result:
-        try:
-            if self.connection is None:
+        if self.given_up is not None:
+            return Result(Outcome.TEMPORARY, f"non tenté : {self.given_up}")
+        if self.connection is None:
+            try:
                 self.connection = self._connect()
-        except smtplib.SMTPResponseException as error:
-            self.close()
-            return _classify(error.smtp_code, error.smtp_error)
-        except (OSError, smtplib.SMTPException) as error:
-            self.close()
-            return Result(
-                Outcome.TEMPORARY, f"connexion impossible à {self.where} : {error}"
-            )
+            except smtplib.SMTPResponseException as error:
+                result = _classify(error.smtp_code, error.smtp_error)
+                self.given_up = f"{self.where} a refusé la connexion ({result.detail})"
+                return result
+            except (OSError, smtplib.SMTPException) as error:
+                detail = (
+                    f"connexion impossible à {self.where} : "
+                    f"{_reason(error, self.timeout)}"
+                )
+                self.given_up = detail
+                return Result(Outcome.TEMPORARY, detail)
         return self._transmit(self.connection, email)
 
     def _transmit(self, connection: smtplib.SMTP, email: Email) -> Result:
@@ -111,18 +155,24 @@ class SmtpTransport:
             body = re.sub(rb"(?m)^\.", b"..", data)
             if not body.endswith(b"\r\n"):
                 body += b"\r\n"
+            # Until the final dot the server cannot take the message; each
+            # piece has its own time-out, so that a slow link is not a dead one.
+            view = memoryview(body)
+            for start in range(0, len(body), CHUNK):
+                connection.send(view[start : start + CHUNK])
             transmitted = True
-            connection.send(body + b".\r\n")
+            connection.send(b".\r\n")
             code, text = connection.getreply()
         except (OSError, smtplib.SMTPException) as error:
-            self.close()
+            self._drop(error)
+            reason = _reason(error, self.timeout)
             if transmitted:
                 return Result(
                     Outcome.UNCERTAIN,
                     f"le message a été transmis à {self.where} mais sa réponse "
-                    f"n'est jamais venue ({error})",
+                    f"n'est jamais venue ({reason})",
                 )
-            return Result(Outcome.TEMPORARY, f"{self.where} : {error}")
+            return Result(Outcome.TEMPORARY, f"{self.where} : {reason}")
         if code == 250:
             return Result(Outcome.SENT, _answer(code, text))
         self._reset()
@@ -136,15 +186,29 @@ class SmtpTransport:
         try:
             if self.connection is not None:
                 self.connection.rset()
-        except (OSError, smtplib.SMTPException):
-            self.close()
+        except (OSError, smtplib.SMTPException) as error:
+            self._drop(error)
+
+    def _drop(self, error: Exception) -> None:
+        """Forget a connection that failed, without a word to the server: it
+        may not answer a QUIT either. After a second time-out, stop."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        if _timed_out(error):
+            self.timeouts += 1
+            if self.timeouts >= 2:
+                self.given_up = (
+                    f"{self.where} n'a pas répondu en {_seconds(self.timeout)} s, "
+                    f"{self.timeouts} fois"
+                )
 
     def close(self) -> None:
         if self.connection is None:
             return
         try:
             self.connection.quit()
-        except (TimeoutError, OSError, smtplib.SMTPException):
+        except (OSError, smtplib.SMTPException):
             self.connection.close()
         finally:
             self.connection = None

@@ -3,7 +3,11 @@
 Templates use Jinja syntax (`{{ customer.name }}`, `{% for invoice in
 invoices %}`) in an immutable sandbox, and only ever see plain data (strings,
 numbers, booleans, lists and `Record`s built from dicts): no model object,
-nothing that leads to settings or secrets.
+nothing that leads to settings or secrets. The sandbox also bounds the time,
+loop turns and sizes of a rendering (mailing/sandbox.py).
+
+Whatever goes wrong, checking or rendering raises TemplateRefused, with a
+French message, and nothing else.
 """
 
 import functools
@@ -14,16 +18,16 @@ from django.utils.translation import gettext as _
 from jinja2 import (
     StrictUndefined,
     Template,
-    TemplateError,
+    TemplateRuntimeError,
     TemplateSyntaxError,
     nodes,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
-from relance.mailing import variables
+from relance.mailing import sandbox, syntax, variables
+from relance.mailing.sandbox import MAX_OUTPUT
 
-MAX_OUTPUT = 100_000  # characters: a reminder is a letter, not a book
-MAX_REPEAT = 10_000  # the largest string or list a template may build with `*`
+__all__ = ["MAX_OUTPUT", "Record", "TemplateRefused", "check", "render", "render_each"]
 
 
 class TemplateRefused(Exception):
@@ -67,22 +71,7 @@ def to_records(value):
     return str(value)
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**":
-            raise SecurityError(_("la puissance (**) n'est pas disponible"))
-        if isinstance(left, str | tuple | list) or isinstance(
-            right, str | tuple | list
-        ):
-            count = right if isinstance(right, int) else left
-            if isinstance(count, int) and count > MAX_REPEAT:
-                raise SecurityError(_("répétition trop longue"))
-        return super().call_binop(context, operator, left, right)
-
-
-_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False)
+_ENV = sandbox.Sandbox(undefined=StrictUndefined, autoescape=False)
 # A line holding only tags or comments leaves no line in the output, as users
 # expect; a tag within text keeps its line's end. The line end moves into a
 # comment so that error messages keep their line numbers.
@@ -98,16 +87,29 @@ ANY = object()  # a value whose attributes are not known (set by the template)
 
 
 def check(source: str) -> None:
-    """Refuse a template with a syntax error or a name outside the catalogue."""
+    """Refuse a template with a syntax error, a name outside the catalogue, or
+    that goes past the sandbox's limits when rendered on the sample data."""
     try:
-        source = _prepare(source)
-        tree = _ENV.parse(source)
-        _ENV.compile(source)  # unknown filters and tests are found here
-    except TemplateSyntaxError as error:
-        raise TemplateRefused(_syntax_message(error), error.lineno) from None
-    except TemplateError as error:
-        raise TemplateRefused(str(error)) from None
-    _check_node(tree, {**variables.schema(), "loop": ANY}, [])
+        tree = _ENV.parse(_prepare(source))
+        template = _compiled(source)  # unknown filters and tests are found here
+        _check_node(tree, {**variables.schema(), "loop": ANY}, [])
+    except Exception as error:
+        raise _refusal(error) from None
+    _trial(template)
+
+
+def _trial(template: Template) -> None:
+    """Render once on the sample data: a template past a limit, or caught by
+    the sandbox, is refused now rather than at each sending. Other errors
+    may come from the sample data, which is not the customers' own: they are
+    left for rendering to report."""
+    data = {name: to_records(value) for name, value in variables.sample().items()}
+    try:
+        _output(template, data)
+    except (sandbox.Refused, SecurityError, RecursionError, MemoryError) as error:
+        raise _refusal(error) from None
+    except Exception:
+        pass
 
 
 @functools.lru_cache(maxsize=256)
@@ -129,26 +131,44 @@ def render_each(sources: list[str], context: Mapping) -> list[str]:
 
 def _render(source: str, data: dict) -> str:
     try:
-        output = _compiled(source).render(data)
-    except TemplateSyntaxError as error:
-        raise TemplateRefused(_syntax_message(error), error.lineno) from None
-    except SecurityError as error:
-        raise TemplateRefused(_("opération interdite (%(e)s)") % {"e": error}) from None
-    except TemplateError as error:
-        raise TemplateRefused(
-            _("le modèle ne peut pas être rendu (%(e)s)") % {"e": error}
-        ) from None
-    except (ArithmeticError, TypeError, ValueError) as error:
-        raise TemplateRefused(
-            _("le modèle ne peut pas être rendu (%(e)s)") % {"e": error}
-        ) from None
-    if len(output) > MAX_OUTPUT:
-        raise TemplateRefused(_("le message produit est trop long"))
-    return output
+        return _output(_compiled(source), data)
+    except Exception as error:
+        raise _refusal(error) from None
 
 
-def _syntax_message(error: TemplateSyntaxError) -> str:
-    return _("erreur de syntaxe (%(e)s)") % {"e": error.message}
+def _output(template: Template, data: dict) -> str:
+    """The rendered text, within the sandbox's budget of time and size."""
+    parts: list[str] = []
+    append = parts.append
+    length = 0
+    with sandbox.budget():
+        # Template.generate() without its traceback rewriting: errors are
+        # told in French here, whatever they are.
+        for part in template.root_render_func(template.new_context(data)):
+            length += len(part)
+            if length > MAX_OUTPUT:
+                raise sandbox.over_output()
+            append(part)
+    return "".join(parts)
+
+
+def _refusal(error: Exception) -> TemplateRefused:
+    """Any error met while checking or rendering, as a TemplateRefused."""
+    if isinstance(error, TemplateRefused):
+        return error
+    if isinstance(error, sandbox.Refused):
+        return TemplateRefused(error.message, error.line)
+    if isinstance(error, TemplateSyntaxError):
+        return TemplateRefused(syntax.syntax_message(error.message), error.lineno)
+    if isinstance(error, SecurityError):
+        return TemplateRefused(_("opération interdite (%(e)s)") % {"e": error})
+    if isinstance(error, TemplateRuntimeError) and syntax.french(str(error)):
+        return TemplateRefused(syntax.french(str(error)))  # No filter named…
+    if isinstance(error, RecursionError):
+        return TemplateRefused(_("le modèle est trop imbriqué ou s'appelle sans fin"))
+    if isinstance(error, MemoryError):
+        return TemplateRefused(_("le modèle demande plus de mémoire que disponible"))
+    return TemplateRefused(_("le modèle ne peut pas être rendu (%(e)s)") % {"e": error})
 
 
 def _path(node) -> str:
@@ -210,6 +230,12 @@ def _check_body(body, scope) -> None:
 
 
 def _check_node(node, scope, siblings) -> None:
+    if isinstance(node, nodes.Filter | nodes.Test):
+        # Also those under {% if %}, which Jinja only looks up when they run.
+        if isinstance(node, nodes.Filter) and node.name not in _ENV.filters:
+            raise TemplateRefused(syntax.unknown_filter(node.name), node.lineno)
+        if isinstance(node, nodes.Test) and node.name not in _ENV.tests:
+            raise TemplateRefused(syntax.unknown_test(node.name), node.lineno)
     if isinstance(node, _FORBIDDEN_TAGS):
         raise TemplateRefused(
             _("les inclusions de modèles ne sont pas permises"), node.lineno
