@@ -328,6 +328,24 @@ def test_an_unreachable_server_is_a_temporary_failure(company, smtp_server):
     assert "connexion impossible à 127.0.0.1" in reminder.error
 
 
+def test_messages_not_tried_when_the_server_is_down_keep_their_attempts(
+    company, smtp_server
+):
+    """The first message finds the server down; the others of the pass are
+    not even tried: only the first one counts an attempt."""
+    for _ in range(3):
+        make_invoice(make_customer(company))
+    smtp_server.stop()
+    _, _, delivered = send(company)
+    assert len(delivered.retrying) == 3
+    attempts = dict(Reminder.objects.values_list("pk", "attempts").order_by("pk"))
+    assert sorted(attempts.values()) == [0, 0, 1]
+    later = Reminder.objects.filter(attempts=0)
+    assert {r.next_attempt_at for r in later} == {NOW + timedelta(minutes=5)}
+    assert all(r.status == Reminder.Status.PENDING for r in later)
+    assert all("nouvelle tentative prévue" in r.error for r in later)
+
+
 def test_silence_after_the_message_was_transmitted_is_uncertain_and_not_retried(
     company, smtp_server
 ):

@@ -41,6 +41,7 @@ class Outcome(StrEnum):
 class Result:
     outcome: Outcome
     detail: str = ""
+    tried: bool = True  # False: not even tried (the server was given up)
 
 
 def _answer(code: int, text: bytes | str) -> str:
@@ -115,7 +116,9 @@ class SmtpTransport:
 
     def send(self, email: Email) -> Result:
         if self.given_up is not None:
-            return Result(Outcome.TEMPORARY, f"non tenté : {self.given_up}")
+            return Result(
+                Outcome.TEMPORARY, f"non tenté : {self.given_up}", tried=False
+            )
         if self.connection is None:
             try:
                 self.connection = self._connect()

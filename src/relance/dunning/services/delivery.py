@@ -485,6 +485,19 @@ def _record_unsent(
             reminder, status=Status.UNCERTAIN, error=result.detail, updated_at=now
         )
         delivered.uncertain.append(reminder)
+    elif not result.tried:
+        # The server was given up for this pass before this message: the
+        # attempt is given back, and the message waits for the next try.
+        reminder_write(
+            reminder,
+            status=Status.PENDING,
+            attempts=reminder.attempts - 1,
+            next_attempt_at=retry_from + RETRY_AFTER[0],
+            error=_("%(error)s — nouvelle tentative prévue.")
+            % {"error": result.detail},
+            updated_at=now,
+        )
+        delivered.retrying.append(reminder)
     elif result.outcome == Outcome.TEMPORARY and reminder.attempts <= len(RETRY_AFTER):
         reminder_write(
             reminder,
