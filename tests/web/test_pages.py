@@ -305,6 +305,9 @@ def test_a_template_with_an_unknown_variable_is_refused_next_to_its_field(
     assert response.status_code == 200
     assert 'id="id_body_error"' in html
     assert "Corps du courriel — Ligne 1 : variable inconnue « client »" in html
+    # Said once, next to its field: the preview waits for the next keystroke
+    # instead of repeating it on load.
+    assert 'hx-trigger="input delay:600ms from:#id_subject' in html
     step.refresh_from_db()
     assert "client.nom" not in step.body
 
