@@ -1,6 +1,7 @@
 """Default steps, and steps export / import (all or nothing)."""
 
 import json
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -13,6 +14,8 @@ from relance.dunning.services.steps import steps_create_defaults, steps_export
 from relance.mailing import templating, variables
 from tests.dunning.test_models import remind
 from tests.factories import make_company, make_customer, make_invoice
+
+TODAY = date(2026, 3, 2)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +169,7 @@ def test_saving_a_step_with_an_unknown_variable_is_refused_and_nothing_changes()
     step = steps_create_defaults(company=company)[0]
     body = step.body
     with pytest.raises(ApplicationError) as refused:
-        step_update(step=step, body="Bonjour {{ client.nom }},\nmerci.")
+        step_update(step=step, body="Bonjour {{ client.nom }},\nmerci.", today=TODAY)
     assert refused.value.field == "body"
     assert refused.value.message == (
         "Corps du courriel — Ligne 1 : variable inconnue « client »"
@@ -183,6 +186,7 @@ def test_saving_a_step_with_a_syntax_error_names_the_line():
     with pytest.raises(ApplicationError) as refused:
         step_create(
             company=company,
+            today=TODAY,
             name="Relance amicale",
             days=-3,
             subject="Rappel",
@@ -201,7 +205,12 @@ def test_a_new_step_comes_last():
     company = make_company()
     steps_create_defaults(company=company)
     step = step_create(
-        company=company, name="Relance amicale", days=-3, subject="R", body="B"
+        company=company,
+        today=TODAY,
+        name="Relance amicale",
+        days=-3,
+        subject="R",
+        body="B",
     )
     assert (step.order, step.trigger, step.attach_pdf, step.active) == (
         5,
@@ -209,3 +218,102 @@ def test_a_new_step_comes_last():
         True,
         True,
     )
+
+
+def test_changing_a_step_takes_effect_on_the_invoices_at_once():
+    """Relance 1 moved from D+3 to D+30: the invoice 5 days late is no longer
+    « à relancer » in the list, the counts and the summary, without waiting
+    for the next daily job."""
+    from relance.dunning.planning import reminder_plan
+    from relance.dunning.services.state import invoices_refresh
+    from relance.dunning.services.steps import step_update
+
+    company = make_company()
+    first = steps_create_defaults(company=company)[0]
+    invoice = make_invoice(make_customer(company), due_date=date(2026, 2, 25))
+    invoices_refresh(company=company, today=TODAY)
+    invoice.refresh_from_db()
+    assert invoice.to_remind is True
+    step_update(step=first, days=30, today=TODAY)
+    invoice.refresh_from_db()
+    assert (invoice.to_remind, invoice.next_reminder_on) == (False, date(2026, 3, 27))
+    assert reminder_plan(company=company, today=TODAY).to_send == 0
+
+
+def test_a_new_last_step_is_the_next_one_of_invoices_at_the_old_last_at_once():
+    from relance.dunning.services.state import invoices_refresh
+    from relance.dunning.services.steps import step_create
+
+    company = make_company()
+    steps_create_defaults(company=company)
+    invoice = make_invoice(
+        make_customer(company),
+        due_date=date(2026, 1, 2),
+        dunning_level=4,
+        last_reminder_on=date(2026, 2, 1),
+    )
+    invoices_refresh(company=company, today=TODAY)
+    invoice.refresh_from_db()
+    assert invoice.next_level is None
+    step_create(
+        company=company,
+        today=TODAY,
+        name="Injonction",
+        trigger="after_previous_reminder",
+        days=10,
+        subject="S",
+        body="B",
+    )
+    invoice.refresh_from_db()
+    assert (invoice.next_level, invoice.to_remind) == (5, True)
+
+
+def test_a_template_saved_from_the_browser_is_the_template_the_cli_saves():
+    """Browsers send \\r\\n: stored as \\n, the message is the same."""
+    from django.test import Client
+
+    from relance.core.models import Membership
+    from tests.factories import make_user
+
+    company = make_company()
+    step = steps_create_defaults(company=company)[0]
+    user = make_user(company)
+    Membership.objects.filter(user=user).update(role="admin")
+    client = Client()
+    client.force_login(user)
+    body = "Bonjour {{ customer.name }},\r\n\r\n{{ total_due }}\r\nMerci."
+    client.post(
+        f"/configuration/etapes/{step.pk}/",
+        {
+            "name": step.name,
+            "trigger": step.trigger,
+            "days": step.days,
+            "subject": "Rappel\r\n",
+            "body": body,
+            "attach_pdf": "on",
+            "active": "on",
+        },
+    )
+    step.refresh_from_db()
+    assert step.body == "Bonjour {{ customer.name }},\n\n{{ total_due }}\nMerci."
+    exported = steps_export(company=company)
+    out = StringIO()
+    call_command("steps", "export", stdout=out)
+    assert json.loads(out.getvalue())["steps"][0]["body"] == step.body
+    assert exported["steps"][0]["body"] == step.body
+
+
+def test_the_migration_stores_templates_saved_with_crlf_as_sent():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    company = make_company()
+    step = steps_create_defaults(company=company)[0]
+    DunningStep.objects.filter(pk=step.pk).update(
+        subject="Rappel\r\n", body="Bonjour,\r\n\r\nMerci.\r"
+    )
+    migration = import_module("relance.dunning.migrations.0006_template_line_endings")
+    migration.line_endings_as_sent(apps, None)
+    step.refresh_from_db()
+    assert (step.subject, step.body) == ("Rappel\n", "Bonjour,\n\nMerci.\n")

@@ -251,7 +251,7 @@ def step_list(request):
 @router.put("/steps", response={200: list[s.StepIO], **ERRORS}, tags=["steps"])
 def step_replace(request, payload: s.StepsIn):
     """Replace every step (all or nothing, templates checked)."""
-    steps_import(company=request.company, data=payload.dict())
+    steps_import(company=request.company, data=payload.dict(), today=today(request))
     return steps_export(company=request.company)["steps"]
 
 

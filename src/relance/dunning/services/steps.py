@@ -1,6 +1,9 @@
 """Writing dunning steps: defaults, checked saves, export and import."""
 
+from datetime import date
+
 from django.db import transaction
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
@@ -8,6 +11,7 @@ from relance.core.models import Company
 from relance.dunning import defaults
 from relance.dunning.models import DunningStep
 from relance.dunning.rules import Trigger
+from relance.dunning.services.state import invoices_refresh
 from relance.mailing import templating
 
 EXPORT_FORMAT = "relance-steps/1"
@@ -78,6 +82,9 @@ def step_validate(raw: object) -> dict:
     for field in ("subject", "body"):
         if not isinstance(values[field], str):
             refuse(field, _("un texte est attendu."))
+        # A browser sends \r\n: the text stored is the text sent, whatever
+        # way it came in (form, API, file).
+        values[field] = normalize_newlines(values[field])
     if len(values["subject"]) > 255:
         refuse("subject", _("255 caractères au plus."))
     for field in ("attach_pdf", "active"):
@@ -88,23 +95,37 @@ def step_validate(raw: object) -> dict:
     return values
 
 
-def step_create(*, company: Company, **values) -> DunningStep:
-    """A new step, last in order; its templates are checked first."""
+def step_create(*, company: Company, today: date, **values) -> DunningStep:
+    """A new step, last in order; its templates are checked first. The
+    company's invoices reach it at once (see `_steps_changed`)."""
     cleaned = step_validate(values)
-    last = DunningStep.objects.filter(company=company).order_by("-order").first()
-    return DunningStep.objects.create(
-        company=company, order=(last.order + 1) if last else 1, **cleaned
-    )
+    with transaction.atomic():
+        last = DunningStep.objects.filter(company=company).order_by("-order").first()
+        step = DunningStep.objects.create(
+            company=company, order=(last.order + 1) if last else 1, **cleaned
+        )
+        _steps_changed(company, today)
+    return step
 
 
-def step_update(*, step: DunningStep, **values) -> DunningStep:
-    """Change a step; refused as a whole if any value or template is wrong."""
+def step_update(*, step: DunningStep, today: date, **values) -> DunningStep:
+    """Change a step (or archive it: active=False); refused as a whole if any
+    value or template is wrong. Takes effect on the invoices at once."""
     current = {field: getattr(step, field) for field in FIELDS}
     cleaned = step_validate({**current, **values})
-    for field, value in cleaned.items():
-        setattr(step, field, value)
-    step.save(update_fields=[*cleaned, "updated_at"])
+    with transaction.atomic():
+        for field, value in cleaned.items():
+            setattr(step, field, value)
+        step.save(update_fields=[*cleaned, "updated_at"])
+        _steps_changed(step.company, today)
     return step
+
+
+def _steps_changed(company: Company, today: date) -> None:
+    """The steps decide every invoice's next step and date: recompute the
+    company's dunning state in the same transaction (set-based, as the daily
+    job), so that the list, the counts and the summary always agree."""
+    invoices_refresh(company=company, today=today)
 
 
 def _clean_step(index: int, raw: object) -> dict:
@@ -119,7 +140,7 @@ def _clean_step(index: int, raw: object) -> dict:
         raise ApplicationError(message, field=error.field) from None
 
 
-def steps_import(*, company: Company, data: object) -> list[DunningStep]:
+def steps_import(*, company: Company, data: object, today: date) -> list[DunningStep]:
     """Replace the company's steps with those of an export; all or nothing.
 
     The i-th step of the file updates the company's i-th step, so the history
@@ -161,10 +182,11 @@ def steps_import(*, company: Company, data: object) -> list[DunningStep]:
                 step.save(update_fields=["active", "order", "updated_at"])
             else:
                 step.delete()
+        _steps_changed(company, today)
     return result
 
 
-def step_move(*, step: DunningStep, offset: int) -> None:
+def step_move(*, step: DunningStep, offset: int, today: date) -> None:
     """Move a step up (-1) or down (+1) among the company's steps; orders are
     renumbered 1…n. Moving an active step changes which level it is."""
     with transaction.atomic():
@@ -180,3 +202,4 @@ def step_move(*, step: DunningStep, offset: int) -> None:
             if each.order != order:
                 each.order = order
                 each.save(update_fields=["order", "updated_at"])
+        _steps_changed(step.company, today)

@@ -60,9 +60,11 @@ def step_edit(request, pk=None):
             values = {field: form.cleaned_data[field] for field in FIELDS}
             try:
                 if step:
-                    step_update(step=step, **values)
+                    step_update(step=step, today=today_of(request), **values)
                 else:
-                    step = step_create(company=company, **values)
+                    step = step_create(
+                        company=company, today=today_of(request), **values
+                    )
             except ApplicationError as error:
                 apply_error(form, error)
             else:
@@ -135,9 +137,11 @@ def step_action(request, pk):
     step = get_object_or_404(DunningStep, pk=pk, company=request.company)
     action = request.POST.get("action")
     if action in ("up", "down"):
-        step_move(step=step, offset=-1 if action == "up" else 1)
+        step_move(
+            step=step, offset=-1 if action == "up" else 1, today=today_of(request)
+        )
     elif action in ("archive", "restore"):
-        step_update(step=step, active=action == "restore")
+        step_update(step=step, active=action == "restore", today=today_of(request))
         messages.success(
             request,
             _("Étape archivée.") if action == "archive" else _("Étape réactivée."),

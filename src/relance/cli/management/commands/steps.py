@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from relance.cli.base import RelanceCommand
+from relance.core.clock import company_today
 from relance.core.selectors import company_get
 from relance.dunning.services.steps import steps_export, steps_import
 
@@ -45,7 +46,7 @@ class Command(RelanceCommand):
                 f"{name} n'est pas du JSON valide (ligne {error.lineno}, "
                 f"colonne {error.colno} : {error.msg})."
             ) from None
-        steps = steps_import(company=company, data=data)
+        steps = steps_import(company=company, data=data, today=company_today(company))
         self.stdout.write(
             f"{len(steps)} étape(s) de relance importée(s) pour {company.name} :"
         )
