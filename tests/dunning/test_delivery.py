@@ -156,25 +156,39 @@ def test_the_schedule_marks_its_messages_as_automatic(company, smtp_server):
     assert smtp_server.received[0].message["Auto-Submitted"] == "auto-generated"
 
 
-def test_grouped_per_customer_each_invoice_moves_to_its_own_level(company, smtp_server):
+def test_grouped_per_customer_and_per_step_each_message_is_true_of_its_invoices(
+    company, smtp_server
+):
+    """Issue 12 §1: X at level 1 and Y never reminded, both due: X gets the
+    Relance 2 text and Y the Relance 1 text, in two messages of the run."""
     customer = make_customer(company, email="a@client.example")
     new = make_invoice(customer, number="FC-NEW")
+    new_too = make_invoice(customer, number="FC-NEW2")
     old = make_invoice(
         customer, number="FC-OLD", dunning_level=1, last_reminder_on=date(2026, 1, 10)
     )
     other = make_invoice(
         make_customer(company, email="b@other.example"), number="FC-OTHER"
     )
-    send(company)
-    assert sorted(r.recipients for r in smtp_server.received) == [
-        ["a@client.example"],
-        ["b@other.example"],
+    plan, _created, _delivered = send(company)
+    assert [
+        (m.customer.email, m.step.name, [i.number for i in m.invoices])
+        for m in plan.messages
+    ] == [
+        ("a@client.example", "Relance 1", ["FC-NEW", "FC-NEW2"]),
+        ("a@client.example", "Relance 2", ["FC-OLD"]),
+        ("b@other.example", "Relance 1", ["FC-OTHER"]),
     ]
-    grouped = next(
-        r for r in smtp_server.received if r.recipients == ["a@client.example"]
+    subjects = sorted(
+        r.message["Subject"]
+        for r in smtp_server.received
+        if r.recipients == ["a@client.example"]
     )
-    assert grouped.message["Subject"] == "Relance 2 : 2 facture(s) — Bâtiments Durand"
-    for invoice, level in ((new, 1), (old, 2), (other, 1)):
+    assert subjects == [
+        "Relance 1 : 2 facture(s) — Bâtiments Durand",
+        "Relance 2 : 1 facture(s) — Bâtiments Durand",
+    ]
+    for invoice, level in ((new, 1), (new_too, 1), (old, 2), (other, 1)):
         invoice.refresh_from_db()
         assert invoice.dunning_level == level
 

@@ -25,7 +25,9 @@ def plan(company, invoices=None, **kwargs):
     return reminder_plan(company=company, today=TODAY, invoices=invoices, **kwargs)
 
 
-def test_due_invoices_of_one_customer_make_one_message_with_the_highest_step(company):
+def test_due_invoices_of_one_customer_make_one_message_per_step(company):
+    """Issue 12 §1: FC2 reminded once and FC1 never: two messages of the same
+    run, each with its own step, so neither says anything untrue."""
     herbly = make_customer(
         company, name="HERBLY Francis", dunning_email="compta@herbly.example"
     )
@@ -38,18 +40,35 @@ def test_due_invoices_of_one_customer_make_one_message_with_the_highest_step(com
         last_reminder_on=date(2026, 1, 10),
         total=Decimal("300.00"),
     )
-    result = plan(company, [first, second])
-    [message] = result.messages
-    assert message.customer == herbly
-    assert message.recipients == ["compta@herbly.example"]
-    assert message.step.name == "Relance 2"
-    assert [(line.invoice.number, line.level) for line in message.lines] == [
-        ("FC2", 2),
-        ("FC1", 1),
+    third = make_invoice(herbly, number="FC3", due_date=date(2026, 2, 2))
+    result = plan(company, [first, second, third])
+    assert [
+        (
+            m.customer,
+            m.recipients,
+            m.step.name,
+            [(line.invoice.number, line.level) for line in m.lines],
+            m.total,
+        )
+        for m in result.messages
+    ] == [
+        (
+            herbly,
+            ["compta@herbly.example"],
+            "Relance 1",
+            [("FC1", 1), ("FC3", 1)],
+            Decimal("2400.00"),
+        ),
+        (
+            herbly,
+            ["compta@herbly.example"],
+            "Relance 2",
+            [("FC2", 2)],
+            Decimal("300.00"),
+        ),
     ]
-    assert message.total == Decimal("1500.00")
     assert result.errors == []
-    assert result.to_send == 1
+    assert result.to_send == 2
 
 
 def test_without_grouping_each_invoice_is_its_own_message(company):

@@ -111,7 +111,8 @@ class Company(models.Model):
         _("écart minimal entre deux relances (jours)"), default=5
     )
     group_per_customer = models.BooleanField(
-        _("une relance par client regroupant ses factures"), default=True
+        _("une relance par client et par étape regroupant ses factures"),
+        default=True,
     )
     auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
     daily_run_at = models.TimeField(

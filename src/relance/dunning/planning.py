@@ -86,7 +86,7 @@ class PlannedLine:
 
 @dataclass
 class PlannedMessage:
-    """One email: one customer, one or more invoices, the highest step's template."""
+    """One email: one customer, one or more invoices at the same step."""
 
     customer: object
     recipients: list[str]
@@ -201,8 +201,12 @@ def reminder_plan(
             plan.errors.append(error)
             continue
         customer = invoice.customer
+        # One message per customer and per step: each message's text is true
+        # of every invoice it lists (a « Relance 3 » never speaks for an
+        # invoice never reminded; a formal notice only covers invoices that
+        # reached it). Or one message per invoice.
         key = (
-            (customer.pk, invoice.currency)
+            (customer.pk, invoice.currency, verdict.next_level)
             if company.group_per_customer
             else invoice.pk
         )
