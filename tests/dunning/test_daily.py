@@ -6,7 +6,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.state import invoices_refresh
@@ -182,3 +182,20 @@ def test_the_daily_command_speaks_french(company):
         f"{company.name} — 01/03/2026 : 1 facture(s) marquée(s) « À relancer », "
         "0 retirée(s), 1 à relancer."
     )
+
+
+def test_a_date_before_the_last_daily_run_is_refused_unless_forced(company):
+    """`relance daily --date 2020-01-01` would set live data back to that day."""
+    make_invoice(make_customer(company))
+    call_command("daily", "--date", "2026-03-02", stdout=StringIO())
+    with pytest.raises(CommandError) as refused:
+        call_command("daily", "--date", "2026-02-01", stdout=StringIO())
+    assert str(refused.value) == (
+        f"date : Le 01/02/2026 précède la dernière tâche quotidienne de {company.name} "
+        "(02/03/2026) : les factures reviendraient à ce jour-là. Pour le faire "
+        "quand même, ajoutez --force."
+    )
+    assert Invoice.objects.get().to_remind is True  # untouched
+    out = StringIO()
+    call_command("daily", "--date", "2026-02-01", "--force", stdout=out)
+    assert "1 retirée(s)" in out.getvalue()

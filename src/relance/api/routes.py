@@ -393,7 +393,12 @@ def reminder_get(request, reminder_id: Path[s.Id]):
 @router.post("/daily", response={200: s.DailyOut, **ERRORS}, tags=["daily job"])
 def daily(request, payload: s.DailyIn):
     """Run the daily job now for this company (idempotent)."""
-    [run] = daily_runs_now(now=utc_now(), on=payload.date, companies=[request.company])
+    [run] = daily_runs_now(
+        now=utc_now(),
+        on=payload.date,
+        companies=[request.company],
+        force=payload.force,
+    )
     return {
         "date": run.date,
         "tagged": run.tagged,

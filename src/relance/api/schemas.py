@@ -245,6 +245,7 @@ class ReminderOut(Schema):
 
 class DailyIn(Schema):
     date: Day | None = None
+    force: bool = Field(False, description="accept a date before the last daily run's")
 
 
 class DailyOut(Schema):

@@ -11,9 +11,12 @@ started by a person only tags.
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from relance.core.clock import company_today
+from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.core.money import format_date
 from relance.dunning import rules
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.planning import reminder_plan
@@ -62,16 +65,40 @@ def daily_runs_now(
     now: datetime,
     on: date | None = None,
     companies: list[Company] | None = None,
+    force: bool = False,
 ) -> list[DailyRun]:
     """Run the daily job now for each company (all by default), recorded as
     started by a person.
 
     `now` gives each company its "today" in its time zone; `on` forces one date
     for all (a catch-up, a test). Running it twice on the same date changes
-    nothing the second time.
+    nothing the second time. A date before a company's last run would set
+    its invoices back to that day (until the next run): refused unless
+    `force`.
     """
     if companies is None:
         companies = list(Company.objects.order_by("id"))
+    for company in companies if on and not force else []:
+        last = (
+            DailyRun.objects.filter(company=company, finished_at__isnull=False)
+            .order_by("-date")
+            .values_list("date", flat=True)
+            .first()
+        )
+        if last and on < last:
+            raise ApplicationError(
+                _(
+                    "Le %(date)s précède la dernière tâche quotidienne de %(company)s "
+                    "(%(last)s) : les factures reviendraient à ce jour-là. Pour le "
+                    "faire quand même, ajoutez --force."
+                )
+                % {
+                    "date": format_date(on),
+                    "company": company.name,
+                    "last": format_date(last),
+                },
+                field="date",
+            )
     runs = []
     for company in companies:
         run = DailyRun.objects.create(

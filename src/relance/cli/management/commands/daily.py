@@ -20,13 +20,24 @@ class Command(RelanceCommand):
         parser.add_argument(
             "--company", type=int, help="une seule société (identifiant)"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="accepter une --date antérieure à la dernière tâche quotidienne "
+            "(les factures reviennent à ce jour-là jusqu'à la prochaine tâche)",
+        )
         parser.add_argument("--json", action="store_true", help="sortie JSON")
 
     def handle(self, *args, **options):
         companies = None
         if options["company"] is not None:
             companies = [company_get(options["company"])]
-        runs = daily_runs_now(now=utc_now(), on=options["date"], companies=companies)
+        runs = daily_runs_now(
+            now=utc_now(),
+            on=options["date"],
+            companies=companies,
+            force=options["force"],
+        )
         total = {
             "tagged": sum(run.tagged for run in runs),
             "untagged": sum(run.untagged for run in runs),
