@@ -58,3 +58,38 @@ def test_identifiers_are_checked(check, value, valid):
         )
         is valid
     )
+
+
+def test_a_siren_with_nine_digits_and_a_wrong_key_says_so():
+    from django.core.exceptions import ValidationError
+
+    from relance.core.validators import validate_siren, validate_siret
+
+    with pytest.raises(ValidationError) as wrong_key:
+        validate_siren("123456789")
+    assert wrong_key.value.messages == [
+        "SIREN invalide : la clé de contrôle ne correspond pas (un chiffre mal "
+        "recopié ?)."
+    ]
+    with pytest.raises(ValidationError) as too_short:
+        validate_siren("12345678")
+    assert too_short.value.messages == ["SIREN invalide : 9 chiffres attendus."]
+    with pytest.raises(ValidationError) as siret:
+        validate_siret("7328293200007")
+    assert siret.value.messages == ["SIRET invalide : 14 chiffres attendus."]
+    validate_siren("732 829 320")  # a real one
+    validate_siret("73282932000074")
+
+
+@pytest.mark.django_db
+def test_a_french_postal_code_has_five_digits():
+    from relance.web.forms import CompanyForm
+    from tests.factories import make_company
+
+    company = make_company()
+    form = CompanyForm(
+        {"postal_code": "3500", "name": company.name, "time_zone": "Europe/Paris"},
+        instance=company,
+    )
+    form.is_valid()
+    assert form.errors["postal_code"] == ["Code postal invalide : 5 chiffres attendus."]

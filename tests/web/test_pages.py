@@ -70,6 +70,11 @@ def test_signing_in_with_email_and_password(client, admin):
         "/connexion/", {"username": "marie@durand.example", "password": "non"}
     )
     assert wrong.status_code == 200
+    assert (
+        "Adresse e-mail ou mot de passe incorrect. Les majuscules comptent dans le "
+        "mot de passe." in wrong.content.decode()
+    )
+    assert "un adresse" not in wrong.content.decode()
     right = client.post(
         "/connexion/",
         {"username": "MARIE@durand.example", "password": "secret-de-marie"},

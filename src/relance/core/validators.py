@@ -34,13 +34,40 @@ def validate_date_range(value: date) -> None:
 
 
 def validate_siren(value: str) -> None:
-    if value and not identifiers.siren_valid(identifiers.compact(value)):
-        raise ValidationError(_("SIREN invalide : 9 chiffres attendus."), "siren")
+    _check_key(identifiers.compact(value), 9, identifiers.siren_valid, "SIREN")
 
 
 def validate_siret(value: str) -> None:
-    if value and not identifiers.siret_valid(identifiers.compact(value)):
-        raise ValidationError(_("SIRET invalide : 14 chiffres attendus."), "siret")
+    _check_key(identifiers.compact(value), 14, identifiers.siret_valid, "SIRET")
+
+
+def _check_key(value: str, length: int, valid, name: str) -> None:
+    """A SIREN or SIRET: its digits, then its check key (Luhn), each refusal
+    saying which."""
+    if not value:
+        return
+    if len(value) != length or not value.isdigit():
+        raise ValidationError(
+            _("%(name)s invalide : %(n)s chiffres attendus."),
+            name.lower(),
+            params={"name": name, "n": length},
+        )
+    if not valid(value):
+        raise ValidationError(
+            _(
+                "%(name)s invalide : la clé de contrôle ne correspond pas (un "
+                "chiffre mal recopié ?)."
+            ),
+            name.lower(),
+            params={"name": name},
+        )
+
+
+def validate_french_postal_code(value: str) -> None:
+    if value and not (len(value.strip()) == 5 and value.strip().isdigit()):
+        raise ValidationError(
+            _("Code postal invalide : 5 chiffres attendus."), "postal_code"
+        )
 
 
 def validate_iban(value: str) -> None:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
-from relance.core.validators import validate_date_range
+from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.models import DunningStep
 from relance.invoices.models import Customer, PauseKind, Payment
 
@@ -144,6 +144,7 @@ class CompanyForm(forms.ModelForm):
         widgets = {
             "daily_run_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
         }
+
         help_texts = {
             "sender_email": _("L'adresse « De » des relances."),
             "reply_to_email": _(
@@ -159,6 +160,12 @@ class CompanyForm(forms.ModelForm):
             ),
             "daily_run_at": _("Dans le fuseau horaire de la société."),
         }
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"].strip()
+        if (self.instance.country or "FR") == "FR":
+            validate_french_postal_code(value)
+        return value
 
 
 class MemberForm(forms.Form):

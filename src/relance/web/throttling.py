@@ -6,6 +6,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 
@@ -58,7 +59,14 @@ def locked_out(request, original_response=None, credentials=None) -> HttpRespons
 
 
 class LoginForm(LockAwareFormMixin, AuthenticationForm):
-    pass
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's « Saisissez un %(username)s… » reads « un adresse e-mail ».
+        "invalid_login": _(
+            "Adresse e-mail ou mot de passe incorrect. Les majuscules comptent "
+            "dans le mot de passe."
+        ),
+    }
 
 
 class AdminLoginForm(LockAwareFormMixin, AdminAuthenticationForm):
