@@ -1,6 +1,7 @@
 """Writes on companies, users and memberships."""
 
-from django.db import transaction
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError, model_validate
@@ -43,31 +44,12 @@ def company_update(*, company: Company, **values) -> Company:
     return company
 
 
-def member_add(
-    *, company: Company, email: str, full_name: str = "", role: str, password: str = ""
-) -> Membership:
-    """Give a person access to a company; creates their account if needed."""
-    email = email.strip().lower()
-    if role not in Membership.Role.values:
-        raise ApplicationError(_("Rôle inconnu."), field="role")
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            if len(password) < 8:
-                raise ApplicationError(
-                    _("Choisissez un mot de passe d'au moins 8 caractères."),
-                    field="password",
-                )
-            user = User(email=email, full_name=full_name.strip())
-            model_validate(user, {"email", "full_name"})
-            user.set_password(password)
-            user.save()
-        if Membership.objects.filter(user=user, company=company).exists():
-            raise ApplicationError(
-                _("%(email)s a déjà accès à cette société.") % {"email": email},
-                field="email",
-            )
-        return Membership.objects.create(user=user, company=company, role=role)
+def password_check(password: str, user: User) -> None:
+    """Django's password rules (AUTH_PASSWORD_VALIDATORS), as a refusal."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), field="password") from None
 
 
 def membership_remove(*, membership: Membership, acting: User) -> None:
