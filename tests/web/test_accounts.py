@@ -1,4 +1,4 @@
-"""Accounts in the web interface: the invitation's link."""
+"""Accounts in the web interface: one's own password, the invitation's link."""
 
 from html import unescape
 
@@ -27,6 +27,38 @@ def admin(company):
 
 def text(response) -> str:
     return unescape(response.content.decode())
+
+
+def test_anyone_signed_in_changes_their_password_from_their_profile(admin):
+    client = Client()
+    client.force_login(admin)
+    other_session = Client()
+    other_session.force_login(admin)
+    assert 'href="/profil/mot-de-passe/"' in text(client.get("/profil/"))
+    wrong = client.post(
+        "/profil/mot-de-passe/",
+        {
+            "old_password": "pas-le-bon",
+            "new_password1": "nouveau-secret",
+            "new_password2": "nouveau-secret",
+        },
+    )
+    assert "Votre ancien mot de passe est incorrect." in text(wrong)
+    done = client.post(
+        "/profil/mot-de-passe/",
+        {
+            "old_password": "ancien-secret",
+            "new_password1": "nouveau-secret",
+            "new_password2": "nouveau-secret",
+        },
+        follow=True,
+    )
+    assert done.redirect_chain == [("/profil/", 302)]
+    assert 'data-toast="Mot de passe changé."' in text(done)
+    admin.refresh_from_db()
+    assert admin.check_password("nouveau-secret")
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other_session.get("/").status_code == 302  # the others end
 
 
 def test_signed_in_with_another_account_one_signs_out_and_comes_back_to_the_link(

@@ -21,6 +21,11 @@ urlpatterns = [
     path("societe/", auth.company_switch, name="company_switch"),
     path("langue/", auth.language, name="language"),
     path("profil/", auth.profile, name="profile"),
+    path(
+        "profil/mot-de-passe/",
+        auth.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("invitation/<str:token>/", invitations.invitation, name="invitation"),
     path("", dashboard.dashboard, name="dashboard"),
     path("factures/", invoices.invoice_list, name="invoices"),
