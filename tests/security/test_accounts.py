@@ -10,9 +10,11 @@ company's administrator is not an operator."""
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 
 from relance.core.invitations import invitation_create
@@ -381,3 +383,68 @@ def test_members_cannot_invite(company, smtp_server):
     )
     assert response.status_code == 403
     assert not Invitation.objects.exists() and smtp_server.received == []
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_init_makes_the_companys_administrator_whom_django_admin_refuses(
+    monkeypatch,
+):
+    monkeypatch.setenv("RELANCE_ADMIN_EMAIL", "marie@durand.example")
+    monkeypatch.setenv("RELANCE_ADMIN_PASSWORD", "un-mot-de-passe-solide")
+    run("init", "--no-input")
+
+    marie = User.objects.get()
+    assert (marie.is_superuser, marie.is_staff) == (False, False)
+    assert Membership.objects.get(user=marie).role == "admin"
+    client = Client()
+    refused = client.post(
+        "/admin/login/",
+        {"username": "marie@durand.example", "password": "un-mot-de-passe-solide"},
+    )
+    assert refused.status_code == 200  # the form again, with its refusal
+    assert "_auth_user_id" not in client.session
+    client.force_login(marie)
+    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/core/company/").status_code == 302
+    # The company's own configuration is open to her.
+    for url in [
+        "/configuration/etapes/",
+        "/configuration/societe/",
+        "/configuration/utilisateurs/",
+        "/configuration/jetons/",
+        "/profil/mot-de-passe/",
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_operator_account_is_made_explicitly_and_reaches_django_admin(
+    monkeypatch,
+):
+    make_company(name="Bâtiments Durand")
+    monkeypatch.setenv("RELANCE_PASSWORD", "mot-de-passe-exploitant")
+    output = run("user", "create", "ops@hebergeur.example", "--operator")
+    assert output == (
+        "Compte créé : ops@hebergeur.example\n"
+        "Exploitant : accès à l'administration Django (/admin/), qui montre toutes "
+        "les sociétés.\n"
+    )
+    ops = User.objects.get()
+    assert (ops.is_superuser, ops.is_staff) == (True, True)
+    assert not Membership.objects.exists()
+    client = Client()
+    assert (
+        client.post(
+            "/admin/login/",
+            {
+                "username": "ops@hebergeur.example",
+                "password": "mot-de-passe-exploitant",
+            },
+        ).status_code
+        == 302
+    )
+    assert client.get("/admin/core/company/").status_code == 200

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError, model_validate
@@ -50,6 +51,57 @@ def password_check(password: str, user: User) -> None:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ApplicationError(" ".join(error.messages), field="password") from None
+
+
+def user_create(
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    operator: bool = False,
+    company: Company | None = None,
+    role: str = Membership.Role.MEMBER,
+) -> User:
+    """A new account, from the command line (the web invites instead).
+
+    An operator reaches Django's admin (/admin/), which shows every company;
+    a company's people, administrators included, never do. With `company`,
+    the account gets access to it with `role`."""
+    email = email.strip().lower()
+    if role not in Membership.Role.values:
+        raise ApplicationError(_("Rôle inconnu."), field="role")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        is_staff=operator,
+        is_superuser=operator,
+    )
+    model_validate(user, {"email", "full_name"})
+    password_check(password, user)
+    user.set_password(password)
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise ApplicationError(
+                _("Un compte existe déjà pour %(email)s.") % {"email": email},
+                field="email",
+            )
+        user.save()
+        if company is not None:
+            Membership.objects.create(user=user, company=company, role=role)
+    return user
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """A new password; the account's open sessions end with the old one."""
+    password_check(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def user_deactivate(*, user: User) -> None:
+    """The account can no longer sign in; its open sessions end at once."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
 
 
 def membership_remove(*, membership: Membership, acting: User) -> None:
