@@ -17,6 +17,18 @@ from tests.factories import make_company, make_customer, make_invoice, make_step
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _init_answers_only_from_the_test(monkeypatch):
+    """Whatever the shell holds, `relance init` gets the answers each test
+    sets (and asks in a terminal when it sets none)."""
+    for name in [
+        "RELANCE_COMPANY_NAME",
+        "RELANCE_ADMIN_EMAIL",
+        "RELANCE_ADMIN_PASSWORD",
+    ]:
+        monkeypatch.delenv(name, raising=False)
+
+
 def run(*args, **kwargs) -> str:
     out = StringIO()
     call_command(*args, stdout=out, **kwargs)
@@ -35,20 +47,28 @@ def test_init_without_input_creates_company_admin_and_steps_once(monkeypatch, se
     assert second.strip() == "Base de données à jour."
     company = Company.objects.get()
     admin = User.objects.get()
-    assert admin.is_superuser and admin.check_password("un-mot-de-passe-solide")
-    assert Membership.objects.get().company == company
+    assert admin.check_password("un-mot-de-passe-solide")
+    assert not (admin.is_superuser or admin.is_staff)  # /admin/ is for operators
+    membership = Membership.objects.get()
+    assert (membership.user, membership.company, membership.role) == (
+        admin,
+        company,
+        "admin",
+    )
     assert DunningStep.objects.filter(company=company).count() == 4
 
 
 def test_init_generates_a_password_and_keeps_it_in_the_data_folder(
     monkeypatch, settings
 ):
-    monkeypatch.delenv("RELANCE_ADMIN_PASSWORD", raising=False)
-    monkeypatch.delenv("RELANCE_ADMIN_EMAIL", raising=False)
     output = run("init", "--no-input")
     kept = (settings.DATA_DIR / "initial_admin_password").read_text().split()
     assert kept[0] == "admin@example.com"
     assert f"Mot de passe généré : {kept[1]}" in output
+    assert (
+        "changez-le après la première connexion, dans « Mon profil », puis "
+        "supprimez ce fichier" in output
+    )
     assert User.objects.get(email="admin@example.com").check_password(kept[1])
     assert (
         settings.DATA_DIR / "initial_admin_password"
@@ -58,12 +78,17 @@ def test_init_generates_a_password_and_keeps_it_in_the_data_folder(
 def test_init_asks_its_questions_in_a_terminal(monkeypatch):
     answers = iter(["Menuiserie Riou", "pas un courriel", "riou@riou.example"])
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
-    passwords = iter(["secret-un", "secret-deux", "le-bon-secret", "le-bon-secret"])
+    passwords = iter(
+        ["secret-un", "secret-deux", "court", "court"] + ["le-bon-secret"] * 2
+    )
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(passwords))
     err = StringIO()
     output = run("init", stderr=err)
     assert "Société créée : Menuiserie Riou" in output
-    assert "Les deux saisies diffèrent." in err.getvalue()
+    assert err.getvalue().splitlines() == [
+        "Les deux saisies diffèrent.",
+        "Ce mot de passe est trop court. Il doit contenir au minimum 8 caractères.",
+    ]
     user = User.objects.get()
     assert user.email == "riou@riou.example"
     assert user.check_password("le-bon-secret")

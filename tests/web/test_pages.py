@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from relance.core.models import Membership
+from relance.core.models import Invitation, Membership
 from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Invoice, Payment
@@ -371,17 +371,43 @@ def test_company_settings_refuse_a_wrong_iban_next_to_it(signed_in, company):
     assert company.iban == "FR7630006000011234567890189"
 
 
-def test_an_administrator_adds_a_user(signed_in, company):
-    signed_in.post(
+def test_an_administrator_invites_by_email_and_sees_the_invitation_pending(
+    signed_in, company, settings
+):
+    response = signed_in.post(
         "/configuration/utilisateurs/",
-        {
-            "email": "paul@durand.example",
-            "role": "member",
-            "password": "motdepasse-paul",
-        },
+        {"email": "paul@durand.example", "role": "member"},
+        follow=True,
     )
-    member = Membership.objects.get(user__email="paul@durand.example")
-    assert (member.company, member.role) == (company, "member")
+    page = response.content.decode()
+    assert "Invitation envoyée à paul@durand.example." in page
+    assert "<tr><td>paul@durand.example</td><td>Membre</td>" in page
+    assert not Membership.objects.filter(user__email="paul@durand.example").exists()
+    [eml] = (settings.DATA_DIR / "outbox").glob("*.eml")
+    assert "To: paul@durand.example" in eml.read_text()
+
+
+def test_inviting_needs_the_companys_sender_address(signed_in, company):
+    company.sender_email = ""
+    company.save()
+    page = signed_in.post(
+        "/configuration/utilisateurs/",
+        {"email": "paul@durand.example", "role": "member"},
+    ).content.decode()
+    assert (
+        "Renseignez d&#x27;abord l&#x27;adresse d&#x27;expédition de la société "
+        "(Configuration › Société) : l&#x27;invitation part de cette adresse."
+    ) in page
+    assert not Invitation.objects.exists()
+
+
+def test_an_administrator_cannot_invite_a_member_again(signed_in, company, admin):
+    page = signed_in.post(
+        "/configuration/utilisateurs/",
+        {"email": "MARIE@durand.example", "role": "member"},
+    ).content.decode()
+    assert "marie@durand.example a déjà accès à cette société." in page
+    assert not Invitation.objects.exists()
 
 
 def test_an_uncertain_reminder_can_be_confirmed(signed_in, company):

@@ -143,6 +143,12 @@ VARIABLES = {
             "Password of the administrator created by `relance init --no-input`.",
             "random, printed once and kept in RELANCE_DATA_DIR/initial_admin_password",
         ),
+        Variable(
+            "RELANCE_PASSWORD",
+            "",
+            "Password given to `relance user create` and `relance user password` "
+            "by a script (in a terminal, they ask for it twice instead).",
+        ),
     ]
 }
 

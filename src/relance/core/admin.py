@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from relance.core.models import Company, Membership, User
+from relance.core.models import Company, Invitation, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -82,3 +82,35 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "company", "role"]
     list_filter = ["role", "company"]
     autocomplete_fields = ["user", "company"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Seen here, never made here: an invitation is worth its email, which the
+    users page sends."""
+
+    list_display = [
+        "email",
+        "company",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "cancelled_at",
+    ]
+    list_filter = ["role", "company"]
+    search_fields = ["email"]
+    fields = readonly_fields = [
+        "company",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "cancelled_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

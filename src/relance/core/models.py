@@ -186,3 +186,42 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Invitation(models.Model):
+    """A company's invitation to a person, by email: nobody gets access to a
+    company until the owner of the address accepts. Only a digest of its
+    token is stored; the token itself travels in the email's link."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.CharField(
+        _("rôle"),
+        max_length=10,
+        choices=Membership.Role.choices,
+        default=Membership.Role.MEMBER,
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("envoyée le"))
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "email"], name="invitation_company_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
-from relance.core.models import Company
+from relance.core.models import Company, User
 
 
 def company_get(company_id: int | None) -> Company:
@@ -25,3 +25,14 @@ def company_get(company_id: int | None) -> Company:
             field="company",
         )
     return companies[0]
+
+
+def user_get(email: str) -> User:
+    """The account of an address, whatever its case."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise ApplicationError(
+            _("Aucun compte pour %(email)s.") % {"email": email.strip()},
+            field="email",
+        )
+    return user

@@ -1,5 +1,7 @@
 """Writes on companies, users and memberships."""
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -43,31 +45,63 @@ def company_update(*, company: Company, **values) -> Company:
     return company
 
 
-def member_add(
-    *, company: Company, email: str, full_name: str = "", role: str, password: str = ""
-) -> Membership:
-    """Give a person access to a company; creates their account if needed."""
+def password_check(password: str, user: User) -> None:
+    """Django's password rules (AUTH_PASSWORD_VALIDATORS), as a refusal."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), field="password") from None
+
+
+def user_create(
+    *,
+    email: str,
+    password: str,
+    full_name: str = "",
+    operator: bool = False,
+    company: Company | None = None,
+    role: str = Membership.Role.MEMBER,
+) -> User:
+    """A new account, from the command line (the web invites instead).
+
+    An operator reaches Django's admin (/admin/), which shows every company;
+    a company's people, administrators included, never do. With `company`,
+    the account gets access to it with `role`."""
     email = email.strip().lower()
     if role not in Membership.Role.values:
         raise ApplicationError(_("Rôle inconnu."), field="role")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        is_staff=operator,
+        is_superuser=operator,
+    )
+    model_validate(user, {"email", "full_name"})
+    password_check(password, user)
+    user.set_password(password)
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            if len(password) < 8:
-                raise ApplicationError(
-                    _("Choisissez un mot de passe d'au moins 8 caractères."),
-                    field="password",
-                )
-            user = User(email=email, full_name=full_name.strip())
-            model_validate(user, {"email", "full_name"})
-            user.set_password(password)
-            user.save()
-        if Membership.objects.filter(user=user, company=company).exists():
+        if User.objects.filter(email__iexact=email).exists():
             raise ApplicationError(
-                _("%(email)s a déjà accès à cette société.") % {"email": email},
+                _("Un compte existe déjà pour %(email)s.") % {"email": email},
                 field="email",
             )
-        return Membership.objects.create(user=user, company=company, role=role)
+        user.save()
+        if company is not None:
+            Membership.objects.create(user=user, company=company, role=role)
+    return user
+
+
+def user_password_set(*, user: User, password: str) -> None:
+    """A new password; the account's open sessions end with the old one."""
+    password_check(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def user_deactivate(*, user: User) -> None:
+    """The account can no longer sign in; its open sessions end at once."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
 
 
 def membership_remove(*, membership: Membership, acting: User) -> None:

@@ -168,18 +168,36 @@ class CompanyForm(forms.ModelForm):
         return value
 
 
-class MemberForm(forms.Form):
+class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Adresse e-mail"))
-    full_name = forms.CharField(label=_("Nom complet"), required=False, max_length=150)
     role = forms.ChoiceField(label=_("Rôle"), choices=Membership.Role.choices)
+
+
+class NewAccountForm(forms.Form):
+    """Someone invited who has no account yet chooses a name and a password."""
+
+    full_name = forms.CharField(label=_("Nom complet"), required=False, max_length=150)
     password = forms.CharField(
-        label=_("Mot de passe initial"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_(
-            "Pour une personne qui n'a pas encore de compte (8 caractères au moins)."
-        ),
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("8 caractères au moins, pas un mot de passe courant."),
     )
+    password_again = forms.CharField(
+        label=_("Encore une fois"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("password")
+            and data.get("password_again") is not None
+            and data["password"] != data["password_again"]
+        ):
+            self.add_error("password_again", _("Les deux saisies diffèrent."))
+        return data
 
 
 class ProfileForm(forms.Form):

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,6 +21,18 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone changes their own password here (the session stays open,
+    the account's other sessions end)."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("web:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Mot de passe changé."))
+        return super().form_valid(form)
 
 
 @require_POST

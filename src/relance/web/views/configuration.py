@@ -4,21 +4,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
-from relance.core.models import Membership
-from relance.core.services import (
-    COMPANY_FIELDS,
-    company_update,
-    member_add,
-    membership_remove,
-)
+from relance.core.invitations import invitation_cancel, invitations_pending
+from relance.core.models import Invitation, Membership
+from relance.core.services import COMPANY_FIELDS, company_update, membership_remove
 from relance.dunning.messages import compose
 from relance.dunning.models import DunningStep
 from relance.dunning.services.steps import FIELDS, step_create, step_move, step_update
 from relance.invoices.models import Invoice
 from relance.mailing import templating, variables
+from relance.mailing.invitations import invitation_send
 from relance.web.access import admin_required
-from relance.web.forms import CompanyForm, MemberForm, StepForm, apply_error
+from relance.web.forms import CompanyForm, InviteForm, StepForm, apply_error
 from relance.web.views.common import today_of
 
 
@@ -176,8 +174,11 @@ def company_settings(request):
 
 @admin_required
 def users(request):
+    """Members and pending invitations. Inviting says the same thing whether
+    or not the address has an account: nobody is attached until they accept."""
     company = request.company
-    form = MemberForm(request.POST or None, initial={"role": Membership.Role.MEMBER})
+    now = utc_now()
+    form = InviteForm(initial={"role": Membership.Role.MEMBER})
     if request.method == "POST":
         if request.POST.get("remove"):
             membership = get_object_or_404(
@@ -190,14 +191,32 @@ def users(request):
             else:
                 messages.success(request, _("Accès retiré."))
             return redirect("web:users")
+        if request.POST.get("cancel"):
+            invitation = get_object_or_404(
+                Invitation, pk=request.POST["cancel"], company=company
+            )
+            invitation_cancel(invitation=invitation, now=now)
+            messages.success(
+                request,
+                _("Invitation de %(email)s annulée.") % {"email": invitation.email},
+            )
+            return redirect("web:users")
+        form = InviteForm(request.POST)
         if form.is_valid():
             try:
-                member_add(company=company, **form.cleaned_data)
+                invitation = invitation_send(
+                    company=company,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=request.user,
+                    now=now,
+                )
             except ApplicationError as error:
                 apply_error(form, error)
             else:
                 messages.success(
-                    request, _("Accès ajouté pour %(email)s.") % form.cleaned_data
+                    request,
+                    _("Invitation envoyée à %(email)s.") % {"email": invitation.email},
                 )
                 return redirect("web:users")
     memberships = (
@@ -205,4 +224,9 @@ def users(request):
         .select_related("user")
         .order_by("user__email")
     )
-    return render(request, "web/users.html", {"form": form, "memberships": memberships})
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "invitations": invitations_pending(company=company, now=now),
+    }
+    return render(request, "web/users.html", context)

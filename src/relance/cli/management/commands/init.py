@@ -10,7 +10,9 @@ from django.db import transaction
 
 from relance.cli.base import RelanceCommand
 from relance.config import env
+from relance.core.errors import ApplicationError
 from relance.core.models import Company, Membership, User
+from relance.core.services import password_check, user_create
 from relance.dunning.services.steps import steps_create_defaults
 
 PASSWORD_FILE = "initial_admin_password"
@@ -19,7 +21,7 @@ PASSWORD_FILE = "initial_admin_password"
 class Command(RelanceCommand):
     help = (
         "Prépare Relance (sans risque si relancé) : base de données à jour, une "
-        "société, un administrateur et les étapes de relance par défaut."
+        "société, son administrateur et les étapes de relance par défaut."
     )
 
     def add_arguments(self, parser):
@@ -64,35 +66,39 @@ class Command(RelanceCommand):
         return company
 
     def admin(self, company: Company) -> None:
-        if User.objects.filter(is_superuser=True).exists():
+        """The company's first administrator: a person of the company, who
+        configures it in the web interface. Not an operator: Django's admin
+        (/admin/), which shows every company, is for accounts made with
+        `relance user create --operator`."""
+        admins = Membership.objects.filter(company=company, role=Membership.Role.ADMIN)
+        if admins.exists():
             return
         email = self.ask("Courriel de l'administrateur", env.get("RELANCE_ADMIN_EMAIL"))
         while True:
             try:
                 validate_email(email)
-                break
+                if User.objects.filter(email__iexact=email).exists():
+                    problem = f"Un compte existe déjà pour {email}"
+                else:
+                    break
             except ValidationError:
-                if not self.interactive:
-                    raise CommandError(
-                        f"Courriel d'administrateur invalide : {email}"
-                    ) from None
-                email = self.ask("Adresse invalide, courriel de l'administrateur", "")
+                problem = f"Courriel d'administrateur invalide : {email}"
+            if not self.interactive:
+                raise CommandError(problem)
+            email = self.ask(f"{problem}. Courriel de l'administrateur", "")
         password = env.get("RELANCE_ADMIN_PASSWORD")
         generated = False
         if not password and self.interactive:
-            while True:
-                password = getpass.getpass("Mot de passe (vide : en générer un) : ")
-                if not password or password == getpass.getpass("Encore une fois : "):
-                    break
-                self.stderr.write("Les deux saisies diffèrent.")
+            password = self.ask_password(email)
         if not password:
             password = secrets.token_urlsafe(12)
             generated = True
-        user = User.objects.create_superuser(email=email, password=password)
-        Membership.objects.create(
-            user=user, company=company, role=Membership.Role.ADMIN
+        user = user_create(
+            email=email, password=password, company=company, role=Membership.Role.ADMIN
         )
-        self.stdout.write(f"Administrateur créé : {user.email}")
+        self.stdout.write(
+            f"Administrateur créé : {user.email} (administrateur de {company.name})"
+        )
         if generated:
             path = settings.DATA_DIR / PASSWORD_FILE
             path.write_text(f"{user.email}\n{password}\n")
@@ -100,6 +106,23 @@ class Command(RelanceCommand):
             self.stdout.write(
                 self.style.WARNING(
                     f"Mot de passe généré : {password}\n"
-                    f"(noté aussi dans {path} ; changez-le après la première connexion)"
+                    f"(noté aussi dans {path} ; changez-le après la première "
+                    "connexion, dans « Mon profil », puis supprimez ce fichier)"
                 )
             )
+
+    def ask_password(self, email: str) -> str:
+        """Typed twice, and held to the password rules; empty: generate one."""
+        while True:
+            password = getpass.getpass("Mot de passe (vide : en générer un) : ")
+            if not password:
+                return ""
+            if password != getpass.getpass("Encore une fois : "):
+                self.stderr.write("Les deux saisies diffèrent.")
+                continue
+            try:
+                password_check(password, User(email=email))
+            except ApplicationError as error:
+                self.stderr.write(error.message)
+                continue
+            return password
