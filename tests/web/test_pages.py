@@ -455,3 +455,22 @@ def test_a_pending_reminder_says_its_message_is_written_when_it_leaves(
     page = signed_in.get(f"/relances/{line.reminder.pk}/").content.decode()
     assert "Le message sera rédigé au moment de l'envoi" in page
     assert "Message-ID" not in page
+
+
+def test_exporting_a_selection_exports_those_rows_and_keeps_the_token_out_of_the_url(
+    signed_in, company
+):
+    """Issue 12 §7: the selection bar's export posts the form (its CSRF token
+    in the body, not in the address) and exports the ticked invoices only."""
+    customer = make_customer(company)
+    picked = [make_invoice(customer, number=f"SEL-{n}") for n in range(2)]
+    make_invoice(customer, number="NOT-PICKED")
+    html = signed_in.get("/factures/").content.decode()
+    assert 'formmethod="get"' not in html
+    response = signed_in.post(
+        "/factures/export.csv", {"invoice": [str(i.pk) for i in picked]}
+    )
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    numbers = [line.split(";")[0] for line in text.splitlines()[1:]]
+    assert sorted(numbers) == ["SEL-0", "SEL-1"]

@@ -20,7 +20,7 @@ from relance.invoices.services import NewPayment
 from relance.web.access import company_required
 from relance.web.forms import PauseForm, PaymentForm, apply_error
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
-from relance.web.views.common import query_from, today_of
+from relance.web.views.common import query_from, selected_invoices, today_of
 
 PER_PAGE = 80
 FILTER_LABELS = {
@@ -115,14 +115,26 @@ def invoice_pdf(request, pk):
 
 @company_required
 def invoice_export(request):
-    """The list as filtered, as CSV or (format=xlsx) as an Excel workbook."""
+    """As CSV or (format=xlsx) as an Excel workbook: the invoices selected in
+    the list (POST from its selection bar: the form's CSRF token stays out of
+    the address), or the list as filtered (GET, a link one can keep)."""
     company = request.company
     today = today_of(request)
-    invoices = invoice_search(
-        company=company, query=query_from(request.GET), today=today
-    )
+    if request.method == "POST":
+        data = request.POST
+        if data.get("all") == "1":
+            invoices = invoice_search(
+                company=company, query=query_from(data), today=today
+            )
+        else:
+            invoices = Invoice.objects.filter(
+                company=company, pk__in=selected_invoices(request)
+            ).order_by("-issue_date", "-id")
+    else:
+        data = request.GET
+        invoices = invoice_search(company=company, query=query_from(data), today=today)
     rows = exports.export_rows(company=company, invoices=invoices, today=today)
-    if request.GET.get("format") == "xlsx":
+    if data.get("format") == "xlsx":
         response = HttpResponse(
             exports.xlsx_bytes(rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
