@@ -474,3 +474,12 @@ def test_exporting_a_selection_exports_those_rows_and_keeps_the_token_out_of_the
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     numbers = [line.split(";")[0] for line in text.splitlines()[1:]]
     assert sorted(numbers) == ["SEL-0", "SEL-1"]
+
+
+def test_the_icon_is_found_from_every_page(client, signed_in):
+    """Issue 12 §7: /favicon.ico was a 404 on every page."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/web/favicon.svg")
+    page = signed_in.get("/factures/").content.decode()
+    assert '<link rel="icon" href="/static/web/favicon.svg"' in page
