@@ -83,8 +83,11 @@ def app(tmp_path_factory, smtp_session):
         url,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_session.port}?starttls=off",
         RELANCE_ADMIN_PASSWORD=PASSWORD,
+        RELANCE_PASSWORD=PASSWORD,
     )
     instance.relance("init", "--no-input")
+    # Django's admin is for an operator account, made on purpose.
+    instance.relance("user", "create", "--operator", "operator@example.com")
     facts = instance.python(f"PASSWORD = {PASSWORD!r}\n{DATA}")
     port = free_port()
     instance.start("serve", "--port", str(port), "--workers", "2")

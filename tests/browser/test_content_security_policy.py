@@ -5,7 +5,7 @@ the policy refuses."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,8 @@ def test_htmx_modals_previews_and_tabs_work_without_violations(page, app, violat
 def test_the_admin_and_the_api_docs_work_without_violations(page, app, violations):
     base = app["url"]
     page.goto(f"{base}/admin/login/")
-    page.get_by_label("Adresse e-mail").fill("admin@example.com")
-    page.get_by_label("Mot de passe").fill("mot-de-passe-de-test")
+    page.get_by_label("Adresse e-mail").fill("operator@example.com")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     expect(page.get_by_role("link", name="Utilisateurs").first).to_be_visible()
     page.goto(f"{base}/admin/core/user/add/")
