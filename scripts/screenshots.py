@@ -117,6 +117,28 @@ def shoot(base: str) -> None:
         save("13-client")
         page.goto(f"{base}/configuration/societe/")
         save("14-societe")
+        # A file checked by the worker, at a laptop's 1366×768.
+        page.set_viewport_size({"width": 1366, "height": 768})
+        sample = OUT.parent / "sample-invoices.csv"
+        sample.write_text(
+            "numero;code_client;client;date;echeance;montant\n"
+            "FC26120001;411NEUF;Nouveau Client;01/11/2026;01/12/2026;1 250,00\n"
+            "FC26120002;411NEUF;Nouveau Client;15/11/2026;15/12/2026;480,00\n"
+            "FC26120003;411AUTRE;;15/11/2026;15/12/2026;abc\n",
+            encoding="utf-8",
+        )
+        page.goto(f"{base}/import/")
+        page.set_input_files("#id_file", str(sample))
+        page.get_by_role("button", name="Vérifier").click()
+        page.wait_for_selector("[data-testid=import-run][data-status=refused]")
+        save("15-import-verifie-1366")
+        sample.unlink()
+        # The same screens on a phone.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base}/factures/?filter=to_remind")
+        save("16-factures-telephone")
+        page.goto(page.url.replace("/factures/?filter=to_remind", "/import/"))
+        save("17-import-telephone")
         browser.close()
 
 

@@ -198,6 +198,9 @@ def test_the_summary_counts_what_goes_out_and_lists_errors(signed_in, company):
     assert "Aucune adresse e-mail pour le client Ferme du Vieux Chêne." in html
     assert "vous ne pourrez pas le relire ni le modifier" in html
     assert "Envoyer les relances" in html
+    # Said in the user's words: no folder, no variable name.
+    assert "Aucun serveur de courriel n'est configuré" in html
+    assert "outbox" not in html and "EMAIL_URL" not in html
 
 
 def test_select_all_takes_every_invoice_matching_the_filters(signed_in, company):

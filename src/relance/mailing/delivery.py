@@ -247,6 +247,14 @@ def transport_open() -> SmtpTransport | FolderTransport:
     return FolderTransport()
 
 
+def mail_server() -> str | None:
+    """The mail server's name, for the user; None when messages are only
+    written to the outbox folder (no server configured)."""
+    if settings.EMAIL_BACKEND == SMTP_BACKEND:
+        return settings.EMAIL_HOST
+    return None
+
+
 def where_messages_go() -> str:
     """For the user: the mail server, or the folder of .eml files."""
     if settings.EMAIL_BACKEND == SMTP_BACKEND:

@@ -19,7 +19,7 @@ from relance.dunning.services.reminder_actions import (
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.tasks import send_run_start
 from relance.invoices.models import Invoice
-from relance.mailing.delivery import where_messages_go
+from relance.mailing.delivery import mail_server
 from relance.mailing.templating import TemplateRefused
 from relance.web.access import company_required
 from relance.web.views.common import selected_invoices, today_of, with_toast
@@ -64,7 +64,7 @@ def summary(request):
         "groups": groups,
         "ids": ids,
         "manual": manual,
-        "where": where_messages_go(),
+        "mail_server": mail_server(),
     }
     return render(request, "web/summary.html", context)
 
