@@ -486,3 +486,31 @@ def test_the_icon_is_found_from_every_page(client, signed_in):
     assert response["Location"].endswith("/web/favicon.svg")
     page = signed_in.get("/factures/").content.decode()
     assert '<link rel="icon" href="/static/web/favicon.svg"' in page
+
+
+def test_an_invoice_not_yet_due_is_announced_and_worded_as_a_coming_due_date(
+    signed_in, company, settings
+):
+    """Issue 12 §2: « Relancer » on an invoice due on 23/12/2099 said « n'a pas
+    encore été réglée … échue le 23/12/2099 »."""
+    from relance.dunning import defaults
+    from relance.dunning.messages import preview
+
+    DunningStep.objects.filter(company=company, order=1).update(
+        subject=defaults.FIRST["subject"], body=defaults.FIRST["body"]
+    )
+    invoice = make_invoice(
+        make_customer(company), number="FC-SOON", due_date=date(2099, 12, 23)
+    )
+    page = signed_in.post(
+        "/relances/resume/", {"invoice": invoice.pk, "manual": "1"}
+    ).content.decode()
+    assert 'data-testid="to-send">1<' in page
+    assert "1 facture pas encore échue :" in page
+    assert "FC-SOON</a> — Pas encore échue — échéance le 23/12/2099." in page
+    step = DunningStep.objects.get(company=company, order=1)
+    text = preview(step=step, invoices=[invoice], today=date(2026, 12, 2)).text
+    assert "Nous nous permettons de vous rappeler l'échéance prochaine" in text
+    assert "à échéance du 23/12/2099" in text
+    assert "échue le" not in text and "n'a pas encore été réglée" not in text
+    assert "simple oubli" not in text

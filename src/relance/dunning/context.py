@@ -40,6 +40,7 @@ def message_context(
             "total": money(invoice.total),
             "amount_due": money(invoice.amount_due),
             "days_late": days_late(invoice.due_date, today),
+            "is_overdue": invoice.due_date < today,
             "payment_terms": invoice.payment_terms,
         }
         for invoice in invoices
@@ -54,6 +55,7 @@ def message_context(
         "invoices": items,
         "invoice": items[0] if items else {},
         "invoice_count": len(items),
+        "overdue_count": sum(1 for item in items if item["is_overdue"]),
         "total_due": money(sum((i.amount_due for i in invoices), Decimal(0))),
         "recovery_indemnity": money(
             RECOVERY_INDEMNITY * len(items) if is_business else 0

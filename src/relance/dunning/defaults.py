@@ -11,7 +11,8 @@ applies to consumers, who owe legal interest from the formal notice instead
 _INVOICE_LINES = (
     "{% for invoice in invoices %}\n"
     "- facture {{ invoice.number }} du {{ invoice.issue_date }}, "
-    "échue le {{ invoice.due_date }} : {{ invoice.amount_due }}\n"
+    "{% if invoice.is_overdue %}échue le{% else %}à échéance du{% endif %} "
+    "{{ invoice.due_date }} : {{ invoice.amount_due }}\n"
     "{% endfor %}\n"
 )
 
@@ -41,13 +42,19 @@ FIRST = {
     ),
     "body": (
         "Bonjour,\n\n"
-        "Sauf erreur de notre part, "
+        "{% if overdue_count %}Sauf erreur de notre part, "
         "{% if invoice_count == 1 %}la facture suivante n'a pas encore été réglée"
-        "{% else %}les factures suivantes n'ont pas encore été réglées{% endif %} :\n\n"
+        "{% else %}les factures suivantes n'ont pas encore été réglées{% endif %}"
+        "{% else %}Nous nous permettons de vous rappeler "
+        "{% if invoice_count == 1 %}l'échéance prochaine de la facture suivante"
+        "{% else %}l'échéance prochaine des factures suivantes{% endif %}"
+        "{% endif %} :\n\n"
         + _INVOICE_LINES
         + "\nTotal restant dû : {{ total_due }}\n\n"
-        "Il s'agit sans doute d'un simple oubli. Nous vous remercions de bien "
-        "vouloir procéder au règlement dans les meilleurs délais.\n\n"
+        "{% if overdue_count %}Il s'agit sans doute d'un simple oubli. Nous vous "
+        "remercions de bien vouloir procéder au règlement dans les meilleurs "
+        "délais.{% else %}Nous vous remercions de bien vouloir procéder au "
+        "règlement à l'échéance.{% endif %}\n\n"
         + _PAYMENT
         + "Si votre paiement a été effectué entre-temps, merci de ne pas tenir "
         "compte de ce message. Pour toute question, il vous suffit de répondre "

@@ -134,6 +134,14 @@ class PlanError:
         }
 
 
+@dataclass(frozen=True)
+class PlanWarning:
+    """Something true of an invoice that goes out, to know before sending."""
+
+    invoice: Invoice
+    message: str
+
+
 @dataclass
 class Plan:
     company: Company
@@ -141,6 +149,7 @@ class Plan:
     manual: bool
     messages: list[PlannedMessage] = field(default_factory=list)
     errors: list[PlanError] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # stop the whole run
 
     @property
@@ -212,6 +221,16 @@ def reminder_plan(
         )
         step = steps[verdict.next_level - 1]
         line = PlannedLine(invoice=invoice, level=verdict.next_level, step=step)
+        if invoice.due_date >= today:
+            # By hand, or a step before the due date: it goes, but the user
+            # sees it first (and the templates word it as a coming due date).
+            plan.warnings.append(
+                PlanWarning(
+                    invoice,
+                    _("Pas encore échue — échéance le %(date)s.")
+                    % {"date": format_date(invoice.due_date)},
+                )
+            )
         if key in groups:
             groups[key].lines.append(line)
         else:

@@ -21,7 +21,8 @@ _INVOICE = [
     ("due_date", "date d'échéance", "31/01/2023"),
     ("total", "montant TTC", "1 500,00 €"),
     ("amount_due", "reste dû", "1 234,56 €"),
-    ("days_late", "jours de retard (nombre)", 42),
+    ("days_late", "jours de retard (nombre ; 0 si pas encore échue)", 42),
+    ("is_overdue", "vrai si l'échéance est passée, faux si elle est à venir", True),
     ("payment_terms", "conditions de règlement", "30 jours fin de mois"),
 ]
 
@@ -42,6 +43,11 @@ VARIABLES: list[Variable] = [
         for name, text, example in _INVOICE
     ],
     Variable("invoice_count", "nombre de factures relancées", 1),
+    Variable(
+        "overdue_count",
+        "nombre de factures relancées dont l'échéance est passée",
+        1,
+    ),
     Variable("total_due", "total restant dû des factures relancées", "1 234,56 €"),
     Variable(
         "recovery_indemnity",
