@@ -514,3 +514,27 @@ def test_an_invoice_not_yet_due_is_announced_and_worded_as_a_coming_due_date(
     assert "à échéance du 23/12/2099" in text
     assert "échue le" not in text and "n'a pas encore été réglée" not in text
     assert "simple oubli" not in text
+
+
+def test_paid_invoices_in_a_selection_are_left_out_not_errors(signed_in, company):
+    """Issue 12 §6: « Tout sélectionner » showed « 185 erreurs trouvées » in red
+    for paid or cancelled invoices; errors are what the user can fix."""
+    customer = make_customer(company)
+    due = make_invoice(customer, number="DUE")
+    paid = make_invoice(customer, number="PAID", status="paid", amount_due=0)
+    cancelled = make_invoice(customer, number="VOID", status="cancelled")
+    nobody = make_invoice(make_customer(company, email=""), number="NOBODY")
+    html = signed_in.post(
+        "/relances/resume/",
+        {"invoice": [due.pk, paid.pk, cancelled.pk, nobody.pk]},
+    ).content.decode()
+    assert 'data-testid="to-send">1<' in html
+    assert 'data-testid="errors">1<' in html
+    assert 'data-testid="left-out">2<' in html
+    assert (
+        "2 factures laissées de côté" in " ".join(html.split()).replace("</div>", " ")
+        or "factures laissées de côté" in html
+    )
+    # The error to fix comes first, open; what is left out is told, closed.
+    first = html.index("Clients sans adresse e-mail")
+    assert first < html.index("Factures non ouvertes")

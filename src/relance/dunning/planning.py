@@ -37,6 +37,12 @@ Code = StrEnum(
 )
 
 
+# What the user can fix (an address, a template, a wrong number): errors.
+# The rest is left out on purpose (paid, paused, not due yet…): no error.
+FIXABLE = frozenset(
+    {Code.NOT_FOUND, Code.NO_EMAIL, Code.INVALID_EMAIL, Code.NO_TEMPLATE}
+)
+
 # The heading of each group of errors in the summary, and how to fix it.
 GROUPS = {
     Code.NOT_FOUND: (gettext_lazy("Factures introuvables"), ""),
@@ -155,6 +161,15 @@ class Plan:
     @property
     def to_send(self) -> int:
         return len(self.messages)
+
+    @property
+    def to_fix(self) -> list[PlanError]:
+        """The errors a user can fix; the others are invoices left out."""
+        return [error for error in self.errors if error.code in FIXABLE]
+
+    @property
+    def left_out(self) -> list[PlanError]:
+        return [error for error in self.errors if error.code not in FIXABLE]
 
     def errors_by_code(self) -> dict[Code, list[PlanError]]:
         grouped: dict[Code, list[PlanError]] = {}

@@ -10,7 +10,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.dunning.messages import preview, recipient_of
 from relance.dunning.models import DunningStep, Reminder, SendRun
-from relance.dunning.planning import GROUPS, reminder_plan
+from relance.dunning.planning import FIXABLE, GROUPS, reminder_plan
 from relance.dunning.services.reminder_actions import (
     reminder_cancel,
     reminder_confirm_sent,
@@ -56,9 +56,11 @@ def summary(request):
             "title": GROUPS[code][0],
             "hint": GROUPS[code][1],
             "errors": errors,
+            "fixable": code in FIXABLE,
         }
         for code, errors in plan.errors_by_code().items()
     ]
+    groups.sort(key=lambda group: not group["fixable"])  # what to fix first
     context = {
         "plan": plan,
         "groups": groups,
