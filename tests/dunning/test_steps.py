@@ -317,3 +317,17 @@ def test_the_migration_stores_templates_saved_with_crlf_as_sent():
     migration.line_endings_as_sent(apps, None)
     step.refresh_from_db()
     assert (step.subject, step.body) == ("Rappel\n", "Bonjour,\n\nMerci.\n")
+
+
+def test_a_body_too_long_is_refused_with_its_length():
+    """Issue 12 §6: a 228,000-character body was accepted."""
+    from relance.core.errors import ApplicationError
+    from relance.dunning.services.steps import step_update
+
+    step = steps_create_defaults(company=make_company())[0]
+    with pytest.raises(ApplicationError) as refused:
+        step_update(step=step, body="x" * 228_000, today=TODAY)
+    assert (refused.value.field, refused.value.message) == (
+        "body",
+        "20\u202f000 caractères au plus (il y en a 228000).",
+    )

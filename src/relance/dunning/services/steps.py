@@ -16,6 +16,7 @@ from relance.mailing import templating
 
 EXPORT_FORMAT = "relance-steps/1"
 FIELDS = ("name", "trigger", "days", "subject", "body", "attach_pdf", "active")
+BODY_MAX = 20_000  # characters: ten times the longest default template
 
 
 def step_template_check(*, subject: str, body: str) -> None:
@@ -87,6 +88,12 @@ def step_validate(raw: object) -> dict:
         values[field] = normalize_newlines(values[field])
     if len(values["subject"]) > 255:
         refuse("subject", _("255 caractères au plus."))
+    if len(values["body"]) > BODY_MAX:
+        refuse(
+            "body",
+            _("%(max)s caractères au plus (il y en a %(n)s).")
+            % {"max": f"{BODY_MAX:,}".replace(",", "\u202f"), "n": len(values["body"])},
+        )
     for field in ("attach_pdf", "active"):
         if not isinstance(values[field], bool):
             refuse(field, _("true ou false attendu."))
