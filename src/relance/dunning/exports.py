@@ -65,6 +65,10 @@ def export_rows(
         ]
 
 
+# What makes a spreadsheet take a cell for a formula (OWASP's CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _french(value) -> str:
     if value is None:
         return ""
@@ -72,6 +76,8 @@ def _french(value) -> str:
         return value.strftime("%d/%m/%Y")
     if hasattr(value, "quantize"):
         return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # shown as text, never run (numbers are not text)
     return str(value)
 
 
@@ -94,6 +100,7 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
 def xlsx_bytes(rows: Iterable[list]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -104,8 +111,19 @@ def xlsx_bytes(rows: Iterable[list]) -> bytes:
         cell.font = Font(bold=True)
         bold.append(cell)
     sheet.append(bold)
+
+    def written(value):
+        """Numbers as numbers; text as text, never a formula nor an error."""
+        if hasattr(value, "quantize"):
+            return float(value)
+        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            text = WriteOnlyCell(sheet, value=value)
+            text.data_type = "s"  # openpyxl made it a formula, or an error
+            return text
+        return value
+
     for row in rows:
-        sheet.append([float(v) if hasattr(v, "quantize") else v for v in row])
+        sheet.append([written(value) for value in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
