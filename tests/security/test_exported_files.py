@@ -1,5 +1,6 @@
 """Exports: a cell a spreadsheet would run is written as text (OWASP's CSV
-injection), and numbers stay numbers."""
+injection), numbers stay numbers, and a character an XLSX cannot hold that
+is already in the database does not stop the export."""
 
 import csv
 import io
@@ -105,3 +106,15 @@ def test_a_negative_amount_stays_a_number_in_both_exports(company):
     assert (line[2], line[5], line[6]) == ("'-Client", "29", "-12,50")
     [_header, cells] = xlsx_read(xlsx_bytes([row]))
     assert (cells[2], cells[5], cells[6]) == (("-Client", "s"), (29, "n"), (-12.5, "n"))
+
+
+def test_characters_an_xlsx_cannot_hold_do_not_stop_the_export(signed_in, company):
+    make_invoice(make_customer(company, name="Client\x01\x1b A\ufffe"), number="FC1")
+    response = signed_in.get("/factures/export.csv?filter=open&format=xlsx")
+    assert response.status_code == 200
+    [_header, cells] = xlsx_read(response.content)
+    assert cells[:3] == [
+        ("FC1", "s"),
+        (Invoice.objects.get().customer.code, "s"),
+        ("Client\ufffd\ufffd A\ufffd", "s"),
+    ]

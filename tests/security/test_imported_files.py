@@ -1,5 +1,6 @@
 """Hostile files at import (issue 13): refused within seconds and bounded
-memory, with a French message."""
+memory, with a French message; a bad character refused with its line and
+its column as the file names it."""
 
 import io
 import os
@@ -11,7 +12,12 @@ import pytest
 
 from relance.core.errors import ApplicationError
 from relance.invoices import tables
-from relance.invoices.importing import invoices_import
+from relance.invoices.importing import (
+    Refused,
+    RowError,
+    invoices_import,
+    payments_import,
+)
 from relance.invoices.models import Invoice
 from tests.factories import make_company
 from tests.security import forge
@@ -157,3 +163,56 @@ def test_a_workbook_without_a_worksheet_is_refused_as_empty():
     )
     content = forge.xlsx(forge.sheet(""), {"xl/workbook.xml": workbook})
     assert refused_with(content) == "Le fichier est vide."
+
+
+def test_bytes_neither_utf8_nor_windows_1252_are_refused_with_line_and_column():
+    content = (
+        CSV_HEADER
+        + b"F1;411A;Client A;02/01/2026;31/01/2026;10\r\n"
+        + b"F2;411B;Soci\x81t\xe9 B;02/01/2026;31/01/2026;10\r\n"
+    )
+    refused, _seconds, _peak = imported(content, "factures.csv")
+    assert isinstance(refused, Refused)
+    assert refused.report.errors == [
+        RowError(3, "client", "caractère illisible : ni UTF-8 ni Windows-1252")
+    ]
+
+
+def test_control_characters_are_refused_with_line_and_column():
+    content = (
+        "N° facture;Code client;Client;Date facture;Date échéance;Montant TTC\r\n"
+        "F1;411A;Client A;02/01/2026;31/01/2026;10\r\n"
+        "F2;411B;Client\x00B;02/01/2026;31/01/2026;10\r\n"
+        "F3\x1b;411C;Client C;02/01/2026;31/01/2026;10\r\n"
+        "F4;411D;Client D\ufffe;02/01/2026;31/01/2026;10\r\n"
+    ).encode()
+    refused, _seconds, _peak = imported(content, "factures.csv")
+    assert isinstance(refused, Refused)
+    assert refused.report.errors == [
+        RowError(3, "Client", "caractère de contrôle interdit"),
+        RowError(4, "N° facture", "caractère de contrôle interdit"),
+        RowError(5, "Client", "caractère interdit (U+FFFE)"),
+    ]
+    assert str(refused) == "3 erreur(s) : rien n'a été importé."
+
+
+def test_a_payment_file_is_refused_the_same_way():
+    content = (
+        "facture;date;montant;libellé\r\nF1;02/01/2026;10,00;VIR\x00SEPA\r\n"
+    ).encode()
+    with pytest.raises(Refused) as refused:
+        payments_import(
+            company=make_company(), content=content, filename="banque.csv", dry_run=True
+        )
+    assert refused.value.report.errors == [
+        RowError(2, "libellé", "caractère de contrôle interdit")
+    ]
+
+
+def test_tabs_and_line_breaks_inside_a_cell_are_still_accepted():
+    content = (
+        CSV_HEADER
+        + b'F1;411A;"Client\tA\r\nService compta";02/01/2026;31/01/2026;10\r\n'
+    )
+    report, _seconds, _peak = imported(content, "factures.csv")
+    assert report.created == 1

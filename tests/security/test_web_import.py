@@ -49,3 +49,17 @@ def test_three_million_rows_posted_to_the_import_page_get_their_french_error(
         error_notice("Classeur trop grand : 150 Mo au plus une fois décompressé.")
         in response.content.decode()
     )
+
+
+def test_a_csv_neither_utf8_nor_windows_1252_gets_its_line_and_column(signed_in):
+    content = (
+        b"numero;code_client;client;date_facture;date_echeance;montant_ttc\r\n"
+        b"F1;411A;Client A;02/01/2026;31/01/2026;10\r\n"
+        b"F2;411B;Soci\x81t\xe9 B;02/01/2026;31/01/2026;10\r\n"
+    )
+    response = upload(signed_in, "factures.csv", content)
+    assert response.status_code == 200
+    assert (
+        "<td>3</td><td>client</td>"
+        "<td>caractère illisible : ni UTF-8 ni Windows-1252</td>"
+    ) in response.content.decode()

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -97,6 +98,11 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
         yield line([_french(value) for value in row])
 
 
+# What XML 1.0, so an XLSX, cannot hold (openpyxl checks only for the
+# control characters; lxml refuses them all).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def xlsx_bytes(rows: Iterable[list]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -113,10 +119,15 @@ def xlsx_bytes(rows: Iterable[list]) -> bytes:
     sheet.append(bold)
 
     def written(value):
-        """Numbers as numbers; text as text, never a formula nor an error."""
+        """Numbers as numbers; text as text, never a formula nor an error
+        value, without the characters an XLSX cannot hold (a bad row of the
+        database must not stop the export)."""
         if hasattr(value, "quantize"):
             return float(value)
-        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        if not isinstance(value, str):
+            return value
+        value = NOT_XML.sub("\ufffd", value)
+        if value.startswith("=") or value in ERROR_CODES:
             text = WriteOnlyCell(sheet, value=value)
             text.data_type = "s"  # openpyxl made it a formula, or an error
             return text

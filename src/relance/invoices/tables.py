@@ -10,6 +10,7 @@ compression ratio) before any of its XML is parsed.
 import codecs
 import csv
 import io
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -35,6 +36,12 @@ MAX_DEPTH = 100  # nesting of XML elements
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, or encrypted
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
+# What an import refuses in a cell: control characters (tab, line feed and
+# carriage return apart) and U+FFFE, U+FFFF, which XLSX files cannot hold and
+# PostgreSQL refuses (NUL); and bytes that were neither UTF-8 nor
+# Windows-1252, kept by the decoder as U+DC80–U+DCFF.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff\ufffe\uffff]")
+
 
 @dataclass(frozen=True)
 class Table:
@@ -58,7 +65,7 @@ def read_table(content: bytes, filename: str, aliases: dict[str, set[str]]) -> T
         _line, headers = next(lines)
     except StopIteration:
         raise ApplicationError(_("Le fichier est vide.")) from None
-    headers = ["" if h is None else str(h) for h in headers]
+    headers = [_REFUSED.sub("\ufffd", "" if h is None else str(h)) for h in headers]
     lookup = {
         alias: canonical for canonical, names in aliases.items() for alias in names
     }
@@ -98,6 +105,18 @@ def read_table(content: bytes, filename: str, aliases: dict[str, set[str]]) -> T
     return Table([h.strip() for h in headers], rows, columns)
 
 
+def character_refused(text: str) -> str | None:
+    """Why a cell's text cannot be imported, or None."""
+    found = _REFUSED.search(text)
+    if found is None:
+        return None
+    if found.group() >= "\ufffe":
+        return _("caractère interdit (U+%(code)04X)") % {"code": ord(found.group())}
+    if found.group() >= "\udc80":
+        return _("caractère illisible : ni UTF-8 ni Windows-1252")
+    return _("caractère de contrôle interdit")
+
+
 def _too_many_rows() -> ApplicationError:
     return ApplicationError(
         _("Fichier trop grand : %(n)s lignes au plus.") % {"n": MAX_ROWS}
@@ -129,6 +148,7 @@ def _csv_lines(content: bytes) -> Iterator[tuple[int, list[str]]]:
     stream = io.TextIOWrapper(
         io.BytesIO(content),
         encoding="utf-8-sig" if _is_utf8(content) else "cp1252",
+        errors="surrogateescape",  # refused later, with its line and column
         newline="",
     )
     first = stream.readline(MAX_RECORD_CHARS)
