@@ -92,6 +92,64 @@ def xlsx(
     return output.getvalue()
 
 
+def excel_like() -> bytes:
+    """A workbook as Excel writes it: text in the shared strings (one with
+    formatted runs and a phonetic reading), a date as a number with a date
+    style, a dimension that tells the truth."""
+    strings = [
+        "numero",
+        "code_client",
+        "client",
+        "date_facture",
+        "date_echeance",
+        "montant_ttc",
+        "FC-1",
+        "411A",
+        '<r><rPr><b/></rPr><t xml:space="preserve">Société </t></r>'
+        '<r><t>Générale</t></r><rPh sb="0" eb="1"><t>ソ</t></rPh>',
+    ]
+    shared = (
+        f'<sst xmlns="{MAIN}" count="9" uniqueCount="9">'
+        + "".join(
+            f"<si>{s}</si>" if s.startswith("<r>") else f"<si><t>{s}</t></si>"
+            for s in strings
+        )
+        + "</sst>"
+    )
+    styles = (
+        f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font/></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" '
+        'applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle '
+        'name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    )
+    header = "".join(
+        f'<c r="{letter}1" t="s"><v>{index}</v></c>'
+        for index, letter in enumerate("ABCDEF")
+    )
+    invoice = (
+        '<c r="A2" t="s"><v>6</v></c><c r="B2" t="s"><v>7</v></c>'
+        '<c r="C2" t="s"><v>8</v></c><c r="D2" s="1"><v>46024</v></c>'
+        '<c r="E2" s="1"><v>46053</v></c><c r="F2"><v>1234.5</v></c>'
+    )
+    worksheet = sheet(f'<row r="1">{header}</row><row r="2">{invoice}</row>', "A1:F2")
+    types = CONTENT_TYPES.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" '
+        f'ContentType="{TYPES}.sharedStrings+xml"/></Types>',
+    )
+    return xlsx(
+        worksheet,
+        {
+            "[Content_Types].xml": types,
+            "xl/sharedStrings.xml": shared,
+            "xl/styles.xml": styles,
+        },
+    )
+
+
 def last_row_bomb(dimension: str) -> bytes:
     """1.5 KB: a header, an invoice, and a cell in Excel's last row."""
     rows = row(1, *HEADER) + invoice(2, "F1") + row(1_048_576, "x")

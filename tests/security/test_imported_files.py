@@ -7,6 +7,8 @@ import os
 import time
 import tracemalloc
 import zipfile
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -52,6 +54,32 @@ def refused_with(content: bytes, filename: str = "factures.xlsx") -> str:
     assert seconds < 5
     assert peak < 64 * 2**20
     return error.message
+
+
+def test_a_workbook_as_excel_writes_it_is_still_read_whole():
+    report = invoices_import(
+        company=make_company(),
+        content=forge.excel_like(),
+        filename="factures.xlsx",
+        dry_run=False,
+    )
+    assert report.created == 1
+    invoice = Invoice.objects.get()
+    assert (
+        invoice.number,
+        invoice.customer.code,
+        invoice.customer.name,
+        invoice.issue_date,
+        invoice.due_date,
+        invoice.total,
+    ) == (
+        "FC-1",
+        "411A",
+        "Société Générale",
+        date(2026, 1, 2),
+        date(2026, 1, 31),
+        Decimal("1234.50"),
+    )
 
 
 def test_a_sheet_declaring_every_column_of_every_row_is_refused_at_once():
