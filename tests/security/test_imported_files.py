@@ -121,6 +121,15 @@ def test_a_part_compressed_more_than_a_hundred_times_is_refused():
     )
 
 
+def test_a_zip_of_too_many_parts_is_refused_before_it_is_opened():
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("[Content_Types].xml", forge.CONTENT_TYPES)
+        for number in range(10_000):
+            archive.writestr(f"xl/media/image{number}.png", b"")
+    assert refused_with(output.getvalue()) == "Classeur refusé : plus de 10000 parties."
+
+
 def test_a_styles_part_too_big_to_be_parsed_whole_is_refused():
     noise = os.urandom(6 * 2**20).hex()  # 12 MB that do not compress much
     styles = f'<styleSheet xmlns="{forge.MAIN}"><!-- {noise} --></styleSheet>'

@@ -28,6 +28,7 @@ MAX_COLUMNS = 16_384  # cells in a row: Excel's own limit (column XFD)
 MAX_BYTES = 150 * 2**20  # a CSV; an XLSX uncompressed, all its parts together
 MAX_PART_BYTES = 10 * 2**20  # an XLSX part parsed whole (workbook, styles…)
 MAX_RATIO = 100  # uncompressed / compressed, for an XLSX part over 1 MiB
+MAX_PARTS = 10_000  # parts in an XLSX's zip
 MAX_SECONDS = 20  # to read a file: less than gunicorn's 30-second timeout
 MAX_RECORD_CHARS = 2**20  # a CSV row, all its cells together
 MAX_ITEM_NODES = 10_000  # XML elements in one XLSX cell or shared string
@@ -262,6 +263,12 @@ def _xlsx_archive(content: bytes, deadline: float) -> "_Archive":
                 "Ancien format Excel (.xls) ou classeur protégé par un mot de "
                 "passe : enregistrez-le en .xlsx sans mot de passe, ou en CSV."
             )
+        )
+    # Each part costs memory as soon as the zip is opened: count the
+    # signatures of its directory entries first (a fast upper bound).
+    if content.count(b"PK\x01\x02") > MAX_PARTS:
+        raise ApplicationError(
+            _("Classeur refusé : plus de %(n)s parties.") % {"n": MAX_PARTS}
         )
     try:
         archive = _Archive(io.BytesIO(content))
