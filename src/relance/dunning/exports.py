@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -62,6 +63,10 @@ def export_rows(
         ]
 
 
+# What makes a spreadsheet take a cell for a formula (OWASP's CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _french(value) -> str:
     if value is None:
         return ""
@@ -69,6 +74,8 @@ def _french(value) -> str:
         return value.strftime("%d/%m/%Y")
     if hasattr(value, "quantize"):
         return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # shown as text, never run (numbers are not text)
     return str(value)
 
 
@@ -88,9 +95,15 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
         yield line([_french(value) for value in row])
 
 
+# What XML 1.0, so an XLSX, cannot hold (openpyxl checks only for the
+# control characters; lxml refuses them all).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def xlsx_bytes(rows: Iterable[list]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -101,8 +114,24 @@ def xlsx_bytes(rows: Iterable[list]) -> bytes:
         cell.font = Font(bold=True)
         bold.append(cell)
     sheet.append(bold)
+
+    def written(value):
+        """Numbers as numbers; text as text, never a formula nor an error
+        value, without the characters an XLSX cannot hold (a bad row of the
+        database must not stop the export)."""
+        if hasattr(value, "quantize"):
+            return float(value)
+        if not isinstance(value, str):
+            return value
+        value = NOT_XML.sub("\ufffd", value)
+        if value.startswith("=") or value in ERROR_CODES:
+            text = WriteOnlyCell(sheet, value=value)
+            text.data_type = "s"  # openpyxl made it a formula, or an error
+            return text
+        return value
+
     for row in rows:
-        sheet.append([float(v) if hasattr(v, "quantize") else v for v in row])
+        sheet.append([written(value) for value in row])
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -27,7 +27,7 @@ from relance.invoices.parsing import (
     parse_date,
 )
 from relance.invoices.services import NewPayment
-from relance.invoices.tables import Table, read_table
+from relance.invoices.tables import Table, character_refused, read_table
 
 
 def _names(*names: str) -> set[str]:
@@ -180,7 +180,9 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
 
 def _table_read(content: bytes, filename: str, columns, required) -> Table:
     """The file's table; refused, every absent required column listed, if
-    any is missing."""
+    any is missing, or every cell listed that holds a character no export or
+    database would take (a control character, a byte that was neither UTF-8
+    nor Windows-1252)."""
     table = read_table(content, filename, columns)
     missing = [name for name in required if name not in table.columns]
     if missing:
@@ -192,6 +194,14 @@ def _table_read(content: bytes, filename: str, columns, required) -> Table:
                 ]
             )
         )
+    refused = [
+        RowError(line, table.columns[name], message)
+        for line, row in table.rows
+        for name, value in row.items()
+        if isinstance(value, str) and (message := character_refused(value))
+    ]
+    if refused:
+        raise Refused(Report(errors=refused))
     return table
 
 
