@@ -18,7 +18,7 @@ from relance.invoices.importing import (
     Refused,
     RowError,
     invoices_import,
-    payments_import,
+    payments_read,
 )
 from relance.invoices.models import Invoice
 from tests.factories import make_company
@@ -238,9 +238,7 @@ def test_a_payment_file_is_refused_the_same_way():
         "facture;date;montant;libellé\r\nF1;02/01/2026;10,00;VIR\x00SEPA\r\n"
     ).encode()
     with pytest.raises(Refused) as refused:
-        payments_import(
-            company=make_company(), content=content, filename="banque.csv", dry_run=True
-        )
+        payments_read(company=make_company(), content=content, filename="banque.csv")
     assert refused.value.report.errors == [
         RowError(2, "libellé", "caractère de contrôle interdit")
     ]
