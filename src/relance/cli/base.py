@@ -1,5 +1,6 @@
 """What every `relance` command shares."""
 
+import getpass
 import json
 import sys
 from datetime import date
@@ -7,6 +8,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from relance.core.errors import ApplicationError
+from relance.core.models import User
+from relance.core.services import password_check
 from relance.core.validators import date_out_of_range
 
 
@@ -35,6 +38,23 @@ class RelanceCommand(BaseCommand):
 
     def write_json(self, data) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+    def password_typed(self, email: str, prompt: str, *, empty_ok: bool) -> str:
+        """A password typed twice in the terminal and held to the password
+        rules (asked again until it is); "" when `empty_ok` and left empty."""
+        while True:
+            password = getpass.getpass(prompt)
+            if not password and empty_ok:
+                return ""
+            if password != getpass.getpass("Encore une fois : "):
+                self.stderr.write("Les deux saisies diffèrent.")
+                continue
+            try:
+                password_check(password, User(email=email))
+            except ApplicationError as error:
+                self.stderr.write(error.message)
+                continue
+            return password
 
 
 # Seconds; Python's default is 0.005.

@@ -1,4 +1,3 @@
-import getpass
 import secrets
 
 from django.conf import settings
@@ -10,9 +9,8 @@ from django.db import transaction
 
 from relance.cli.base import RelanceCommand
 from relance.config import env
-from relance.core.errors import ApplicationError
 from relance.core.models import Company, Membership, User
-from relance.core.services import password_check, user_create
+from relance.core.services import user_create
 from relance.dunning.services.steps import steps_create_defaults
 
 PASSWORD_FILE = "initial_admin_password"
@@ -113,16 +111,6 @@ class Command(RelanceCommand):
 
     def ask_password(self, email: str) -> str:
         """Typed twice, and held to the password rules; empty: generate one."""
-        while True:
-            password = getpass.getpass("Mot de passe (vide : en générer un) : ")
-            if not password:
-                return ""
-            if password != getpass.getpass("Encore une fois : "):
-                self.stderr.write("Les deux saisies diffèrent.")
-                continue
-            try:
-                password_check(password, User(email=email))
-            except ApplicationError as error:
-                self.stderr.write(error.message)
-                continue
-            return password
+        return self.password_typed(
+            email, "Mot de passe (vide : en générer un) : ", empty_ok=True
+        )

@@ -3,7 +3,6 @@
 In the web interface, a company's administrators invite people by email; here
 the operator acts directly, and alone makes operator accounts (/admin/)."""
 
-import getpass
 import sys
 
 from django.core.management.base import CommandError
@@ -11,11 +10,9 @@ from django.db.models import Prefetch
 
 from relance.cli.base import RelanceCommand
 from relance.config import env
-from relance.core.errors import ApplicationError
 from relance.core.models import Membership, User
 from relance.core.selectors import company_get, user_get
 from relance.core.services import (
-    password_check,
     user_create,
     user_deactivate,
     user_password_set,
@@ -81,17 +78,7 @@ class Command(RelanceCommand):
                 "Mot de passe : lancez la commande dans un terminal, ou donnez-le "
                 f"dans la variable {PASSWORD_VARIABLE}."
             )
-        while True:
-            password = getpass.getpass("Mot de passe : ")
-            if password != getpass.getpass("Encore une fois : "):
-                self.stderr.write("Les deux saisies diffèrent.")
-                continue
-            try:
-                password_check(password, User(email=email))
-            except ApplicationError as error:
-                self.stderr.write(error.message)
-                continue
-            return password
+        return self.password_typed(email, "Mot de passe : ", empty_ok=False)
 
     def do_create(self, options) -> None:
         email, operator = options["email"].strip().lower(), options["operator"]
