@@ -84,3 +84,34 @@ def test_a_payment_on_a_paid_invoice_is_an_overpayment(invoice):
     pay(invoice=invoice, on=date(2026, 3, 2), amount=Decimal("1000"))
     with pytest.raises(ApplicationError, match="dépasse le reste dû"):
         pay(invoice=invoice, on=date(2026, 3, 3), amount=Decimal("1"))
+
+
+def test_a_payment_dated_after_today_is_refused_on_every_way_in(invoice):
+    """Issue 12 §5: a payment dated 31/12/2999 was accepted."""
+    from relance.dunning.services.intake import payments_take_in
+    from relance.dunning.services.payments import payments_record
+    from relance.invoices.importing import Refused, RowError
+    from relance.invoices.services import NewPayment
+
+    with pytest.raises(ApplicationError) as refused:
+        payments_record(
+            company=invoice.company,
+            payments=[NewPayment(invoice=invoice, on=date(2026, 3, 3), amount=10)],
+            today=date(2026, 3, 2),
+        )
+    assert (refused.value.field, refused.value.message) == (
+        "date",
+        "Un règlement ne peut pas être daté après aujourd'hui (02/03/2026).",
+    )
+    content = f"facture;date;montant\n{invoice.number};03/03/2026;10,00\n".encode()
+    with pytest.raises(Refused) as file_refused:
+        payments_take_in(
+            company=invoice.company,
+            content=content,
+            filename="p.csv",
+            today=date(2026, 3, 2),
+        )
+    assert file_refused.value.report.errors == [
+        RowError(2, "date", "date après aujourd'hui")
+    ]
+    assert not Payment.objects.exists()

@@ -535,3 +535,29 @@ def test_paid_invoices_in_a_selection_are_left_out_not_errors(signed_in, company
     # The error to fix comes first, open; what is left out is told, closed.
     first = html.index("Clients sans adresse e-mail")
     assert first < html.index("Factures non ouvertes")
+
+
+def test_the_steps_list_reads_subjects_on_one_of_the_companys_invoices(
+    signed_in, company
+):
+    """Issue 12 §7: it showed a sample invoice number the company does not have."""
+    DunningStep.objects.filter(company=company).update(
+        subject="Facture {{ invoice.number }} à régler"
+    )
+    make_invoice(make_customer(company), number="FC-REAL-1")
+    html = signed_in.get("/configuration/etapes/").content.decode()
+    assert "Facture FC-REAL-1 à régler" in html
+    assert "FC22120054" not in html
+    assert "Objets tels qu'ils se liraient pour la facture FC-REAL-1." in html
+
+
+def test_a_new_step_starts_from_the_default_template_of_its_place(signed_in, company):
+    """Issue 12 §7: the new-step form started empty."""
+    from html import unescape
+
+    from relance.dunning import defaults
+
+    DunningStep.objects.filter(company=company, order__gt=1).delete()
+    html = unescape(signed_in.get("/configuration/etapes/nouvelle/").content.decode())
+    assert defaults.SECOND["subject"] in html  # the 2nd step's, as it comes 2nd
+    assert 'value="after_previous_reminder" selected' in html

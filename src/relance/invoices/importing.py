@@ -6,6 +6,7 @@ Customers are created or updated by code, invoices by number.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -445,7 +446,7 @@ def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
 
 
 def payments_read(
-    *, company: Company, content: bytes, filename: str
+    *, company: Company, content: bytes, filename: str, today: date | None = None
 ) -> tuple[list[NewPayment], Report]:
     """Read and check a file of payments; raises Refused listing every
     problem with its line. A row already recorded (same invoice, date, amount
@@ -463,6 +464,8 @@ def payments_read(
     payments = []
     for line, raw in table.rows:
         values, problems = clean_payment_row(raw)
+        if today and values.get("date") and values["date"] > today:
+            problems.append(("date", _("date après aujourd'hui")))
         number, reference = values["invoice_number"], values["reference"]
         invoice = invoices.get(number)
         if number and invoice is None:

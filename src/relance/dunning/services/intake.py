@@ -44,7 +44,7 @@ def payments_take_in(
 ) -> importing.Report:
     """A file of payments: every row checked, then all recorded or none."""
     payments, report = importing.payments_read(
-        company=company, content=content, filename=filename
+        company=company, content=content, filename=filename, today=today
     )
     with transaction.atomic():
         payments_record(company=company, payments=payments, today=today, user=user)

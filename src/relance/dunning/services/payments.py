@@ -5,8 +5,11 @@ in the same transaction. A paid invoice is never reminded again."""
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.core.money import format_date
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Payment
 from relance.invoices.services import NewPayment, payments_add
@@ -16,8 +19,15 @@ def payments_record(
     *, company: Company, payments: list[NewPayment], today: date, user=None
 ) -> list[Payment]:
     """Record these payments (all or none, `invoices.services.payments_add`
-    says what is refused) and bring their invoices' dunning state up to date
-    on `today`."""
+    says what is refused, and a payment dated after `today`) and bring their
+    invoices' dunning state up to date on `today`."""
+    for payment in payments:
+        if payment.on > today:
+            raise ApplicationError(
+                _("Un règlement ne peut pas être daté après aujourd'hui (%(date)s).")
+                % {"date": format_date(today)},
+                field="date",
+            )
     with transaction.atomic():
         recorded = payments_add(company=company, payments=payments, user=user)
         invoices_refresh(

@@ -9,6 +9,7 @@ from relance.core.errors import ApplicationError
 from relance.core.invitations import invitation_cancel, invitations_pending
 from relance.core.models import Invitation, Membership
 from relance.core.services import COMPANY_FIELDS, company_update, membership_remove
+from relance.dunning import defaults
 from relance.dunning.messages import compose
 from relance.dunning.models import DunningStep
 from relance.dunning.services.steps import FIELDS, step_create, step_move, step_update
@@ -25,19 +26,34 @@ def step_list(request):
     steps = DunningStep.objects.filter(company=request.company).order_by(
         "-active", "order", "id"
     )
+    # Subjects shown as they would read on one of the company's own invoices
+    # (a number that exists); on the catalogue's sample when it has none.
+    invoice = _preview_invoices(request).first()
     level = 0
     rows = []
     sample = variables.sample()
     for step in steps:
         level += step.active
         try:
-            subject = templating.render(step.subject, sample) if step.subject else ""
+            if not step.subject:
+                subject = ""
+            elif invoice:
+                subject = compose(
+                    company=request.company,
+                    customer=invoice.customer,
+                    invoices=[invoice],
+                    step=step,
+                    today=today_of(request),
+                ).subject
+            else:
+                subject = templating.render(step.subject, sample)
         except templating.TemplateRefused:
             subject = step.subject
         rows.append(
             {"step": step, "level": level if step.active else None, "subject": subject}
         )
-    return render(request, "web/step_list.html", {"rows": rows})
+    context = {"rows": rows, "sample_invoice": invoice}
+    return render(request, "web/step_list.html", context)
 
 
 def _preview_invoices(request):
@@ -73,10 +89,16 @@ def step_edit(request, pk=None):
     elif step:
         form = StepForm(initial={field: getattr(step, field) for field in FIELDS})
     else:
+        # A new step comes last: it starts from the default template of the
+        # step at that place (the formal notice's beyond it), to edit.
+        position = DunningStep.objects.filter(company=company, active=True).count()
+        start = defaults.DEFAULT_STEPS[min(position, len(defaults.DEFAULT_STEPS) - 1)]
         form = StepForm(
             initial={
-                "trigger": "after_previous_reminder",
-                "days": 15,
+                "trigger": start["trigger"],
+                "days": start["days"],
+                "subject": start["subject"],
+                "body": start["body"],
                 "attach_pdf": True,
                 "active": True,
             }
