@@ -95,7 +95,7 @@ def test_create_refuses_an_existing_account_a_weak_password_and_a_bad_role(
         CommandError, match=re.escape("Ce mot de passe est trop courant.")
     ):
         run("create", "lea@durand.example")
-    with pytest.raises(CommandError, match=re.escape("invalid choice: 'owner'")):
+    with pytest.raises(CommandError, match=re.escape("choix « owner » inconnu")):
         run("create", "lea@durand.example", "--role", "owner")
     assert User.objects.count() == 1
 

@@ -112,7 +112,7 @@ def test_the_web_payment_form_refuses_an_absurd_date_next_to_its_field(company):
 
 
 def test_the_command_line_refuses_a_date_out_of_range(company):
-    with pytest.raises(CommandError, match="'9999-12-31'"):
+    with pytest.raises(CommandError, match="« 9999-12-31 » refusé"):
         call_command("daily", "--date", "9999-12-31")
     assert not DailyRun.objects.exists()
 

@@ -1,11 +1,13 @@
 """What every `relance` command shares."""
 
+import argparse
 import getpass
 import json
+import re
 import sys
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from relance.core.errors import ApplicationError
 from relance.core.models import User
@@ -24,11 +26,90 @@ def iso_date(value: str) -> date:
     return day
 
 
-iso_date.__name__ = "date AAAA-MM-JJ"  # argparse names the type in its error
+# argparse names the type in its error.
+iso_date.__name__ = "date AAAA-MM-JJ, du 01/01/2000 au 31/12/2099"
+
+
+# argparse speaks English: its messages, said in French.
+ARGPARSE_FRENCH = [
+    (
+        r"the following arguments are required: (.*)",
+        r"arguments obligatoires manquants : \1",
+    ),
+    (r"unrecognized arguments: (.*)", r"arguments inconnus : \1"),
+    (
+        r"one of the arguments (.*) is required",
+        r"l'un de ces arguments est obligatoire : \1",
+    ),
+    (r"argument (\S+): expected one argument", r"argument \1 : une valeur attendue"),
+    (
+        r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)",
+        r"argument \1 : choix « \2 » inconnu (parmi \3)",
+    ),
+    (
+        r"argument (\S+): invalid int value: '(.*)'",
+        r"argument \1 : « \2 » n'est pas un nombre entier",
+    ),
+    (
+        r"argument (\S+): invalid (.+) value: '(.*)'",
+        r"argument \1 : « \3 » refusé (attendu : \2)",
+    ),
+    (
+        r"argument (\S+): not allowed with argument (\S+)",
+        r"argument \1 : incompatible avec \2",
+    ),
+]
+HEADINGS = {
+    "usage: ": "usage : ",
+    "positional arguments:": "arguments :",
+    "options:": "options :",
+    "show this help message and exit": "afficher cette aide",
+}
+
+
+class FrenchParser(CommandParser):
+    """Django's parser, with argparse's errors and headings in French."""
+
+    def error(self, message):
+        for pattern, french in ARGPARSE_FRENCH:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, french, message)
+                break
+        if self.called_from_command_line:
+            self.print_usage(sys.stderr)
+            self.exit(2, f"{self.prog} : erreur : {message}\n")
+        raise CommandError(message)
+
+    def format_usage(self):
+        return self._french(super().format_usage())
+
+    def format_help(self):
+        return self._french(super().format_help())
+
+    @staticmethod
+    def _french(text: str) -> str:
+        for english, french in HEADINGS.items():
+            text = text.replace(english, french)
+        return text
+
+
+def _in_french(parser: CommandParser) -> None:
+    """The parser and its subcommands' parsers: same state, French words."""
+    parser.__class__ = FrenchParser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _in_french(subparser)
 
 
 class RelanceCommand(BaseCommand):
-    """A command whose service refusals reach the user as plain messages."""
+    """A command whose service refusals reach the user as plain messages, and
+    whose argument errors are in French."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        _in_french(parser)
+        return parser
 
     def execute(self, *args, **options):
         try:
