@@ -261,3 +261,31 @@ def test_lists_are_paginated(api, company):
         ["P2", "P3"],
     )
     assert api.call("get", "/invoices", limit=5000)[0] == 422
+
+
+def test_a_payment_is_cancelled_through_the_api_and_the_invoice_owes_it_again(
+    api, company
+):
+    api.call("post", "/invoices", invoice_payload())
+    status, paid = api.call(
+        "post",
+        "/payments",
+        {"invoice_number": "FC23010001", "date": "2026-02-01", "amount": "1234.56"},
+    )
+    assert status == 201 and paid["cancelled_at"] is None
+    status, body = api.call("post", f"/payments/{paid['id']}/cancel", {"reason": ""})
+    assert status == 422
+    status, body = api.call(
+        "post", f"/payments/{paid['id']}/cancel", {"reason": "Prélèvement rejeté"}
+    )
+    assert status == 200
+    assert body["cancel_reason"] == "Prélèvement rejeté" and body["cancelled_at"]
+    status, invoice = api.call("get", "/invoices", number="FC23010001")
+    assert (invoice["items"][0]["status"], invoice["items"][0]["amount_due"]) == (
+        "open",
+        "1234.56",
+    )
+    status, again = api.call(
+        "post", f"/payments/{paid['id']}/cancel", {"reason": "encore"}
+    )
+    assert (status, again["detail"]) == (400, "Ce règlement est déjà annulé.")

@@ -115,3 +115,31 @@ def test_a_payment_dated_after_today_is_refused_on_every_way_in(invoice):
         RowError(2, "date", "date après aujourd'hui")
     ]
     assert not Payment.objects.exists()
+
+
+def test_a_payment_recorded_by_mistake_is_cancelled_with_who_when_why(invoice):
+    """Issue 12 §5: the invoice owes it again and is « à relancer » at once."""
+    from relance.dunning.services.payments import payment_cancel
+    from tests.factories import make_user
+
+    paid = pay(invoice, on=date(2026, 3, 2), amount="1000")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.to_remind) == (Invoice.Status.PAID, False)
+    user = make_user(invoice.company)
+    with pytest.raises(ApplicationError, match="Indiquez pourquoi"):
+        payment_cancel(payment=paid, reason=" ", today=date(2026, 3, 3), user=user)
+    payment_cancel(
+        payment=paid, reason="Virement rejeté", today=date(2026, 3, 3), user=user
+    )
+    paid.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (paid.cancelled_by, paid.cancel_reason) == (user, "Virement rejeté")
+    assert paid.cancelled_at is not None
+    assert (invoice.status, invoice.amount_due) == (
+        Invoice.Status.OPEN,
+        Decimal("1000.00"),
+    )
+    assert invoice.to_remind is True  # due since 31/01, reminded from 03/02
+    with pytest.raises(ApplicationError, match="déjà annulé"):
+        payment_cancel(payment=paid, reason="encore", today=date(2026, 3, 3))
+    assert Payment.objects.count() == 1  # kept, never deleted

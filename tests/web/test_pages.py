@@ -561,3 +561,25 @@ def test_a_new_step_starts_from_the_default_template_of_its_place(signed_in, com
     html = unescape(signed_in.get("/configuration/etapes/nouvelle/").content.decode())
     assert defaults.SECOND["subject"] in html  # the 2nd step's, as it comes 2nd
     assert 'value="after_previous_reminder" selected' in html
+
+
+def test_a_payment_is_cancelled_from_the_invoice_page(signed_in, company):
+    from relance.invoices.models import Payment
+    from tests.factories import pay
+
+    invoice = make_invoice(make_customer(company), total=Decimal("300.00"))
+    payment = pay(invoice, on=date(2026, 3, 2), amount="300")
+    page = signed_in.get(f"/factures/{invoice.pk}/").content.decode()
+    assert "Annuler ce règlement" in page
+    response = signed_in.post(
+        f"/factures/{invoice.pk}/reglements/{payment.pk}/annuler/",
+        {"reason": "Chèque impayé"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "Règlement de 300,00\u00a0€ annulé : il est de nouveau dû." in html
+    assert 'data-testid="payment-cancelled"' in html
+    assert "Chèque impayé" in html
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_due) == ("open", Decimal("300.00"))
+    assert Payment.objects.get().cancel_reason == "Chèque impayé"

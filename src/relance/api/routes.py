@@ -14,6 +14,7 @@ from relance.dunning.selectors import step_names
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.intake import invoice_take_in, payment_take_in
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
+from relance.dunning.services.payments import payment_cancel
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
@@ -211,6 +212,8 @@ def payment_out(payment: Payment) -> dict:
         "amount": payment.amount,
         "method": payment.method,
         "reference": payment.reference,
+        "cancelled_at": payment.cancelled_at,
+        "cancel_reason": payment.cancel_reason,
     }
 
 
@@ -238,6 +241,25 @@ def payment_create(request, payload: s.PaymentIn):
         today=today(request),
     )
     return Status(201, payment_out(payment))
+
+
+@router.post(
+    "/payments/{payment_id}/cancel",
+    response={200: s.PaymentOut, **ERRORS},
+    tags=["payments"],
+)
+def payment_cancel_call(request, payment_id: Path[s.Id], payload: s.PaymentCancelIn):
+    """Cancel a payment recorded by mistake (kept, with the reason): its
+    invoice owes it again and is reminded as its steps say."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("invoice"),
+        pk=payment_id,
+        company=request.company,
+    )
+    payment = payment_cancel(
+        payment=payment, reason=payload.reason, today=today(request)
+    )
+    return payment_out(payment)
 
 
 # --- steps ---------------------------------------------------------------------

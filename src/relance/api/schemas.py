@@ -149,6 +149,12 @@ class PaymentOut(Schema):
     amount: Decimal
     method: str
     reference: str
+    cancelled_at: dt.datetime | None = None
+    cancel_reason: str = ""
+
+
+class PaymentCancelIn(Schema):
+    reason: text(255, 1)
 
 
 class StepIO(Schema):

@@ -233,6 +233,18 @@ class Payment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A payment recorded by mistake is cancelled, never deleted: who, when, why.
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(
+        _("motif de l'annulation"), max_length=255, blank=True
+    )
 
     class Meta:
         verbose_name = _("règlement")

@@ -78,6 +78,32 @@ def payments_add(
     return recorded
 
 
+def payment_void(*, payment: Payment, reason: str, user=None) -> Payment:
+    """Cancel a payment recorded by mistake: what it paid is due again, and
+    a paid invoice is open again. Plain columns only (see payments_add)."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            _("Indiquez pourquoi ce règlement est annulé."), field="reason"
+        )
+    if len(reason) > 255:
+        raise ApplicationError(_("255 caractères au plus."), field="reason")
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.cancelled_at:
+            raise ApplicationError(_("Ce règlement est déjà annulé."))
+        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        now = utc_now()
+        payment.cancelled_at, payment.cancelled_by = now, user
+        payment.cancel_reason = reason
+        payment.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        invoice.amount_due += payment.amount
+        if invoice.status == Invoice.Status.PAID:
+            invoice.status = Invoice.Status.OPEN
+        invoice.save(update_fields=["amount_due", "status", "updated_at"])
+    return payment
+
+
 def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
     amount = Decimal(payment.amount)
     if amount <= 0:

@@ -33,6 +33,11 @@ urlpatterns = [
     path("factures/<int:pk>/", invoices.invoice_detail, name="invoice"),
     path("factures/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
     path("factures/<int:pk>/reglement/", invoices.payment_new, name="payment_new"),
+    path(
+        "factures/<int:pk>/reglements/<int:payment>/annuler/",
+        invoices.payment_cancel_view,
+        name="payment_cancel",
+    ),
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),

@@ -12,7 +12,7 @@ from relance.core.models import Company
 from relance.core.money import format_date
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Payment
-from relance.invoices.services import NewPayment, payments_add
+from relance.invoices.services import NewPayment, payment_void, payments_add
 
 
 def payments_record(
@@ -36,3 +36,16 @@ def payments_record(
             invoice_ids=sorted({payment.invoice_id for payment in recorded}),
         )
     return recorded
+
+
+def payment_cancel(*, payment: Payment, reason: str, today: date, user=None) -> Payment:
+    """Cancel a payment recorded by mistake (who, when, why are kept): its
+    invoice owes it again, and its dunning state follows at once."""
+    with transaction.atomic():
+        payment = payment_void(payment=payment, reason=reason, user=user)
+        invoices_refresh(
+            company=payment.invoice.company,
+            today=today,
+            invoice_ids=[payment.invoice_id],
+        )
+    return payment

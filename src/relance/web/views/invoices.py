@@ -13,7 +13,7 @@ from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
-from relance.dunning.services.payments import payments_record
+from relance.dunning.services.payments import payment_cancel, payments_record
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
 from relance.invoices.services import NewPayment
@@ -188,6 +188,30 @@ def _invoice_of(request, pk) -> Invoice:
 def invoice_detail(request, pk):
     invoice = _invoice_of(request, pk)
     return render(request, "web/invoice_detail.html", _detail_context(request, invoice))
+
+
+@require_POST
+@company_required
+def payment_cancel_view(request, pk, payment):
+    """« Annuler ce règlement »: a payment recorded by mistake, with why."""
+    invoice = _invoice_of(request, pk)
+    recorded = get_object_or_404(Payment, pk=payment, invoice=invoice)
+    try:
+        payment_cancel(
+            payment=recorded,
+            reason=request.POST.get("reason", ""),
+            today=today_of(request),
+            user=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Règlement de %(amount)s annulé : il est de nouveau dû.")
+            % {"amount": format_amount(recorded.amount, invoice.currency)},
+        )
+    return redirect("web:invoice", pk=invoice.pk)
 
 
 @company_required
