@@ -221,3 +221,4 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+PASSWORD_RESET_TIMEOUT = 3600 * 24  # a reset link works for a day

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import TemplateView
 
 from relance.web.views import (
     auth,
@@ -18,6 +19,22 @@ app_name = "web"
 urlpatterns = [
     path("connexion/", auth.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe-oublie/", auth.password_reset, name="password_reset"),
+    path(
+        "mot-de-passe-oublie/envoye/",
+        TemplateView.as_view(template_name="registration/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "reinitialiser/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reinitialiser/termine/",
+        TemplateView.as_view(template_name="registration/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
     path("societe/", auth.company_switch, name="company_switch"),
     path("langue/", auth.language, name="language"),
     path("profil/", auth.profile, name="profile"),

@@ -1,17 +1,21 @@
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Membership
 from relance.core.services import user_language_set
+from relance.mailing.password_reset import password_reset_send
 from relance.web.forms import ProfileForm
 from relance.web.middleware import SESSION_KEY
 from relance.web.throttling import LoginForm
@@ -33,6 +37,30 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         messages.success(self.request, _("Mot de passe changé."))
         return super().form_valid(form)
+
+
+class PasswordResetForm(forms.Form):
+    email = forms.EmailField(label=_l("Adresse e-mail"), max_length=254)
+
+
+def password_reset(request):
+    """« Mot de passe oublié » : the same answer whether or not the address
+    has an account (nothing to learn from it)."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def link_for(uid: str, token: str) -> str:
+            path = reverse("web:password_reset_confirm", args=[uid, token])
+            return f"{settings.RELANCE_BASE_URL}{path}"
+
+        password_reset_send(email=form.cleaned_data["email"], link_for=link_for)
+        return redirect("web:password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("web:password_reset_complete")
 
 
 @require_POST
