@@ -13,6 +13,10 @@
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-modal]")) { modal().close(); }
+    // A menu's action is chosen: the menu folds (it must not stay open
+    // behind the window the action opens).
+    var chosen = event.target.closest("details.menu .menu-list button");
+    if (chosen) chosen.closest("details.menu").removeAttribute("open");
     // Close any open menu when clicking elsewhere.
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
