@@ -247,6 +247,16 @@ def transport_open() -> SmtpTransport | FolderTransport:
     return FolderTransport()
 
 
+def send_now(email: Email) -> Result:
+    """One message sent at once, over its own connection (an invitation, a
+    password reset, the daily digest); reminders go through the pipeline."""
+    transport = transport_open()
+    try:
+        return transport.send(email)
+    finally:
+        transport.close()
+
+
 def mail_server() -> str | None:
     """The mail server's name, for the user; None when messages are only
     written to the outbox folder (no server configured)."""

@@ -3,7 +3,6 @@ company's language, and sent at once through the mail settings that the
 company's reminders use (its sender and reply-to addresses, EMAIL_URL)."""
 
 from datetime import datetime
-from email.utils import make_msgid
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,9 +14,9 @@ from relance.core.errors import ApplicationError
 from relance.core.invitations import invitation_cancel, invitation_create
 from relance.core.models import Company, Invitation, User
 from relance.core.money import format_date
-from relance.mailing.delivery import Outcome, transport_open
+from relance.mailing.delivery import Outcome, send_now
 from relance.mailing.html import text_to_html
-from relance.mailing.mime import Email, email_message
+from relance.mailing.mime import Email, email_message, message_id_new
 
 
 def invitation_link(raw: str) -> str:
@@ -46,7 +45,6 @@ def invitation_email(*, invitation: Invitation, raw: str) -> Email:
                 f"{expires:%H:%M}",
             },
         )
-    domain = company.sender_email.rpartition("@")[2] or "relance.invalid"
     return email_message(
         sender_name=company.name,
         sender=company.sender_email,
@@ -55,7 +53,7 @@ def invitation_email(*, invitation: Invitation, raw: str) -> Email:
         subject=subject,
         text=text,
         html=text_to_html(text, title=subject),
-        message_id=make_msgid(idstring="relance", domain=domain),
+        message_id=message_id_new(company.sender_email),
         headers={"Auto-Submitted": "auto-generated"},
     )
 
@@ -78,11 +76,7 @@ def invitation_send(
     invitation, raw = invitation_create(
         company=company, email=email, role=role, invited_by=invited_by, now=now
     )
-    transport = transport_open()
-    try:
-        result = transport.send(invitation_email(invitation=invitation, raw=raw))
-    finally:
-        transport.close()
+    result = send_now(invitation_email(invitation=invitation, raw=raw))
     if result.outcome != Outcome.SENT:
         invitation_cancel(invitation=invitation, now=now)
         raise ApplicationError(

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime, quote
+from email.utils import format_datetime, make_msgid, quote
 
 MAX_LINE = 78  # header lines (RFC 5322 recommends 78, requires 998)
 MAX_BODY_LINE = 998
@@ -162,6 +162,12 @@ def _multipart(subtype: str, parts: Sequence[bytes]) -> bytes:
     body = b"".join(marker + b"\r\n" + part + b"\r\n" for part in parts)
     head = f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"\r\n\r\n'
     return head.encode("ascii") + body + marker + b"--\r\n"
+
+
+def message_id_new(sender: str) -> str:
+    """A globally unique Message-ID in the sender's own mail domain."""
+    domain = sender.rpartition("@")[2] or "relance.invalid"
+    return make_msgid(idstring="relance", domain=domain)
 
 
 def email_message(

@@ -5,7 +5,6 @@ whether an address has an account."""
 
 import logging
 from collections.abc import Callable
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -16,9 +15,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from relance.core.models import Membership, User
-from relance.mailing.delivery import Outcome, transport_open
+from relance.mailing.delivery import Outcome, send_now
 from relance.mailing.html import text_to_html
-from relance.mailing.mime import email_message
+from relance.mailing.mime import email_message, message_id_new
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +56,10 @@ def password_reset_send(*, email: str, link_for: Callable[[str, str], str]) -> b
         subject=subject,
         text=text,
         html=text_to_html(text, title=subject),
-        message_id=make_msgid(
-            idstring="relance", domain=sender.rpartition("@")[2] or "relance.invalid"
-        ),
+        message_id=message_id_new(sender),
         headers={"Auto-Submitted": "auto-generated"},
     )
-    transport = transport_open()
-    try:
-        result = transport.send(message)
-    finally:
-        transport.close()
+    result = send_now(message)
     if result.outcome != Outcome.SENT:
         logger.warning(
             "Password reset for user %s not sent: %s", user.pk, result.detail

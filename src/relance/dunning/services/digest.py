@@ -11,9 +11,9 @@ from relance.core.models import Company
 from relance.dunning.messages import Composed, email_build
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.selectors import problem_reminders
-from relance.dunning.services.reminders import message_id_new
-from relance.mailing.delivery import Outcome, transport_open
+from relance.mailing.delivery import Outcome, send_now
 from relance.mailing.html import text_to_html
+from relance.mailing.mime import message_id_new
 
 Status = Reminder.Status
 
@@ -65,14 +65,10 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
         company=company,
         to=[address],
         composed=digest_compose(problems=problems),
-        message_id=message_id_new(company),
+        message_id=message_id_new(company.sender_email),
         automatic=True,
     )
-    transport = transport_open()
-    try:
-        result = transport.send(email)
-    finally:
-        transport.close()
+    result = send_now(email)
     if result.outcome != Outcome.SENT:
         DailyRun.objects.filter(pk=run.pk).update(
             error=_("Résumé quotidien non envoyé : %(error)s")

@@ -6,28 +6,21 @@ Each reminder then moves pending → sending → sent | failed | uncertain
 """
 
 from dataclasses import dataclass, field
-from email.utils import make_msgid
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
-from relance.core.models import Company
 from relance.core.sql import rows_update
 from relance.dunning.models import Reminder, ReminderInvoice
 from relance.dunning.planning import Code, Plan, PlanError
+from relance.mailing.mime import message_id_new
 
 
 @dataclass
 class Created:
     reminders: list[Reminder] = field(default_factory=list)
     errors: list[PlanError] = field(default_factory=list)
-
-
-def message_id_new(company: Company) -> str:
-    """A globally unique Message-ID in the company's own mail domain."""
-    domain = company.sender_email.rpartition("@")[2] or "relance.invalid"
-    return make_msgid(idstring="relance", domain=domain)
 
 
 def reminders_create(
@@ -73,7 +66,7 @@ def _reminder_new(plan: Plan, message, user, origin, run) -> Reminder:
         customer=message.customer,
         step=message.step,
         recipients=message.recipients,
-        message_id=message_id_new(plan.company),
+        message_id=message_id_new(plan.company.sender_email),
         origin=origin,
         triggered_by=user,
         run=run,
