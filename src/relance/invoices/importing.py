@@ -400,13 +400,19 @@ def _invoice_fields(values: dict, invoice: Invoice | None, customer) -> dict:
     return fields
 
 
+def row_refused(problems: list[tuple[str, str]]) -> Refused:
+    """One object's problems (an API call: no line), as a refusal."""
+    return Refused(
+        Report(errors=[RowError(None, name, message) for name, message in problems])
+    )
+
+
 def invoice_upsert(*, company: Company, raw: dict) -> tuple[Invoice, bool]:
     """One invoice from a flat object with the import's column names (the API)."""
     values, problems = clean_invoice_row(raw)
-    report = Report()
     if problems:
-        report.errors = [RowError(None, name, message) for name, message in problems]
-        raise Refused(report)
+        raise row_refused(problems)
+    report = Report()
     _check_customers(company, [(None, values)], {}, report)
     if report.errors:
         raise Refused(report)

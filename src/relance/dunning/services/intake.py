@@ -62,11 +62,7 @@ def payment_take_in(
         {**raw, "invoice_number": invoice.number}
     )
     if problems:
-        raise importing.Refused(
-            importing.Report(
-                errors=[importing.RowError(None, name, msg) for name, msg in problems]
-            )
-        )
+        raise importing.row_refused(problems)
     [payment] = payments_record(
         company=company,
         payments=[
