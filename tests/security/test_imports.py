@@ -74,3 +74,15 @@ def test_a_crash_inside_the_import_is_a_failed_run_with_a_french_reason(
     assert "rien n&#x27;a été importé" in page.content.decode()
     # Run twice (a repeated task), it is done once.
     assert import_runs.import_run_execute(run_id=run.pk) is None
+
+
+def test_a_checked_file_is_imported_once_whatever_the_clicks(client):
+    client.post(
+        "/import/",
+        {"kind": "invoices", "file": SimpleUploadedFile("f.csv", big_file(3))},
+    )
+    checked = ImportRun.objects.get()
+    import_runs.import_run_execute(run_id=checked.pk)
+    client.post(f"/import/{checked.pk}/")  # « Importer »
+    client.post(f"/import/{checked.pk}/")  # clicked again before the worker ran
+    assert ImportRun.objects.filter(dry_run=False).count() == 1

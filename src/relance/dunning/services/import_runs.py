@@ -46,19 +46,26 @@ def import_run_record(
 
 
 def import_run_confirm(*, checked: ImportRun, user=None) -> ImportRun:
-    """Record the import of a file whose check found no error, to be queued."""
-    if not (checked.dry_run and checked.status == Status.DONE and checked.file):
-        raise ApplicationError(
-            _("Ce fichier n'a pas été vérifié sans erreur : envoyez-le à nouveau.")
+    """Record the import of a file whose check found no error, to be queued;
+    once only (a second click, or a second tab, imports nothing twice)."""
+    with transaction.atomic():
+        checked = ImportRun.objects.select_for_update().get(pk=checked.pk)
+        if not (checked.dry_run and checked.status == Status.DONE and checked.file):
+            raise ApplicationError(
+                _("Ce fichier n'a pas été vérifié sans erreur : envoyez-le à nouveau.")
+            )
+        if ImportRun.objects.filter(
+            company=checked.company_id, file=checked.file.name, dry_run=False
+        ).exists():
+            raise ApplicationError(_("Ce fichier est déjà en cours d'import."))
+        return ImportRun.objects.create(
+            company_id=checked.company_id,
+            kind=checked.kind,
+            dry_run=False,
+            file=checked.file.name,
+            filename=checked.filename,
+            triggered_by=user,
         )
-    return ImportRun.objects.create(
-        company=checked.company,
-        kind=checked.kind,
-        dry_run=False,
-        file=checked.file.name,
-        filename=checked.filename,
-        triggered_by=user,
-    )
 
 
 def import_run_execute(
