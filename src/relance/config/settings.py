@@ -129,6 +129,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "web:login"
+PASSWORD_RESET_TIMEOUT = 3600 * 24  # a « mot de passe oublié » link works a day
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 # Sign-in throttling (django-axes). Its backend comes first: it refuses a
@@ -221,4 +222,3 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
-PASSWORD_RESET_TIMEOUT = 3600 * 24  # a reset link works for a day

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import TemplateView
@@ -22,7 +23,10 @@ urlpatterns = [
     path("mot-de-passe-oublie/", auth.password_reset, name="password_reset"),
     path(
         "mot-de-passe-oublie/envoye/",
-        TemplateView.as_view(template_name="registration/password_reset_done.html"),
+        TemplateView.as_view(
+            template_name="registration/password_reset_done.html",
+            extra_context={"hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+        ),
         name="password_reset_done",
     ),
     path(
