@@ -10,6 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
+from relance.core.models import Grouping
 from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.planning import Code, reminder_plan
 from relance.dunning.services import delivery
@@ -194,7 +195,7 @@ def test_grouped_per_customer_and_per_step_each_message_is_true_of_its_invoices(
 
 
 def test_per_invoice_mode_sends_one_message_per_invoice(company, smtp_server):
-    company.group_per_customer = False
+    company.grouping = Grouping.INVOICE
     company.save()
     customer = make_customer(company)
     make_invoice(customer, number="FC1")
@@ -455,6 +456,7 @@ def test_remind_command_dry_run_then_send(company, smtp_server):
                 "to": ["f@herbly.example"],
                 "step": "Relance 1",
                 "invoices": ["FC1", "FC2"],
+                "invoice_steps": ["Relance 1", "Relance 1"],
             }
         ],
         "errors": [

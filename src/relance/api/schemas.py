@@ -164,6 +164,7 @@ class StepIO(Schema):
     subject: text(255) = ""
     body: Annotated[str, StringConstraints(max_length=20_000)] = ""
     attach_pdf: bool = True
+    formal_notice: bool = False
     active: bool = True
 
 
@@ -187,6 +188,9 @@ class PlannedMessageOut(Schema):
     to: list[str]
     step: str
     invoices: list[str]
+    invoice_steps: list[str] = Field(
+        description="each invoice's own step, in the order of `invoices`"
+    )
     total: Decimal
 
 

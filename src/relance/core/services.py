@@ -25,7 +25,7 @@ COMPANY_FIELDS = (
     "time_zone",
     "language",
     "min_gap_days",
-    "group_per_customer",
+    "grouping",
     "auto_send",
     "daily_run_at",
 )

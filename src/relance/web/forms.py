@@ -115,6 +115,14 @@ class StepForm(forms.Form):
     attach_pdf = forms.BooleanField(
         label=_("Joindre le PDF des factures"), required=False
     )
+    formal_notice = forms.BooleanField(
+        label=_("Mise en demeure"),
+        required=False,
+        help_text=_(
+            "Ne couvre que les factures qui ont atteint cette étape, même avec "
+            "« Un seul courriel par client »."
+        ),
+    )
     active = forms.BooleanField(label=_("Active"), required=False)
 
 
@@ -137,7 +145,7 @@ class CompanyForm(forms.ModelForm):
             "time_zone",
             "language",
             "min_gap_days",
-            "group_per_customer",
+            "grouping",
             "auto_send",
             "daily_run_at",
         ]

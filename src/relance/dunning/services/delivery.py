@@ -43,6 +43,7 @@ from relance.core.sql import (
     rows_update,
 )
 from relance.dunning import rules
+from relance.dunning.context import Stage
 from relance.dunning.messages import Composed, compose, email_build
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
@@ -85,6 +86,22 @@ class Delivered:
         for name in ("sent", "failed", "retrying", "uncertain", "cancelled"):
             getattr(self, name).extend(getattr(other, name))
         self.recovered += other.recovered
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """A company's active steps, as the rules and the templates need them."""
+
+    rules: list[rules.Step]
+    names: dict[int, str]  # level → step name
+
+    @classmethod
+    def of(cls, company: Company) -> "_Steps":
+        active = step_list_active(company=company)
+        return cls(
+            rule_steps(active),
+            {level: step.name for level, step in enumerate(active, 1)},
+        )
 
 
 @dataclass
@@ -149,7 +166,7 @@ def reminders_deliver(
     """
     ids = list(reminder_ids)
     delivered = Delivered()
-    steps: dict[int, list[rules.Step]] = {}  # each company's, read once
+    steps: dict[int, _Steps] = {}  # each company's, read once
     pipeline = _Pipeline(_Clock(now), delivered)
     try:
         for start in range(0, len(ids), BATCH):
@@ -197,15 +214,16 @@ def _prepare(
     lines: list[ReminderInvoice],
     now: datetime,
     forced_today: date | None,
-    steps: dict[int, list[rules.Step]],
+    steps: dict[int, _Steps],
 ) -> Outgoing | Unsent:
     """Check the reminder's invoices again and render its message. Writes
     nothing: what is dropped is marked in hand, written once claimed."""
     company = reminder.company
     today = forced_today or company_today(company, now)
     if company.pk not in steps:
-        steps[company.pk] = rule_steps(step_list_active(company=company))
-    live, dropped = _check_again(company, steps[company.pk], lines, today)
+        steps[company.pk] = _Steps.of(company)
+    active = steps[company.pk]
+    live, dropped = _check_again(company, active.rules, lines, today)
     if not live:
         return Unsent(
             reminder,
@@ -217,6 +235,11 @@ def _prepare(
             dropped,
         )
     invoices = [line.invoice for line in live]
+    # Each invoice at its own stage (they differ in a merged message).
+    stages = [
+        Stage(line.level, active.names.get(line.level, reminder.step.name))
+        for line in live
+    ]
     # Whatever goes wrong while writing this message fails this message
     # alone, with its reason: never the others of the batch, nor another
     # company's, nor the next pass.
@@ -227,6 +250,7 @@ def _prepare(
             invoices=invoices,
             step=reminder.step,
             today=today,
+            stages=stages,
         )
         email = email_build(
             company=company,
@@ -250,7 +274,7 @@ def _prepare(
             "relancer : vérifiez le modèle et les pièces jointes, puis relancez."
         ) % {"step": reminder.step.name}
         return Unsent(reminder, Status.FAILED, message, dropped)
-    return Outgoing(reminder, today, steps[company.pk], live, dropped, composed, email)
+    return Outgoing(reminder, today, active.rules, live, dropped, composed, email)
 
 
 def _check_again(company, steps, lines, today):

@@ -100,6 +100,7 @@ def step_edit(request, pk=None):
                 "subject": start["subject"],
                 "body": start["body"],
                 "attach_pdf": True,
+                "formal_notice": start.get("formal_notice", False),
                 "active": True,
             }
         )
