@@ -1,6 +1,7 @@
 """Sending reminders to a real SMTP server on loopback: exact messages, honest
 records, retries, failures and crashes."""
 
+import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -569,3 +570,22 @@ def test_a_template_that_fails_when_rendered_fails_its_reminder_only(
     )
     # The levels are free again: the reminders can be planned anew.
     assert plan_all(company).to_send == 2
+
+
+def test_each_answer_is_recorded_as_it_comes_so_the_progress_moves(
+    company, smtp_server
+):
+    """Issue 12 §7: the progress stayed at « 0 / 3 » then jumped to the end,
+    the three answers recorded together after the last one."""
+    smtp_server.handler.delay = 0.3
+    for n in range(3):
+        make_invoice(make_customer(company, email=f"c{n}@client.example"))
+    _plan, created, delivered = send(company)
+    assert len(delivered.sent) == 3
+    moments = sorted(
+        Reminder.objects.filter(pk__in=[r.pk for r in created.reminders]).values_list(
+            "sent_at", flat=True
+        )
+    )
+    gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
+    assert all(gap >= timedelta(seconds=0.2) for gap in gaps), gaps

@@ -19,6 +19,7 @@ the levels of what left (`_levels_raise`). See docs/adr/0009.
 """
 
 import functools
+import itertools
 import logging
 import time
 from collections import deque
@@ -372,13 +373,20 @@ class _Pipeline:
             self._claim_and_send()
 
     def finish(self) -> None:
-        """Send what is left, wait for the last answers and record them."""
+        """Send what is left, and record the last answers as they come: the
+        progress the user watches moves as each message leaves, rather than
+        jumping from « 0 / 3 » to the end (one commit per answer at worst,
+        for the last IN_FLIGHT messages only)."""
         if self.group:
             self._claim_and_send()
-        for _outgoing, future in self.inflight:
-            future.result()  # the last answers, recorded together
-        _record_alone(list(self.inflight), self.clock, self.delivered)
-        self.inflight.clear()
+        while self.inflight:
+            self.inflight[0][1].result()
+            answered = list(
+                itertools.takewhile(lambda item: item[1].done(), self.inflight)
+            )
+            _record_alone(answered, self.clock, self.delivered)
+            for _recorded in answered:
+                self.inflight.popleft()  # close() leaves them alone
 
     def close(self) -> None:
         """After an error, still record what the server answered."""
