@@ -124,6 +124,23 @@ class Company(models.Model):
         choices=Grouping.choices,
         default=Grouping.STEP,
     )
+    # Late-payment law (law/penalties.py).
+    penalty_rate = models.DecimalField(
+        _("taux des pénalités de retard (%)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Celui de vos conditions générales de vente. Vide : taux de la BCE "
+            "majoré de 10 points, le taux de la loi."
+        ),
+    )
+    penalty_day_basis = models.PositiveSmallIntegerField(
+        _("base de calcul des pénalités (jours par an)"),
+        choices=[(365, "365"), (360, "360")],
+        default=365,
+    )
     auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)

@@ -26,6 +26,8 @@ COMPANY_FIELDS = (
     "language",
     "min_gap_days",
     "grouping",
+    "penalty_rate",
+    "penalty_day_basis",
     "auto_send",
     "daily_run_at",
 )

@@ -140,7 +140,15 @@ def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
         )
 
 
-CUSTOMER_FIELDS = ("name", "kind", "email", "dunning_email", "phone", "language")
+CUSTOMER_FIELDS = (
+    "name",
+    "kind",
+    "email",
+    "dunning_email",
+    "phone",
+    "language",
+    "agreed_penalty_rate",
+)
 
 
 def customer_update(*, customer, **values):

@@ -17,6 +17,8 @@ from relance.dunning.services.payments import payment_cancel, payments_record
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
 from relance.invoices.services import NewPayment
+from relance.law.penalties import RateMissing
+from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.web.access import company_required
 from relance.web.forms import PauseForm, PaymentForm, apply_error
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
@@ -174,13 +176,24 @@ def _detail_context(request, invoice, **overrides) -> dict:
         ),
         "paused": bool(invoice.paused_until and invoice.paused_until >= today),
         "today": today,
+        **_late_payment(invoice, today),
         **overrides,
     }
 
 
+def _late_payment(invoice, today) -> dict:
+    """What the law gives on the invoice today, or why it cannot be told."""
+    try:
+        return {"late": invoice_late_payment(invoice, on=today)}
+    except RateMissing as missing:
+        return {"late_missing": rate_missing_text(missing)}
+
+
 def _invoice_of(request, pk) -> Invoice:
     return get_object_or_404(
-        Invoice.objects.select_related("customer"), pk=pk, company=request.company
+        Invoice.objects.select_related("customer", "company"),
+        pk=pk,
+        company=request.company,
     )
 
 
