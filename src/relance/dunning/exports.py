@@ -100,17 +100,21 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def xlsx_bytes(rows: Iterable[list]) -> bytes:
+def xlsx_bytes(
+    rows: Iterable[list], *, header: list[str] | None = None, title: str = ""
+) -> bytes:
+    """A workbook of one sheet: `header` in bold (the invoice list's by
+    default), then the rows; text never taken for a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Factures"))
+    sheet = workbook.create_sheet((title or _("Factures"))[:31])
     bold = []
-    for title in headers():
-        cell = WriteOnlyCell(sheet, value=title)
+    for name in header or headers():
+        cell = WriteOnlyCell(sheet, value=name)
         cell.font = Font(bold=True)
         bold.append(cell)
     sheet.append(bold)

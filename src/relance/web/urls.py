@@ -63,6 +63,11 @@ urlpatterns = [
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),
+    path(
+        "clients/<int:pk>/releve.xlsx",
+        customers.customer_statement_xlsx,
+        name="customer_statement",
+    ),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),
     path(

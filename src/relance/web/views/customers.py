@@ -1,16 +1,25 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.money import format_date
+from relance.core.validators import date_out_of_range
+from relance.dunning import exports
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import customer_pause
+from relance.dunning.statements import customer_statement
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.selectors import customer_search
 from relance.invoices.services import customer_update
+from relance.law.penalties import RateMissing
+from relance.law.selectors import rate_missing_text
 from relance.law.services import penalty_rate_check
 from relance.web.access import company_required
 from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
@@ -101,3 +110,34 @@ def customer_detail(request, pk):
         "paused": bool(customer.paused_until and customer.paused_until >= today),
     }
     return render(request, "web/customer_detail.html", context)
+
+
+@company_required
+def customer_statement_xlsx(request, pk):
+    """« Relevé de compte »: the customer's open invoices at a date (today by
+    default; ?date=YYYY-MM-DD), with days late, penalties and indemnities."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    on = _statement_date(request.GET.get("date", ""), today_of(request))
+    try:
+        statement = customer_statement(customer=customer, on=on)
+    except RateMissing as missing:
+        messages.error(request, rate_missing_text(missing))
+        return redirect("web:customer", pk=customer.pk)
+    header, *rows = statement.rows()
+    response = HttpResponse(
+        exports.xlsx_bytes(rows, header=header, title=_("Relevé de compte")),
+        content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+    )
+    filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _statement_date(value: str, today: date) -> date:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return today
+    return today if date_out_of_range(day) else day

@@ -1,0 +1,135 @@
+"""« Relevé de compte »: a customer's open invoices at a date, what was paid
+on them, how late they are and what the law adds (law/penalties.py), with
+the total; as rows for a spreadsheet (and a page for a PDF)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from relance.core.models import Company
+from relance.invoices.models import Customer, Invoice
+from relance.law.penalties import Outcome
+from relance.law.selectors import invoices_late_payment, payments_of
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    invoice: Invoice
+    paid: Decimal  # payments made on or before the statement's date
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Statement:
+    company: Company
+    customer: Customer
+    on: date
+    lines: list[StatementLine]
+
+    def _sum(self, name: str) -> Decimal:
+        return sum((getattr(line.outcome, name) for line in self.lines), Decimal(0))
+
+    @property
+    def principal(self) -> Decimal:
+        return self._sum("principal")
+
+    @property
+    def penalties(self) -> Decimal:
+        return self._sum("penalties")
+
+    @property
+    def indemnity(self) -> Decimal:
+        return self._sum("indemnity")
+
+    @property
+    def legal_interest(self) -> Decimal:
+        return self._sum("legal_interest")
+
+    @property
+    def total(self) -> Decimal:
+        return self._sum("total")
+
+    def rows(self) -> list[list]:
+        """Plain values, a header first and the totals last: for XLSX."""
+        rows: list[list] = [
+            [
+                _("Facture"),
+                _("Date"),
+                _("Échéance"),
+                _("Montant TTC"),
+                _("Déjà réglé"),
+                _("Reste dû"),
+                _("Jours de retard"),
+                _("Pénalités de retard"),
+                _("Indemnité forfaitaire"),
+                _("Intérêts au taux légal"),
+                _("Total"),
+            ]
+        ]
+        for line in self.lines:
+            invoice, outcome = line.invoice, line.outcome
+            rows.append(
+                [
+                    invoice.number,
+                    invoice.issue_date,
+                    invoice.due_date,
+                    invoice.total,
+                    line.paid,
+                    outcome.principal,
+                    outcome.days_late,
+                    outcome.penalties,
+                    outcome.indemnity,
+                    outcome.legal_interest,
+                    outcome.total,
+                ]
+            )
+        rows.append(
+            [
+                _("Total"),
+                None,
+                None,
+                None,
+                None,
+                self.principal,
+                None,
+                self.penalties,
+                self.indemnity,
+                self.legal_interest,
+                self.total,
+            ]
+        )
+        return rows
+
+
+def customer_statement(*, customer: Customer, on: date) -> Statement:
+    """The customer's invoices still owed on `on` (issued by then), each with
+    what the law gives. Raises law.penalties.RateMissing like the rest."""
+    company = Company.objects.get(pk=customer.company_id)
+    invoices = list(
+        Invoice.objects.filter(
+            customer=customer,
+            status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+            issue_date__lte=on,
+        )
+        .select_related("customer")
+        .order_by("due_date", "number")
+    )
+    payments = payments_of(invoices)
+    outcomes = invoices_late_payment(
+        invoices, on=on, company=company, payments=payments
+    )
+    lines = [
+        StatementLine(
+            invoice,
+            sum(
+                (amount for day, amount in payments.get(invoice.pk, []) if day <= on),
+                Decimal(0),
+            ),
+            outcome,
+        )
+        for invoice, outcome in zip(invoices, outcomes, strict=True)
+        if outcome.principal > 0
+    ]
+    return Statement(company, customer, on, lines)

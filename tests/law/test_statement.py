@@ -1,0 +1,84 @@
+"""Issue 14 §3: « Relevé de compte », a customer's open invoices at a date
+with what the law adds, as a spreadsheet."""
+
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from relance.dunning.statements import customer_statement
+from tests.factories import make_company, make_customer, make_invoice, make_user, pay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customer():
+    company = make_company(name="Bâtiments Durand")
+    customer = make_customer(company, code="411DUPUIS", name="Garage Dupuis")
+    partly = make_invoice(
+        customer,
+        number="FC-1",
+        issue_date=date(2025, 5, 1),
+        due_date=date(2025, 5, 31),
+        total=Decimal("10000.00"),
+    )
+    pay(partly, on=date(2025, 6, 15), amount="4000.00")
+    make_invoice(
+        customer,
+        number="FC-2",
+        issue_date=date(2025, 6, 1),
+        due_date=date(2025, 7, 31),
+        total=Decimal("500.00"),
+    )
+    paid = make_invoice(
+        customer,
+        number="FC-0",
+        issue_date=date(2025, 4, 1),
+        due_date=date(2025, 4, 30),
+        total=Decimal("300.00"),
+    )
+    pay(paid, on=date(2025, 4, 30), amount="300.00")
+    return customer
+
+
+def test_the_statement_lists_what_is_owed_with_the_law_added(customer):
+    statement = customer_statement(customer=customer, on=date(2025, 7, 15))
+    assert [line.invoice.number for line in statement.lines] == ["FC-1", "FC-2"]
+    first = statement.lines[0]
+    assert (first.paid, first.outcome.principal, first.outcome.penalties) == (
+        Decimal("4000.00"),
+        Decimal("6000.00"),
+        Decimal("116.42"),  # as tests/law/test_penalties_everywhere.py
+    )
+    assert statement.lines[1].outcome.days_late == 0  # due 31/07
+    assert (statement.principal, statement.indemnity, statement.total) == (
+        Decimal("6500.00"),
+        Decimal("40.00"),
+        Decimal("6656.42"),
+    )
+
+
+def test_the_customer_page_gives_it_as_xlsx(customer):
+    client = Client()
+    client.force_login(make_user(customer.company))
+    page = client.get(f"/clients/{customer.pk}/").content.decode()
+    assert 'data-testid="statement-xlsx"' in page
+    answer = client.get(f"/clients/{customer.pk}/releve.xlsx", {"date": "2025-07-15"})
+    assert answer["Content-Disposition"] == (
+        'attachment; filename="releve-411dupuis-2025-07-15.xlsx"'
+    )
+    sheet = load_workbook(BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Facture", "Date", "Échéance")
+    assert rows[1][0] == "FC-1" and rows[1][7] == 116.42
+    assert rows[-1][0] == "Total" and rows[-1][-1] == 6656.42
+
+
+def test_another_companys_customer_is_not_found(customer):
+    client = Client()
+    client.force_login(make_user(make_company(name="Concurrent")))
+    assert client.get(f"/clients/{customer.pk}/releve.xlsx").status_code == 404
