@@ -4,7 +4,8 @@ About 40 customers and 200 invoices over the last six months, at every stage
 of the dunning: not yet due, due for each step, already reminded, paid, partly
 paid, disputed, promised, a customer under a payment plan, one without email.
 Deterministic for a given seed and date. Addresses use the reserved `.example`
-domain, so nothing can reach a real mailbox.
+domain, so nothing can reach a real mailbox. Every invoice has its PDF, made
+from lines of building work whose total with tax is the invoice's.
 """
 
 import random
@@ -14,10 +15,13 @@ from decimal import Decimal
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from relance.config import env
+from relance.core.identifiers import vat_number_from_siren
 from relance.core.models import Company, Membership
+from relance.core.money import quantize
 from relance.dunning import rules
 from relance.dunning.context import message_context
 from relance.dunning.models import Reminder, ReminderInvoice
@@ -25,6 +29,7 @@ from relance.dunning.selectors import rule_steps, step_list_active
 from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
+from relance.invoices.pdf import InvoiceLine, invoice_pdf_render
 from relance.invoices.services import NewPayment
 from relance.mailing import templating
 
@@ -136,6 +141,63 @@ def _amount(rng: random.Random) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
+# What a building company bills: description | unit | unit price range (HT).
+WORKS = """
+Main-d'œuvre maçonnerie (compagnon) | h | 42 | 55
+Main-d'œuvre aide-maçon | h | 32 | 40
+Dalle béton armé ép. 12 cm | m² | 58 | 85
+Chape ciment ép. 5 cm | m² | 22 | 32
+Enduit monocouche de façade | m² | 28 | 42
+Reprise de fissures en façade | ml | 35 | 55
+Carrelage grès cérame 60×60 fourni posé | m² | 55 | 78
+Faïence murale fournie posée | m² | 48 | 65
+Cloison en carreaux de plâtre | m² | 38 | 52
+Ouverture de mur porteur avec linteau | u | 850 | 1600
+Regard de visite béton 40×40 | u | 95 | 160
+Tranchée et pose de fourreaux | ml | 18 | 30
+"""
+RATES = {Customer.Kind.BUSINESS: Decimal("20"), Customer.Kind.CONSUMER: Decimal("10")}
+
+
+def _works() -> list[tuple[str, str, int, int]]:
+    rows = []
+    for line in WORKS.strip().splitlines():
+        text, unit, low, high = (cell.strip() for cell in line.split("|"))
+        rows.append((text, unit, int(low), int(high)))
+    return rows
+
+
+def _lines(number: str, kind: str, ttc: Decimal) -> tuple[Decimal, list[InvoiceLine]]:
+    """Lines for an invoice of about `ttc`, and their exact total with tax.
+
+    Drawn from the invoice number (not the demo's dice, so the rest of the
+    demo is as before): a few works at whole quantities, then the site
+    set-up for what is left. Consumers' renovation work is at 10 % VAT
+    (CGI art. 279-0 bis), the rest at 20 %."""
+    rng = random.Random(number)
+    rate = RATES[kind]
+    base = quantize(ttc / (1 + rate / 100))
+    lines, left = [], base
+    for text, unit, low, high in rng.sample(_works(), rng.randint(1, 4)):
+        price = Decimal(rng.randint(low * 100, high * 100)) / 100
+        most = int(left * Decimal("0.6") / price)
+        if most < 1:
+            continue
+        quantity = Decimal(rng.randint(1, most))
+        lines.append(InvoiceLine(text, quantity, unit, price, rate))
+        left -= quantity * price
+    lines.append(
+        InvoiceLine(
+            "Installation de chantier, fournitures et évacuation des gravats",
+            Decimal(1),
+            "forfait",
+            left,
+            rate,
+        )
+    )
+    return base + quantize(base * rate / 100), lines
+
+
 def demo_load(*, company: Company, today: date, seed: int = 2026) -> dict:
     """Fill `company` with demo customers, invoices, payments and reminders."""
     rng = random.Random(seed)
@@ -213,25 +275,36 @@ def _invoices(company, customers, today, rng) -> list[Invoice]:
     dates = sorted(start + timedelta(days=rng.randrange(0, 176)) for _ in range(200))
     sequence: dict[str, int] = {}
     invoices = []
+    vat_number = vat_number_from_siren(company.siren)
     for issue in dates:
         # A few customers buy often; consumers rarely.
         customer = rng.choice(customers[:12] * 3 + customers)
         label, term_days = rng.choice(TERMS)
         month = issue.strftime("%y%m")
         sequence[month] = sequence.get(month, 0) + 1
-        total = _amount(rng)
-        invoices.append(
-            Invoice.objects.create(
-                company=company,
-                customer=customer,
-                number=f"FC{month}{sequence[month]:04d}",
-                issue_date=issue,
-                due_date=issue + timedelta(days=term_days),
-                total=total,
-                amount_due=total,
-                payment_terms=label,
-            )
+        number = f"FC{month}{sequence[month]:04d}"
+        total, lines = _lines(number, customer.kind, _amount(rng))
+        invoice = Invoice.objects.create(
+            company=company,
+            customer=customer,
+            number=number,
+            issue_date=issue,
+            due_date=issue + timedelta(days=term_days),
+            total=total,
+            amount_due=total,
+            payment_terms=label,
         )
+        pdf = invoice_pdf_render(
+            company=company,
+            invoice=invoice,
+            lines=lines,
+            vat_number=vat_number,
+            performed_on=issue - timedelta(days=zlib.crc32(number.encode()) % 6),
+            language=customer.language,
+        )
+        invoice.pdf.save(f"{number}.pdf", ContentFile(pdf), save=False)
+        invoices.append(invoice)
+    Invoice.objects.bulk_update(invoices, ["pdf"], batch_size=500)
     return invoices
 
 

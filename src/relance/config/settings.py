@@ -220,5 +220,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes: each failure and lock at WARNING, its chatter below.
         "axes": {"level": "WARNING"},
+        # WeasyPrint (invoice PDFs): its problems, not its progress.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
