@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "relance.web.middleware.CompanyMiddleware",
     "relance.api.middleware.AllOrNothing",
+    # A file sent with PUT (an invoice's PDF, through the API) in request.FILES.
+    "ninja.compatibility.files.fix_request_files_middleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lock into Relance's own answer.
     "axes.middleware.AxesMiddleware",

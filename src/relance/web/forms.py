@@ -60,6 +60,15 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("Référence"), required=False, max_length=100)
 
 
+class InvoicePdfForm(forms.Form):
+    pdf = forms.FileField(
+        label=_("PDF de la facture"),
+        help_text=_("Un fichier PDF de 10 Mo au plus."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+        error_messages={"required": _("Choisissez le PDF de la facture.")},
+    )
+
+
 class PauseForm(forms.Form):
     pause_kind = forms.ChoiceField(label=_("Motif"), choices=PauseKind.choices)
     paused_until = forms.DateField(

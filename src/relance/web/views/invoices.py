@@ -16,9 +16,9 @@ from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import payment_cancel, payments_record
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
-from relance.invoices.services import NewPayment
+from relance.invoices.services import PDF_MAX_SIZE, NewPayment, invoice_pdf_attach
 from relance.web.access import company_required
-from relance.web.forms import PauseForm, PaymentForm, apply_error
+from relance.web.forms import InvoicePdfForm, PauseForm, PaymentForm, apply_error
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
 from relance.web.views.common import query_from, selected_invoices, today_of
 
@@ -173,6 +173,7 @@ def _detail_context(request, invoice, **overrides) -> dict:
             initial={"pause_kind": invoice.pause_kind or "dispute"}
         ),
         "paused": bool(invoice.paused_until and invoice.paused_until >= today),
+        "pdf_form": InvoicePdfForm(),
         "today": today,
         **overrides,
     }
@@ -256,6 +257,34 @@ def payment_new(request, pk):
             }
         )
     return render(request, "web/payment_form.html", {"form": form, "invoice": invoice})
+
+
+@require_POST
+@company_required
+def invoice_pdf_upload(request, pk):
+    """« Joindre le PDF » / « Remplacer le PDF » on the invoice page."""
+    invoice = _invoice_of(request, pk)
+    form = InvoicePdfForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["pdf"]
+        try:
+            invoice_pdf_attach(
+                company=request.company,
+                invoice=invoice,
+                content=upload.read(PDF_MAX_SIZE + 1),
+                content_type=upload.content_type,
+            )
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("PDF de la facture %(number)s enregistré.")
+                % {"number": invoice.number},
+            )
+            return redirect("web:invoice", pk=invoice.pk)
+    context = _detail_context(request, invoice, pdf_form=form)
+    return render(request, "web/invoice_detail.html", context, status=400)
 
 
 @require_POST
