@@ -30,7 +30,7 @@ from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.invoices.pdf import InvoiceLine, invoice_pdf_render
-from relance.invoices.services import NewPayment
+from relance.invoices.services import NewPayment, customer_code_for
 from relance.mailing import templating
 
 # name | pro (business) or part (consumer) | street | postal code | city |
@@ -120,18 +120,7 @@ def _slug(name: str) -> str:
 
 
 def _code(name: str, used: set[str]) -> str:
-    words = [
-        w
-        for w in name.upper().replace("'", " ").split()
-        if w not in {"M.", "MME", "ET", "LE", "LA", "LES", "DE", "DU", "DES"}
-    ]
-    letters = "".join(c for c in "".join(words) if c.isalpha())
-    table = str.maketrans("ÀÂÄÉÈÊËÎÏÔÖÙÛÜÇ", "AAAEEEEIIOOUUUC")
-    base = "411" + letters.translate(table)[:7]
-    code, n = base, 1
-    while code in used:
-        n += 1
-        code = f"{base}{n}"
+    code = customer_code_for(name, used)
     used.add(code)
     return code
 

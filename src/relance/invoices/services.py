@@ -143,6 +143,37 @@ def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
 
 
 CUSTOMER_FIELDS = ("name", "kind", "email", "dunning_email", "phone", "language")
+CODE_SKIPPED_WORDS = {"M.", "MME", "ET", "LE", "LA", "LES", "DE", "DU", "DES"}
+
+
+def customer_code_for(name: str, taken: set[str]) -> str:
+    """A new customer's code, as French ledgers number customer accounts:
+    411 and the first letters of its name (« 411DUPONTJ »), numbered when
+    `taken` holds it already (« 411DUPONTJ2 »)."""
+    words = [
+        word
+        for word in name.upper().replace("'", " ").split()
+        if word not in CODE_SKIPPED_WORDS
+    ]
+    letters = "".join(c for c in "".join(words) if c.isalpha())
+    table = str.maketrans("ÀÂÄÉÈÊËÎÏÔÖÙÛÜÇ", "AAAEEEEIIOOUUUC")
+    base = "411" + letters.translate(table)[:7]
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}{n}"
+    return code
+
+
+def customer_code_new(*, company: Company, name: str) -> str:
+    """customer_code_for, against the codes the company uses already."""
+    base = customer_code_for(name, set())
+    taken = set(
+        Customer.objects.filter(company=company, code__startswith=base).values_list(
+            "code", flat=True
+        )
+    )
+    return customer_code_for(name, taken)
 
 
 def customer_update(*, customer, **values):

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("factures/", invoices.invoice_list, name="invoices"),
     path("factures/export.csv", invoices.invoice_export, name="invoice_export"),
+    path("factures/nouvelle/", invoices.invoice_new, name="invoice_new"),
     path("factures/<int:pk>/", invoices.invoice_detail, name="invoice"),
     path("factures/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
     path(

@@ -12,13 +12,21 @@ from relance.core.money import format_amount, format_date
 from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
+from relance.dunning.services.intake import invoice_create
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import payment_cancel, payments_record
+from relance.invoices.importing import Refused
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
 from relance.invoices.services import PDF_MAX_SIZE, NewPayment, invoice_pdf_attach
 from relance.web.access import company_required
-from relance.web.forms import InvoicePdfForm, PauseForm, PaymentForm, apply_error
+from relance.web.forms import (
+    InvoicePdfForm,
+    NewInvoiceForm,
+    PauseForm,
+    PaymentForm,
+    apply_error,
+)
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
 from relance.web.views.common import query_from, selected_invoices, today_of
 
@@ -93,6 +101,57 @@ def invoice_list(request):
         "sort": query.sort,
     }
     return render(request, "web/invoice_list.html", context)
+
+
+# The intake's names for what the form calls otherwise.
+NEW_INVOICE_FIELDS = {"customer_code": "customer"}
+
+
+@company_required
+def invoice_new(request):
+    """« Nouvelle facture »: an invoice typed by hand, checked as imports are."""
+    company = request.company
+    if request.method != "POST":
+        form = NewInvoiceForm(company=company)
+        return render(request, "web/invoice_new.html", {"form": form})
+    form = NewInvoiceForm(request.POST, request.FILES, company=company)
+    if form.is_valid():
+        data = form.cleaned_data
+        raw = {
+            name: data[name]
+            for name in ("number", "issue_date", "due_date", "total", "payment_terms")
+        }
+        if data["customer"]:
+            raw["customer_code"] = data["customer"].code
+        else:
+            raw.update(
+                {
+                    name: data[name]
+                    for name in ("customer_name", "customer_email", "customer_kind")
+                }
+            )
+        upload = data["pdf"]
+        try:
+            invoice = invoice_create(
+                company=company,
+                raw=raw,
+                today=today_of(request),
+                pdf=upload.read(PDF_MAX_SIZE + 1) if upload else None,
+                pdf_type=upload.content_type if upload else "",
+            )
+        except Refused as refused:
+            for error in refused.report.errors:
+                field = NEW_INVOICE_FIELDS.get(error.column, error.column)
+                message = error.message[:1].upper() + error.message[1:]
+                form.add_error(field if field in form.fields else None, message)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request, _("Facture %(number)s créée.") % {"number": invoice.number}
+            )
+            return redirect("web:invoice", pk=invoice.pk)
+    return render(request, "web/invoice_new.html", {"form": form}, status=400)
 
 
 @company_required
