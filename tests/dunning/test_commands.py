@@ -11,6 +11,7 @@ from django.db.models import F
 
 from relance.core.models import Company, Membership, User
 from relance.core.money import format_amount
+from relance.core.pdfs import PdfUnavailable
 from relance.dunning.models import DunningStep, Reminder
 from relance.invoices.models import Customer, Invoice
 from tests.factories import make_company, make_customer, make_invoice, make_steps
@@ -123,6 +124,21 @@ def demo(monkeypatch):
     run("init", "--no-input")
     output = run("demo", "--date", "2026-03-01")
     return output
+
+
+def test_without_pango_the_demo_loads_its_data_and_says_why_no_pdf(monkeypatch):
+    def unavailable(**document):
+        raise PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr("relance.cli.demo.invoice_pdf_render", unavailable)
+    run("init", "--no-input")
+    output = run("demo", "--date", "2026-03-01")
+    assert Invoice.objects.count() == 200
+    assert not Invoice.objects.exclude(pdf="").exists()
+    assert output.splitlines()[-1] == (
+        "Factures sans PDF : WeasyPrint ne trouve pas Pango sur cette machine "
+        "(Debian, Ubuntu : apt-get install libpango-1.0-0 libpangoft2-1.0-0)."
+    )
 
 
 def test_every_demo_invoice_has_its_pdf_saying_its_number_and_total():

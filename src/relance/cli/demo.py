@@ -8,6 +8,7 @@ domain, so nothing can reach a real mailbox. Every invoice has its PDF, made
 from lines of building work whose total with tax is the invoice's.
 """
 
+import logging
 import random
 import zlib
 from datetime import date, datetime, time, timedelta
@@ -22,6 +23,7 @@ from relance.config import env
 from relance.core.identifiers import vat_number_from_siren
 from relance.core.models import Company, Membership
 from relance.core.money import quantize
+from relance.core.pdfs import PdfUnavailable
 from relance.dunning import rules
 from relance.dunning.context import message_context
 from relance.dunning.models import Reminder, ReminderInvoice
@@ -32,6 +34,8 @@ from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.invoices.pdf import InvoiceLine, invoice_pdf_render
 from relance.invoices.services import NewPayment, customer_code_for
 from relance.mailing import templating
+
+logger = logging.getLogger(__name__)
 
 # name | pro (business) or part (consumer) | street | postal code | city |
 # email local part, - for none | "relance" when a dedicated dunning address exists
@@ -208,6 +212,7 @@ def demo_load(*, company: Company, today: date, seed: int = 2026) -> dict:
         "customers": len(customers),
         "invoices": len(invoices),
         "reminders": history,
+        "pdfs": sum(1 for invoice in invoices if invoice.pdf),
     }
 
 
@@ -263,7 +268,8 @@ def _invoices(company, customers, today, rng) -> list[Invoice]:
     start = today - timedelta(days=180)
     dates = sorted(start + timedelta(days=rng.randrange(0, 176)) for _ in range(200))
     sequence: dict[str, int] = {}
-    invoices = []
+    invoices: list[Invoice] = []
+    pdfs: list[Invoice] | None = []  # those with a PDF; None: WeasyPrint can't
     vat_number = vat_number_from_siren(company.siren)
     for issue in dates:
         # A few customers buy often; consumers rarely.
@@ -283,17 +289,25 @@ def _invoices(company, customers, today, rng) -> list[Invoice]:
             amount_due=total,
             payment_terms=label,
         )
-        pdf = invoice_pdf_render(
-            company=company,
-            invoice=invoice,
-            lines=lines,
-            vat_number=vat_number,
-            performed_on=issue - timedelta(days=zlib.crc32(number.encode()) % 6),
-            language=customer.language,
-        )
-        invoice.pdf.save(f"{number}.pdf", ContentFile(pdf), save=False)
         invoices.append(invoice)
-    Invoice.objects.bulk_update(invoices, ["pdf"], batch_size=500)
+        if pdfs is None:
+            continue
+        try:
+            pdf = invoice_pdf_render(
+                company=company,
+                invoice=invoice,
+                lines=lines,
+                vat_number=vat_number,
+                performed_on=issue - timedelta(days=zlib.crc32(number.encode()) % 6),
+                language=customer.language,
+            )
+        except PdfUnavailable as error:
+            pdfs = None  # the data without PDFs, rather than no data
+            logger.warning("Demo invoices without PDFs: %s", error)
+            continue
+        invoice.pdf.save(f"{number}.pdf", ContentFile(pdf), save=False)
+        pdfs.append(invoice)
+    Invoice.objects.bulk_update(pdfs or [], ["pdf"], batch_size=500)
     return invoices
 
 

@@ -4,10 +4,17 @@ process and shared by every document rendered after."""
 from functools import cache
 
 
+class PdfUnavailable(Exception):
+    """WeasyPrint cannot start: the system's Pango is missing."""
+
+
 @cache
 def _engine(stylesheet: str):
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+    except OSError as error:  # cffi could not load Pango
+        raise PdfUnavailable(str(error)) from error
 
     fonts = FontConfiguration()
     return HTML, fonts, CSS(filename=stylesheet, font_config=fonts)
