@@ -19,6 +19,8 @@ def test_bulk_reminders_from_the_list_send_two_and_report_one_error(
     page, app, smtp_session
 ):
     base = app["url"]
+    console = []
+    page.on("console", lambda message: console.append(message.text))
     sign_in(page, base)
     page.get_by_role("link", name="Factures clients").click()
     page.locator("summary", has_text="Filtres").click()
@@ -38,6 +40,8 @@ def test_bulk_reminders_from_the_list_send_two_and_report_one_error(
         "Aucune adresse e-mail pour le client Ferme du Vieux Chêne."
     )
     expect(modal).to_contain_text("vous ne pourrez pas le relire ni le modifier")
+    modal.get_by_role("button", name="Aperçu").first.click()
+    expect(modal.locator(".message-box")).to_contain_text("FC")
     before = len(smtp_session.received)
     modal.get_by_role("button", name="Envoyer les relances").click()
     expect(modal.get_by_test_id("sent")).to_have_text("2", timeout=30_000)
@@ -50,6 +54,8 @@ def test_bulk_reminders_from_the_list_send_two_and_report_one_error(
     herbly = next(r for r in received if r.recipients == ["compta@herbly.example"])
     assert "FC22120054" in herbly.message["Subject"]
     modal.get_by_role("button", name="Terminer").click()
+    # The preview buttons inside the form do not inherit its hx-disabled-elt.
+    assert [text for text in console if "hx-disabled-elt" in text] == []
     page.goto(f"{base}/factures/?q=FC22120054")
     expect(row(page, "FC22120054")).to_contain_text(
         re.compile(r"Relance 2 · le \d\d/\d\d/\d{4}")

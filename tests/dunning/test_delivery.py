@@ -1,6 +1,7 @@
 """Sending reminders to a real SMTP server on loopback: exact messages, honest
 records, retries, failures and crashes."""
 
+import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
+from relance.core.models import Grouping
 from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.planning import Code, reminder_plan
 from relance.dunning.services import delivery
@@ -197,7 +199,7 @@ def test_grouped_per_customer_and_per_step_each_message_is_true_of_its_invoices(
 
 
 def test_per_invoice_mode_sends_one_message_per_invoice(company, smtp_server):
-    company.group_per_customer = False
+    company.grouping = Grouping.INVOICE
     company.save()
     customer = make_customer(company)
     make_invoice(customer, number="FC1")
@@ -476,6 +478,7 @@ def test_remind_command_dry_run_then_send(company, smtp_server):
                 "to": ["f@herbly.example"],
                 "step": "Relance 1",
                 "invoices": ["FC1", "FC2"],
+                "invoice_steps": ["Relance 1", "Relance 1"],
             }
         ],
         "errors": [
@@ -588,3 +591,22 @@ def test_a_template_that_fails_when_rendered_fails_its_reminder_only(
     )
     # The levels are free again: the reminders can be planned anew.
     assert plan_all(company).to_send == 2
+
+
+def test_each_answer_is_recorded_as_it_comes_so_the_progress_moves(
+    company, smtp_server
+):
+    """Issue 12 §7: the progress stayed at « 0 / 3 » then jumped to the end,
+    the three answers recorded together after the last one."""
+    smtp_server.handler.delay = 0.3
+    for n in range(3):
+        make_invoice(make_customer(company, email=f"c{n}@client.example"))
+    _plan, created, delivered = send(company)
+    assert len(delivered.sent) == 3
+    moments = sorted(
+        Reminder.objects.filter(pk__in=[r.pk for r in created.reminders]).values_list(
+            "sent_at", flat=True
+        )
+    )
+    gaps = [later - earlier for earlier, later in itertools.pairwise(moments)]
+    assert all(gap >= timedelta(seconds=0.2) for gap in gaps), gaps

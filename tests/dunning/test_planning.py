@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from relance.core.models import Grouping
 from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.planning import Code, reminder_plan
 from tests.dunning.test_models import remind
@@ -72,7 +73,7 @@ def test_due_invoices_of_one_customer_make_one_message_per_step(company):
 
 
 def test_without_grouping_each_invoice_is_its_own_message(company):
-    company.group_per_customer = False
+    company.grouping = Grouping.INVOICE
     company.save()
     customer = make_customer(company)
     make_invoice(customer, number="FC1")

@@ -363,7 +363,8 @@ def test_company_settings_refuse_a_wrong_iban_next_to_it(signed_in, company):
         "language": "fr",
         "min_gap_days": "5",
         "daily_run_at": "06:00",
-        "group_per_customer": "on",
+        "grouping": "step",
+        "penalty_day_basis": 365,
         "sender_email": "relances@durand.example",
     }
     html = signed_in.post("/configuration/societe/", data).content.decode()

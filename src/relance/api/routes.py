@@ -5,11 +5,13 @@ from typing import Literal
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Path, Query, Router, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from relance.api import schemas as s
 from relance.core.clock import company_today, utc_now
+from relance.core.errors import ApplicationError
 from relance.dunning.models import DailyRun, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
 from relance.dunning.selectors import step_names
@@ -28,6 +30,10 @@ from relance.invoices.services import (
     customer_update,
     invoice_pdf_attach,
 )
+from relance.law.models import Rate
+from relance.law.penalties import RateMissing
+from relance.law.selectors import invoice_late_payment, rate_missing_text
+from relance.law.services import RATES_LOCKED, rate_set, single_company
 
 router = Router()
 ERRORS = {
@@ -229,6 +235,27 @@ def invoice_pdf_put(request, invoice_id: Path[s.Id], pdf: File[UploadedFile]):
         content_type=pdf.content_type or "",
     )
     return invoice_out(invoice, step_names(company=request.company))
+
+
+@router.get(
+    "/invoices/{invoice_id}/penalties",
+    response={200: s.PenaltiesOut, **ERRORS},
+    tags=["invoices"],
+)
+def invoice_penalties(request, invoice_id: Path[s.Id], date: s.Day | None = None):
+    """Late-payment penalties and the 40 € indemnity (business customers), or
+    a consumer's legal interest, on `date` (default: today)."""
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("customer", "company"),
+        pk=invoice_id,
+        company=request.company,
+    )
+    on = today(request, date)
+    try:
+        outcome = invoice_late_payment(invoice, on=on)
+    except RateMissing as missing:
+        raise ApplicationError(rate_missing_text(missing)) from None
+    return {"invoice": invoice.number, "date": on, **outcome.as_dict()}
 
 
 @router.post(
@@ -496,3 +523,22 @@ def daily_runs(request):
     return DailyRun.objects.filter(company=request.company).order_by(
         "-started_at", "-id"
     )
+
+
+# --- rates ------------------------------------------------------------------------
+
+
+@router.get("/rates", response={200: list[s.RateIO], **ERRORS}, tags=["rates"])
+def rate_list(request):
+    """The law's rates (ECB, legal interest), newest first."""
+    return list(Rate.objects.order_by("kind", "-start"))
+
+
+@router.put("/rates", response={200: s.RateIO, 201: s.RateIO, **ERRORS}, tags=["rates"])
+def rate_put(request, payload: s.RateIO):
+    """Add a rate, or correct the one of that kind and start date (an
+    installation of one company only: the table is shared)."""
+    if not single_company():
+        raise HttpError(403, str(RATES_LOCKED))
+    rate, created = rate_set(**payload.dict(), user=request.auth.created_by)
+    return Status(201 if created else 200, rate)

@@ -165,6 +165,7 @@ class StepIO(Schema):
     subject: text(255) = ""
     body: Annotated[str, StringConstraints(max_length=20_000)] = ""
     attach_pdf: bool = True
+    formal_notice: bool = False
     active: bool = True
 
 
@@ -188,6 +189,9 @@ class PlannedMessageOut(Schema):
     to: list[str]
     step: str
     invoices: list[str]
+    invoice_steps: list[str] = Field(
+        description="each invoice's own step, in the order of `invoices`"
+    )
     total: Decimal
 
 
@@ -274,3 +278,33 @@ class DailyRunOut(Schema):
     sent: int
     failed: int
     error: str
+
+
+class PenaltyPeriodOut(Schema):
+    start: dt.date
+    end: dt.date
+    days: int
+    base: str = Field(description="amount still due over the period")
+    rate: str = Field(description="percent a year")
+
+
+class PenaltiesOut(Schema):
+    """What the law gives on an invoice at a date (docs/legal.md)."""
+
+    invoice: str
+    date: dt.date
+    customer_kind: Literal["business", "consumer"]
+    principal: str
+    days_late: int
+    penalties: str = Field(description="business customers only")
+    indemnity: str = Field(description="40.00 per late invoice, business only")
+    legal_interest: str = Field(description="consumers, from the formal notice")
+    total: str
+    periods: list[PenaltyPeriodOut]
+
+
+class RateIO(Schema):
+    kind: Literal["ecb", "legal_private", "legal_other"]
+    start: Day
+    value: Annotated[Decimal, Field(ge=-10, le=100, decimal_places=3)]
+    source: text(500, 1)

@@ -55,6 +55,7 @@ RELANCE_CSP = {
 INSTALLED_APPS = [
     "relance.core",
     "relance.invoices",
+    "relance.law",
     "relance.dunning",
     "relance.mailing",
     "relance.api",

@@ -68,7 +68,7 @@ class CompanyAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "min_gap_days",
-                    "group_per_customer",
+                    "grouping",
                     "auto_send",
                     "daily_run_at",
                 ]

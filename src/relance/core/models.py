@@ -18,6 +18,14 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("Anglais")
 
 
+class Grouping(models.TextChoices):
+    """How a run puts a customer's due invoices into messages."""
+
+    INVOICE = "invoice", _("Un courriel par facture")
+    STEP = "step", _("Un courriel par client et par étape (recommandé)")
+    CUSTOMER = "customer", _("Un seul courriel par client")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -110,9 +118,28 @@ class Company(models.Model):
     min_gap_days = models.PositiveSmallIntegerField(
         _("écart minimal entre deux relances (jours)"), default=5
     )
-    group_per_customer = models.BooleanField(
-        _("une relance par client et par étape regroupant ses factures"),
-        default=True,
+    grouping = models.CharField(
+        _("regroupement des factures"),
+        max_length=10,
+        choices=Grouping.choices,
+        default=Grouping.STEP,
+    )
+    # Late-payment law (law/penalties.py).
+    penalty_rate = models.DecimalField(
+        _("taux des pénalités de retard (%)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Celui de vos conditions générales de vente. Vide : taux de la BCE "
+            "majoré de 10 points, le taux de la loi."
+        ),
+    )
+    penalty_day_basis = models.PositiveSmallIntegerField(
+        _("base de calcul des pénalités (jours par an)"),
+        choices=[(365, "365"), (360, "360")],
+        default=365,
     )
     auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
     daily_run_at = models.TimeField(

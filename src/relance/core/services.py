@@ -25,7 +25,9 @@ COMPANY_FIELDS = (
     "time_zone",
     "language",
     "min_gap_days",
-    "group_per_customer",
+    "grouping",
+    "penalty_rate",
+    "penalty_day_basis",
     "auto_send",
     "daily_run_at",
 )

@@ -18,6 +18,7 @@ class DunningStepForm(forms.ModelForm):
             "subject",
             "body",
             "attach_pdf",
+            "formal_notice",
             "active",
         ]
 
@@ -41,6 +42,7 @@ class DunningStepAdmin(admin.ModelAdmin):
         "trigger",
         "days",
         "attach_pdf",
+        "formal_notice",
         "active",
         "company",
     ]

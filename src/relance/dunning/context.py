@@ -1,6 +1,7 @@
 """The plain data a reminder template sees (see mailing/variables.py)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,14 @@ from relance.invoices.models import Customer, Invoice
 RECOVERY_INDEMNITY = Decimal("40.00")  # Code de commerce D441-5, per invoice
 
 
+@dataclass(frozen=True)
+class Stage:
+    """Where one invoice of a message stands: the step it reaches with it."""
+
+    level: int  # 1 for the first step
+    name: str
+
+
 def message_context(
     *,
     company: Company,
@@ -21,10 +30,20 @@ def message_context(
     invoices: Sequence[Invoice],
     step: DunningStep,
     today: date,
+    stages: Sequence[Stage] | None = None,
     language: str = "fr",
 ) -> dict:
-    """Template data for one message about `invoices` of `customer`."""
+    """Template data for one message about `invoices` of `customer`.
+
+    `stages`: each invoice's own step, in the order of `invoices`; by default
+    each reaches `step` as its next level. A message that merges invoices at
+    different steps (« Un seul courriel par client ») is written with the
+    highest one's template, which reads each invoice's stage so as to say
+    nothing untrue of any.
+    """
     currency = invoices[0].currency if invoices else "EUR"
+    if stages is None:
+        stages = [Stage(invoice.dunning_level + 1, step.name) for invoice in invoices]
 
     def money(amount: Decimal) -> str:
         return format_amount(amount, currency, language)
@@ -42,8 +61,11 @@ def message_context(
             "days_late": days_late(invoice.due_date, today),
             "is_overdue": invoice.due_date < today,
             "payment_terms": invoice.payment_terms,
+            "step": stage.name,
+            "level": stage.level,
+            "reminders_before": stage.level - 1,
         }
-        for invoice in invoices
+        for invoice, stage in zip(invoices, stages, strict=True)
     ]
     is_business = customer.kind == Customer.Kind.BUSINESS
     return {
@@ -69,6 +91,10 @@ def message_context(
             "bic": company.bic,
             "siret": company.siret,
         },
-        "step": {"name": step.name},
+        "step": {
+            "name": step.name,
+            "level": max((stage.level for stage in stages), default=1),
+        },
+        "mixed_steps": len({stage.level for stage in stages}) > 1,
         "today": when(today),
     }

@@ -6,14 +6,32 @@ deadline and, for business customers only, states the late-payment penalties
 and the 40 € recovery indemnity (Code de commerce L441-10 and D441-5). Neither
 applies to consumers, who owe legal interest from the formal notice instead
 (Code civil 1231-6) and may not be charged recovery costs.
+
+Every sentence must be true of every invoice the message lists. By default a
+message holds invoices at one step only. Under « Un seul courriel par client »
+it may merge invoices at different steps (`mixed_steps`) and takes the highest
+step's template: the templates then say where each invoice stands on its own
+line and keep step claims (« nos deux précédentes relances… ») to the invoices
+they are true of. A formal notice never merges (see planning._message_key).
 """
 
 _INVOICE_LINES = (
     "{% for invoice in invoices %}\n"
     "- facture {{ invoice.number }} du {{ invoice.issue_date }}, "
     "{% if invoice.is_overdue %}échue le{% else %}à échéance du{% endif %} "
-    "{{ invoice.due_date }} : {{ invoice.amount_due }}\n"
+    "{{ invoice.due_date }} : {{ invoice.amount_due }}"
+    "{% if mixed_steps %} — {% if invoice.reminders_before == 0 %}premier rappel"
+    "{% elif invoice.reminders_before == 1 %}déjà relancée une fois"
+    "{% else %}déjà relancée {{ invoice.reminders_before }} fois{% endif %}"
+    "{% endif %}\n"
     "{% endfor %}\n"
+)
+
+# The opening of a merged message: no claim about earlier reminders, which
+# each line states for its own invoice.
+_MIXED_OPENING = (
+    "Sauf erreur de notre part, les factures suivantes restent impayées à ce "
+    "jour ; nous indiquons pour chacune où en sont nos relances"
 )
 
 _PAYMENT = """\
@@ -68,15 +86,19 @@ SECOND = {
     "trigger": "after_previous_reminder",
     "days": 15,
     "subject": (
-        "Deuxième relance : {% if invoice_count == 1 %}facture {{ invoice.number }}"
-        "{% else %}{{ invoice_count }} factures{% endif %} impayée"
-        "{% if invoice_count > 1 %}s{% endif %} — {{ company.name }}"
+        "{% if mixed_steps %}Factures impayées"
+        "{% else %}Deuxième relance : {% if invoice_count == 1 %}facture "
+        "{{ invoice.number }}{% else %}{{ invoice_count }} factures{% endif %} "
+        "impayée{% if invoice_count > 1 %}s{% endif %}{% endif %} — "
+        "{{ company.name }}"
     ),
     "body": (
         "Bonjour,\n\n"
+        "{% if mixed_steps %}" + _MIXED_OPENING + "{% else %}"
         "Malgré notre précédent rappel, nous constatons que "
         "{% if invoice_count == 1 %}la facture suivante reste impayée"
-        "{% else %}les factures suivantes restent impayées{% endif %} :\n\n"
+        "{% else %}les factures suivantes restent impayées{% endif %}"
+        "{% endif %} :\n\n"
         + _INVOICE_LINES
         + "\nTotal restant dû : {{ total_due }}\n\n"
         "Nous vous demandons de bien vouloir régulariser cette situation sous "
@@ -95,19 +117,26 @@ THIRD = {
     "trigger": "after_previous_reminder",
     "days": 15,
     "subject": (
-        "Dernier rappel avant mise en demeure — {% if invoice_count == 1 %}"
-        "facture {{ invoice.number }}{% else %}{{ invoice_count }} factures"
-        "{% endif %} — {{ company.name }}"
+        "{% if mixed_steps %}Factures impayées, dont un dernier rappel"
+        "{% else %}Dernier rappel avant mise en demeure — "
+        "{% if invoice_count == 1 %}facture {{ invoice.number }}"
+        "{% else %}{{ invoice_count }} factures{% endif %}{% endif %} — "
+        "{{ company.name }}"
     ),
     "body": (
         "Bonjour,\n\n"
+        "{% if mixed_steps %}" + _MIXED_OPENING + " :\n\n{% else %}"
         "Nos deux précédentes relances sont restées sans effet : "
         "{% if invoice_count == 1 %}la facture suivante reste impayée"
-        "{% else %}les factures suivantes restent impayées{% endif %} à ce jour.\n\n"
-        + _INVOICE_LINES
-        + "\nTotal restant dû : {{ total_due }}\n\n"
+        "{% else %}les factures suivantes restent impayées{% endif %} à ce jour."
+        "\n\n{% endif %}" + _INVOICE_LINES + "\nTotal restant dû : {{ total_due }}\n\n"
+        "{% if mixed_steps %}Pour les factures déjà relancées "
+        "{{ step.level - 1 }} fois, sans règlement de votre part sous dix jours, "
+        "nous vous adresserons une mise en demeure de payer, préalable à une "
+        "procédure de recouvrement.{% else %}"
         "Sans règlement de votre part sous dix jours, nous vous adresserons une "
-        "mise en demeure de payer, préalable à une procédure de recouvrement.\n\n"
+        "mise en demeure de payer, préalable à une procédure de recouvrement."
+        "{% endif %}\n\n"
         "{% if customer.is_business %}"
         "Nous vous rappelons que tout retard de paiement entraîne de plein droit "
         "des pénalités de retard ainsi qu'une indemnité forfaitaire pour frais de "
@@ -121,6 +150,7 @@ FORMAL_NOTICE = {
     "name": "Mise en demeure",
     "trigger": "after_previous_reminder",
     "days": 10,
+    "formal_notice": True,
     "subject": (
         "Mise en demeure de payer — {% if invoice_count == 1 %}facture "
         "{{ invoice.number }}{% else %}{{ invoice_count }} factures{% endif %} — "
@@ -131,7 +161,8 @@ FORMAL_NOTICE = {
         "Le {{ today }}\n\n"
         "Objet : mise en demeure de payer\n\n"
         "Madame, Monsieur,\n\n"
-        "Malgré nos relances successives, vous restez redevable envers "
+        "{% if mixed_steps %}Sauf erreur de notre part{% else %}Malgré nos "
+        "relances successives{% endif %}, vous restez redevable envers "
         "{{ company.name }} des sommes suivantes :\n\n"
         + _INVOICE_LINES
         + "\nSoit un principal restant dû de {{ total_due }}.\n\n"

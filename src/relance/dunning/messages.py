@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from relance.core.models import Company
-from relance.dunning.context import message_context
+from relance.dunning.context import Stage, message_context
 from relance.dunning.models import DunningStep
+from relance.dunning.selectors import step_names
 from relance.invoices.models import Customer, Invoice
 from relance.mailing import templating
 from relance.mailing.html import text_to_html
@@ -43,13 +44,20 @@ def compose(
     invoices: Sequence[Invoice],
     step: DunningStep,
     today: date,
+    stages: Sequence[Stage] | None = None,
 ) -> Composed:
-    """Render `step`'s template for these invoices of one customer.
+    """Render `step`'s template for these invoices of one customer (each at
+    its own stage when given; see message_context).
 
     Raises templating.TemplateRefused when the template cannot be rendered.
     """
     context = message_context(
-        company=company, customer=customer, invoices=invoices, step=step, today=today
+        company=company,
+        customer=customer,
+        invoices=invoices,
+        step=step,
+        today=today,
+        stages=stages,
     )
     subject, body = templating.render_each([step.subject, step.body], context)
     subject = " ".join(subject.split())[:255]
@@ -58,15 +66,22 @@ def compose(
 
 
 def preview(*, step: DunningStep, invoices: Sequence[Invoice], today: date) -> Composed:
-    """A step's message for chosen invoices of one customer, as it would go out."""
+    """A step's message for chosen invoices of one customer, as it would go
+    out: each invoice at its next step (they differ in a merged message)."""
     first = invoices[0]
     company = Company.objects.get(pk=first.company_id)
+    names = step_names(company=company)
+    stages = [
+        Stage(level, names.get(level, step.name))
+        for level in (invoice.dunning_level + 1 for invoice in invoices)
+    ]
     return compose(
         company=company,
         customer=first.customer,
         invoices=invoices,
         step=step,
         today=today,
+        stages=stages,
     )
 
 

@@ -32,6 +32,14 @@ class DunningStep(models.Model):
     subject = models.CharField(_("objet du courriel"), max_length=255, blank=True)
     body = models.TextField(_("corps du courriel"), blank=True)
     attach_pdf = models.BooleanField(_("joindre le PDF des factures"), default=True)
+    formal_notice = models.BooleanField(
+        _("mise en demeure"),
+        default=False,
+        help_text=_(
+            "Une mise en demeure ne couvre que les factures qui ont atteint "
+            "cette étape, jamais regroupées avec d'autres."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

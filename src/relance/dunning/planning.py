@@ -12,9 +12,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relance.core.models import Company
+from relance.core.models import Company, Grouping
 from relance.core.money import format_amount, format_date
 from relance.dunning import rules
+from relance.dunning.context import Stage
 from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
@@ -92,7 +93,9 @@ class PlannedLine:
 
 @dataclass
 class PlannedMessage:
-    """One email: one customer, one or more invoices at the same step."""
+    """One email: one customer, one or more invoices; at the same step but
+    under « Un seul courriel par client », where it takes the highest step's
+    template and each invoice keeps its own stage."""
 
     customer: object
     recipients: list[str]
@@ -105,6 +108,14 @@ class PlannedMessage:
     @property
     def invoices(self) -> list[Invoice]:
         return [line.invoice for line in self.lines]
+
+    @property
+    def stages(self) -> list[Stage]:
+        return [Stage(line.level, line.step.name) for line in self.lines]
+
+    @property
+    def mixed_steps(self) -> bool:
+        return len({line.level for line in self.lines}) > 1
 
     @property
     def currency(self) -> str:
@@ -121,6 +132,7 @@ class PlannedMessage:
             "to": self.recipients,
             "step": self.step.name,
             "invoices": [invoice.number for invoice in self.invoices],
+            "invoice_steps": [line.step.name for line in self.lines],
         }
 
 
@@ -225,16 +237,8 @@ def reminder_plan(
             plan.errors.append(error)
             continue
         customer = invoice.customer
-        # One message per customer and per step: each message's text is true
-        # of every invoice it lists (a « Relance 3 » never speaks for an
-        # invoice never reminded; a formal notice only covers invoices that
-        # reached it). Or one message per invoice.
-        key = (
-            (customer.pk, invoice.currency, verdict.next_level)
-            if company.group_per_customer
-            else invoice.pk
-        )
         step = steps[verdict.next_level - 1]
+        key = _message_key(company.grouping, invoice, step, verdict.next_level)
         line = PlannedLine(invoice=invoice, level=verdict.next_level, step=step)
         if invoice.due_date >= today:
             # By hand, or a step before the due date: it goes, but the user
@@ -260,6 +264,20 @@ def reminder_plan(
         )
     plan.errors.sort(key=lambda e: (list(Code).index(e.code), e.reference))
     return plan
+
+
+def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int):
+    """Which message an invoice goes in. Per customer and per step by
+    default: each message's text is then true of every invoice it lists (a
+    « Relance 3 » never speaks for an invoice never reminded). Merged per
+    customer on request, with one exception: a formal notice only ever covers
+    invoices that reached it."""
+    if grouping == Grouping.INVOICE:
+        return invoice.pk
+    customer = (invoice.customer_id, invoice.currency)
+    if grouping == Grouping.CUSTOMER and not step.formal_notice:
+        return (*customer, 0)
+    return (*customer, level)
 
 
 def sort_key(text: str) -> str:

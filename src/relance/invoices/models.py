@@ -49,6 +49,14 @@ class Customer(models.Model):
         validators=[validate_date_range],
     )
     pause_reason = models.CharField(_("motif de la pause"), max_length=255, blank=True)
+    agreed_penalty_rate = models.DecimalField(
+        _("taux de pénalités convenu (%)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Vide : le taux de la société."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -142,7 +142,15 @@ def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
         )
 
 
-CUSTOMER_FIELDS = ("name", "kind", "email", "dunning_email", "phone", "language")
+CUSTOMER_FIELDS = (
+    "name",
+    "kind",
+    "email",
+    "dunning_email",
+    "phone",
+    "language",
+    "agreed_penalty_rate",
+)
 CODE_SKIPPED_WORDS = {"M.", "MME", "ET", "LE", "LA", "LES", "DE", "DU", "DES"}
 
 

@@ -24,6 +24,13 @@ _INVOICE = [
     ("days_late", "jours de retard (nombre ; 0 si pas encore échue)", 42),
     ("is_overdue", "vrai si l'échéance est passée, faux si elle est à venir", True),
     ("payment_terms", "conditions de règlement", "30 jours fin de mois"),
+    ("step", "l'étape que la facture atteint avec ce courriel", "Relance 1"),
+    ("level", "le rang de cette étape (nombre ; 1 pour la première)", 1),
+    (
+        "reminders_before",
+        "relances déjà faites pour cette facture avant ce courriel (nombre)",
+        0,
+    ),
 ]
 
 VARIABLES: list[Variable] = [
@@ -70,7 +77,18 @@ VARIABLES: list[Variable] = [
     ),
     Variable("company.bic", "BIC de votre société", "AGRIFRPP"),
     Variable("company.siret", "SIRET de votre société", "73282932000074"),
+    Variable(
+        "mixed_steps",
+        "vrai si les factures du courriel sont à des étapes différentes "
+        "(option « Un seul courriel par client »)",
+        False,
+    ),
     Variable("step.name", "nom de l'étape de relance", "Relance 1"),
+    Variable(
+        "step.level",
+        "rang de l'étape du courriel (nombre ; 1 pour la première)",
+        1,
+    ),
     Variable("today", "date du jour", "28/11/2026"),
 ]
 

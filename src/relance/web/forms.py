@@ -11,6 +11,7 @@ from relance.core.models import Company, Language, Membership
 from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.models import DunningStep
 from relance.invoices.models import Customer, PauseKind, Payment
+from relance.law.models import Rate
 
 
 class AmountField(forms.CharField):
@@ -165,7 +166,16 @@ class CustomerPauseForm(forms.Form):
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = ["name", "kind", "email", "dunning_email", "phone", "language"]
+        fields = [
+            "name",
+            "kind",
+            "email",
+            "dunning_email",
+            "phone",
+            "language",
+            "agreed_penalty_rate",
+        ]
+        localized_fields = ["agreed_penalty_rate"]
         help_texts = {
             "dunning_email": _(
                 "Les relances partent ici ; à défaut, au courriel principal."
@@ -196,6 +206,14 @@ class StepForm(forms.Form):
     attach_pdf = forms.BooleanField(
         label=_("Joindre le PDF des factures"), required=False
     )
+    formal_notice = forms.BooleanField(
+        label=_("Mise en demeure"),
+        required=False,
+        help_text=_(
+            "Ne couvre que les factures qui ont atteint cette étape, même avec "
+            "« Un seul courriel par client »."
+        ),
+    )
     active = forms.BooleanField(label=_("Active"), required=False)
 
 
@@ -218,10 +236,13 @@ class CompanyForm(forms.ModelForm):
             "time_zone",
             "language",
             "min_gap_days",
-            "group_per_customer",
+            "grouping",
+            "penalty_rate",
+            "penalty_day_basis",
             "auto_send",
             "daily_run_at",
         ]
+        localized_fields = ["penalty_rate"]
         widgets = {
             "daily_run_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
         }
@@ -284,3 +305,20 @@ class NewAccountForm(forms.Form):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Nom complet"), required=False, max_length=150)
     language = forms.ChoiceField(label=_("Langue"), choices=Language.choices)
+
+
+class RateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Taux"), choices=Rate.Kind.choices)
+    start = forms.DateField(
+        label=_("En vigueur à partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Le 1er janvier ou le 1er juillet pour l'intérêt légal."),
+    )
+    value = forms.DecimalField(
+        label=_("Valeur (%)"), max_digits=6, decimal_places=3, localize=True
+    )
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=500,
+        help_text=_("Publication officielle : arrêté au Journal officiel, lien."),
+    )

@@ -11,6 +11,7 @@ from relance.web.views import (
     imports,
     invitations,
     invoices,
+    rates,
     reminders,
     tokens,
 )
@@ -97,4 +98,5 @@ urlpatterns = [
     ),
     path("configuration/utilisateurs/", configuration.users, name="users"),
     path("configuration/jetons/", tokens.tokens, name="tokens"),
+    path("configuration/taux/", rates.rates, name="rates"),
 ]

@@ -19,11 +19,12 @@ the levels of what left (`_levels_raise`). See docs/adr/0009.
 """
 
 import functools
+import itertools
 import logging
 import time
 from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -43,6 +44,7 @@ from relance.core.sql import (
     rows_update,
 )
 from relance.dunning import rules
+from relance.dunning.context import Stage
 from relance.dunning.messages import Composed, compose, email_build
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
@@ -68,6 +70,7 @@ RETRY_AFTER = [timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 BATCH = 100  # reminders loaded together when delivering
 GROUP = 4  # messages claimed together (one commit)
 IN_FLIGHT = 8  # claimed messages handed to the SMTP thread at most
+PROGRESS_EVERY = 0.25  # seconds: the last answers recorded at most this often
 Status = Reminder.Status
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,22 @@ class Delivered:
         for name in ("sent", "failed", "retrying", "uncertain", "cancelled"):
             getattr(self, name).extend(getattr(other, name))
         self.recovered += other.recovered
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """A company's active steps, as the rules and the templates need them."""
+
+    rules: list[rules.Step]
+    names: dict[int, str]  # level → step name
+
+    @classmethod
+    def of(cls, company: Company) -> "_Steps":
+        active = step_list_active(company=company)
+        return cls(
+            rule_steps(active),
+            {level: step.name for level, step in enumerate(active, 1)},
+        )
 
 
 @dataclass
@@ -149,7 +168,7 @@ def reminders_deliver(
     """
     ids = list(reminder_ids)
     delivered = Delivered()
-    steps: dict[int, list[rules.Step]] = {}  # each company's, read once
+    steps: dict[int, _Steps] = {}  # each company's, read once
     pipeline = _Pipeline(_Clock(now), delivered)
     try:
         for start in range(0, len(ids), BATCH):
@@ -197,15 +216,16 @@ def _prepare(
     lines: list[ReminderInvoice],
     now: datetime,
     forced_today: date | None,
-    steps: dict[int, list[rules.Step]],
+    steps: dict[int, _Steps],
 ) -> Outgoing | Unsent:
     """Check the reminder's invoices again and render its message. Writes
     nothing: what is dropped is marked in hand, written once claimed."""
     company = reminder.company
     today = forced_today or company_today(company, now)
     if company.pk not in steps:
-        steps[company.pk] = rule_steps(step_list_active(company=company))
-    live, dropped = _check_again(company, steps[company.pk], lines, today)
+        steps[company.pk] = _Steps.of(company)
+    active = steps[company.pk]
+    live, dropped = _check_again(company, active.rules, lines, today)
     if not live:
         return Unsent(
             reminder,
@@ -217,6 +237,11 @@ def _prepare(
             dropped,
         )
     invoices = [line.invoice for line in live]
+    # Each invoice at its own stage (they differ in a merged message).
+    stages = [
+        Stage(line.level, active.names.get(line.level, reminder.step.name))
+        for line in live
+    ]
     # Whatever goes wrong while writing this message fails this message
     # alone, with its reason: never the others of the batch, nor another
     # company's, nor the next pass.
@@ -227,6 +252,7 @@ def _prepare(
             invoices=invoices,
             step=reminder.step,
             today=today,
+            stages=stages,
         )
         email = email_build(
             company=company,
@@ -250,7 +276,7 @@ def _prepare(
             "relancer : vérifiez le modèle et les pièces jointes, puis relancez."
         ) % {"step": reminder.step.name}
         return Unsent(reminder, Status.FAILED, message, dropped)
-    return Outgoing(reminder, today, steps[company.pk], live, dropped, composed, email)
+    return Outgoing(reminder, today, active.rules, live, dropped, composed, email)
 
 
 def _check_again(company, steps, lines, today):
@@ -348,13 +374,25 @@ class _Pipeline:
             self._claim_and_send()
 
     def finish(self) -> None:
-        """Send what is left, wait for the last answers and record them."""
+        """Send what is left, and record the last answers as they come, at
+        most every PROGRESS_EVERY: the progress the user watches moves as
+        messages leave from a slow server, rather than jumping from « 0 / 3 »
+        to the end; a fast one still gets one commit."""
         if self.group:
             self._claim_and_send()
-        for _outgoing, future in self.inflight:
-            future.result()  # the last answers, recorded together
-        _record_alone(list(self.inflight), self.clock, self.delivered)
-        self.inflight.clear()
+        last = time.monotonic()
+        while self.inflight:
+            done = sum(1 for _item in itertools.takewhile(_answered, self.inflight))
+            waited = time.monotonic() - last
+            if done == len(self.inflight) or (done and waited >= PROGRESS_EVERY):
+                answered = list(itertools.islice(self.inflight, done))
+                _record_alone(answered, self.clock, self.delivered)
+                for _recorded in answered:
+                    self.inflight.popleft()  # close() leaves them alone
+                last = time.monotonic()
+                continue
+            timeout = max(PROGRESS_EVERY - waited, 0) if done else None
+            wait([self.inflight[done][1]], timeout=timeout)
 
     def close(self) -> None:
         """After an error, still record what the server answered."""
@@ -421,6 +459,10 @@ def _drop(lines: list[ReminderInvoice]) -> None:
         ReminderInvoice.objects.filter(pk=line.pk).update(
             holds_level=False, dropped=line.dropped
         )
+
+
+def _answered(item: tuple[Outgoing, Future]) -> bool:
+    return item[1].done()
 
 
 def _record_alone(answered, clock: _Clock, delivered) -> None:

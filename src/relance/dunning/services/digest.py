@@ -11,6 +11,7 @@ from relance.core.models import Company
 from relance.dunning.messages import Composed, email_build
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.selectors import problem_reminders
+from relance.law.selectors import rates_missing
 from relance.mailing.delivery import Outcome, send_now
 from relance.mailing.html import text_to_html
 from relance.mailing.mime import message_id_new
@@ -18,12 +19,25 @@ from relance.mailing.mime import message_id_new
 Status = Reminder.Status
 
 
-def digest_compose(*, problems: list[Reminder]) -> Composed:
+# The rate table lacking this half-year's rates is said at most this often
+# when nothing else is to be said.
+RATES_REMINDER_EVERY = timedelta(days=7)
+
+
+def digest_compose(
+    *, problems: list[Reminder], rates_missing: list[str] = ()
+) -> Composed:
     """The digest's subject, text and HTML, from `dunning/digest.txt`."""
-    subject = _("Relance : %(n)s relance(s) à vérifier") % {"n": len(problems)}
+    subject = (
+        _("Relance : %(n)s relance(s) à vérifier") % {"n": len(problems)}
+        if problems
+        else _("Relance : des taux manquent pour calculer les pénalités")
+    )
     text = render_to_string(
         "dunning/digest.txt",
         {
+            "rates_missing": list(rates_missing),
+            "rates_url": f"{settings.RELANCE_BASE_URL}/configuration/taux/",
             "sections": [
                 (
                     _("Non envoyées"),
@@ -53,8 +67,11 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
     problems = list(
         problem_reminders(company=company, since=previous or now - timedelta(days=1))
     )
+    missing = rates_missing(on=run.date)
+    if missing and not problems and previous and now - previous < RATES_REMINDER_EVERY:
+        missing = []  # said less than a week ago
     address = company.reply_to_email or company.sender_email
-    if not problems or not address or not company.sender_email:
+    if not (problems or missing) or not address or not company.sender_email:
         return False
     # Claim the digest of this run: a re-run never sends it twice.
     if not DailyRun.objects.filter(pk=run.pk, digest_sent_at=None).update(
@@ -64,7 +81,7 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
     email = email_build(
         company=company,
         to=[address],
-        composed=digest_compose(problems=problems),
+        composed=digest_compose(problems=problems, rates_missing=missing),
         message_id=message_id_new(company.sender_email),
         automatic=True,
     )

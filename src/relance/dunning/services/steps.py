@@ -15,7 +15,16 @@ from relance.dunning.services.state import invoices_refresh
 from relance.mailing import templating
 
 EXPORT_FORMAT = "relance-steps/1"
-FIELDS = ("name", "trigger", "days", "subject", "body", "attach_pdf", "active")
+FIELDS = (
+    "name",
+    "trigger",
+    "days",
+    "subject",
+    "body",
+    "attach_pdf",
+    "formal_notice",
+    "active",
+)
 BODY_MAX = 20_000  # characters: ten times the longest default template
 
 
@@ -61,6 +70,7 @@ def step_validate(raw: object) -> dict:
         "subject": raw.get("subject", ""),
         "body": raw.get("body", ""),
         "attach_pdf": raw.get("attach_pdf", True),
+        "formal_notice": raw.get("formal_notice", False),
         "active": raw.get("active", True),
     }
 
@@ -94,7 +104,7 @@ def step_validate(raw: object) -> dict:
             _("%(max)s caractères au plus (il y en a %(n)s).")
             % {"max": f"{BODY_MAX:,}".replace(",", "\u202f"), "n": len(values["body"])},
         )
-    for field in ("attach_pdf", "active"):
+    for field in ("attach_pdf", "formal_notice", "active"):
         if not isinstance(values[field], bool):
             refuse(field, _("true ou false attendu."))
     step_template_check(subject=values["subject"], body=values["body"])

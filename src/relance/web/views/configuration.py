@@ -14,6 +14,7 @@ from relance.dunning.messages import compose
 from relance.dunning.models import DunningStep
 from relance.dunning.services.steps import FIELDS, step_create, step_move, step_update
 from relance.invoices.models import Invoice
+from relance.law.services import penalty_rate_check
 from relance.mailing import templating, variables
 from relance.mailing.invitations import invitation_send
 from relance.web.access import admin_required
@@ -100,6 +101,7 @@ def step_edit(request, pk=None):
                 "subject": start["subject"],
                 "body": start["body"],
                 "attach_pdf": True,
+                "formal_notice": start.get("formal_notice", False),
                 "active": True,
             }
         )
@@ -183,6 +185,10 @@ def company_settings(request):
                 f: form.cleaned_data[f] for f in form.Meta.fields if f in COMPANY_FIELDS
             }
             try:
+                # A contractual rate: never below the law's floor (L441-10).
+                values["penalty_rate"] = penalty_rate_check(
+                    values.get("penalty_rate"), on=today_of(request)
+                )
                 company_update(company=company, **values)
             except ApplicationError as error:
                 apply_error(form, error)

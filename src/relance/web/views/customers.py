@@ -11,6 +11,7 @@ from relance.dunning.services.pauses import customer_pause
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.selectors import customer_search
 from relance.invoices.services import customer_update
+from relance.law.services import penalty_rate_check
 from relance.web.access import company_required
 from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
 from relance.web.views.common import today_of
@@ -68,6 +69,11 @@ def customer_detail(request, pk):
             if form.is_valid():
                 values = {field: form.cleaned_data[field] for field in form.Meta.fields}
                 try:
+                    values["agreed_penalty_rate"] = penalty_rate_check(
+                        values.get("agreed_penalty_rate"),
+                        on=today,
+                        field="agreed_penalty_rate",
+                    )
                     customer_update(customer=customer, **values)
                 except ApplicationError as error:
                     apply_error(form, error)

@@ -4,10 +4,12 @@ from django.db.models import Q
 from django.shortcuts import render
 
 from relance.core.clock import utc_now
+from relance.core.models import Membership
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.selectors import problem_reminders
 from relance.invoices.models import Invoice
 from relance.invoices.selectors import receivables
+from relance.law.selectors import rates_missing
 from relance.web.access import company_required
 from relance.web.views.common import today_of
 
@@ -39,6 +41,11 @@ def dashboard(request):
         ).count(),
         "problems": list(problem_reminders(company=company)[:20]),
         "stuck": stuck,
+        "rates_missing": (
+            rates_missing(on=today)
+            if request.membership.role == Membership.Role.ADMIN
+            else []
+        ),
         "last_run": DailyRun.objects.filter(company=company)
         .order_by("-started_at")
         .first(),

@@ -19,6 +19,8 @@ from relance.invoices.importing import Refused
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
 from relance.invoices.services import PDF_MAX_SIZE, NewPayment, invoice_pdf_attach
+from relance.law.penalties import RateMissing
+from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.web.access import company_required
 from relance.web.forms import (
     InvoicePdfForm,
@@ -234,13 +236,24 @@ def _detail_context(request, invoice, **overrides) -> dict:
         "paused": bool(invoice.paused_until and invoice.paused_until >= today),
         "pdf_form": InvoicePdfForm(),
         "today": today,
+        **_late_payment(invoice, today),
         **overrides,
     }
 
 
+def _late_payment(invoice, today) -> dict:
+    """What the law gives on the invoice today, or why it cannot be told."""
+    try:
+        return {"late": invoice_late_payment(invoice, on=today)}
+    except RateMissing as missing:
+        return {"late_missing": rate_missing_text(missing)}
+
+
 def _invoice_of(request, pk) -> Invoice:
     return get_object_or_404(
-        Invoice.objects.select_related("customer"), pk=pk, company=request.company
+        Invoice.objects.select_related("customer", "company"),
+        pk=pk,
+        company=request.company,
     )
 
 

@@ -127,11 +127,9 @@ def _progress(request, run, extra_errors=()):
 def message_preview(request):
     """One planned message as it would go out (before anything is sent)."""
     ids = [int(v) for v in request.GET.getlist("invoice") if v.isdigit()]
-    invoices = list(
-        Invoice.objects.filter(company=request.company, pk__in=ids).select_related(
-            "customer"
-        )
-    )
+    found = Invoice.objects.filter(company=request.company, pk__in=ids)
+    by_id = {invoice.pk: invoice for invoice in found.select_related("customer")}
+    invoices = [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]
     step = get_object_or_404(
         DunningStep, company=request.company, pk=request.GET.get("step", "0") or 0
     )
