@@ -120,6 +120,19 @@ def test_an_invoice_pdf_carries_every_mention_french_law_asks_for(company):
         assert mention in text, mention
 
 
+def test_an_agreed_penalty_rate_is_the_one_stated(company):
+    company.penalty_rate = Decimal("12.5")
+    company.save()
+    invoice = invoice_for(company)
+    text = text_of(invoice_pdf_render(company=company, invoice=invoice, lines=LINES))
+    assert "au taux annuel de 12,5 %" in text
+    assert "Banque centrale européenne" not in text
+    invoice.customer.agreed_penalty_rate = Decimal("15")
+    text = text_of(invoice_pdf_render(company=company, invoice=invoice, lines=LINES))
+    assert "au taux annuel de 15 %" in text
+    assert "recouvrement de 40 €" in text
+
+
 def test_a_consumer_invoice_states_no_business_penalties(company):
     invoice = invoice_for(company, kind="consumer")
     text = text_of(invoice_pdf_render(company=company, invoice=invoice, lines=LINES))

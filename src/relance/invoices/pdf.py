@@ -105,6 +105,11 @@ def invoice_pdf_html(
         return text.replace(".", ",") if language == "fr" else text
 
     customer: Customer = invoice.customer
+    # The rate penalties are computed at (law.selectors): the customer's
+    # agreed one, else the company's; none: the law's, ECB + 10 points.
+    penalty_rate = customer.agreed_penalty_rate
+    if penalty_rate is None:
+        penalty_rate = company.penalty_rate
     context = {
         "language": language,
         "company": company,
@@ -136,6 +141,7 @@ def invoice_pdf_html(
         "total_ht": money(total_ht),
         "total_vat": money(total_vat),
         "total": money(invoice.total),
+        "penalty_rate": number(penalty_rate) if penalty_rate is not None else "",
         "indemnity": money(RECOVERY_INDEMNITY).replace(",00", ""),  # « 40 € »
     }
     with translation.override(language):
