@@ -488,6 +488,7 @@ def test_remind_command_dry_run_then_send(company, smtp_server):
                 "message": "Aucune adresse e-mail pour le client Sans courriel.",
             }
         ],
+        "warnings": [],
         "sent": 0,
         "failed": 0,
     }

@@ -218,3 +218,48 @@ def test_the_summary_and_its_preview_show_each_invoice_stage(company):
     assert "déjà relancée 2 fois" in preview
     assert "premier rappel" in preview
     assert "Nos deux précédentes" not in preview
+
+
+def test_the_formal_notice_states_the_amounts_the_law_gives(company, smtp_server):
+    """Issue 14 §2: 1 200 € due 2 January 2026, on 2 March: 59 days at
+    12,15 % (ECB 2,15 % on 1 January 2026 + 10) = 23,567… → 23,57 €."""
+    customer = make_customer(company, name="Garage Dupuis", email="g@dupuis.example")
+    make_invoice(
+        customer,
+        number="FC-Z",
+        issue_date=date(2025, 12, 1),
+        due_date=date(2026, 1, 2),
+        dunning_level=3,
+        last_reminder_on=date(2026, 2, 1),
+    )
+    send(company)
+    [received] = smtp_server.received
+    text = text_of(received)
+    assert "soit 23,57 € à ce jour" in text
+    assert "soit 40,00 €. Le total dû s'élève ainsi à 1 263,57 € au 02/03/2026." in (
+        text
+    )
+
+
+def test_a_consumer_reads_no_penalty_nor_indemnity_at_any_step(company, smtp_server):
+    customer = make_customer(
+        company, name="Mme Martin", email="m@martin.example", kind="consumer"
+    )
+    for level, number in enumerate(["FC-A", "FC-B", "FC-C", "FC-D"]):
+        make_invoice(
+            customer,
+            number=number,
+            issue_date=date(2025, 11, 1),
+            due_date=date(2025, 12, 1),
+            dunning_level=level,
+            last_reminder_on=date(2026, 1, 10) if level else None,
+        )
+    send(company)
+    texts = [text_of(r) for r in smtp_server.received]
+    assert len(texts) == 4
+    for text in texts:
+        assert "pénalité" not in text.lower()
+        assert "indemnité" not in text.lower()
+        assert "40" not in text.replace("1 200,00", "")
+    notice = next(t for t in texts if "mise en demeure" in t.lower() and "FC-D" in t)
+    assert "intérêt au taux légal à compter de la présente mise en demeure" in notice

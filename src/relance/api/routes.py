@@ -375,7 +375,11 @@ def _plan(request, payload: s.RunIn):
         selection = list(payload.invoices)
     manual = payload.manual and not payload.all_due and len(payload.invoices) == 1
     return reminder_plan(
-        company=request.company, today=day, invoices=selection, manual=manual
+        company=request.company,
+        today=day,
+        invoices=selection,
+        manual=manual,
+        time_barred=payload.time_barred,
     )
 
 
@@ -392,6 +396,7 @@ def reminders_preview(request, payload: s.RunIn):
             {**message.as_dict(), "total": message.total} for message in plan.messages
         ],
         "errors": [error.as_dict() for error in plan.errors],
+        "warnings": [warning.as_dict() for warning in plan.warnings],
         "problems": [str(p) for p in plan.problems],
     }
 

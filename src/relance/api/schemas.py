@@ -181,6 +181,9 @@ class RunIn(Schema):
     manual: bool = Field(
         False, description="one invoice reminded by hand: may go before its date"
     )
+    time_barred: bool = Field(
+        False, description="also remind invoices that can no longer be sued for"
+    )
     date: Day | None = None
 
 
@@ -206,6 +209,10 @@ class PlanOut(Schema):
     to_send: int
     messages: list[PlannedMessageOut]
     errors: list[PlanErrorOut]
+    warnings: list[PlanErrorOut] = Field(
+        description="invoices that go out, with something to know: not due "
+        "yet, time-barred (confirmed), soon time-barred"
+    )
     problems: list[str]
 
 

@@ -11,8 +11,8 @@ from relance.core.money import format_amount, format_date
 from relance.dunning.models import DunningStep
 from relance.dunning.rules import days_late
 from relance.invoices.models import Customer, Invoice
-
-RECOVERY_INDEMNITY = Decimal("40.00")  # Code de commerce D441-5, per invoice
+from relance.law.penalties import Outcome
+from relance.law.selectors import invoices_late_payment
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ def message_context(
     step: DunningStep,
     today: date,
     stages: Sequence[Stage] | None = None,
+    late: Sequence[Outcome] | None = None,
     language: str = "fr",
 ) -> dict:
     """Template data for one message about `invoices` of `customer`.
@@ -39,11 +40,16 @@ def message_context(
     each reaches `step` as its next level. A message that merges invoices at
     different steps (« Un seul courriel par client ») is written with the
     highest one's template, which reads each invoice's stage so as to say
-    nothing untrue of any.
+    nothing untrue of any. `late`: what the law gives on each invoice today
+    (law/penalties.py), computed here when not given.
+
+    Raises law.penalties.RateMissing when a rate it needs is not known.
     """
     currency = invoices[0].currency if invoices else "EUR"
     if stages is None:
         stages = [Stage(invoice.dunning_level + 1, step.name) for invoice in invoices]
+    if late is None:
+        late = invoices_late_payment(invoices, on=today, company=company)
 
     def money(amount: Decimal) -> str:
         return format_amount(amount, currency, language)
@@ -64,10 +70,14 @@ def message_context(
             "step": stage.name,
             "level": stage.level,
             "reminders_before": stage.level - 1,
+            "penalties": money(outcome.penalties),
+            "indemnity": money(outcome.indemnity),
         }
-        for invoice, stage in zip(invoices, stages, strict=True)
+        for invoice, stage, outcome in zip(invoices, stages, late, strict=True)
     ]
     is_business = customer.kind == Customer.Kind.BUSINESS
+    penalties = sum((o.penalties for o in late), Decimal(0))
+    indemnity = sum((o.indemnity for o in late), Decimal(0))
     return {
         "customer": {
             "name": customer.name,
@@ -79,8 +89,11 @@ def message_context(
         "invoice_count": len(items),
         "overdue_count": sum(1 for item in items if item["is_overdue"]),
         "total_due": money(sum((i.amount_due for i in invoices), Decimal(0))),
-        "recovery_indemnity": money(
-            RECOVERY_INDEMNITY * len(items) if is_business else 0
+        # What the law adds (business customers; a consumer is never charged).
+        "penalties_total": money(penalties),
+        "recovery_indemnity": money(indemnity),
+        "total_with_penalties": money(
+            sum((i.amount_due for i in invoices), Decimal(0)) + penalties + indemnity
         ),
         "company": {
             "name": company.name,

@@ -12,6 +12,8 @@ from relance.dunning.context import Stage, message_context
 from relance.dunning.models import DunningStep
 from relance.dunning.selectors import step_names
 from relance.invoices.models import Customer, Invoice
+from relance.law.penalties import Outcome, RateMissing
+from relance.law.selectors import rate_missing_text
 from relance.mailing import templating
 from relance.mailing.html import text_to_html
 from relance.mailing.mime import Attachment, Email, email_message
@@ -45,20 +47,26 @@ def compose(
     step: DunningStep,
     today: date,
     stages: Sequence[Stage] | None = None,
+    late: Sequence[Outcome] | None = None,
 ) -> Composed:
     """Render `step`'s template for these invoices of one customer (each at
     its own stage when given; see message_context).
 
-    Raises templating.TemplateRefused when the template cannot be rendered.
+    Raises templating.TemplateRefused when the template cannot be rendered,
+    or a rate the law's amounts need is not known.
     """
-    context = message_context(
-        company=company,
-        customer=customer,
-        invoices=invoices,
-        step=step,
-        today=today,
-        stages=stages,
-    )
+    try:
+        context = message_context(
+            company=company,
+            customer=customer,
+            invoices=invoices,
+            step=step,
+            today=today,
+            stages=stages,
+            late=late,
+        )
+    except RateMissing as missing:
+        raise templating.TemplateRefused(rate_missing_text(missing)) from None
     subject, body = templating.render_each([step.subject, step.body], context)
     subject = " ".join(subject.split())[:255]
     text = body.strip() + "\n"

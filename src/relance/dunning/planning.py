@@ -20,6 +20,7 @@ from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
 from relance.invoices.models import Invoice, PauseKind
+from relance.law import limitation
 
 # Why an invoice is left out of a run: each of the rules' reasons
 # (rules.Reason, same names and values), and what only a run can find.
@@ -33,6 +34,7 @@ Code = StrEnum(
         ("INVALID_EMAIL", "invalid_email"),
         ("NO_TEMPLATE", "no_template"),
         ("ALREADY_PENDING", "already_pending"),
+        ("TIME_BARRED", "time_barred"),
     ],
     module=__name__,
 )
@@ -81,6 +83,13 @@ GROUPS = {
         ),
     ),
     Code.ALREADY_PENDING: (gettext_lazy("Relance déjà en cours ou envoyée"), ""),
+    Code.TIME_BARRED: (
+        gettext_lazy("Factures prescrites"),
+        gettext_lazy(
+            "Elles ne peuvent plus être réclamées en justice. Les relancer reste "
+            "possible : « Relancer quand même »."
+        ),
+    ),
 }
 
 
@@ -152,12 +161,26 @@ class PlanError:
         }
 
 
+class WarningKind(StrEnum):
+    NOT_DUE = "not_due"  # reminded before its due date
+    TIME_BARRED = "time_barred"  # reminded though it can no longer be sued for
+    BARRED_SOON = "barred_soon"  # can be sued for a few months more
+
+
 @dataclass(frozen=True)
 class PlanWarning:
     """Something true of an invoice that goes out, to know before sending."""
 
     invoice: Invoice
     message: str
+    kind: WarningKind = WarningKind.NOT_DUE
+
+    def as_dict(self) -> dict:
+        return {
+            "invoice": self.invoice.number,
+            "code": str(self.kind),
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -169,6 +192,17 @@ class Plan:
     errors: list[PlanError] = field(default_factory=list)
     warnings: list[PlanWarning] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # stop the whole run
+
+    def warnings_of(self, kind: str) -> list[PlanWarning]:
+        return [warning for warning in self.warnings if warning.kind == kind]
+
+    @property
+    def not_due_warnings(self) -> list[PlanWarning]:
+        return self.warnings_of(WarningKind.NOT_DUE)
+
+    @property
+    def limitation_warnings(self) -> list[PlanWarning]:
+        return [w for w in self.warnings if w.kind != WarningKind.NOT_DUE]
 
     @property
     def to_send(self) -> int:
@@ -204,12 +238,14 @@ def reminder_plan(
     today: date,
     invoices: Iterable[Invoice | int | str] | None = None,
     manual: bool = False,
+    time_barred: bool = False,
 ) -> Plan:
     """What a run would send today, and why each other invoice would not.
 
     `invoices`: invoices, ids or numbers of this company; None for every
     invoice due today. `manual` is a user's « Relancer » on one invoice: the
-    step's date and the minimum gap do not hold it back.
+    step's date and the minimum gap do not hold it back. `time_barred`: the
+    user confirmed reminding invoices that can no longer be sued for.
     """
     plan = Plan(company=company, today=today, manual=manual)
     steps = step_list_active(company=company)
@@ -235,6 +271,10 @@ def reminder_plan(
         error = _refusal(invoice, verdict, steps, held)
         if error:
             plan.errors.append(error)
+            continue
+        barred = _limitation(invoice, today, time_barred, plan)
+        if barred:
+            plan.errors.append(barred)
             continue
         customer = invoice.customer
         step = steps[verdict.next_level - 1]
@@ -264,6 +304,48 @@ def reminder_plan(
         )
     plan.errors.sort(key=lambda e: (list(Code).index(e.code), e.reference))
     return plan
+
+
+def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
+    """A time-barred invoice is left out unless the user confirmed it; one
+    about to be is announced (law/limitation.py)."""
+    kind, due = invoice.customer.kind, invoice.due_date
+    end = format_date(limitation.last_day(kind, due))
+    basis = (
+        _("5 ans entre professionnels, article L110-4 du Code de commerce")
+        if kind == "business"
+        else _("2 ans contre un particulier, article L218-2 du Code de la consommation")
+    )
+    if limitation.time_barred(kind, due, today):
+        if not confirmed:
+            return PlanError(
+                invoice,
+                invoice.number,
+                Code.TIME_BARRED,
+                _("Prescrite depuis le %(date)s (%(basis)s).")
+                % {"date": end, "basis": basis},
+            )
+        plan.warnings.append(
+            PlanWarning(
+                invoice,
+                _("Prescrite depuis le %(date)s : relancée à votre demande.")
+                % {"date": end},
+                WarningKind.TIME_BARRED,
+            )
+        )
+    elif limitation.barred_soon(kind, due, today):
+        plan.warnings.append(
+            PlanWarning(
+                invoice,
+                _(
+                    "Prescrite après le %(date)s (%(basis)s) : au-delà, elle ne "
+                    "pourra plus être réclamée en justice."
+                )
+                % {"date": end, "basis": basis},
+                WarningKind.BARRED_SOON,
+            )
+        )
+    return None
 
 
 def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int):

@@ -20,7 +20,7 @@ SORTS = {
     "level": "dunning_level",
     "next": "next_reminder_on",
 }
-FILTERS = ("to_remind", "late", "open", "paused")
+FILTERS = ("to_remind", "late", "open", "paused", "barred_soon")
 
 
 @dataclass
@@ -32,6 +32,9 @@ class InvoiceQuery:
     level: int | None = None
     customer: int | None = None
     sort: str = "-issue_date"
+    # For « barred_soon »: per customer kind, the due dates (first, last) of
+    # the invoices time-barred within a few months (law/limitation.py).
+    barred_by: dict[str, tuple[date, date]] = field(default_factory=dict)
 
 
 def invoice_list(
@@ -67,6 +70,11 @@ def invoice_search(
             Q(paused_until__gte=today) | Q(customer__paused_until__gte=today),
             status=Invoice.Status.OPEN,
         )
+    if "barred_soon" in query.filters:
+        soon = Q(pk__in=[])
+        for kind, (first, last) in query.barred_by.items():
+            soon |= Q(customer__kind=kind, due_date__range=(first, last))
+        invoices = invoices.filter(soon, status=Invoice.Status.OPEN, amount_due__gt=0)
     if query.level is not None:
         invoices = invoices.filter(dunning_level=query.level)
     if query.customer is not None:

@@ -1,9 +1,11 @@
 """Reads: the rate table, and what the law gives on an invoice at a date."""
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.utils.translation import gettext as _
 
+from relance.core.models import Company
 from relance.core.money import format_date
 from relance.invoices.models import Invoice, Payment
 from relance.law.models import Rate
@@ -60,32 +62,61 @@ def rate_missing_text(missing: RateMissing) -> str:
     ) % {"rate": Rate.Kind(missing.kind).label, "date": format_date(missing.on)}
 
 
-def invoice_debt(invoice: Invoice) -> Debt:
-    payments = Payment.objects.filter(
-        invoice=invoice, cancelled_at__isnull=True
-    ).values_list("date", "amount")
-    return Debt(
-        customer_kind=CustomerKind(invoice.customer.kind),
-        due_date=invoice.due_date,
-        amount_due=invoice.amount_due,
-        payments=list(payments),
-        open=invoice.status in (Invoice.Status.OPEN, Invoice.Status.PAID),
-    )
+def payments_of(invoices: Iterable[Invoice]) -> dict[int, list[tuple]]:
+    """Each invoice's payments not cancelled, as (date, amount): one query."""
+    found: dict[int, list[tuple]] = {}
+    rows = Payment.objects.filter(
+        invoice__in=[invoice.pk for invoice in invoices], cancelled_at__isnull=True
+    ).values_list("invoice_id", "date", "amount")
+    for invoice_id, day, amount in rows:
+        found.setdefault(invoice_id, []).append((day, amount))
+    return found
+
+
+def invoices_late_payment(
+    invoices: Sequence[Invoice],
+    *,
+    on: date,
+    company: Company,
+    rates: RateTable | None = None,
+    payments: dict[int, list[tuple]] | None = None,
+) -> list[Outcome]:
+    """Penalties and indemnity (or a consumer's legal interest) of each
+    invoice of `company` on `on` (customers loaded). Two queries at most:
+    the rate table and the payments, unless given.
+
+    Raises RateMissing when a rate the computation needs is not known.
+    """
+    rates = rates or rate_table()
+    if payments is None:
+        payments = payments_of(invoices)
+    outcomes = []
+    for invoice in invoices:
+        agreed = invoice.customer.agreed_penalty_rate
+        debt = Debt(
+            customer_kind=CustomerKind(invoice.customer.kind),
+            due_date=invoice.due_date,
+            amount_due=invoice.amount_due,
+            payments=payments.get(invoice.pk, []),
+            open=invoice.status in (Invoice.Status.OPEN, Invoice.Status.PAID),
+        )
+        outcomes.append(
+            late_payment(
+                debt,
+                on,
+                rates,
+                fixed_rate=agreed if agreed is not None else company.penalty_rate,
+                basis=company.penalty_day_basis,
+            )
+        )
+    return outcomes
 
 
 def invoice_late_payment(
     invoice: Invoice, *, on: date, rates: RateTable | None = None
 ) -> Outcome:
-    """Penalties and indemnity (or a consumer's legal interest) on `on`.
-
-    Raises RateMissing when a rate the computation needs is not known.
-    """
-    company = invoice.company
-    agreed = invoice.customer.agreed_penalty_rate
-    return late_payment(
-        invoice_debt(invoice),
-        on,
-        rates or rate_table(),
-        fixed_rate=agreed if agreed is not None else company.penalty_rate,
-        basis=company.penalty_day_basis,
+    """One invoice's (see invoices_late_payment)."""
+    [outcome] = invoices_late_payment(
+        [invoice], on=on, company=invoice.company, rates=rates
     )
+    return outcome

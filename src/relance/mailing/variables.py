@@ -31,6 +31,18 @@ _INVOICE = [
         "relances déjà faites pour cette facture avant ce courriel (nombre)",
         0,
     ),
+    (
+        "penalties",
+        "pénalités de retard à ce jour (clients professionnels ; 0 pour un "
+        "particulier)",
+        "18,47 €",
+    ),
+    (
+        "indemnity",
+        "indemnité forfaitaire de recouvrement : 40 € si la facture est en "
+        "retard (clients professionnels ; 0 pour un particulier)",
+        "40,00 €",
+    ),
 ]
 
 VARIABLES: list[Variable] = [
@@ -57,10 +69,20 @@ VARIABLES: list[Variable] = [
     ),
     Variable("total_due", "total restant dû des factures relancées", "1 234,56 €"),
     Variable(
+        "penalties_total",
+        "pénalités de retard à ce jour des factures relancées (clients professionnels)",
+        "18,47 €",
+    ),
+    Variable(
         "recovery_indemnity",
-        "indemnité forfaitaire de recouvrement : 40 € par facture "
+        "indemnité forfaitaire de recouvrement : 40 € par facture en retard "
         "(clients professionnels)",
         "40,00 €",
+    ),
+    Variable(
+        "total_with_penalties",
+        "reste dû, pénalités et indemnités comprises",
+        "1 293,03 €",
     ),
     Variable("company.name", "raison sociale de votre société", "Bâtiments Durand"),
     Variable(

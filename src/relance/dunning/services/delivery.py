@@ -52,6 +52,13 @@ from relance.dunning.services.recovery import reminders_recover, worker_name
 from relance.dunning.services.reminders import reminder_write
 from relance.dunning.services.state import invoices_refresh, state_of
 from relance.invoices.models import Customer, Invoice
+from relance.law.penalties import RateMissing, RateTable
+from relance.law.selectors import (
+    invoices_late_payment,
+    payments_of,
+    rate_missing_text,
+    rate_table,
+)
 from relance.mailing import templating
 from relance.mailing.delivery import Outcome, Result, transport_open
 from relance.mailing.mime import Attachment, Email
@@ -169,11 +176,14 @@ def reminders_deliver(
     ids = list(reminder_ids)
     delivered = Delivered()
     steps: dict[int, _Steps] = {}  # each company's, read once
+    rates = rate_table()  # the law's, for the amounts the templates may quote
     pipeline = _Pipeline(_Clock(now), delivered)
     try:
         for start in range(0, len(ids), BATCH):
-            for reminder, lines in _load(ids[start : start + BATCH], now):
-                prepared = _prepare(reminder, lines, now, today, steps)
+            batch, payments = _load(ids[start : start + BATCH], now)
+            for reminder, lines in batch:
+                law = (rates, payments)
+                prepared = _prepare(reminder, lines, now, today, steps, law)
                 if isinstance(prepared, Unsent):
                     _close_unsent(prepared, now, delivered)
                 else:
@@ -186,7 +196,8 @@ def reminders_deliver(
 
 def _load(ids: list[int], now: datetime):
     """The batch's reminders still pending and due, in the order given, each
-    with the lines that hold a level (invoices loaded). Reads only."""
+    with the lines that hold a level (invoices loaded), and the payments of
+    those invoices. Reads only."""
     reminders = Reminder.objects.filter(pk__in=ids, status=Status.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
@@ -207,8 +218,11 @@ def _load(ids: list[int], now: datetime):
         if line.invoice.customer_id == customer.pk:
             line.invoice.customer = customer
         lines[line.reminder_id].append(line)
+    payments = payments_of(
+        [line.invoice for invoice_lines in lines.values() for line in invoice_lines]
+    )
     # A missing one: another worker has it, it is done, or its retry is not due.
-    return [(found[pk], lines[pk]) for pk in ids if pk in found]
+    return [(found[pk], lines[pk]) for pk in ids if pk in found], payments
 
 
 def _prepare(
@@ -217,6 +231,7 @@ def _prepare(
     now: datetime,
     forced_today: date | None,
     steps: dict[int, _Steps],
+    law: tuple[RateTable, dict],
 ) -> Outgoing | Unsent:
     """Check the reminder's invoices again and render its message. Writes
     nothing: what is dropped is marked in hand, written once claimed."""
@@ -246,6 +261,10 @@ def _prepare(
     # alone, with its reason: never the others of the batch, nor another
     # company's, nor the next pass.
     try:
+        rates, payments = law
+        late = invoices_late_payment(
+            invoices, on=today, company=company, rates=rates, payments=payments
+        )
         composed = compose(
             company=company,
             customer=reminder.customer,
@@ -253,6 +272,7 @@ def _prepare(
             step=reminder.step,
             today=today,
             stages=stages,
+            late=late,
         )
         email = email_build(
             company=company,
@@ -262,6 +282,8 @@ def _prepare(
             automatic=reminder.origin == Reminder.Origin.SCHEDULE,
             attachments=_attachments(reminder, invoices),
         )
+    except RateMissing as missing:
+        return Unsent(reminder, Status.FAILED, rate_missing_text(missing), dropped)
     except templating.TemplateRefused as error:
         message = _("Modèle de l'étape « %(step)s » : %(error)s") % {
             "step": reminder.step.name,

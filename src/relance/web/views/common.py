@@ -7,13 +7,14 @@ from django.http import HttpResponse
 
 from relance.core.clock import company_today
 from relance.invoices.selectors import FILTERS, InvoiceQuery, invoice_search
+from relance.law import limitation
 
 
 def today_of(request) -> date:
     return company_today(request.company)
 
 
-def query_from(params) -> InvoiceQuery:
+def query_from(params, today: date) -> InvoiceQuery:
     """The invoice list's search and filters, from a query string or a form."""
 
     def number(name):
@@ -26,6 +27,7 @@ def query_from(params) -> InvoiceQuery:
         level=number("level"),
         customer=number("customer"),
         sort=params.get("sort", "-issue_date"),
+        barred_by=limitation.due_dates_barred_soon(today),
     )
 
 
@@ -34,7 +36,9 @@ def selected_invoices(request) -> list[int]:
     data = request.POST
     if data.get("all") == "1":
         invoices = invoice_search(
-            company=request.company, query=query_from(data), today=today_of(request)
+            company=request.company,
+            query=query_from(data, today_of(request)),
+            today=today_of(request),
         )
         return list(invoices.values_list("pk", flat=True))
     return [int(value) for value in data.getlist("invoice") if value.isdigit()]

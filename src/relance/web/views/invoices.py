@@ -38,6 +38,7 @@ FILTER_LABELS = {
     "late": gettext_lazy("En retard"),
     "open": gettext_lazy("Ouvertes"),
     "paused": gettext_lazy("En pause / litige"),
+    "barred_soon": gettext_lazy("Bientôt prescrites"),
 }
 
 
@@ -60,7 +61,7 @@ class Row:
 def invoice_list(request):
     company = request.company
     today = today_of(request)
-    query = query_from(request.GET)
+    query = query_from(request.GET, today)
     invoices = invoice_search(company=company, query=query, today=today)
     total, more = count_capped(invoices)
     paginator = Paginator(range(total), PER_PAGE)  # pages over the capped count
@@ -185,7 +186,7 @@ def invoice_export(request):
         data = request.POST
         if data.get("all") == "1":
             invoices = invoice_search(
-                company=company, query=query_from(data), today=today
+                company=company, query=query_from(data, today), today=today
             )
         else:
             invoices = Invoice.objects.filter(
@@ -193,7 +194,9 @@ def invoice_export(request):
             ).order_by("-issue_date", "-id")
     else:
         data = request.GET
-        invoices = invoice_search(company=company, query=query_from(data), today=today)
+        invoices = invoice_search(
+            company=company, query=query_from(data, today), today=today
+        )
     rows = exports.export_rows(company=company, invoices=invoices, today=today)
     if data.get("format") == "xlsx":
         response = HttpResponse(

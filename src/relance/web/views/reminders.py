@@ -10,7 +10,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.dunning.messages import preview, recipient_of
 from relance.dunning.models import DunningStep, Reminder, SendRun
-from relance.dunning.planning import FIXABLE, GROUPS, reminder_plan
+from relance.dunning.planning import FIXABLE, GROUPS, Code, reminder_plan
 from relance.dunning.services.reminder_actions import (
     reminder_cancel,
     reminder_confirm_sent,
@@ -38,7 +38,11 @@ def _plan(request):
     ids = selected_invoices(request)
     manual = request.POST.get("manual") == "1" and len(ids) == 1
     plan = reminder_plan(
-        company=request.company, today=today_of(request), invoices=ids, manual=manual
+        company=request.company,
+        today=today_of(request),
+        invoices=ids,
+        manual=manual,
+        time_barred=request.POST.get("time_barred") == "1",
     )
     return plan, ids, manual
 
@@ -57,6 +61,7 @@ def summary(request):
             "hint": GROUPS[code][1],
             "errors": errors,
             "fixable": code in FIXABLE,
+            "confirmable": code == Code.TIME_BARRED,
         }
         for code, errors in plan.errors_by_code().items()
     ]
@@ -66,6 +71,7 @@ def summary(request):
         "groups": groups,
         "ids": ids,
         "manual": manual,
+        "time_barred": request.POST.get("time_barred") == "1",
         "mail_server": mail_server(),
     }
     return render(request, "web/summary.html", context)

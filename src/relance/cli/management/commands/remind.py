@@ -6,7 +6,7 @@ from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import company_today, utc_now
 from relance.core.money import format_amount
 from relance.core.selectors import company_get
-from relance.dunning.planning import GROUPS, Plan, reminder_plan
+from relance.dunning.planning import GROUPS, Code, Plan, reminder_plan
 from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
@@ -40,6 +40,12 @@ class Command(RelanceCommand):
             action="store_true",
             help="attendre la fin de l'envoi (cette commande aide alors les workers)",
         )
+        parser.add_argument(
+            "--time-barred",
+            action="store_true",
+            help="relancer aussi les factures prescrites (5 ans entre "
+            "professionnels, 2 ans contre un particulier)",
+        )
         parser.add_argument("--company", type=int, help="société (identifiant)")
         parser.add_argument("--json", action="store_true", help="sortie JSON")
 
@@ -56,6 +62,7 @@ class Command(RelanceCommand):
             today=today,
             invoices=numbers,
             manual=bool(numbers) and len(numbers) == 1,
+            time_barred=options["time_barred"],
         )
         run = progress = None
         errors = list(plan.errors)
@@ -85,6 +92,7 @@ class Command(RelanceCommand):
                     "to_send": plan.to_send,
                     "messages": [message.as_dict() for message in plan.messages],
                     "errors": [error.as_dict() for error in errors],
+                    "warnings": [warning.as_dict() for warning in plan.warnings],
                     "sent": sent,
                     # With --wait, every message that did not go out: failed,
                     # cancelled, to be retried or uncertain (see the text output).
@@ -140,8 +148,14 @@ class Command(RelanceCommand):
             grouped.setdefault(error.code, []).append(error)
         for code, items in grouped.items():
             title, hint = GROUPS[code]
+            if code == Code.TIME_BARRED:
+                hint = "relancez-les quand même avec --time-barred"
             self.stdout.write(
                 f"\n{title} ({len(items)})" + (f" — {hint}" if hint else "")
             )
             for error in items:
                 self.stdout.write(f"  {error.reference} : {error.message}")
+        if plan.warnings:
+            self.stdout.write(f"\nÀ savoir ({len(plan.warnings)})")
+            for warning in plan.warnings:
+                self.stdout.write(f"  {warning.invoice.number} : {warning.message}")
