@@ -117,6 +117,8 @@ def shoot(base: str) -> None:
         save("13-client")
         page.goto(f"{base}/configuration/societe/")
         save("14-societe")
+        page.goto(f"{base}/factures/nouvelle/")
+        save("18-nouvelle-facture")
         # A file checked by the worker, at a laptop's 1366×768.
         page.set_viewport_size({"width": 1366, "height": 768})
         sample = OUT.parent / "sample-invoices.csv"

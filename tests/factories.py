@@ -53,6 +53,20 @@ def make_invoice(customer: Customer, **fields) -> Invoice:
     )
 
 
+def make_pdf(title: str = "Facture") -> bytes:
+    """A small real PDF (one blank A4 page), its title in its metadata."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def make_steps(company: Company, plan=DEFAULT_PLAN, **fields) -> list[DunningStep]:
     return [
         DunningStep.objects.create(

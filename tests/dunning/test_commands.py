@@ -10,9 +10,12 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from relance.core.models import Company, Membership, User
+from relance.core.money import format_amount
+from relance.core.pdfs import PdfUnavailable
 from relance.dunning.models import DunningStep, Reminder
 from relance.invoices.models import Customer, Invoice
 from tests.factories import make_company, make_customer, make_invoice, make_steps
+from tests.invoices.test_pdf import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -109,11 +112,55 @@ def test_init_adds_default_steps_to_a_company_that_has_none():
     assert DunningStep.objects.count() == 4
 
 
+def fake_pdf(**document) -> bytes:
+    return b"%PDF-1.7\n% " + document["invoice"].number.encode()
+
+
 @pytest.fixture
-def demo():
+def demo(monkeypatch):
+    """The demo's data; its PDFs stand-ins (WeasyPrint takes a tenth of a
+    second a page: the real ones have their own test below)."""
+    monkeypatch.setattr("relance.cli.demo.invoice_pdf_render", fake_pdf)
     run("init", "--no-input")
     output = run("demo", "--date", "2026-03-01")
     return output
+
+
+def test_without_pango_the_demo_loads_its_data_and_says_why_no_pdf(monkeypatch):
+    def unavailable(**document):
+        raise PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr("relance.cli.demo.invoice_pdf_render", unavailable)
+    run("init", "--no-input")
+    output = run("demo", "--date", "2026-03-01")
+    assert Invoice.objects.count() == 200
+    assert not Invoice.objects.exclude(pdf="").exists()
+    assert output.splitlines()[-1] == (
+        "Factures sans PDF : WeasyPrint ne trouve pas Pango sur cette machine "
+        "(Debian, Ubuntu : apt-get install libpango-1.0-0 libpangoft2-1.0-0)."
+    )
+
+
+def test_every_demo_invoice_has_its_pdf_saying_its_number_and_total():
+    run("init", "--no-input")
+    run("demo", "--date", "2026-03-01")
+    invoices = Invoice.objects.select_related("customer").order_by("number")
+    assert invoices.count() == 200
+    assert not invoices.filter(pdf="").exists()
+    for invoice in invoices:
+        with invoice.pdf.open("rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"
+    consumer = invoices.filter(customer__kind="consumer").first()
+    business = invoices.filter(customer__kind="business").first()
+    for invoice in (consumer, business):
+        with invoice.pdf.open("rb") as pdf:
+            text = text_of(pdf.read())
+        assert invoice.number in text
+        assert (
+            f"Total TTC {format_amount(invoice.total)}".replace("\u00a0", " ") in text
+        )
+        assert ("recouvrement de 40 €" in text) == (invoice == business)
+        assert ("TVA 10 %" in text or " 10 % " in text) == (invoice == consumer)
 
 
 def test_demo_data_covers_every_stage_of_the_dunning(demo):

@@ -9,7 +9,9 @@ from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 
 from relance.core.models import Grouping
 from relance.dunning.models import DunningStep, Reminder
@@ -26,6 +28,7 @@ from tests.factories import (
     make_company,
     make_customer,
     make_invoice,
+    make_pdf,
     make_steps,
     make_user,
     pay,
@@ -214,6 +217,24 @@ def test_the_invoice_pdf_is_attached_when_the_step_asks_for_it(company, smtp_ser
     assert attachment.get_filename() == "Facture FC1.pdf"
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == b"%PDF-1.4 facture FC1"
+
+
+def test_a_pdf_uploaded_on_the_invoice_page_goes_with_the_reminder(
+    company, smtp_server
+):
+    invoice = make_invoice(make_customer(company), number="FC26010001")
+    client = Client()
+    client.force_login(make_user(company))
+    uploaded = make_pdf("FC26010001")
+    client.post(
+        f"/factures/{invoice.pk}/pdf/joindre/",
+        {"pdf": SimpleUploadedFile("scan.pdf", uploaded, "application/pdf")},
+    )
+    send(company)
+    [attachment] = list(smtp_server.received[0].message.iter_attachments())
+    assert attachment.get_filename() == "Facture FC26010001.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == uploaded
 
 
 def test_no_pdf_when_the_step_does_not_ask_for_it(company, smtp_server):

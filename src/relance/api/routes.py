@@ -2,9 +2,11 @@
 
 from typing import Literal
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from ninja import Path, Query, Router, Status
+from ninja import File, Path, Query, Router, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from relance.api import schemas as s
@@ -22,7 +24,12 @@ from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
 from relance.dunning.tasks import send_run_start
 from relance.invoices.models import Customer, Invoice, Payment
-from relance.invoices.services import customer_create, customer_update
+from relance.invoices.services import (
+    PDF_MAX_SIZE,
+    customer_create,
+    customer_update,
+    invoice_pdf_attach,
+)
 from relance.law.models import Rate
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
@@ -119,6 +126,7 @@ def invoice_out(invoice: Invoice, names: dict[int, str]) -> dict:
         "paused_until": invoice.paused_until,
         "pause_kind": invoice.pause_kind,
         "pause_reason": invoice.pause_reason,
+        "has_pdf": bool(invoice.pdf),
     }
 
 
@@ -176,6 +184,57 @@ def invoice_put(request, payload: s.InvoiceIn):
         201 if created else 200,
         invoice_out(invoice, step_names(company=request.company)),
     )
+
+
+PDF_ANSWER = {
+    "responses": {
+        200: {
+            "description": "The invoice's PDF.",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    response=ERRORS,
+    tags=["invoices"],
+    openapi_extra=PDF_ANSWER,
+)
+def invoice_pdf_get(request, invoice_id: Path[s.Id]):
+    """The invoice's PDF (404 when it has none)."""
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    try:
+        pdf = invoice.pdf.open("rb") if invoice.pdf else None
+    except FileNotFoundError:
+        pdf = None
+    if pdf is None:
+        return Status(404, {"detail": "Cette facture n'a pas de PDF.", "field": "pdf"})
+    return FileResponse(
+        pdf, filename=f"{invoice.number}.pdf", content_type="application/pdf"
+    )
+
+
+@router.put(
+    "/invoices/{invoice_id}/pdf",
+    response={200: s.InvoiceOut, **ERRORS},
+    tags=["invoices"],
+)
+def invoice_pdf_put(request, invoice_id: Path[s.Id], pdf: File[UploadedFile]):
+    """Attach the invoice's PDF, or replace it: multipart/form-data, the file
+    in the field `pdf`, 10 Mo at most. The reminders of the steps that attach
+    PDFs carry it."""
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    invoice = invoice_pdf_attach(
+        company=request.company,
+        invoice=invoice,
+        content=pdf.read(PDF_MAX_SIZE + 1),
+        content_type=pdf.content_type or "",
+    )
+    return invoice_out(invoice, step_names(company=request.company))
 
 
 @router.get(

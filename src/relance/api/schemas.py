@@ -124,6 +124,7 @@ class InvoiceOut(Schema):
     paused_until: dt.date | None
     pause_kind: str
     pause_reason: str
+    has_pdf: bool  # GET /invoices/{id}/pdf answers it
 
 
 class PauseIn(Schema):

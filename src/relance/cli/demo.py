@@ -4,9 +4,11 @@ About 40 customers and 200 invoices over the last six months, at every stage
 of the dunning: not yet due, due for each step, already reminded, paid, partly
 paid, disputed, promised, a customer under a payment plan, one without email.
 Deterministic for a given seed and date. Addresses use the reserved `.example`
-domain, so nothing can reach a real mailbox.
+domain, so nothing can reach a real mailbox. Every invoice has its PDF, made
+from lines of building work whose total with tax is the invoice's.
 """
 
+import logging
 import random
 import zlib
 from datetime import date, datetime, time, timedelta
@@ -14,10 +16,14 @@ from decimal import Decimal
 from email.utils import make_msgid
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from relance.config import env
+from relance.core.identifiers import vat_number_from_siren
 from relance.core.models import Company, Membership
+from relance.core.money import quantize
+from relance.core.pdfs import PdfUnavailable
 from relance.dunning import rules
 from relance.dunning.context import message_context
 from relance.dunning.models import Reminder, ReminderInvoice
@@ -25,8 +31,11 @@ from relance.dunning.selectors import rule_steps, step_list_active
 from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
-from relance.invoices.services import NewPayment
+from relance.invoices.pdf import InvoiceLine, invoice_pdf_render
+from relance.invoices.services import NewPayment, customer_code_for
 from relance.mailing import templating
+
+logger = logging.getLogger(__name__)
 
 # name | pro (business) or part (consumer) | street | postal code | city |
 # email local part, - for none | "relance" when a dedicated dunning address exists
@@ -115,18 +124,7 @@ def _slug(name: str) -> str:
 
 
 def _code(name: str, used: set[str]) -> str:
-    words = [
-        w
-        for w in name.upper().replace("'", " ").split()
-        if w not in {"M.", "MME", "ET", "LE", "LA", "LES", "DE", "DU", "DES"}
-    ]
-    letters = "".join(c for c in "".join(words) if c.isalpha())
-    table = str.maketrans("ÀÂÄÉÈÊËÎÏÔÖÙÛÜÇ", "AAAEEEEIIOOUUUC")
-    base = "411" + letters.translate(table)[:7]
-    code, n = base, 1
-    while code in used:
-        n += 1
-        code = f"{base}{n}"
+    code = customer_code_for(name, used)
     used.add(code)
     return code
 
@@ -134,6 +132,63 @@ def _code(name: str, used: set[str]) -> str:
 def _amount(rng: random.Random) -> Decimal:
     value = 10 ** rng.uniform(2, 4.2)  # 100 € to 16 000 €
     return Decimal(f"{value:.2f}")
+
+
+# What a building company bills: description | unit | unit price range (HT).
+WORKS = """
+Main-d'œuvre maçonnerie (compagnon) | h | 42 | 55
+Main-d'œuvre aide-maçon | h | 32 | 40
+Dalle béton armé ép. 12 cm | m² | 58 | 85
+Chape ciment ép. 5 cm | m² | 22 | 32
+Enduit monocouche de façade | m² | 28 | 42
+Reprise de fissures en façade | ml | 35 | 55
+Carrelage grès cérame 60×60 fourni posé | m² | 55 | 78
+Faïence murale fournie posée | m² | 48 | 65
+Cloison en carreaux de plâtre | m² | 38 | 52
+Ouverture de mur porteur avec linteau | u | 850 | 1600
+Regard de visite béton 40×40 | u | 95 | 160
+Tranchée et pose de fourreaux | ml | 18 | 30
+"""
+RATES = {Customer.Kind.BUSINESS: Decimal("20"), Customer.Kind.CONSUMER: Decimal("10")}
+
+
+def _works() -> list[tuple[str, str, int, int]]:
+    rows = []
+    for line in WORKS.strip().splitlines():
+        text, unit, low, high = (cell.strip() for cell in line.split("|"))
+        rows.append((text, unit, int(low), int(high)))
+    return rows
+
+
+def _lines(number: str, kind: str, ttc: Decimal) -> tuple[Decimal, list[InvoiceLine]]:
+    """Lines for an invoice of about `ttc`, and their exact total with tax.
+
+    Drawn from the invoice number (not the demo's dice, so the rest of the
+    demo is as before): a few works at whole quantities, then the site
+    set-up for what is left. Consumers' renovation work is at 10 % VAT
+    (CGI art. 279-0 bis), the rest at 20 %."""
+    rng = random.Random(number)
+    rate = RATES[kind]
+    base = quantize(ttc / (1 + rate / 100))
+    lines, left = [], base
+    for text, unit, low, high in rng.sample(_works(), rng.randint(1, 4)):
+        price = Decimal(rng.randint(low * 100, high * 100)) / 100
+        most = int(left * Decimal("0.6") / price)
+        if most < 1:
+            continue
+        quantity = Decimal(rng.randint(1, most))
+        lines.append(InvoiceLine(text, quantity, unit, price, rate))
+        left -= quantity * price
+    lines.append(
+        InvoiceLine(
+            "Installation de chantier, fournitures et évacuation des gravats",
+            Decimal(1),
+            "forfait",
+            left,
+            rate,
+        )
+    )
+    return base + quantize(base * rate / 100), lines
 
 
 def demo_load(*, company: Company, today: date, seed: int = 2026) -> dict:
@@ -157,6 +212,7 @@ def demo_load(*, company: Company, today: date, seed: int = 2026) -> dict:
         "customers": len(customers),
         "invoices": len(invoices),
         "reminders": history,
+        "pdfs": sum(1 for invoice in invoices if invoice.pdf),
     }
 
 
@@ -212,26 +268,46 @@ def _invoices(company, customers, today, rng) -> list[Invoice]:
     start = today - timedelta(days=180)
     dates = sorted(start + timedelta(days=rng.randrange(0, 176)) for _ in range(200))
     sequence: dict[str, int] = {}
-    invoices = []
+    invoices: list[Invoice] = []
+    pdfs: list[Invoice] | None = []  # those with a PDF; None: WeasyPrint can't
+    vat_number = vat_number_from_siren(company.siren)
     for issue in dates:
         # A few customers buy often; consumers rarely.
         customer = rng.choice(customers[:12] * 3 + customers)
         label, term_days = rng.choice(TERMS)
         month = issue.strftime("%y%m")
         sequence[month] = sequence.get(month, 0) + 1
-        total = _amount(rng)
-        invoices.append(
-            Invoice.objects.create(
-                company=company,
-                customer=customer,
-                number=f"FC{month}{sequence[month]:04d}",
-                issue_date=issue,
-                due_date=issue + timedelta(days=term_days),
-                total=total,
-                amount_due=total,
-                payment_terms=label,
-            )
+        number = f"FC{month}{sequence[month]:04d}"
+        total, lines = _lines(number, customer.kind, _amount(rng))
+        invoice = Invoice.objects.create(
+            company=company,
+            customer=customer,
+            number=number,
+            issue_date=issue,
+            due_date=issue + timedelta(days=term_days),
+            total=total,
+            amount_due=total,
+            payment_terms=label,
         )
+        invoices.append(invoice)
+        if pdfs is None:
+            continue
+        try:
+            pdf = invoice_pdf_render(
+                company=company,
+                invoice=invoice,
+                lines=lines,
+                vat_number=vat_number,
+                performed_on=issue - timedelta(days=zlib.crc32(number.encode()) % 6),
+                language=customer.language,
+            )
+        except PdfUnavailable as error:
+            pdfs = None  # the data without PDFs, rather than no data
+            logger.warning("Demo invoices without PDFs: %s", error)
+            continue
+        invoice.pdf.save(f"{number}.pdf", ContentFile(pdf), save=False)
+        pdfs.append(invoice)
+    Invoice.objects.bulk_update(pdfs or [], ["pdf"], batch_size=500)
     return invoices
 
 

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "relance.web.middleware.CompanyMiddleware",
     "relance.api.middleware.AllOrNothing",
+    # A file sent with PUT (an invoice's PDF, through the API) in request.FILES.
+    "ninja.compatibility.files.fix_request_files_middleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lock into Relance's own answer.
     "axes.middleware.AxesMiddleware",
@@ -221,5 +223,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes: each failure and lock at WARNING, its chatter below.
         "axes": {"level": "WARNING"},
+        # WeasyPrint (invoice PDFs): its problems, not its progress.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -51,3 +51,12 @@ def iban_display(value: str) -> str:
 
 def bic_valid(value: str) -> bool:
     return bool(BIC_RE.match(compact(value)))
+
+
+def vat_number_from_siren(siren: str) -> str:
+    """The intra-community VAT number the tax office gives a French company
+    (FR, a two-digit key, its SIREN); "" for what is not a SIREN."""
+    siren = compact(siren)
+    if not siren_valid(siren):
+        return ""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -83,7 +85,10 @@ class Customer(models.Model):
 
 
 def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:
-    return f"company-{invoice.company_id}/invoices/{invoice.number}.pdf"
+    """Where an invoice's PDF is stored: named after its number, whatever
+    that holds (« FC/2026/12 » makes no folder, « .. » climbs none)."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", invoice.number).strip("_") or "facture"
+    return f"company-{invoice.company_id}/invoices/{name}.pdf"
 
 
 class Invoice(models.Model):

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -149,6 +151,37 @@ CUSTOMER_FIELDS = (
     "language",
     "agreed_penalty_rate",
 )
+CODE_SKIPPED_WORDS = {"M.", "MME", "ET", "LE", "LA", "LES", "DE", "DU", "DES"}
+
+
+def customer_code_for(name: str, taken: set[str]) -> str:
+    """A new customer's code, as French ledgers number customer accounts:
+    411 and the first letters of its name (« 411DUPONTJ »), numbered when
+    `taken` holds it already (« 411DUPONTJ2 »)."""
+    words = [
+        word
+        for word in name.upper().replace("'", " ").split()
+        if word not in CODE_SKIPPED_WORDS
+    ]
+    letters = "".join(c for c in "".join(words) if c.isalpha())
+    table = str.maketrans("ÀÂÄÉÈÊËÎÏÔÖÙÛÜÇ", "AAAEEEEIIOOUUUC")
+    base = "411" + letters.translate(table)[:7]
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}{n}"
+    return code
+
+
+def customer_code_new(*, company: Company, name: str) -> str:
+    """customer_code_for, against the codes the company uses already."""
+    base = customer_code_for(name, set())
+    taken = set(
+        Customer.objects.filter(company=company, code__startswith=base).values_list(
+            "code", flat=True
+        )
+    )
+    return customer_code_for(name, taken)
 
 
 def customer_update(*, customer, **values):
@@ -176,3 +209,84 @@ def customer_create(*, company, code: str, **values):
     model_validate(customer, ["code", *values])
     customer.save()
     return customer
+
+
+PDF_MAX_SIZE = 10 * 1024 * 1024
+PDF_MAX_SIZE_TEXT = "10 Mo"
+# What browsers and HTTP clients send for a PDF; other declared types are
+# refused. The bytes decide in any case.
+PDF_CONTENT_TYPES = {
+    "",
+    "application/pdf",
+    "application/x-pdf",
+    "application/octet-stream",
+}
+
+
+def invoice_pdf_attach(
+    *, company: Company, invoice: Invoice, content: bytes, content_type: str = ""
+) -> Invoice:
+    """Attach `content` as the invoice's PDF, or replace the one it had (the
+    reminders of steps that attach PDFs then carry this one).
+
+    Refused (ApplicationError on the field `pdf`): an invoice of another
+    company, an empty file, over 10 Mo (a caller reads at most one byte more),
+    a declared type that is not a PDF's, bytes that do not start as a PDF's,
+    a PDF that cannot be read or needs a password to open.
+    """
+    if invoice.company_id != company.pk:
+        raise ApplicationError(_("Facture introuvable."), field="invoice")
+    pdf_check(content, content_type)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        old = invoice.pdf.name
+        invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(content), save=False)
+        invoice.save(update_fields=["pdf", "updated_at"])
+        new, storage = invoice.pdf.name, invoice.pdf.storage
+        if old and old != new:
+            transaction.on_commit(lambda: storage.delete(old))
+    return invoice
+
+
+def pdf_check(content: bytes, content_type: str = "") -> None:
+    """Refuse what is not a PDF a customer can open (see invoice_pdf_attach)."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if not content:
+        raise ApplicationError(_("Le fichier PDF est vide."), field="pdf")
+    if len(content) > PDF_MAX_SIZE:
+        raise ApplicationError(
+            _("PDF trop volumineux : %(size)s au plus.") % {"size": PDF_MAX_SIZE_TEXT},
+            field="pdf",
+        )
+    if declared not in PDF_CONTENT_TYPES:
+        raise ApplicationError(
+            _("Le fichier doit être un PDF (type reçu : %(type)s).")
+            % {"type": declared},
+            field="pdf",
+        )
+    if not content.startswith(b"%PDF-"):
+        raise ApplicationError(
+            _("Ce fichier n'est pas un PDF, quel que soit son nom."),
+            field="pdf",
+        )
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(BytesIO(content))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ApplicationError(
+                _(
+                    "Ce PDF est protégé par un mot de passe : vos clients ne "
+                    "pourraient pas l'ouvrir."
+                ),
+                field="pdf",
+            )
+        pages = len(reader.pages)
+    except ApplicationError:
+        raise
+    except Exception:  # pypdf raises many kinds of errors on a broken file
+        pages = 0
+    if not pages:
+        raise ApplicationError(
+            _("PDF illisible : le fichier est peut-être endommagé."), field="pdf"
+        )

@@ -61,6 +61,87 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("Référence"), required=False, max_length=100)
 
 
+class NewInvoiceForm(forms.Form):
+    """« Nouvelle facture »: what the user typed, as text; the intake service
+    checks it as it checks a file's rows (dates, amounts, numbers)."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Client"),
+        queryset=Customer.objects.none(),
+        required=False,
+        empty_label=_("— Nouveau client —"),
+    )
+    customer_name = forms.CharField(
+        label=_("Nom du nouveau client"), required=False, max_length=200
+    )
+    customer_email = forms.CharField(
+        label=_("Courriel du nouveau client"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(),
+        help_text=_("Les relances partent à cette adresse."),
+    )
+    customer_kind = forms.ChoiceField(
+        label=_("Type de client"),
+        choices=Customer.Kind.choices,
+        initial=Customer.Kind.BUSINESS,
+        help_text=_(
+            "Pénalités de retard et indemnité de 40 € pour un professionnel seulement."
+        ),
+    )
+    number = forms.CharField(label=_("Numéro de facture"), required=False)
+    issue_date = forms.CharField(
+        label=_("Date de facture"), required=False, widget=DateInput()
+    )
+    due_date = forms.CharField(
+        label=_("Date d'échéance"), required=False, widget=DateInput()
+    )
+    total = forms.CharField(
+        label=_("Montant TTC"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("Par exemple 1 234,56"),
+    )
+    payment_terms = forms.CharField(
+        label=_("Conditions de règlement"), required=False, max_length=200
+    )
+    pdf = forms.FileField(
+        label=_("PDF de la facture"),
+        required=False,
+        help_text=_("Facultatif : un fichier PDF de 10 Mo au plus."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def __init__(self, *args, company: Company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(
+            company=company
+        ).order_by("name", "id")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("customer") and (
+            data.get("customer_name") or data.get("customer_email")
+        ):
+            self.add_error(
+                "customer_name",
+                _(
+                    "Choisissez un client existant ou saisissez un nouveau client, "
+                    "pas les deux."
+                ),
+            )
+        return data
+
+
+class InvoicePdfForm(forms.Form):
+    pdf = forms.FileField(
+        label=_("PDF de la facture"),
+        help_text=_("Un fichier PDF de 10 Mo au plus."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+        error_messages={"required": _("Choisissez le PDF de la facture.")},
+    )
+
+
 class PauseForm(forms.Form):
     pause_kind = forms.ChoiceField(label=_("Motif"), choices=PauseKind.choices)
     paused_until = forms.DateField(

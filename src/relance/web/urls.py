@@ -52,8 +52,14 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("factures/", invoices.invoice_list, name="invoices"),
     path("factures/export.csv", invoices.invoice_export, name="invoice_export"),
+    path("factures/nouvelle/", invoices.invoice_new, name="invoice_new"),
     path("factures/<int:pk>/", invoices.invoice_detail, name="invoice"),
     path("factures/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+    path(
+        "factures/<int:pk>/pdf/joindre/",
+        invoices.invoice_pdf_upload,
+        name="invoice_pdf_upload",
+    ),
     path("factures/<int:pk>/reglement/", invoices.payment_new, name="payment_new"),
     path(
         "factures/<int:pk>/reglements/<int:payment>/annuler/",

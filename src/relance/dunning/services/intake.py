@@ -4,7 +4,7 @@ state brought up to date at once: the daily job need not wait."""
 from datetime import date
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
@@ -14,7 +14,12 @@ from relance.dunning.services.state import invoices_refresh
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
 from relance.invoices.models import Customer, Invoice, Payment
-from relance.invoices.services import NewPayment
+from relance.invoices.services import (
+    NewPayment,
+    customer_code_new,
+    invoice_pdf_attach,
+    pdf_check,
+)
 
 
 def invoices_take_in(
@@ -138,3 +143,67 @@ def facturx_take_in(
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
         invoice.refresh_from_db()
     return invoice, created
+
+
+def invoice_create(
+    *,
+    company: Company,
+    raw: dict,
+    today: date,
+    pdf: bytes | None = None,
+    pdf_type: str = "",
+) -> Invoice:
+    """An invoice typed by hand (« Nouvelle facture »), for a company with no
+    invoicing tool: the checks of a file's rows and of the API
+    (importing.clean_invoice_row), a number the company has not used, an
+    optional PDF; then its dunning state at once.
+
+    `raw` has the import's column names: the customer is an existing one by
+    `customer_code`, or a new one by `customer_name` (with `customer_email`,
+    `customer_kind`), whose code is made from its name. Refused: importing.
+    Refused listing every problem by field (`pdf` for the PDF's)."""
+    raw = {k: v for k, v in raw.items() if v not in (None, "")}
+    problems = []
+    if "customer_code" not in raw:
+        if "customer_name" in raw:
+            name = str(raw["customer_name"]).strip()
+            raw["customer_code"] = customer_code_new(company=company, name=name)
+        else:
+            problems.append(
+                (
+                    "customer_code",
+                    _("choisissez un client, ou saisissez le nom d'un nouveau client"),
+                )
+            )
+            raw["customer_code"] = "?"  # reported above
+    elif not Customer.objects.filter(
+        company=company, code=raw["customer_code"]
+    ).exists():
+        problems.append(("customer_code", _("client inconnu")))
+    values, row_problems = importing.clean_invoice_row(raw)
+    problems.extend(row_problems)
+    number = values.get("number")
+    if number and Invoice.objects.filter(company=company, number=number).exists():
+        problems.append(
+            ("number", _("la facture « %(n)s » existe déjà") % {"n": number})
+        )
+    if pdf is not None:
+        try:
+            pdf_check(pdf, pdf_type)
+        except ApplicationError as error:
+            problems.append(("pdf", error.message))
+    if problems:
+        raise importing.row_refused(problems)
+    try:
+        with transaction.atomic():
+            invoice, _created = importing.invoice_upsert(company=company, raw=raw)
+            if pdf is not None:
+                invoice_pdf_attach(
+                    company=company, invoice=invoice, content=pdf, content_type=pdf_type
+                )
+            invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
+    except IntegrityError:  # the same number, saved by someone else meanwhile
+        raise importing.row_refused(
+            [("number", _("la facture « %(n)s » existe déjà") % {"n": number})]
+        ) from None
+    return Invoice.objects.select_related("customer").get(pk=invoice.pk)

@@ -12,15 +12,23 @@ from relance.core.money import format_amount, format_date
 from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
+from relance.dunning.services.intake import invoice_create
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import payment_cancel, payments_record
+from relance.invoices.importing import Refused
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.selectors import count_capped, invoice_search
-from relance.invoices.services import NewPayment
+from relance.invoices.services import PDF_MAX_SIZE, NewPayment, invoice_pdf_attach
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.web.access import company_required
-from relance.web.forms import PauseForm, PaymentForm, apply_error
+from relance.web.forms import (
+    InvoicePdfForm,
+    NewInvoiceForm,
+    PauseForm,
+    PaymentForm,
+    apply_error,
+)
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
 from relance.web.views.common import query_from, selected_invoices, today_of
 
@@ -96,6 +104,57 @@ def invoice_list(request):
         "sort": query.sort,
     }
     return render(request, "web/invoice_list.html", context)
+
+
+# The intake's names for what the form calls otherwise.
+NEW_INVOICE_FIELDS = {"customer_code": "customer"}
+
+
+@company_required
+def invoice_new(request):
+    """« Nouvelle facture »: an invoice typed by hand, checked as imports are."""
+    company = request.company
+    if request.method != "POST":
+        form = NewInvoiceForm(company=company)
+        return render(request, "web/invoice_new.html", {"form": form})
+    form = NewInvoiceForm(request.POST, request.FILES, company=company)
+    if form.is_valid():
+        data = form.cleaned_data
+        raw = {
+            name: data[name]
+            for name in ("number", "issue_date", "due_date", "total", "payment_terms")
+        }
+        if data["customer"]:
+            raw["customer_code"] = data["customer"].code
+        else:
+            raw.update(
+                {
+                    name: data[name]
+                    for name in ("customer_name", "customer_email", "customer_kind")
+                }
+            )
+        upload = data["pdf"]
+        try:
+            invoice = invoice_create(
+                company=company,
+                raw=raw,
+                today=today_of(request),
+                pdf=upload.read(PDF_MAX_SIZE + 1) if upload else None,
+                pdf_type=upload.content_type if upload else "",
+            )
+        except Refused as refused:
+            for error in refused.report.errors:
+                field = NEW_INVOICE_FIELDS.get(error.column, error.column)
+                message = error.message[:1].upper() + error.message[1:]
+                form.add_error(field if field in form.fields else None, message)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request, _("Facture %(number)s créée.") % {"number": invoice.number}
+            )
+            return redirect("web:invoice", pk=invoice.pk)
+    return render(request, "web/invoice_new.html", {"form": form}, status=400)
 
 
 @company_required
@@ -178,6 +237,7 @@ def _detail_context(request, invoice, **overrides) -> dict:
             initial={"pause_kind": invoice.pause_kind or "dispute"}
         ),
         "paused": bool(invoice.paused_until and invoice.paused_until >= today),
+        "pdf_form": InvoicePdfForm(),
         "today": today,
         **_late_payment(invoice, today),
         **overrides,
@@ -272,6 +332,34 @@ def payment_new(request, pk):
             }
         )
     return render(request, "web/payment_form.html", {"form": form, "invoice": invoice})
+
+
+@require_POST
+@company_required
+def invoice_pdf_upload(request, pk):
+    """« Joindre le PDF » / « Remplacer le PDF » on the invoice page."""
+    invoice = _invoice_of(request, pk)
+    form = InvoicePdfForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["pdf"]
+        try:
+            invoice_pdf_attach(
+                company=request.company,
+                invoice=invoice,
+                content=upload.read(PDF_MAX_SIZE + 1),
+                content_type=upload.content_type,
+            )
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("PDF de la facture %(number)s enregistré.")
+                % {"number": invoice.number},
+            )
+            return redirect("web:invoice", pk=invoice.pk)
+    context = _detail_context(request, invoice, pdf_form=form)
+    return render(request, "web/invoice_detail.html", context, status=400)
 
 
 @require_POST
