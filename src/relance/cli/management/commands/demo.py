@@ -38,7 +38,7 @@ class Command(RelanceCommand):
             f"{counts['reminders']} relances déjà envoyées ; "
             f"{to_remind} factures à relancer aujourd'hui."
         )
-        if counts["pdfs"] < counts["invoices"]:
+        if counts["pdfs"] < counts["owed"]:
             self.stdout.write(
                 "Factures sans PDF : WeasyPrint ne trouve pas Pango sur cette "
                 "machine (Debian, Ubuntu : apt-get install libpango-1.0-0 "
