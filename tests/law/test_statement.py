@@ -82,3 +82,36 @@ def test_another_companys_customer_is_not_found(customer):
     client = Client()
     client.force_login(make_user(make_company(name="Concurrent")))
     assert client.get(f"/clients/{customer.pk}/releve.xlsx").status_code == 404
+
+
+def test_the_statement_pdf_says_the_amounts(customer):
+    from tests.invoices.test_pdf import text_of
+
+    client = Client()
+    client.force_login(make_user(customer.company))
+    answer = client.get(f"/clients/{customer.pk}/releve.pdf", {"date": "2025-07-15"})
+    assert answer["Content-Type"] == "application/pdf"
+    text = text_of(answer.content)
+    assert "RELEVÉ DE COMPTE" in text
+    assert "FC-1" in text and "FC-2" in text and "FC-0" not in text
+    assert "116,42 €" in text  # penalties of FC-1
+    assert "6 656,42 €" in text  # the total
+
+
+def test_a_consumers_statement_shows_no_penalty_column(customer):
+    from tests.invoices.test_pdf import text_of
+
+    consumer = make_customer(customer.company, name="Mme Martin", kind="consumer")
+    make_invoice(
+        consumer,
+        number="FP-1",
+        issue_date=date(2025, 5, 1),
+        due_date=date(2025, 5, 31),
+        total=Decimal("800.00"),
+    )
+    client = Client()
+    client.force_login(make_user(customer.company))
+    answer = client.get(f"/clients/{consumer.pk}/releve.pdf", {"date": "2025-07-15"})
+    text = text_of(answer.content)
+    assert "FP-1" in text and "800,00 €" in text
+    assert "Pénalités" not in text and "Indemnité" not in text

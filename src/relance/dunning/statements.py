@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from relance.core.identifiers import iban_display
 from relance.core.models import Company
+from relance.core.pdfs import pdf_from_html
 from relance.invoices.models import Customer, Invoice
+from relance.invoices.pdf import STYLESHEET
 from relance.law.penalties import Outcome
 from relance.law.selectors import invoices_late_payment, payments_of
 
@@ -133,3 +138,27 @@ def customer_statement(*, customer: Customer, on: date) -> Statement:
         if outcome.principal > 0
     ]
     return Statement(company, customer, on, lines)
+
+
+def statement_pdf(statement: Statement, *, language: str = "fr") -> bytes:
+    """The statement as a PDF letter page (WeasyPrint, the invoices' style).
+
+    Raises core.pdfs.PdfUnavailable when WeasyPrint cannot run here."""
+    customer = statement.customer
+    with translation.override(language):
+        html = render_to_string(
+            "dunning/statement_pdf.html",
+            {
+                "language": language,
+                "company": statement.company,
+                "customer": customer,
+                "customer_lines": customer.address_lines,
+                "statement": statement,
+                "business": customer.kind == Customer.Kind.BUSINESS,
+                "currency": statement.lines[0].invoice.currency
+                if statement.lines
+                else "EUR",
+                "iban": iban_display(statement.company.iban),
+            },
+        )
+    return pdf_from_html(html, stylesheet=str(STYLESHEET))

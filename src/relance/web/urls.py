@@ -74,6 +74,11 @@ urlpatterns = [
         customers.customer_statement_xlsx,
         name="customer_statement",
     ),
+    path(
+        "clients/<int:pk>/releve.pdf",
+        customers.customer_statement_pdf,
+        name="customer_statement_pdf",
+    ),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),
     path(

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.money import format_date
+from relance.core.pdfs import PdfUnavailable
 from relance.core.validators import date_out_of_range
 from relance.dunning import exports
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import customer_pause
-from relance.dunning.statements import customer_statement
+from relance.dunning.statements import customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.selectors import customer_search
 from relance.invoices.services import customer_update
@@ -131,6 +132,32 @@ def customer_statement_xlsx(request, pk):
         ),
     )
     filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@company_required
+def customer_statement_pdf(request, pk):
+    """The same statement, as a PDF in the customer's language."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    on = _statement_date(request.GET.get("date", ""), today_of(request))
+    try:
+        statement = customer_statement(customer=customer, on=on)
+        pdf = statement_pdf(statement, language=customer.language)
+    except RateMissing as missing:
+        messages.error(request, rate_missing_text(missing))
+        return redirect("web:customer", pk=customer.pk)
+    except PdfUnavailable:
+        messages.error(
+            request,
+            _(
+                "Le PDF ne peut pas être produit sur ce serveur (WeasyPrint ne "
+                "trouve pas Pango) : prenez le relevé en XLSX."
+            ),
+        )
+        return redirect("web:customer", pk=customer.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
