@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from relance.core import identifiers
 from relance.core.money import format_amount, format_date
@@ -32,6 +33,17 @@ def test_dates_are_written_the_french_way():
     assert format_date(date(2023, 1, 31)) == "31/01/2023"
     assert format_date(None) == ""
     assert format_date(date(2023, 1, 31), "en") == "31 Jan 2023"
+
+
+def test_without_a_language_formats_follow_the_active_one():
+    """A message written for an English page says 31 Jan 2023, not 31/01/2023."""
+    with translation.override("en"):
+        assert format_date(date(2023, 1, 31)) == "31 Jan 2023"
+        assert format_amount(Decimal("1234.5")) == "€1,234.50"
+        assert format_date(date(2023, 1, 31), "fr") == "31/01/2023"
+    with translation.override("fr"):
+        assert format_date(date(2023, 1, 31)) == "31/01/2023"
+        assert format_amount(Decimal("1234.5")) == f"1{NB}234,50{NB}€"
 
 
 @pytest.mark.parametrize(

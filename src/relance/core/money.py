@@ -1,7 +1,11 @@
-"""Amounts and dates written the French way: 1 234,56 € and 31/01/2023."""
+"""Amounts and dates written the French way: 1 234,56 € and 31/01/2023; or
+the English way: €1,234.56 and 31 Jan 2023. Without a language, the active
+one (the reader's, on a page); French when none is."""
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import translation
 
 CENT = Decimal("0.01")
 NBSP = "\u00a0"
@@ -12,8 +16,16 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_amount(amount: Decimal, currency: str = "EUR", language: str = "fr") -> str:
+def active_language() -> str:
+    """"en" when English is active, else "fr"."""
+    return "en" if (translation.get_language() or "").startswith("en") else "fr"
+
+
+def format_amount(
+    amount: Decimal, currency: str = "EUR", language: str | None = None
+) -> str:
     """`1 234,56 €` in French, `€1,234.56` in English (no-break spaces)."""
+    language = language or active_language()
     amount = quantize(Decimal(amount))
     sign = "-" if amount < 0 else ""
     units, cents = f"{abs(amount):.2f}".split(".")
@@ -24,9 +36,11 @@ def format_amount(amount: Decimal, currency: str = "EUR", language: str = "fr") 
     return f"{sign}{groups.replace(',', NBSP)},{cents}{NBSP}{symbol}"
 
 
-def format_date(value: date | None, language: str = "fr") -> str:
+def format_date(value: date | None, language: str | None = None) -> str:
+    """`31/01/2023` in French, `31 Jan 2023` in English."""
     if value is None:
         return ""
+    language = language or active_language()
     if language == "en":
         return value.strftime("%d %b %Y").lstrip("0")
     return value.strftime("%d/%m/%Y")
