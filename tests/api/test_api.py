@@ -170,6 +170,23 @@ def test_an_erp_keeps_relance_in_sync_through_the_api_alone(api, company, smtp_s
     assert status == 200 and set(daily) == {"date", "tagged", "untagged", "to_remind"}
 
 
+def test_a_due_date_far_ahead_is_saved_with_a_warning(api):
+    status, body = api.call("post", "/invoices", invoice_payload())
+    assert (status, body["warnings"]) == (201, [])
+    status, body = api.call("post", "/invoices", invoice_payload(due_date="2099-12-31"))
+    assert (status, body["due_date"]) == (200, "2099-12-31")
+    assert body["warnings"] == [
+        {
+            "line": None,
+            "column": "due_date",
+            "message": "Échéance lointaine : 31/12/2099, vérifiez la date",
+        }
+    ]
+    # Only the answer to a write carries warnings.
+    status, found = api.call("get", f"/invoices/{body['id']}")
+    assert status == 200 and "warnings" not in found
+
+
 def test_bad_input_gets_a_4xx_naming_the_field(api):
     status, body = api.call("post", "/invoices", invoice_payload(due_date="31/02/2026"))
     assert (status, body["field"]) == (422, "due_date")

@@ -9,10 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from relance.dunning.services.intake import invoices_take_in, payments_take_in
-from relance.invoices.importing import Refused
+from relance.invoices.importing import PREVIEW_ROWS, Refused
 from relance.invoices.models import Customer, Invoice, Payment
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
@@ -176,6 +177,106 @@ def test_importing_again_updates_by_number_and_customers_by_code(company):
     assert Customer.objects.count() == 2
 
 
+def test_a_check_says_what_each_row_creates_or_changes(company):
+    take_in(company, SAGE_EXPORT)
+    changed = (
+        SAGE_EXPORT.replace(b"12 000,00;4 000,00", b"12 500,00;4 000,00").replace(
+            b"411RIOU;Menuiserie Riou", b"411HERBLYF;HERBLY Francis"
+        )
+        + b"FC23010004;411NEUF;Nouveau client;;11/01/2023;10/02/2023;99,90;;;\r\n"
+    )
+    report = take_in(company, changed, dry_run=True)
+    rows = report.preview.rows
+    # What changes first, then the rest, each in the file's order.
+    assert [(row["line"], row["number"], row["action"]) for row in rows] == [
+        (3, "FC23010002", "update"),
+        (5, "FC23010004", "create"),
+        (2, "FC23010001", "unchanged"),
+        (4, "FC23010003", "unchanged"),
+    ]
+    assert rows[0]["changes"] == [
+        {"field": "customer", "old": "411RIOU", "new": "411HERBLYF"},
+        {"field": "total", "old": "12000.00", "new": "12500.00"},
+    ]
+    assert (rows[0]["customer_name"], rows[0]["new_customer"]) == (
+        "HERBLY Francis",
+        False,
+    )
+    assert (rows[1]["customer_code"], rows[1]["new_customer"]) == ("411NEUF", True)
+    assert report.preview.more == 0
+    assert Invoice.objects.get(number="FC23010002").total == Decimal("12000.00")
+
+
+def many_invoices(count: int, amount: str = "100,00", first_amount: str = "") -> bytes:
+    lines = ["numero;code_client;client;date_facture;date_echeance;montant_ttc"]
+    lines += [
+        f"F{n:05};C{n % 7};Client {n % 7};01/01/2026;31/01/2026;"
+        f"{first_amount if n == count - 1 and first_amount else amount}"
+        for n in range(count)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_the_preview_of_a_big_file_is_bounded_and_shows_changes_first(company):
+    report = take_in(company, many_invoices(450), dry_run=True)
+    assert (report.created, len(report.preview.rows), report.preview.more) == (
+        450,
+        PREVIEW_ROWS,
+        450 - PREVIEW_ROWS,
+    )
+    assert [row["line"] for row in report.preview.rows] == list(range(2, 202))
+    kept = json.dumps(report.preview_dict())
+    assert len(kept) < 200 * 300  # a few hundred bytes a row, whatever the file
+    # The same file again with its last row changed: that row is shown
+    # first, ahead of the unchanged ones.
+    take_in(company, many_invoices(450))
+    report = take_in(company, many_invoices(450, first_amount="150,00"), dry_run=True)
+    assert (report.updated, report.unchanged) == (1, 449)
+    rows = report.preview.rows
+    assert len(rows) == PREVIEW_ROWS and report.preview.more == 450 - PREVIEW_ROWS
+    assert [row["line"] for row in rows if row["action"] == "update"] == [451]
+    assert [row["line"] for row in rows[:3]] == [451, 2, 3]
+    assert rows[0]["changes"] == [
+        {"field": "total", "old": "100.00", "new": "150.00"},
+        {"field": "amount_due", "old": "100.00", "new": "150.00"},
+    ]
+
+
+def test_a_due_date_far_ahead_is_imported_with_a_warning_naming_its_column(company):
+    content = (
+        "N° facture;Code client;Client;Date facture;Date échéance;Montant TTC\n"
+        "F-1;C1;Client;01/02/2026;31/12/2099;100,00\n"
+        "F-2;C1;Client;01/02/2026;01/02/2028;100,00\n"  # two years: fine
+        "F-3;C1;Client;01/02/2023;02/02/2025;100,00\n"  # two years and a day
+        "F-4;C1;Client;01/02/2026;02/03/2028;100,00\n"  # past two years from today
+    ).encode()
+    report = take_in(company, content)
+    assert [(w.line, w.column, w.message) for w in report.warnings] == [
+        (2, "Date échéance", "Échéance lointaine : 31/12/2099, vérifiez la date"),
+        (4, "Date échéance", "Échéance lointaine : 02/02/2025, vérifiez la date"),
+        (5, "Date échéance", "Échéance lointaine : 02/03/2028, vérifiez la date"),
+    ]
+    assert report.errors == []
+    assert Invoice.objects.get(number="F-1").due_date == date(2099, 12, 31)
+    assert report.as_dict()["warnings"][0] == {
+        "line": 2,
+        "column": "Date échéance",
+        "message": "Échéance lointaine : 31/12/2099, vérifiez la date",
+    }
+
+
+def test_the_warning_is_written_in_the_active_language(company):
+    content = (
+        b"numero;code_client;client;date_facture;date_echeance;montant_ttc\n"
+        b"F-1;C1;Client;01/02/2026;31/12/2099;100,00\n"
+    )
+    with translation.override("en"):
+        report = take_in(company, content, dry_run=True)
+    assert [w.message for w in report.warnings] == [
+        "Due date far ahead: 31 Dec 2099, check the date"
+    ]
+
+
 def test_an_invoice_of_another_company_with_the_same_number_is_untouched(company):
     other = make_company()
     theirs = make_invoice(make_customer(other, code="411HERBLYF"), number="FC23010001")
@@ -195,18 +296,41 @@ def import_json(*args) -> tuple[dict, int]:
     return json.loads(out.getvalue()), code
 
 
+NOTHING_MORE = {"unchanged": 0, "warnings": [], "rows": [], "more_rows": 0}
+
+
+def before(result: dict) -> dict:
+    """The keys the JSON report always had."""
+    return {key: result[key] for key in ("created", "updated", "errors")}
+
+
 def test_the_import_command_reports_in_json(company, tmp_path):
     path = tmp_path / "factures.csv"
     path.write_bytes(SAGE_EXPORT)
-    assert import_json("invoices", str(path), "--dry-run") == (
-        {"created": 3, "updated": 0, "errors": []},
-        0,
-    )
+    result, code = import_json("invoices", str(path), "--dry-run")
+    assert (before(result), code) == ({"created": 3, "updated": 0, "errors": []}, 0)
+    # Then what each row would do (a key added: the old ones are unchanged).
+    assert list(result) == ["created", "updated", "errors", *NOTHING_MORE]
+    assert result["rows"][0] == {
+        "line": 2,
+        "action": "create",
+        "number": "FC23010001",
+        "customer_code": "411HERBLYF",
+        "customer_name": "HERBLY Francis",
+        "new_customer": True,
+        "issue_date": "2023-01-02",
+        "due_date": "2023-01-31",
+        "total": "1234.56",
+        "currency": "EUR",
+    }
+    assert [(row["line"], row["action"]) for row in result["rows"]] == [
+        (2, "create"),
+        (3, "create"),
+        (4, "create"),
+    ]
     assert not Invoice.objects.exists()
-    assert import_json("invoices", str(path)) == (
-        {"created": 3, "updated": 0, "errors": []},
-        0,
-    )
+    result, code = import_json("invoices", str(path))
+    assert (before(result), code) == ({"created": 3, "updated": 0, "errors": []}, 0)
     bad = tmp_path / "bad.csv"
     bad.write_bytes(
         b"numero;code_client;client;date_facture;date_echeance;montant_ttc\nX;C;N;1/1/2026;;5\n"
@@ -219,6 +343,7 @@ def test_the_import_command_reports_in_json(company, tmp_path):
         "errors": [
             {"line": 2, "column": "date_echeance", "message": "valeur obligatoire"}
         ],
+        **NOTHING_MORE,
     }
 
 
@@ -277,6 +402,31 @@ def test_the_same_payments_file_twice_pays_nothing_twice(company):
     again = pay(company, BANK)
     assert (again.created, again.unchanged) == (0, 3)
     assert Payment.objects.count() == 3
+
+
+def test_a_payments_check_lists_each_payment_and_what_is_already_recorded(company):
+    take_in(company, SAGE_EXPORT)
+    pay(company, BANK.splitlines(keepends=True)[0] + BANK.splitlines(keepends=True)[2])
+    report = pay(company, BANK, dry_run=True)
+    assert [(row["line"], row["action"]) for row in report.preview.rows] == [
+        (2, "create"),
+        (4, "create"),
+        (3, "unchanged"),
+    ]
+    assert report.preview.rows[0] == {
+        "line": 2,
+        "action": "create",
+        "invoice_number": "FC23010001",
+        "customer_code": "411HERBLYF",
+        "customer_name": "HERBLY Francis",
+        "date": "2023-02-15",
+        "amount": "1234.56",
+        "currency": "EUR",
+        "method": "transfer",
+        "reference": "VIR HERBLY",
+        "settles": True,
+    }
+    assert report.preview.rows[1]["settles"] is False
 
 
 def test_a_bad_payments_file_is_refused_whole(company):

@@ -171,18 +171,21 @@ def invoice_get(request, invoice_id: Path[s.Id]):
 
 @router.post(
     "/invoices",
-    response={200: s.InvoiceOut, 201: s.InvoiceOut, **ERRORS},
+    response={200: s.InvoiceSavedOut, 201: s.InvoiceSavedOut, **ERRORS},
     tags=["invoices"],
 )
 def invoice_put(request, payload: s.InvoiceIn):
-    """Create an invoice, or update it when its number exists (idempotent)."""
+    """Create an invoice, or update it when its number exists (idempotent).
+    `warnings` lists what was saved but looks like a typo (a due date more
+    than two years ahead)."""
     raw = {k: v for k, v in payload.dict().items() if v is not None}
-    invoice, created = invoice_take_in(
+    invoice, created, warnings = invoice_take_in(
         company=request.company, raw=raw, today=today(request)
     )
     return Status(
         201 if created else 200,
-        invoice_out(invoice, step_names(company=request.company)),
+        invoice_out(invoice, step_names(company=request.company))
+        | {"warnings": [warning.as_dict() for warning in warnings]},
     )
 
 

@@ -127,6 +127,13 @@ class InvoiceOut(Schema):
     has_pdf: bool  # GET /invoices/{id}/pdf answers it
 
 
+class InvoiceSavedOut(InvoiceOut):
+    """An invoice just created or updated, with what looks wrong in it but
+    was saved all the same (`column`, `message`; `line` is null)."""
+
+    warnings: list[LineError] = []
+
+
 class PauseIn(Schema):
     kind: Literal["dispute", "promise", "other"]
     until: Day

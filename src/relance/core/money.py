@@ -17,7 +17,7 @@ def quantize(amount: Decimal) -> Decimal:
 
 
 def active_language() -> str:
-    """"en" when English is active, else "fr"."""
+    """The active language as the formats know it: "en" or else "fr"."""
     return "en" if (translation.get_language() or "").startswith("en") else "fr"
 
 

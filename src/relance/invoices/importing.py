@@ -8,6 +8,8 @@ Customers are created or updated by code, invoices by number.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import islice
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.core.money import format_date
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     KINDS,
@@ -87,19 +90,75 @@ class RowError:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
+PREVIEW_ROWS = 200  # rows an import shows of what it creates or updates
+
+
+class Preview:
+    """What a file does, row by row, bounded whatever its size: the first
+    PREVIEW_ROWS rows that create or update something, then, while room is
+    left, rows that change nothing (so a change is never lost among them);
+    and how many rows there were in all.
+
+    A row is a dict of JSON values (dates in ISO form, amounts as strings),
+    so that the page writes them in its reader's language: `line`, `action`
+    (create, update or unchanged), the row's own fields, and for an update
+    its `changes`: [{"field", "old", "new"}]."""
+
+    def __init__(self, limit: int = PREVIEW_ROWS):
+        self.limit = limit
+        self.total = 0
+        self._changing: list[dict] = []
+        self._unchanged: list[dict] = []
+
+    def add(self, row: dict) -> None:
+        self.total += 1
+        kept = self._unchanged if row["action"] == "unchanged" else self._changing
+        if len(kept) < self.limit:
+            kept.append(row)
+
+    @property
+    def rows(self) -> list[dict]:
+        """The rows that change something, then the others, each in the
+        file's order."""
+        return self._changing + self._unchanged[: self.limit - len(self._changing)]
+
+    @property
+    def more(self) -> int:
+        """Rows left out of `rows`."""
+        return self.total - len(self.rows)
+
+
 @dataclass
 class Report:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # saved all the same
     invoice_ids: list[int] = field(default_factory=list)
+    preview: Preview = field(default_factory=Preview)
 
     def as_dict(self) -> dict:
+        """`created`, `updated` and `errors` as always; then `unchanged`,
+        `warnings`, and the first rows (`rows`, `more_rows`: see Preview)."""
         return {
             "created": self.created,
             "updated": self.updated,
             "errors": [error.as_dict() for error in self.errors],
+            "unchanged": self.unchanged,
+            "warnings": [warning.as_dict() for warning in self.warnings],
+            "rows": self.preview.rows,
+            "more_rows": self.preview.more,
+        }
+
+    def preview_dict(self, limit: int = PREVIEW_ROWS) -> dict:
+        """What an import run keeps of the report, bounded: the preview's
+        rows, and the first `limit` warnings with how many were left out."""
+        return {
+            "rows": self.preview.rows,
+            "more_rows": self.preview.more,
+            "warnings": [w.as_dict() for w in islice(self.warnings, limit)],
+            "more_warnings": max(len(self.warnings) - limit, 0),
         }
 
 
@@ -179,6 +238,33 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     return values, problems
 
 
+FAR_YEARS = 2  # a due date further than this after the invoice date, or today
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def invoice_warnings(values: dict, today: date | None) -> list[tuple[str, str]]:
+    """What a checked invoice row holds that is accepted but likely a typo,
+    as (column, message): a due date more than FAR_YEARS years after the
+    invoice date or after today (« 31/12/2099 »)."""
+    due = values.get("due_date")
+    starts = [day for day in (values.get("issue_date"), today) if day]
+    if not due or not starts or due <= _years_after(min(starts), FAR_YEARS):
+        return []
+    return [
+        (
+            "due_date",
+            _("Échéance lointaine : %(date)s, vérifiez la date")
+            % {"date": format_date(due)},
+        )
+    ]
+
+
 def _table_read(content: bytes, filename: str, columns, required) -> Table:
     """The file's table; refused, every absent required column listed, if
     any is missing, or every cell listed that holds a character no export or
@@ -211,9 +297,16 @@ def _column(table_columns: dict[str, str], name: str) -> str:
 
 
 def invoices_import(
-    *, company: Company, content: bytes, filename: str, dry_run: bool
+    *,
+    company: Company,
+    content: bytes,
+    filename: str,
+    dry_run: bool,
+    today: date | None = None,
 ) -> Report:
-    """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused."""
+    """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused.
+    The report says what each row does (`preview`) and what looks wrong but
+    is saved all the same (`warnings`: a due date far ahead of `today`)."""
     table = _table_read(content, filename, INVOICE_COLUMNS, INVOICE_REQUIRED)
     report = Report()
     rows = []
@@ -222,6 +315,11 @@ def invoices_import(
         values, problems = clean_invoice_row(raw)
         for name, message in problems:
             report.errors.append(RowError(line, _column(table.columns, name), message))
+        if not problems:
+            for name, message in invoice_warnings(values, today):
+                report.warnings.append(
+                    RowError(line, _column(table.columns, name), message)
+                )
         number = values.get("number")
         if number in seen:
             report.errors.append(
@@ -241,7 +339,7 @@ def invoices_import(
     if report.errors:
         raise Refused(report)
     with transaction.atomic():
-        _invoices_save(company, [values for _line, values in rows], report)
+        _invoices_save(company, rows, report)
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -284,9 +382,10 @@ def _by_key(queryset, field: str, keys: list) -> dict:
     return found
 
 
-def _customers_save(company, rows: list[dict], now) -> dict[str, Customer]:
+def _customers_save(company, rows: list[dict], now) -> tuple[dict, set[str]]:
     """The rows' customers by code: new codes created, known ones updated
-    with the non-empty name, email and kind of their rows (the last wins)."""
+    with the non-empty name, email and kind of their rows (the last wins).
+    Returns them, and the codes created."""
     codes = list(dict.fromkeys(values["customer_code"] for values in rows))
     known = _by_key(Customer.objects.filter(company=company), "code", codes)
     new: dict[str, Customer] = {}
@@ -314,7 +413,7 @@ def _customers_save(company, rows: list[dict], now) -> dict[str, Customer]:
     Customer.objects.bulk_update(
         changed.values(), ["name", "email", "kind", "updated_at"], batch_size=1000
     )
-    return {**known, **new}
+    return {**known, **new}, set(new)
 
 
 CUSTOMER_CHANGES = {
@@ -324,29 +423,51 @@ CUSTOMER_CHANGES = {
 }
 
 
-def _invoices_save(company, rows: list[dict], report) -> list[tuple[Invoice, bool]]:
+def _invoices_save(
+    company, rows: list[tuple[int | None, dict]], report
+) -> list[tuple[Invoice, bool]]:
     """Create or update the rows' customers and invoices (by code and
-    number), with a fixed number of statements per thousand rows. Returns
-    each row's invoice and whether it was created, in order."""
+    number), with a fixed number of statements per thousand rows; each row,
+    with its line, goes to the report's preview. Returns each row's invoice
+    and whether it was created, in order."""
     now = utc_now()
-    customers = _customers_save(company, rows, now)
+    customers, new_codes = _customers_save(
+        company, [values for _line, values in rows], now
+    )
     known = _by_key(
         Invoice.objects.filter(company=company),
         "number",
-        [values["number"] for values in rows],
+        [values["number"] for _line, values in rows],
     )
     saved, new, changed, columns = [], [], [], set()
-    for values in rows:
+    for line, values in rows:
         invoice = known.get(values["number"])
-        fields = _invoice_fields(values, invoice, customers[values["customer_code"]])
+        customer = customers[values["customer_code"]]
+        fields = _invoice_fields(values, invoice, customer)
+        row = {
+            "line": line,
+            "number": values["number"],
+            "customer_code": customer.code,
+            "customer_name": customer.name,
+            "new_customer": customer.code in new_codes,
+            "issue_date": fields["issue_date"].isoformat(),
+            "due_date": fields["due_date"].isoformat(),
+            "total": str(fields["total"]),
+            "currency": fields["currency"],
+        }
         if invoice is None:
             invoice = Invoice(company=company, number=values["number"], **fields)
             new.append(invoice)
             saved.append((invoice, True))
             report.created += 1
+            report.preview.add({**row, "action": "create"})
             continue
         names = [k for k, v in fields.items() if getattr(invoice, k) != v]
         if names:
+            changes = [
+                {"field": name, "old": getattr(invoice, name), "new": fields[name]}
+                for name in names
+            ]
             for name in names:
                 setattr(invoice, name, fields[name])
             if invoice.amount_due > invoice.total:
@@ -357,9 +478,13 @@ def _invoices_save(company, rows: list[dict], report) -> list[tuple[Invoice, boo
             columns.update(names)
             changed.append(invoice)
             report.updated += 1
+            row = {**row, "action": "update", "changes": changes}
         else:
             report.unchanged += 1
+            row = {**row, "action": "unchanged"}
+        report.preview.add(row)
         saved.append((invoice, False))
+    _changes_as_json(company, report.preview.rows, customers)
     Invoice.objects.bulk_create(new, batch_size=1000)
     if changed:
         Invoice.objects.bulk_update(
@@ -370,6 +495,36 @@ def _invoices_save(company, rows: list[dict], report) -> list[tuple[Invoice, boo
         )
     report.invoice_ids.extend(invoice.pk for invoice, _created in saved)
     return saved
+
+
+def _changes_as_json(company, rows: list[dict], customers: dict) -> None:
+    """The changes of the previewed rows as JSON values: dates in ISO form,
+    amounts as strings, a customer by its code (the codes a file does not
+    name read in one query, and only when an invoice changes customer)."""
+    changes = [change for row in rows for change in row.get("changes", ())]
+    codes = {customer.pk: code for code, customer in customers.items()}
+    missing = {
+        change["old"]
+        for change in changes
+        if change["field"] == "customer_id" and change["old"] not in codes
+    }
+    if missing:
+        codes.update(
+            Customer.objects.filter(company=company, pk__in=missing).values_list(
+                "pk", "code"
+            )
+        )
+    for change in changes:
+        if change["field"] == "customer_id":
+            change.update(
+                field="customer", old=codes[change["old"]], new=codes[change["new"]]
+            )
+        for key in ("old", "new"):
+            value = change[key]
+            if isinstance(value, date):
+                change[key] = value.isoformat()
+            elif isinstance(value, Decimal):
+                change[key] = str(value)
 
 
 def _invoice_fields(values: dict, invoice: Invoice | None, customer) -> dict:
@@ -407,7 +562,15 @@ def row_refused(problems: list[tuple[str, str]]) -> Refused:
     )
 
 
-def invoice_upsert(*, company: Company, raw: dict) -> tuple[Invoice, bool]:
+class Upserted(NamedTuple):
+    invoice: Invoice
+    created: bool
+    warnings: list[RowError]  # accepted, but likely a typo: a far due date
+
+
+def invoice_upsert(
+    *, company: Company, raw: dict, today: date | None = None
+) -> Upserted:
     """One invoice from a flat object with the import's column names (the API)."""
     values, problems = clean_invoice_row(raw)
     if problems:
@@ -417,8 +580,12 @@ def invoice_upsert(*, company: Company, raw: dict) -> tuple[Invoice, bool]:
     if report.errors:
         raise Refused(report)
     with transaction.atomic():
-        [saved] = _invoices_save(company, [values], report)
-    return saved
+        [(invoice, created)] = _invoices_save(company, [(None, values)], report)
+    warnings = [
+        RowError(None, name, message)
+        for name, message in invoice_warnings(values, today)
+    ]
+    return Upserted(invoice, created, warnings)
 
 
 def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
@@ -463,7 +630,9 @@ def payments_read(
     numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
     invoices = {
         invoice.number: invoice
-        for invoice in Invoice.objects.filter(company=company, number__in=numbers)
+        for invoice in Invoice.objects.filter(
+            company=company, number__in=numbers
+        ).select_related("customer")
     }
     recorded = _recorded(invoices.values())
     remaining = {number: invoice.amount_due for number, invoice in invoices.items()}
@@ -496,6 +665,7 @@ def payments_read(
             and (invoice.pk, values["date"], values["amount"], reference) in recorded
         ):
             report.unchanged += 1
+            report.preview.add(_payment_row(line, invoice, values, "unchanged"))
             continue
         if invoice is not None and "amount" in values and not problems:
             remaining[number] -= values["amount"]
@@ -519,11 +689,29 @@ def payments_read(
                     reference=reference,
                 )
             )
+            row = _payment_row(line, invoice, values, "create")
+            report.preview.add({**row, "settles": remaining[number] == 0})
     if report.errors:
         raise Refused(report)
     report.created = len(payments)
     report.invoice_ids = [payment.invoice.pk for payment in payments]
     return payments, report
+
+
+def _payment_row(line, invoice: Invoice, values: dict, action: str) -> dict:
+    """A payment row as the preview keeps it (JSON values)."""
+    return {
+        "line": line,
+        "action": action,
+        "invoice_number": invoice.number,
+        "customer_code": invoice.customer.code,
+        "customer_name": invoice.customer.name,
+        "date": values["date"].isoformat(),
+        "amount": str(values["amount"]),
+        "currency": invoice.currency,
+        "method": values["method"],
+        "reference": values["reference"],
+    }
 
 
 def _recorded(invoices) -> set[tuple]:

@@ -31,7 +31,11 @@ def invoices_take_in(
     dry_run: bool = False,
 ) -> importing.Report:
     report = importing.invoices_import(
-        company=company, content=content, filename=filename, dry_run=dry_run
+        company=company,
+        content=content,
+        filename=filename,
+        dry_run=dry_run,
+        today=today,
     )
     if not dry_run:
         invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
@@ -85,15 +89,15 @@ def payment_take_in(
     return payment
 
 
-def invoice_take_in(
-    *, company: Company, raw: dict, today: date
-) -> tuple[Invoice, bool]:
-    """One invoice pushed by an ERP (created or updated by its number)."""
+def invoice_take_in(*, company: Company, raw: dict, today: date) -> importing.Upserted:
+    """One invoice pushed by an ERP (created or updated by its number), with
+    what looks wrong in it but is saved all the same (a far due date)."""
     with transaction.atomic():
-        invoice, created = importing.invoice_upsert(company=company, raw=raw)
+        upserted = importing.invoice_upsert(company=company, raw=raw, today=today)
+        invoice = upserted.invoice
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
         invoice.refresh_from_db()  # read back inside: a failure saves nothing
-    return invoice, created
+    return upserted
 
 
 def facturx_take_in(
@@ -133,7 +137,7 @@ def facturx_take_in(
             field="number",
         )
     with transaction.atomic():
-        invoice, created = importing.invoice_upsert(company=company, raw=raw)
+        invoice, created, _warnings = importing.invoice_upsert(company=company, raw=raw)
         if read.buyer_siren and not invoice.customer.siren:
             invoice.customer.siren = read.buyer_siren
             invoice.customer.save(update_fields=["siren", "updated_at"])
@@ -196,7 +200,9 @@ def invoice_create(
         raise importing.row_refused(problems)
     try:
         with transaction.atomic():
-            invoice, _created = importing.invoice_upsert(company=company, raw=raw)
+            invoice, _created, _warnings = importing.invoice_upsert(
+                company=company, raw=raw
+            )
             if pdf is not None:
                 invoice_pdf_attach(
                     company=company, invoice=invoice, content=pdf, content_type=pdf_type

@@ -87,6 +87,15 @@ class Command(RelanceCommand):
                 )
             )
             return
+        for warning in report.warnings:
+            column = f", colonne « {warning.column} »" if warning.column else ""
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Avertissement ligne {warning.line}{column} : {warning.message}"
+                )
+            )
+        if options["dry_run"]:
+            self.describe_rows(report)
         things = "facture(s)" if options["kind"] == "invoices" else "règlement(s)"
         verb = "seraient" if options["dry_run"] else "ont été"
         line = f"{report.created} {things} créée(s), {report.updated} mise(s) à jour"
@@ -99,6 +108,29 @@ class Command(RelanceCommand):
             self.stdout.write(
                 "Vérification seulement (--dry-run) : rien n'a été enregistré."
             )
+
+    def describe_rows(self, report) -> None:
+        """What each row would do, the rows that change nothing left out
+        (the first ones only: see importing.Preview)."""
+        shown = [row for row in report.preview.rows if row["action"] != "unchanged"]
+        for row in shown:
+            if "invoice_number" in row:  # a payment
+                number = row["invoice_number"]
+                action = f"règlement de {row['amount']} {row['currency']} à enregistrer"
+            else:
+                number = row["number"]
+                action = "à créer" if row["action"] == "create" else "à mettre à jour"
+            changes = ", ".join(
+                f"{change['field']} {change['old']} → {change['new']}"
+                for change in row.get("changes", ())
+            )
+            self.stdout.write(
+                f"Ligne {row['line']} : {number} ({row['customer_code']}) — {action}"
+                + (f" : {changes}" if changes else "")
+            )
+        left = report.created + report.updated - len(shown)
+        if left > 0:
+            self.stdout.write(f"… et {left} autre(s) ligne(s) à enregistrer")
 
     def facturx(self, company, content, filename, today, options):
         answers = {
