@@ -83,3 +83,37 @@ def test_invoice_numbers_are_unique_per_company_only():
     make_invoice(make_customer(second), number="FC1")
     with pytest.raises(IntegrityError), transaction.atomic():
         make_invoice(make_customer(first), number="FC1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_migration_keeps_the_import_runs_recorded_before_it():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from relance.dunning.models import ImportRun
+
+    before = [("dunning", "0007_formal_notice_true_templates")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model(
+            "dunning", "ImportRun"
+        )
+        run = old.objects.create(
+            company_id=make_company().pk,
+            kind="invoices",
+            filename="ancien.csv",
+            status="done",
+            created=3,
+            errors=[],
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    run = ImportRun.objects.get(pk=run.pk)
+    assert (run.filename, run.status, run.created, run.preview) == (
+        "ancien.csv",
+        "done",
+        3,
+        {},
+    )

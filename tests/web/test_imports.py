@@ -1,11 +1,14 @@
 """The import page: check first, save on confirmation, every error listed."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from relance.core.models import ApiToken, Membership
 from relance.dunning.models import ImportRun
+from relance.invoices.importing import PREVIEW_ROWS
 from relance.invoices.models import Invoice
 from tests.factories import make_company, make_steps, make_user
 from tests.invoices.test_facturx import XML, facturx_pdf, without
@@ -66,6 +69,184 @@ def test_a_file_is_checked_then_imported_on_confirmation(
     # The file is not kept once imported.
     run.refresh_from_db()
     assert (run.file.name, imported.file.name) == ("", "")
+
+
+def preview_table(page: str) -> list[list[str]]:
+    """The rows of the check's table, as text: one list of cells a row."""
+    table = page.split('data-testid="import-preview"')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def imported(client, content, capture) -> None:
+    """A file of invoices checked, then imported."""
+    run, _page = checked(client, "invoices", "a.csv", content, capture)
+    with capture(execute=True):
+        client.post(f"/import/{run.pk}/")
+    assert ImportRun.objects.latest("pk").status == "done"
+
+
+# The export again: an amount changed, and a new invoice due in 2099.
+NEW_ROW = "FC23010004;411NEUF;Nouveau client;;11/01/2023;31/12/2099;99,90;;;\r\n"
+CHANGED = SAGE_EXPORT.replace(
+    b"12 000,00;4 000,00", b"12 500,00;4 000,00"
+) + NEW_ROW.encode("cp1252")
+
+
+def test_the_check_shows_each_row_to_create_or_update_with_its_changes(
+    signed_in, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    imported(signed_in, SAGE_EXPORT, capture)
+    _run, page = checked(signed_in, "invoices", "b.csv", CHANGED, capture)
+    # What changes first, then the rest, in the file's order.
+    assert preview_table(page) == [
+        [
+            "3",
+            "FC23010002",
+            "411RIOU — Menuiserie Riou",
+            "05/01/2023",
+            "04/02/2023",
+            "12 500,00 €",
+            "à mettre à jour montant 12 000,00 € → 12 500,00 €",
+        ],
+        [
+            "5",
+            "FC23010004",
+            "411NEUF — Nouveau client nouveau client",
+            "11/01/2023",
+            "31/12/2099",
+            "99,90 €",
+            "à créer",
+        ],
+        [
+            "2",
+            "FC23010001",
+            "411HERBLYF — HERBLY Francis",
+            "02/01/2023",
+            "31/01/2023",
+            "1 234,56 €",
+            "inchangée",
+        ],
+        [
+            "4",
+            "FC23010003",
+            "411HERBLYF — HERBLY Francis",
+            "10/01/2023",
+            "09/02/2023",
+            "480,00 €",
+            "inchangée",
+        ],
+    ]
+    # The far due date is a warning, in the file's own column name; the
+    # file may be imported all the same.
+    warnings = page.split('data-testid="import-warnings"')[1].split("</table>")[0]
+    assert (
+        "<td>5</td><td>Date échéance</td>"
+        "<td>Échéance lointaine : 31/12/2099, vérifiez la date</td>"
+    ) in warnings
+    assert "1 avertissement : la ligne sera importée telle quelle." in page
+    assert "Importer</button>" in page
+    assert "autres lignes" not in page
+
+
+def test_an_english_reader_gets_the_check_in_english(
+    signed_in, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    imported(signed_in, SAGE_EXPORT, capture)
+    user = Membership.objects.get(company=signed_in.company).user
+    user.language = "en"
+    user.save()
+    _run, page = checked(signed_in, "invoices", "b.csv", CHANGED, capture)
+    assert preview_table(page)[:3] == [
+        [
+            "3",
+            "FC23010002",
+            "411RIOU — Menuiserie Riou",
+            "5 Jan 2023",
+            "4 Feb 2023",
+            "€12,500.00",
+            "to update amount €12,000.00 → €12,500.00",
+        ],
+        [
+            "5",
+            "FC23010004",
+            "411NEUF — Nouveau client new customer",
+            "11 Jan 2023",
+            "31 Dec 2099",
+            "€99.90",
+            "to create",
+        ],
+        [
+            "2",
+            "FC23010001",
+            "411HERBLYF — HERBLY Francis",
+            "2 Jan 2023",
+            "31 Jan 2023",
+            "€1,234.56",
+            "unchanged",
+        ],
+    ]
+    assert (
+        "<td>5</td><td>Date échéance</td>"
+        "<td>Due date far ahead: 31 Dec 2099, check the date</td>"
+    ) in page
+
+
+def test_a_big_file_shows_its_first_rows_and_how_many_more(
+    signed_in, django_capture_on_commit_callbacks
+):
+    lines = ["numero;code_client;client;date_facture;date_echeance;montant_ttc"]
+    lines += [f"F{n:05};C1;Client;01/01/2026;31/01/2026;10,00" for n in range(1000)]
+    content = ("\n".join(lines) + "\n").encode()
+    run, page = checked(
+        signed_in, "invoices", "big.csv", content, django_capture_on_commit_callbacks
+    )
+    assert len(preview_table(page)) == PREVIEW_ROWS
+    assert f"et {1000 - PREVIEW_ROWS} autres lignes" in page
+    assert len(run.preview["rows"]) == PREVIEW_ROWS
+    assert run.preview["more_rows"] == 1000 - PREVIEW_ROWS
+    assert run.created == 1000
+
+
+def test_a_payments_check_shows_each_payment(
+    signed_in, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    imported(signed_in, SAGE_EXPORT, capture)
+    bank = (
+        b"numero_facture;date_paiement;montant;reference;mode\n"
+        b"FC23010001;15/02/2023;1 234,56;VIR HERBLY;virement\n"
+        b"FC23010002;16/02/2023;1 500,00;CHQ 12;cheque\n"
+    )
+    _run, page = checked(signed_in, "payments", "banque.csv", bank, capture)
+    assert preview_table(page) == [
+        [
+            "2",
+            "FC23010001",
+            "411HERBLYF — HERBLY Francis",
+            "15/02/2023",
+            "1 234,56 €",
+            "Virement · VIR HERBLY",
+            "à enregistrer solde la facture",
+        ],
+        [
+            "3",
+            "FC23010002",
+            "411RIOU — Menuiserie Riou",
+            "16/02/2023",
+            "1 500,00 €",
+            "Chèque · CHQ 12",
+            "à enregistrer",
+        ],
+    ]
 
 
 def test_a_bad_file_lists_every_error_and_saves_nothing(

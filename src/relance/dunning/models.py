@@ -166,6 +166,9 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(_("mises à jour"), default=0)
     unchanged = models.PositiveIntegerField(_("inchangées"), default=0)
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    # What the file does, bounded whatever its size (importing.Report.
+    # preview_dict): its first rows to create or update, and its warnings.
+    preview = models.JSONField(_("aperçu"), default=dict, blank=True)
     error = models.TextField(_("erreur"), blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relance.core.clock import company_today, utc_now
@@ -73,13 +74,27 @@ def import_run_execute(
 ) -> ImportRun | None:
     """Check or import the run's file (the worker's task). Claimed first:
     run twice, it is done once. Whatever happens ends in a status the page
-    shows: done, refused with every error and its line, or failed."""
+    shows: done, with the first rows and every warning (bounded), refused
+    with every error and its line, or failed. Its messages are written in
+    the language of who sent the file (else the company's)."""
     now = clock()
     if not ImportRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
         status=Status.RUNNING, started_at=now
     ):
         return None  # another worker has it, or it is finished
     run = ImportRun.objects.select_related("company", "triggered_by").get(pk=run_id)
+    user = run.triggered_by
+    with translation.override((user.language if user else "") or run.company.language):
+        _take_in(run, today=company_today(run.company, now))
+    run.finished_at = clock()
+    run.save()
+    if not run.dry_run or run.status != Status.DONE:
+        _file_forget(run)
+    return run
+
+
+def _take_in(run: ImportRun, *, today) -> None:
+    """Check or import the run's file; its outcome set on `run`, not saved."""
     take_in = TAKE_IN[run.kind]
     options = {"user": run.triggered_by} if run.kind == ImportRun.Kind.PAYMENTS else {}
     try:
@@ -89,7 +104,7 @@ def import_run_execute(
             company=run.company,
             content=content,
             filename=run.filename,
-            today=company_today(run.company, now),
+            today=today,
             dry_run=run.dry_run,
             **options,
         )
@@ -110,11 +125,7 @@ def import_run_execute(
         run.status = Status.DONE
         run.created, run.updated = report.created, report.updated
         run.unchanged = report.unchanged
-    run.finished_at = clock()
-    run.save()
-    if not run.dry_run or run.status != Status.DONE:
-        _file_forget(run)
-    return run
+        run.preview = report.preview_dict()
 
 
 def import_runs_due(*, now: datetime) -> list[int]:

@@ -10,6 +10,7 @@ from relance.invoices.facturx import facturx_read
 from relance.invoices.importing import Refused
 from relance.invoices.parsing import ValueRefused, parse_date
 from relance.web.access import company_required
+from relance.web.presenters import import_preview_rows
 from relance.web.uploads import MAX_SIZE, upload_forget, upload_keep, upload_read
 from relance.web.views.common import today_of
 
@@ -78,7 +79,15 @@ def import_run(request, pk):
         return redirect("web:import_run", pk=confirmed.pk)
     polled = request.headers.get("HX-Request") == "true"
     template = "web/_import_run.html" if polled else "web/import_run.html"
-    return render(request, template, {"run": run})
+    preview = run.preview or {}
+    context = {
+        "run": run,
+        "rows": import_preview_rows(run.kind, preview.get("rows", [])),
+        "more_rows": preview.get("more_rows", 0),
+        "warnings": preview.get("warnings", []),
+        "more_warnings": preview.get("more_warnings", 0),
+    }
+    return render(request, template, context)
 
 
 def _facturx_confirm(request):
