@@ -189,9 +189,11 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         "total": parse_amount,
         "amount_due": parse_amount,
         "status": lambda v: parse_choice(
-            v, STATUSES, "ouverte, payée, annulée, brouillon"
+            v, STATUSES, _("ouverte, payée, annulée, brouillon")
         ),
-        "customer_kind": lambda v: parse_choice(v, KINDS, "professionnel, particulier"),
+        "customer_kind": lambda v: parse_choice(
+            v, KINDS, _("professionnel, particulier")
+        ),
     }
     for name, value in raw.items():
         if name not in INVOICE_COLUMNS or _empty(value):
@@ -600,7 +602,7 @@ def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         "date": parse_date,
         "amount": parse_amount,
         "method": lambda v: parse_choice(
-            v, METHODS, "virement, prélèvement, carte, chèque, espèces"
+            v, METHODS, _("virement, prélèvement, carte, chèque, espèces")
         ),
     }
     for name, reader in readers.items():

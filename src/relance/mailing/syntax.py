@@ -10,6 +10,7 @@ line (the caller adds « Ligne n : »).
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # How Jinja names what it expected or found, as the user writes it.
 _TOKENS = {
@@ -17,13 +18,13 @@ _TOKENS = {
     "end of statement block": "%}",
     "begin of print statement": "{{",
     "begin of statement block": "{%",
-    "end of template": "fin du modèle",
+    "end of template": gettext_lazy("fin du modèle"),
 }
 _BLOCK_TAGS = {"for", "if", "set", "block", "macro", "call", "filter", "with"}
 
 
 def _token(text: str) -> str:
-    return _TOKENS.get(text, text)
+    return str(_TOKENS.get(text, text))
 
 
 def _syntax(detail: str) -> str:

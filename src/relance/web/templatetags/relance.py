@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import translation
 
-from relance.core.money import format_amount, format_date
+from relance.core.money import active_language, format_amount, format_date
 
 register = template.Library()
 
@@ -39,6 +39,13 @@ def moment(value, time_zone="Europe/Paris"):
     return (
         f"{format_date(local.date(), translation.get_language() or 'fr')} {local:%H:%M}"
     )
+
+
+@register.simple_tag
+def colon():
+    """The colon after a label, as each language writes it: « Objet : »,
+    "Subject:"."""
+    return ":" if active_language() == "en" else " :"
 
 
 @register.simple_tag(takes_context=True)
