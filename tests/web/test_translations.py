@@ -24,6 +24,7 @@ from tests.factories import (
     make_user,
     pay,
 )
+from tests.french import french_in
 
 LOCALE = Path(__file__).resolve().parents[2] / "src/relance/locale/en/LC_MESSAGES"
 
@@ -68,6 +69,48 @@ def test_the_language_menu_switches_and_remembers():
     user.refresh_from_db()
     assert user.language == "en"
     assert "Customer invoices" in client.get("/factures/").content.decode()
+
+
+def test_the_french_detector_finds_each_kind_of_leftover():
+    """What the English pages are checked against (tests/browser) catches
+    French, and lets English through."""
+    assert french_in(
+        [
+            "Facture FC1",
+            "0 invoice(s) tagged « To remind »",
+            "Subject : Hello",
+            "To :",
+            "Due on 31/01/2023",
+            "Total: 1 234,56 €",
+            "Payée",
+            "Relance 1 · To do",
+            "niveau de relance",
+        ]
+    ) == [
+        "a French word: Facture FC1",
+        "French quotes: 0 invoice(s) tagged « To remind »",
+        "a space before a colon: Subject : Hello",
+        "a space before a colon: To :",
+        "a French date: Due on 31/01/2023",
+        "a French amount: Total: 1 234,56 €",
+        "an accented letter: Payée",
+        "a French word: Relance 1 · To do",
+        "a French word: niveau de relance",
+    ]
+    assert (
+        french_in(
+            [
+                "Subject: Hello",
+                "Due on 31 Jan 2023",
+                "€1,234.56",
+                "0 invoice(s) tagged “To remind”",
+                "Relance",
+                "Reminder 323 — Relance",
+                "start Relance with “relance serve”",
+            ]
+        )
+        == []
+    )
 
 
 @pytest.fixture
