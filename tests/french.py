@@ -8,6 +8,7 @@ import re
 FRENCH = [
     ("French quotes", re.compile(r"[«»]")),
     ("a space before a colon", re.compile(r"[ \u00a0\u202f][:;!?](?=\s|$)")),
+    ("a space before a percent sign", re.compile(r"\d[ \u00a0\u202f]%")),
     ("a French date", re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")),
     ("a French amount", re.compile(r"\d,\d\d[ \u00a0\u202f]?€")),
     ("an accented letter", re.compile(r"[àâçéèêëîïôûùüÿœæÀÂÇÉÈÊËÎÏÔÛÙÜŸŒÆ]")),

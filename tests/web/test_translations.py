@@ -1,6 +1,7 @@
 """French first, English second: the English catalogue is complete and compiled."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import polib
@@ -82,6 +83,7 @@ def test_the_french_detector_finds_each_kind_of_leftover():
             "To :",
             "Due on 31/01/2023",
             "Total: 1 234,56 €",
+            "12.40 %",
             "Payée",
             "Relance 1 · To do",
             "niveau de relance",
@@ -93,6 +95,7 @@ def test_the_french_detector_finds_each_kind_of_leftover():
         "a space before a colon: To :",
         "a French date: Due on 31/01/2023",
         "a French amount: Total: 1 234,56 €",
+        "a space before a percent sign: 12.40 %",
         "an accented letter: Payée",
         "a French word: Relance 1 · To do",
         "a French word: niveau de relance",
@@ -103,6 +106,7 @@ def test_the_french_detector_finds_each_kind_of_leftover():
                 "Subject: Hello",
                 "Due on 31 Jan 2023",
                 "€1,234.56",
+                "12.40%",
                 "0 invoice(s) tagged “To remind”",
                 "Relance",
                 "Reminder 323 — Relance",
@@ -216,3 +220,13 @@ def test_a_refused_value_says_what_is_expected_in_the_readers_language():
         "valeur inconnue « peut-être » (attendu : ouverte, payée, annulée, brouillon)",
     ) in problems
     assert syntax._token("end of template") == "fin du modèle"
+
+
+def test_a_rate_is_written_the_way_of_each_language():
+    from relance.web.templatetags.relance import percent
+
+    with translation.override("en"):
+        assert percent(Decimal("12.4"), "-2") == "12.40%"
+    with translation.override("fr"):
+        assert percent(Decimal("12.4"), "-2") == "12,40 %"
+        assert percent(Decimal("3"), "-3") == "3 %"

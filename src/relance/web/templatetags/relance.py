@@ -3,6 +3,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils import translation
 
 from relance.core.money import active_language, format_amount, format_date
@@ -39,6 +40,13 @@ def moment(value, time_zone="Europe/Paris"):
     return (
         f"{format_date(local.date(), translation.get_language() or 'fr')} {local:%H:%M}"
     )
+
+
+@register.filter
+def percent(value, digits="-2"):
+    """A rate: 12,40 % in French, 12.40% in English (digits as floatformat)."""
+    number = floatformat(value, digits)
+    return f"{number}%" if active_language() == "en" else f"{number} %"
 
 
 @register.simple_tag
