@@ -163,6 +163,7 @@ def test_every_main_page_reads_english_only(page, app, acme, browser):
         "dashboard": "/",
         "invoices": "/factures/",
         "invoices to remind": "/factures/?filter=to_remind",
+        "new invoice": "/factures/nouvelle/",
         "invoice": f"/factures/{acme['invoice']}/",
         "paused invoice": f"/factures/{acme['paused']}/",
         "customers": "/clients/",
