@@ -90,7 +90,9 @@ def app(tmp_path_factory, smtp_session):
     instance.relance("user", "create", "--operator", "operator@example.com")
     facts = instance.python(f"PASSWORD = {PASSWORD!r}\n{DATA}")
     port = free_port()
-    instance.start("serve", "--port", str(port), "--workers", "2")
+    instance.start(
+        "serve", "--port", str(port), "--workers", "2", log=folder / "serve.log"
+    )
     base = f"http://127.0.0.1:{port}"
 
     def answers():

@@ -61,15 +61,21 @@ class Instance:
         lines = result.stdout.strip().splitlines()
         return json.loads(lines[-1]) if lines else None
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, log: Path | None = None) -> subprocess.Popen:
+        """Start `relance ARGS`; its output is read from `process.stdout`, or
+        written to `log` when nobody reads it (a pipe left unread fills up,
+        and then the web server and the workers wait to write their logs)."""
+        output = open(log, "a") if log else subprocess.PIPE  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "relance.cli", *args],
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
         )
+        if log:
+            output.close()  # the child has its own copy
         self.processes.append(process)
         return process
 
