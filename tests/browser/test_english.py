@@ -228,11 +228,6 @@ def test_every_main_page_reads_english_only(page, app, acme, browser):
     assert not left, "French left on English pages:\n" + "\n".join(left)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/preview.html still writes « To : » and « Subject : » (being "
-    "edited elsewhere): remove this mark once it is fixed",
-)
 def test_the_message_preview_reads_english_only(page, app, acme):
     base = app["url"]
     english(page, base)
