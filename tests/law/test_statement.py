@@ -1,7 +1,7 @@
 """Issue 14 §3: « Relevé de compte », a customer's open invoices at a date
 with what the law adds, as a spreadsheet."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 
@@ -115,3 +115,34 @@ def test_a_consumers_statement_shows_no_penalty_column(customer):
     text = text_of(answer.content)
     assert "FP-1" in text and "800,00 €" in text
     assert "Pénalités" not in text and "Indemnité" not in text
+
+
+def test_a_step_can_attach_the_statement_to_its_message(customer, smtp_server):
+    from relance.dunning.models import DunningStep
+    from relance.dunning.planning import reminder_plan
+    from relance.dunning.services.delivery import reminders_deliver
+    from relance.dunning.services.reminders import reminders_create
+    from relance.dunning.services.state import invoices_refresh
+    from relance.dunning.services.steps import steps_create_defaults
+    from tests.invoices.test_pdf import text_of
+
+    company = customer.company
+    steps_create_defaults(company=company)
+    DunningStep.objects.filter(company=company).update(
+        attach_pdf=False, attach_statement=True
+    )
+    today = date(2025, 7, 15)
+    invoices_refresh(company=company, today=today)
+    plan = reminder_plan(company=company, today=today)
+    created = reminders_create(plan=plan)
+    reminders_deliver(
+        reminder_ids=[r.pk for r in created.reminders],
+        now=datetime(2025, 7, 15, 9, 0, tzinfo=UTC),
+        today=today,
+    )
+    [received] = smtp_server.received
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == "Relevé de compte 411DUPUIS.pdf"
+    text = text_of(attachment.get_content())
+    assert "FC-1" in text and "FC-2" in text
+    assert "6 656,42 €" in text

@@ -172,6 +172,7 @@ class StepIO(Schema):
     subject: text(255) = ""
     body: Annotated[str, StringConstraints(max_length=20_000)] = ""
     attach_pdf: bool = True
+    attach_statement: bool = False
     formal_notice: bool = False
     active: bool = True
 

@@ -18,6 +18,7 @@ class DunningStepForm(forms.ModelForm):
             "subject",
             "body",
             "attach_pdf",
+            "attach_statement",
             "formal_notice",
             "active",
         ]

@@ -32,6 +32,14 @@ class DunningStep(models.Model):
     subject = models.CharField(_("objet du courriel"), max_length=255, blank=True)
     body = models.TextField(_("corps du courriel"), blank=True)
     attach_pdf = models.BooleanField(_("joindre le PDF des factures"), default=True)
+    attach_statement = models.BooleanField(
+        _("joindre le relevé de compte (PDF)"),
+        default=False,
+        help_text=_(
+            "Toutes les factures dues du client, avec pénalités et indemnités "
+            "à ce jour."
+        ),
+    )
     formal_notice = models.BooleanField(
         _("mise en demeure"),
         default=False,

@@ -206,6 +206,14 @@ class StepForm(forms.Form):
     attach_pdf = forms.BooleanField(
         label=_("Joindre le PDF des factures"), required=False
     )
+    attach_statement = forms.BooleanField(
+        label=_("Joindre le relevé de compte (PDF)"),
+        required=False,
+        help_text=_(
+            "Toutes les factures dues du client, avec pénalités et indemnités "
+            "à ce jour."
+        ),
+    )
     formal_notice = forms.BooleanField(
         label=_("Mise en demeure"),
         required=False,

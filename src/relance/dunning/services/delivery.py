@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from relance.core.clock import company_today
 from relance.core.models import Company
+from relance.core.pdfs import PdfUnavailable
 from relance.core.sql import (
     Sql,
     Updates,
@@ -51,6 +52,7 @@ from relance.dunning.selectors import invoice_facts, rule_steps, step_list_activ
 from relance.dunning.services.recovery import reminders_recover, worker_name
 from relance.dunning.services.reminders import reminder_write
 from relance.dunning.services.state import invoices_refresh, state_of
+from relance.dunning.statements import customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
 from relance.law.penalties import RateMissing, RateTable
 from relance.law.selectors import (
@@ -280,10 +282,17 @@ def _prepare(
             composed=composed,
             message_id=reminder.message_id,
             automatic=reminder.origin == Reminder.Origin.SCHEDULE,
-            attachments=_attachments(reminder, invoices),
+            attachments=_attachments(reminder, invoices, today),
         )
     except RateMissing as missing:
         return Unsent(reminder, Status.FAILED, rate_missing_text(missing), dropped)
+    except PdfUnavailable:
+        message = _(
+            "Le relevé de compte à joindre ne peut pas être produit sur ce serveur "
+            "(WeasyPrint ne trouve pas Pango) : installez-le, ou décochez « Joindre "
+            "le relevé de compte » dans l'étape « %(step)s »."
+        ) % {"step": reminder.step.name}
+        return Unsent(reminder, Status.FAILED, message, dropped)
     except templating.TemplateRefused as error:
         message = _("Modèle de l'étape « %(step)s » : %(error)s") % {
             "step": reminder.step.name,
@@ -329,14 +338,23 @@ def _check_again(company, steps, lines, today):
     return live, dropped
 
 
-def _attachments(reminder: Reminder, invoices: list[Invoice]) -> list[Attachment]:
-    if not reminder.step.attach_pdf:
-        return []
+def _attachments(
+    reminder: Reminder, invoices: list[Invoice], today: date
+) -> list[Attachment]:
+    """The invoices' PDFs, and the customer's statement, as the step asks.
+    Raises core.pdfs.PdfUnavailable when the statement cannot be made."""
     files = []
-    for invoice in invoices:
-        if invoice.pdf:
-            with invoice.pdf.open("rb") as pdf:
-                files.append(Attachment(f"Facture {invoice.number}.pdf", pdf.read()))
+    if reminder.step.attach_pdf:
+        for invoice in invoices:
+            if invoice.pdf:
+                with invoice.pdf.open("rb") as pdf:
+                    name = f"Facture {invoice.number}.pdf"
+                    files.append(Attachment(name, pdf.read()))
+    if reminder.step.attach_statement:
+        customer = reminder.customer
+        statement = customer_statement(customer=customer, on=today)
+        pdf = statement_pdf(statement, language=customer.language)
+        files.append(Attachment(f"Relevé de compte {customer.code}.pdf", pdf))
     return files
 
 

@@ -22,6 +22,7 @@ FIELDS = (
     "subject",
     "body",
     "attach_pdf",
+    "attach_statement",
     "formal_notice",
     "active",
 )
@@ -70,6 +71,7 @@ def step_validate(raw: object) -> dict:
         "subject": raw.get("subject", ""),
         "body": raw.get("body", ""),
         "attach_pdf": raw.get("attach_pdf", True),
+        "attach_statement": raw.get("attach_statement", False),
         "formal_notice": raw.get("formal_notice", False),
         "active": raw.get("active", True),
     }
@@ -104,7 +106,7 @@ def step_validate(raw: object) -> dict:
             _("%(max)s caractères au plus (il y en a %(n)s).")
             % {"max": f"{BODY_MAX:,}".replace(",", "\u202f"), "n": len(values["body"])},
         )
-    for field in ("attach_pdf", "formal_notice", "active"):
+    for field in ("attach_pdf", "attach_statement", "formal_notice", "active"):
         if not isinstance(values[field], bool):
             refuse(field, _("true ou false attendu."))
     step_template_check(subject=values["subject"], body=values["body"])
