@@ -50,6 +50,4 @@ def format_rate(value: Decimal, language: str = "fr") -> str:
     """A rate as people write it: `12,15` in French, `12.15` in English (no
     trailing zeros; the « % » is the caller's)."""
     text = format(Decimal(value).normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
     return text if language == "en" else text.replace(".", ",")

@@ -76,6 +76,7 @@ def message_context(
         for invoice, stage, outcome in zip(invoices, stages, late, strict=True)
     ]
     is_business = customer.kind == Customer.Kind.BUSINESS
+    total_due = sum((invoice.amount_due for invoice in invoices), Decimal(0))
     penalties = sum((o.penalties for o in late), Decimal(0))
     indemnity = sum((o.indemnity for o in late), Decimal(0))
     return {
@@ -88,13 +89,11 @@ def message_context(
         "invoice": items[0] if items else {},
         "invoice_count": len(items),
         "overdue_count": sum(1 for item in items if item["is_overdue"]),
-        "total_due": money(sum((i.amount_due for i in invoices), Decimal(0))),
+        "total_due": money(total_due),
         # What the law adds (business customers; a consumer is never charged).
         "penalties_total": money(penalties),
         "recovery_indemnity": money(indemnity),
-        "total_with_penalties": money(
-            sum((i.amount_due for i in invoices), Decimal(0)) + penalties + indemnity
-        ),
+        "total_with_penalties": money(total_due + penalties + indemnity),
         "company": {
             "name": company.name,
             "email": company.reply_to_email or company.sender_email,

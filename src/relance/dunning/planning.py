@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from relance.core.models import Company, Grouping
 from relance.core.money import format_amount, format_date
 from relance.dunning import rules
-from relance.dunning.context import Stage
 from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
@@ -119,10 +118,6 @@ class PlannedMessage:
         return [line.invoice for line in self.lines]
 
     @property
-    def stages(self) -> list[Stage]:
-        return [Stage(line.level, line.step.name) for line in self.lines]
-
-    @property
     def mixed_steps(self) -> bool:
         return len({line.level for line in self.lines}) > 1
 
@@ -193,12 +188,9 @@ class Plan:
     warnings: list[PlanWarning] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # stop the whole run
 
-    def warnings_of(self, kind: str) -> list[PlanWarning]:
-        return [warning for warning in self.warnings if warning.kind == kind]
-
     @property
     def not_due_warnings(self) -> list[PlanWarning]:
-        return self.warnings_of(WarningKind.NOT_DUE)
+        return [w for w in self.warnings if w.kind == WarningKind.NOT_DUE]
 
     @property
     def limitation_warnings(self) -> list[PlanWarning]:

@@ -111,7 +111,7 @@ class Statement:
 def customer_statement(*, customer: Customer, on: date) -> Statement:
     """The customer's invoices still owed on `on` (issued by then), each with
     what the law gives. Raises law.penalties.RateMissing like the rest."""
-    company = Company.objects.get(pk=customer.company_id)
+    company = customer.company
     invoices = list(
         Invoice.objects.filter(
             customer=customer,

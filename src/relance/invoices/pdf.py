@@ -21,9 +21,10 @@ from django.utils import translation
 
 from relance.core.identifiers import iban_display
 from relance.core.models import Company
-from relance.core.money import format_amount, format_date, quantize
+from relance.core.money import format_amount, format_date, format_rate, quantize
 from relance.core.pdfs import pdf_from_html
 from relance.invoices.models import Customer, Invoice
+from relance.invoices.selectors import contract_penalty_rate
 
 RECOVERY_INDEMNITY = Decimal("40.00")  # Code de commerce D441-5
 STYLESHEET = Path(__file__).parent / "templates" / "invoices" / "invoice_pdf.css"
@@ -101,15 +102,11 @@ def invoice_pdf_html(
         return format_amount(amount, currency, language)
 
     def number(value: Decimal) -> str:
-        text = f"{Decimal(value).normalize():f}"
-        return text.replace(".", ",") if language == "fr" else text
+        return format_rate(value, language)
 
     customer: Customer = invoice.customer
-    # The rate penalties are computed at (law.selectors): the customer's
-    # agreed one, else the company's; none: the law's, ECB + 10 points.
-    penalty_rate = customer.agreed_penalty_rate
-    if penalty_rate is None:
-        penalty_rate = company.penalty_rate
+    # The rate penalties are computed at (law.selectors); none: the law's.
+    penalty_rate = contract_penalty_rate(customer=customer, company=company)
     context = {
         "language": language,
         "company": company,

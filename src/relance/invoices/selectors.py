@@ -37,6 +37,15 @@ class InvoiceQuery:
     barred_by: dict[str, tuple[date, date]] = field(default_factory=dict)
 
 
+def contract_penalty_rate(*, customer: Customer, company: Company):
+    """The penalty rate agreed by contract: the customer's own, else the
+    company's terms of sale; None when neither sets one (the law's applies:
+    ECB + 10 points, law/penalties.py)."""
+    if customer.agreed_penalty_rate is not None:
+        return customer.agreed_penalty_rate
+    return company.penalty_rate
+
+
 def invoice_list(
     *, company: Company, to_remind: bool | None = None
 ) -> QuerySet[Invoice]:

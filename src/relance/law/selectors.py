@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from relance.core.models import Company
 from relance.core.money import format_date
 from relance.invoices.models import Invoice, Payment
+from relance.invoices.selectors import contract_penalty_rate
 from relance.law.models import Rate
 from relance.law.penalties import (
     CustomerKind,
@@ -92,7 +93,6 @@ def invoices_late_payment(
         payments = payments_of(invoices)
     outcomes = []
     for invoice in invoices:
-        agreed = invoice.customer.agreed_penalty_rate
         debt = Debt(
             customer_kind=CustomerKind(invoice.customer.kind),
             due_date=invoice.due_date,
@@ -105,7 +105,9 @@ def invoices_late_payment(
                 debt,
                 on,
                 rates,
-                fixed_rate=agreed if agreed is not None else company.penalty_rate,
+                fixed_rate=contract_penalty_rate(
+                    customer=invoice.customer, company=company
+                ),
                 basis=company.penalty_day_basis,
             )
         )
