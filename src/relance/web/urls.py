@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import TemplateView
 
 from relance.web.views import (
@@ -69,15 +69,10 @@ urlpatterns = [
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),
-    path(
-        "clients/<int:pk>/releve.xlsx",
-        customers.customer_statement_xlsx,
+    re_path(
+        r"^clients/(?P<pk>[0-9]+)/releve\.(?P<fmt>pdf|xlsx)$",
+        customers.customer_statement_view,
         name="customer_statement",
-    ),
-    path(
-        "clients/<int:pk>/releve.pdf",
-        customers.customer_statement_pdf,
-        name="customer_statement_pdf",
     ),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),

@@ -184,8 +184,9 @@ def reminders_deliver(
         for start in range(0, len(ids), BATCH):
             batch, payments = _load(ids[start : start + BATCH], now)
             for reminder, lines in batch:
-                law = (rates, payments)
-                prepared = _prepare(reminder, lines, now, today, steps, law)
+                prepared = _prepare(
+                    reminder, lines, now, today, steps, rates=rates, payments=payments
+                )
                 if isinstance(prepared, Unsent):
                     _close_unsent(prepared, now, delivered)
                 else:
@@ -233,9 +234,12 @@ def _prepare(
     now: datetime,
     forced_today: date | None,
     steps: dict[int, _Steps],
-    law: tuple[RateTable, dict],
+    *,
+    rates: RateTable,
+    payments: dict[int, list[tuple]],
 ) -> Outgoing | Unsent:
-    """Check the reminder's invoices again and render its message. Writes
+    """Check the reminder's invoices again and render its message (with the
+    law's amounts, from the pass's rates and the batch's payments). Writes
     nothing: what is dropped is marked in hand, written once claimed."""
     company = reminder.company
     today = forced_today or company_today(company, now)
@@ -263,7 +267,6 @@ def _prepare(
     # alone, with its reason: never the others of the batch, nor another
     # company's, nor the next pass.
     try:
-        rates, payments = law
         late = invoices_late_payment(
             invoices, on=today, company=company, rates=rates, payments=payments
         )

@@ -44,6 +44,16 @@ def selected_invoices(request) -> list[int]:
     return [int(value) for value in data.getlist("invoice") if value.isdigit()]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    """A file the browser saves under `filename`."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def with_toast(
     response: HttpResponse, message: str, level: str = "success"
 ) -> HttpResponse:

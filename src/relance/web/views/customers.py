@@ -2,7 +2,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from relance.law.selectors import rate_missing_text
 from relance.law.services import penalty_rate_check
 from relance.web.access import company_required
 from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
-from relance.web.views.common import today_of
+from relance.web.views.common import XLSX, download, today_of
 from relance.web.views.invoices import Row
 
 
@@ -114,36 +113,21 @@ def customer_detail(request, pk):
 
 
 @company_required
-def customer_statement_xlsx(request, pk):
-    """« Relevé de compte »: the customer's open invoices at a date (today by
-    default; ?date=YYYY-MM-DD), with days late, penalties and indemnities."""
+def customer_statement_view(request, pk, fmt):
+    """« Relevé de compte » as PDF (in the customer's language) or XLSX: the
+    customer's open invoices at a date (today by default; ?date=YYYY-MM-DD),
+    with days late, penalties and indemnities."""
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
     on = _statement_date(request.GET.get("date", ""), today_of(request))
+    filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}"
     try:
         statement = customer_statement(customer=customer, on=on)
-    except RateMissing as missing:
-        messages.error(request, rate_missing_text(missing))
-        return redirect("web:customer", pk=customer.pk)
-    header, *rows = statement.rows()
-    response = HttpResponse(
-        exports.xlsx_bytes(rows, header=header, title=_("Relevé de compte")),
-        content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        ),
-    )
-    filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@company_required
-def customer_statement_pdf(request, pk):
-    """The same statement, as a PDF in the customer's language."""
-    customer = get_object_or_404(Customer, pk=pk, company=request.company)
-    on = _statement_date(request.GET.get("date", ""), today_of(request))
-    try:
-        statement = customer_statement(customer=customer, on=on)
-        pdf = statement_pdf(statement, language=customer.language)
+        if fmt == "pdf":
+            return download(
+                statement_pdf(statement, language=customer.language),
+                content_type="application/pdf",
+                filename=f"{filename}.pdf",
+            )
     except RateMissing as missing:
         messages.error(request, rate_missing_text(missing))
         return redirect("web:customer", pk=customer.pk)
@@ -156,10 +140,12 @@ def customer_statement_pdf(request, pk):
             ),
         )
         return redirect("web:customer", pk=customer.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    header, *rows = statement.rows()
+    return download(
+        exports.xlsx_bytes(rows, header=header, title=_("Relevé de compte")),
+        content_type=XLSX,
+        filename=f"{filename}.xlsx",
+    )
 
 
 def _statement_date(value: str, today: date) -> date:

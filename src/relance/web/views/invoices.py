@@ -30,7 +30,13 @@ from relance.web.forms import (
     apply_error,
 )
 from relance.web.presenters import STATUS_TONES, dunning_label, late_class
-from relance.web.views.common import query_from, selected_invoices, today_of
+from relance.web.views.common import (
+    XLSX,
+    download,
+    query_from,
+    selected_invoices,
+    today_of,
+)
 
 PER_PAGE = 80
 FILTER_LABELS = {
@@ -199,14 +205,11 @@ def invoice_export(request):
         )
     rows = exports.export_rows(company=company, invoices=invoices, today=today)
     if data.get("format") == "xlsx":
-        response = HttpResponse(
+        return download(
             exports.xlsx_bytes(rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX,
+            filename=f"factures-{today}.xlsx",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="factures-{today}.xlsx"'
-        )
-        return response
     response = StreamingHttpResponse(
         exports.csv_lines(rows), content_type="text/csv; charset=utf-8"
     )
