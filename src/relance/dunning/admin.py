@@ -3,25 +3,13 @@ from django.contrib import admin
 
 from relance.core.errors import ApplicationError
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
-from relance.dunning.services.steps import step_template_check
+from relance.dunning.services.steps import FIELDS, step_template_check
 
 
 class DunningStepForm(forms.ModelForm):
     class Meta:
         model = DunningStep
-        fields = [
-            "company",
-            "order",
-            "name",
-            "trigger",
-            "days",
-            "subject",
-            "body",
-            "attach_pdf",
-            "attach_statement",
-            "formal_notice",
-            "active",
-        ]
+        fields = ["company", "order", *FIELDS]
 
     def clean(self):
         data = super().clean()
