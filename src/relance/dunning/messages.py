@@ -2,14 +2,14 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from relance.core.models import Company
 from relance.dunning.context import Stage, message_context
-from relance.dunning.models import DunningStep
+from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.selectors import step_names
 from relance.invoices.models import Customer, Invoice
 from relance.law.penalties import Outcome, RateMissing
@@ -101,6 +101,7 @@ def email_build(
     message_id: str,
     automatic: bool,
     attachments: Sequence[Attachment] = (),
+    sent_at: datetime | None = None,
 ) -> Email:
     """The email of one reminder. One debtor per message: `to` is one customer's."""
     return email_message(
@@ -114,4 +115,20 @@ def email_build(
         message_id=message_id,
         headers={"Auto-Submitted": "auto-generated"} if automatic else None,
         attachments=attachments,
+        date=sent_at,
     )
+
+
+def reminder_eml(reminder: Reminder) -> bytes:
+    """A sent reminder as an .eml file: its headers, text and HTML as they
+    left (recorded with it), its Message-ID and date; without attachments,
+    which the record does not keep. The sender is the company's address now."""
+    email = email_build(
+        company=reminder.company,
+        to=reminder.recipients,
+        composed=Composed(reminder.subject, reminder.body_text, reminder.body_html),
+        message_id=reminder.message_id,
+        automatic=reminder.origin == Reminder.Origin.SCHEDULE,
+        sent_at=reminder.sent_at,
+    )
+    return email.data

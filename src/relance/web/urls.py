@@ -74,6 +74,11 @@ urlpatterns = [
         customers.customer_statement_view,
         name="customer_statement",
     ),
+    path(
+        "clients/<int:pk>/dossier-injonction.zip",
+        customers.customer_court_file_view,
+        name="customer_court_file",
+    ),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),
     path(

@@ -2,6 +2,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from relance.core.money import format_date
 from relance.core.pdfs import PdfUnavailable
 from relance.core.validators import date_out_of_range
 from relance.dunning import exports
+from relance.dunning.court_file import court_file, court_file_zip
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import customer_pause
@@ -120,7 +122,8 @@ def customer_statement_view(request, pk, fmt):
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
     on = _statement_date(request.GET.get("date", ""), today_of(request))
     filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}"
-    try:
+
+    def statement_file():
         statement = customer_statement(customer=customer, on=on)
         if fmt == "pdf":
             return download(
@@ -128,9 +131,41 @@ def customer_statement_view(request, pk, fmt):
                 content_type="application/pdf",
                 filename=f"{filename}.pdf",
             )
+        header, *rows = statement.rows()
+        return download(
+            exports.xlsx_bytes(rows, header=header, title=_("Relevé de compte")),
+            content_type=XLSX,
+            filename=f"{filename}.xlsx",
+        )
+
+    return _legal_document(request, customer, statement_file)
+
+
+@company_required
+def customer_court_file_view(request, pk):
+    """« Dossier d'injonction de payer » as one ZIP, at a date (today by
+    default; ?date=YYYY-MM-DD), streamed from a temporary file."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    on = _statement_date(request.GET.get("date", ""), today_of(request))
+
+    def zip_file():
+        file = court_file(customer=customer, on=on)
+        return FileResponse(
+            court_file_zip(file),
+            as_attachment=True,
+            filename=file.filename,
+            content_type="application/zip",
+        )
+
+    return _legal_document(request, customer, zip_file)
+
+
+def _legal_document(request, customer, make):
+    """`make()`'s response, or the customer's page saying why it cannot be made."""
+    try:
+        return make()
     except RateMissing as missing:
         messages.error(request, rate_missing_text(missing))
-        return redirect("web:customer", pk=customer.pk)
     except PdfUnavailable:
         messages.error(
             request,
@@ -139,13 +174,7 @@ def customer_statement_view(request, pk, fmt):
                 "trouve pas Pango) : prenez le relevé en XLSX."
             ),
         )
-        return redirect("web:customer", pk=customer.pk)
-    header, *rows = statement.rows()
-    return download(
-        exports.xlsx_bytes(rows, header=header, title=_("Relevé de compte")),
-        content_type=XLSX,
-        filename=f"{filename}.xlsx",
-    )
+    return redirect("web:customer", pk=customer.pk)
 
 
 def _statement_date(value: str, today: date) -> date:
