@@ -156,6 +156,39 @@ def listing(total: int) -> dict:
     }
 
 
+def aged(total: int) -> dict:
+    """« Balance âgée » of the biggest company, today and a month ago (then
+    the payments since are added back): p50 and p95 of 20 runs each."""
+    from relance.reports.selectors import aged_balance
+
+    company = big_company()
+    out = {}
+    for label, on in (("today", TODAY), ("past", TODAY - timedelta(days=30))):
+        timings = []
+        for index in range(20 + 2):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                balance = aged_balance(company=company, on=on)
+                elapsed = time.perf_counter() - started
+            if index >= 2:  # warm-up
+                timings.append(elapsed * 1000)
+        timings.sort()
+        out[label] = {
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+            "customers": len(balance.customers),
+            "queries": len(captured),
+        }
+    out["invoices"] = company_invoices(company)
+    return out
+
+
+def company_invoices(company) -> int:
+    from relance.invoices.models import Invoice
+
+    return Invoice.objects.filter(company=company).count()
+
+
 MESSAGES = int(os.environ.get("RELANCE_BENCH_MESSAGES", 10_000))
 WORKERS = [int(w) for w in os.environ.get("RELANCE_BENCH_WORKERS", "1 2").split()]
 
@@ -308,6 +341,7 @@ PARTS = {
     "summary": summary,
     "list": listing,
     "send": send,
+    "aged": aged,
     "worker": worker,
 }
 

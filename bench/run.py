@@ -112,7 +112,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[10_000])
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument(
-        "--parts", nargs="+", default=["first", "daily", "summary", "list", "send"]
+        "--parts",
+        nargs="+",
+        default=["first", "daily", "summary", "list", "send", "aged"],
     )
     parser.add_argument(
         "--quick",
@@ -156,6 +158,34 @@ def main() -> None:
                 finally:
                     database.drop()
     print_table(rows)
+    print_aged(rows)
+
+
+def print_aged(rows: list[dict]) -> None:
+    """« Balance âgée » of the biggest company: today, and a month ago."""
+    rows = [row for row in rows if "aged" in row]
+    if not rows:
+        return
+    print()
+    print(
+        "| DB | invoices | its invoices | customers owing | today p50 | today p95 "
+        "| a month ago p50 | a month ago p95 | queries |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        aged, today, past = row["aged"], row["aged"]["today"], row["aged"]["past"]
+        cells = [
+            row["db"],
+            f"{row['n']:,}",
+            f"{aged['invoices']:,}",
+            f"{today['customers']:,}",
+            f"{today['p50_ms']} ms",
+            f"{today['p95_ms']} ms",
+            f"{past['p50_ms']} ms",
+            f"{past['p95_ms']} ms",
+            f"{today['queries']}",
+        ]
+        print("| " + " | ".join(cells) + " |")
 
 
 def print_table(rows: list[dict]) -> None:

@@ -20,10 +20,11 @@ def test_the_help_lists_relances_commands_one_french_line_each():
         text = relance(*asked)
         assert text.startswith("Usage : relance <commande> [options]\n")
         assert (
-            "  daily      Tâche quotidienne : marque « À relancer » les factures "
+            "  daily         Tâche quotidienne : marque « À relancer » les factures "
             "ouvertes dont l'étape suivante est due (sans rien envoyer).\n"
         ) in text
-        assert "  user       Comptes" in text
+        assert "  user          Comptes" in text
+        assert "  aged-balance  Affiche la balance âgée" in text
         assert "sqlflush" not in text and "startproject" not in text
 
 

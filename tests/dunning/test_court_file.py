@@ -220,9 +220,11 @@ def test_the_customer_page_offers_it_and_gives_it_as_a_zip(business):
     assert len(archive.namelist()) == 4
 
 
-def test_relance_courtfile_writes_the_zip(business, tmp_path):
+def test_relance_court_file_writes_the_zip(business, tmp_path):
     (tmp_path / "out").mkdir()
     out = tmp_path / "out" / "dossier.zip"
-    call_command("courtfile", "411DUPUIS", "--date", "2025-08-01", "--output", str(out))
+    call_command(
+        "court-file", "411DUPUIS", "--date", "2025-08-01", "--output", str(out)
+    )
     assert zipfile.ZipFile(out).namelist()[0] == "00 Synthèse.pdf"
     assert [p.name for p in out.parent.iterdir()] == ["dossier.zip"]  # no .part left

@@ -34,6 +34,7 @@ from relance.law.models import Rate
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
+from relance.reports.selectors import aged_balance
 
 router = Router()
 ERRORS = {
@@ -238,6 +239,22 @@ def invoice_pdf_put(request, invoice_id: Path[s.Id], pdf: File[UploadedFile]):
         content_type=pdf.content_type or "",
     )
     return invoice_out(invoice, step_names(company=request.company))
+
+
+@router.get(
+    "/aged-balance",
+    response={200: s.AgedBalanceOut, **ERRORS},
+    by_alias=True,
+    tags=["reports"],
+)
+def aged_balance_get(request, date: s.Day | None = None, currency: str = "EUR"):
+    """What each customer owed on `date` (default: today), by days late
+    counted from the day after the due date: `not_due`, `1_30`, `31_60`,
+    `61_90`, `over_90`, with payments received since added back. One
+    currency at a time (default EUR); customers owing nothing are left out."""
+    return aged_balance(
+        company=request.company, on=today(request, date), currency=currency[:3]
+    ).as_dict()
 
 
 @router.get(

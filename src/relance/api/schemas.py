@@ -318,6 +318,31 @@ class PenaltiesOut(Schema):
     periods: list[PenaltyPeriodOut]
 
 
+class AgedAmountsOut(Schema):
+    """Amounts owed at the date, by days late (strings, two decimals)."""
+
+    not_due: str
+    late_1_30: str = Field(alias="1_30")
+    late_31_60: str = Field(alias="31_60")
+    late_61_90: str = Field(alias="61_90")
+    over_90: str
+    total: str
+
+
+class AgedCustomerOut(AgedAmountsOut):
+    code: str
+    name: str
+
+
+class AgedBalanceOut(Schema):
+    """« Balance âgée » (docs/reports.md)."""
+
+    date: dt.date
+    currency: str
+    total: AgedAmountsOut
+    customers: list[AgedCustomerOut]
+
+
 class RateIO(Schema):
     kind: Literal["ecb", "legal_private", "legal_other"]
     start: Day

@@ -35,6 +35,10 @@ class InvoiceQuery:
     # For « barred_soon »: per customer kind, the due dates (first, last) of
     # the invoices time-barred within a few months (law/limitation.py).
     barred_by: dict[str, tuple[date, date]] = field(default_factory=dict)
+    # A bucket of the aged balance: due dates between, issued by.
+    due_from: date | None = None
+    due_to: date | None = None
+    issued_to: date | None = None
 
 
 def contract_penalty_rate(*, customer: Customer, company: Company):
@@ -88,6 +92,12 @@ def invoice_search(
         invoices = invoices.filter(dunning_level=query.level)
     if query.customer is not None:
         invoices = invoices.filter(customer_id=query.customer)
+    if query.due_from is not None:
+        invoices = invoices.filter(due_date__gte=query.due_from)
+    if query.due_to is not None:
+        invoices = invoices.filter(due_date__lte=query.due_to)
+    if query.issued_to is not None:
+        invoices = invoices.filter(issue_date__lte=query.issued_to)
     key = query.sort.lstrip("-")
     order = SORTS.get(key, "issue_date")
     descending = query.sort.startswith("-")

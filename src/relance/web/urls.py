@@ -13,6 +13,7 @@ from relance.web.views import (
     invoices,
     rates,
     reminders,
+    reports,
     tokens,
 )
 
@@ -78,6 +79,12 @@ urlpatterns = [
         "clients/<int:pk>/dossier-injonction.zip",
         customers.customer_court_file_view,
         name="customer_court_file",
+    ),
+    path("balance-agee/", reports.aged_balance_view, name="aged_balance"),
+    re_path(
+        r"^balance-agee\.(?P<fmt>pdf|xlsx)$",
+        reports.aged_balance_view,
+        name="aged_balance_file",
     ),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),

@@ -6,12 +6,23 @@ from datetime import date
 from django.http import HttpResponse
 
 from relance.core.clock import company_today
+from relance.core.validators import date_out_of_range
 from relance.invoices.selectors import FILTERS, InvoiceQuery, invoice_search
 from relance.law import limitation
 
 
 def today_of(request) -> date:
     return company_today(request.company)
+
+
+def date_param(value: str, default: date | None) -> date | None:
+    """A YYYY-MM-DD from a query string, or `default` when it is not one
+    (or out of the accepted range)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return default
+    return default if date_out_of_range(day) else day
 
 
 def query_from(params, today: date) -> InvoiceQuery:
@@ -21,6 +32,9 @@ def query_from(params, today: date) -> InvoiceQuery:
         value = params.get(name, "")
         return int(value) if value.isdigit() else None
 
+    def day(name):
+        return date_param(params.get(name, ""), None)
+
     return InvoiceQuery(
         search=params.get("q", "").strip(),
         filters=[f for f in params.getlist("filter") if f in FILTERS],
@@ -28,6 +42,9 @@ def query_from(params, today: date) -> InvoiceQuery:
         customer=number("customer"),
         sort=params.get("sort", "-issue_date"),
         barred_by=limitation.due_dates_barred_soon(today),
+        due_from=day("due_from"),
+        due_to=day("due_to"),
+        issued_to=day("issued_to"),
     )
 
 

@@ -1,5 +1,3 @@
-from datetime import date
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -10,7 +8,6 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.core.money import format_date
 from relance.core.pdfs import PdfUnavailable
-from relance.core.validators import date_out_of_range
 from relance.dunning import exports
 from relance.dunning.court_file import court_file, court_file_zip
 from relance.dunning.models import Reminder
@@ -25,7 +22,7 @@ from relance.law.selectors import rate_missing_text
 from relance.law.services import penalty_rate_check
 from relance.web.access import company_required
 from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
-from relance.web.views.common import XLSX, download, today_of
+from relance.web.views.common import XLSX, date_param, download, today_of
 from relance.web.views.invoices import Row
 
 
@@ -120,7 +117,7 @@ def customer_statement_view(request, pk, fmt):
     customer's open invoices at a date (today by default; ?date=YYYY-MM-DD),
     with days late, penalties and indemnities."""
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
-    on = _statement_date(request.GET.get("date", ""), today_of(request))
+    on = date_param(request.GET.get("date", ""), today_of(request))
     filename = f"releve-{slugify(customer.code) or customer.pk}-{on.isoformat()}"
 
     def statement_file():
@@ -146,7 +143,7 @@ def customer_court_file_view(request, pk):
     """« Dossier d'injonction de payer » as one ZIP, at a date (today by
     default; ?date=YYYY-MM-DD), streamed from a temporary file."""
     customer = get_object_or_404(Customer, pk=pk, company=request.company)
-    on = _statement_date(request.GET.get("date", ""), today_of(request))
+    on = date_param(request.GET.get("date", ""), today_of(request))
 
     def zip_file():
         file = court_file(customer=customer, on=on)
@@ -175,11 +172,3 @@ def _legal_document(request, customer, make):
             ),
         )
     return redirect("web:customer", pk=customer.pk)
-
-
-def _statement_date(value: str, today: date) -> date:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return today
-    return today if date_out_of_range(day) else day

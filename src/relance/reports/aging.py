@@ -1,0 +1,86 @@
+"""The aged balance (« balance âgée ») as a pure function: the reference the
+SQL of selectors.py is held to by a property test. Standard library only.
+
+An invoice counts, at a date, for what was still owed on it that day: its
+amount due now plus the payments dated after that day. It falls in a bucket
+by its days late on that day, counted from the day after the due date: due
+that day or later is « not due », due the day before is 1 day late.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# (key, last day late in it); the last bucket has no end.
+BUCKETS = (
+    ("not_due", 0),
+    ("1_30", 30),
+    ("31_60", 60),
+    ("61_90", 90),
+    ("over_90", None),
+)
+KEYS = tuple(key for key, _end in BUCKETS)
+ZERO = Decimal("0.00")
+
+
+def bucket_of(due_date: date, on: date) -> str:
+    late = (on - due_date).days
+    for key, end in BUCKETS:
+        if end is None or late <= end:
+            return key
+    raise AssertionError  # the last bucket has no end
+
+
+@dataclass
+class Line:
+    """One customer's amounts (or the total's)."""
+
+    amounts: dict[str, Decimal] = field(
+        default_factory=lambda: dict.fromkeys(KEYS, ZERO)
+    )
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts.values(), ZERO)
+
+    def add(self, key: str, amount: Decimal) -> None:
+        self.amounts[key] += amount
+
+    def as_dict(self) -> dict[str, str]:
+        values = {**self.amounts, "total": self.total}
+        return {key: f"{value:.2f}" for key, value in values.items()}
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What the reference needs of an invoice."""
+
+    customer: int
+    issue_date: date
+    due_date: date
+    amount_due: Decimal  # now
+    counts: bool  # open or paid (not a draft, not cancelled)
+    paid_after: Decimal = ZERO  # payments dated after the balance's date
+
+
+def aged_balance(invoices: Iterable[Owed], on: date) -> dict[int, Line]:
+    """Per customer, the amounts owed on `on` by bucket; customers owing
+    nothing are left out."""
+    lines: dict[int, Line] = {}
+    for invoice in invoices:
+        if not invoice.counts or invoice.issue_date > on:
+            continue
+        owed = invoice.amount_due + invoice.paid_after
+        if owed:
+            line = lines.setdefault(invoice.customer, Line())
+            line.add(bucket_of(invoice.due_date, on), owed)
+    return lines
+
+
+def total_of(lines: Iterable[Line]) -> Line:
+    total = Line()
+    for line in lines:
+        for key, amount in line.amounts.items():
+            total.add(key, amount)
+    return total

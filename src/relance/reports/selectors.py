@@ -1,0 +1,154 @@
+"""The cockpit's reads, set-based: one GROUP BY per figure, whatever the
+number of invoices. Each is held to its pure reference (aging.py) by a
+property test."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, Q, Sum, Value, When
+
+from relance.core.models import Company
+from relance.invoices.models import Invoice, PauseKind, Payment
+from relance.reports.aging import BUCKETS, KEYS, Line, total_of
+
+SORTS = ("total", "code", "name", *KEYS)
+# Customers whose invoices a balance can be narrowed to.
+FILTERS = ("paused", "disputed")
+
+
+@dataclass(frozen=True)
+class CustomerLine:
+    pk: int
+    code: str
+    name: str
+    line: Line
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, **self.line.as_dict()}
+
+
+@dataclass(frozen=True)
+class AgedBalance:
+    on: date
+    currency: str
+    customers: list[CustomerLine]
+
+    @property
+    def total(self) -> Line:
+        return total_of(c.line for c in self.customers)
+
+    def as_dict(self) -> dict:
+        return {
+            "date": self.on.isoformat(),
+            "currency": self.currency,
+            "total": self.total.as_dict(),
+            "customers": [c.as_dict() for c in self.customers],
+        }
+
+
+def _bucket_sums(due: str, amount: str, on: date) -> dict:
+    """SUM(CASE …) per bucket of the invoice's due date `due`, of `amount`."""
+    sums, start = {}, None  # start: the first due date of the previous bucket
+    for key, end in BUCKETS:
+        condition = Q()
+        if end is not None:
+            condition &= Q(**{f"{due}__gte": on - timedelta(days=end)})
+        if start is not None:
+            condition &= Q(**{f"{due}__lt": start})
+        start = on - timedelta(days=end) if end is not None else None
+        sums[f"b_{key}"] = Sum(
+            Case(
+                When(condition, then=amount),
+                default=Value(Decimal(0)),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            )
+        )
+    return sums
+
+
+def aged_balance(
+    *,
+    company: Company,
+    on: date,
+    filters: tuple[str, ...] = (),
+    sort: str = "total",
+    descending: bool = True,
+    currency: str = "EUR",
+) -> AgedBalance:
+    """The amounts each customer owed on `on`, by bucket of days late.
+
+    Two GROUP BYs: the amounts due now of the invoices issued by then, and
+    the payments dated after `on` on those invoices (owed on that day too).
+    `filters`: "paused" (the customer's dunning is paused, or the invoice's,
+    but not for a dispute), "disputed" (invoices in dispute). Amounts of one
+    currency only: they do not add up across currencies."""
+    invoices = Q(company=company, issue_date__lte=on, currency=currency)
+    if "disputed" in filters:
+        invoices &= Q(pause_kind=PauseKind.DISPUTE, paused_until__gte=on)
+    if "paused" in filters:
+        invoices &= Q(customer__paused_until__gte=on) | (
+            Q(paused_until__gte=on) & ~Q(pause_kind=PauseKind.DISPUTE)
+        )
+    fields = ("customer_id", "customer__code", "customer__name")
+    due_now = (
+        Invoice.objects.filter(invoices, status=Invoice.Status.OPEN, amount_due__gt=0)
+        .values(*fields)
+        .annotate(**_bucket_sums("due_date", "amount_due", on))
+        .order_by()
+    )
+    paid_later = (
+        Payment.objects.filter(
+            _on_invoice(invoices),
+            company=company,
+            date__gt=on,
+            cancelled_at__isnull=True,
+            invoice__status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+        )
+        .values(*(f"invoice__{f}" for f in fields))
+        .annotate(**_bucket_sums("invoice__due_date", "amount", on))
+        .order_by()
+    )
+    queries = [(due_now, "")]
+    # Most balances are today's: no payment dated later, no second GROUP BY.
+    if Payment.objects.filter(company=company, date__gt=on).exists():
+        queries.append((paid_later, "invoice__"))
+    lines: dict[int, CustomerLine] = {}
+    for rows, prefix in queries:
+        for row in rows:
+            pk = row[f"{prefix}customer_id"]
+            if pk not in lines:
+                lines[pk] = CustomerLine(
+                    pk,
+                    row[f"{prefix}customer__code"],
+                    row[f"{prefix}customer__name"],
+                    Line(),
+                )
+            for key in KEYS:
+                lines[pk].line.add(key, row[f"b_{key}"] or Decimal(0))
+    customers = [c for c in lines.values() if c.line.total]
+    customers.sort(key=_sort_key(sort), reverse=descending)
+    return AgedBalance(on, currency, customers)
+
+
+def _on_invoice(condition: Q) -> Q:
+    """`condition` on invoices, rewritten for a query on their payments."""
+    rewritten = Q()
+    rewritten.connector, rewritten.negated = condition.connector, condition.negated
+    for child in condition.children:
+        if isinstance(child, Q):
+            rewritten.children.append(_on_invoice(child))
+        else:
+            name, value = child
+            rewritten.children.append((f"invoice__{name}", value))
+    return rewritten
+
+
+def _sort_key(sort: str):
+    if sort == "code":
+        return lambda c: c.code.casefold()
+    if sort == "name":
+        return lambda c: c.name.casefold()
+    if sort in KEYS:
+        return lambda c: (c.line.amounts[sort], c.line.total)
+    return lambda c: c.line.total

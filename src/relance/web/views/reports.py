@@ -1,0 +1,171 @@
+"""The cockpit's pages: « Balance âgée »."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from relance.core.pdfs import PdfUnavailable, pdf_from_html
+from relance.dunning import exports
+from relance.invoices.pdf import STYLESHEET
+from relance.reports.aging import BUCKETS, KEYS
+from relance.reports.selectors import FILTERS, SORTS, aged_balance
+from relance.web.access import company_required
+from relance.web.views.common import XLSX, date_param, download, today_of
+
+PDF_MOST = 2_000  # customers in a PDF (about 50 pages, a few seconds)
+
+
+def bucket_labels() -> dict[str, str]:
+    return {
+        "not_due": _("Non échu"),
+        "1_30": _("1 à 30 j"),
+        "31_60": _("31 à 60 j"),
+        "61_90": _("61 à 90 j"),
+        "over_90": _("Plus de 90 j"),
+    }
+
+
+def bucket_ranges(on: date) -> dict[str, tuple[date | None, date | None]]:
+    """Per bucket, the due dates (first, last) of its invoices on `on`."""
+    ranges, last = {}, None
+    for key, end in BUCKETS:
+        first = on - timedelta(days=end) if end is not None else None
+        ranges[key] = (first, last)
+        last = first - timedelta(days=1) if first else None
+    return ranges
+
+
+@company_required
+def aged_balance_view(request, fmt="html"):
+    """« Balance âgée » at a date (?date=YYYY-MM-DD, today by default),
+    narrowed by ?filter=paused|disputed, sorted by ?sort=…&dir=asc|desc; as
+    a page, an XLSX or a PDF."""
+    today = today_of(request)
+    on = date_param(request.GET.get("date", ""), today)
+    filters = tuple(f for f in request.GET.getlist("filter") if f in FILTERS)
+    sort = request.GET.get("sort", "total")
+    sort = sort if sort in SORTS else "total"
+    usual = "asc" if sort in ("code", "name") else "desc"
+    direction = request.GET.get("dir", usual)
+    balance = aged_balance(
+        company=request.company,
+        on=on,
+        filters=filters,
+        sort=sort,
+        descending=direction == "desc",
+    )
+    labels = bucket_labels()
+    if fmt == "xlsx":
+        header = [_("Code client"), _("Client"), *labels.values(), _("Total")]
+        rows = [
+            [c.code, c.name, *(c.line.amounts[k] for k in KEYS), c.line.total]
+            for c in balance.customers
+        ]
+        total = balance.total
+        rows.append(["", _("Total"), *(total.amounts[k] for k in KEYS), total.total])
+        return download(
+            exports.xlsx_bytes(rows, header=header, title=_("Balance âgée")),
+            content_type=XLSX,
+            filename=f"balance-agee-{on.isoformat()}.xlsx",
+        )
+    context = {
+        "on": on,
+        "today": today,
+        "balance": balance,
+        "labels": labels,
+        "filters": filters,
+        "filter_labels": {
+            "paused": _("En pause"),
+            "disputed": _("En litige"),
+        },
+        "sort": sort,
+        "dir": direction,
+        "headers": [
+            (key, label, _toggle(key, sort, direction))
+            for key, label in [
+                ("code", _("Code")),
+                ("name", _("Client")),
+                *bucket_labels().items(),
+                ("total", _("Total")),
+            ]
+        ],
+    }
+    if fmt == "pdf":
+        if len(balance.customers) > PDF_MOST:
+            messages.error(
+                request,
+                _(
+                    "Plus de %(most)s clients : la balance est trop longue pour un "
+                    "PDF, prenez-la en XLSX."
+                )
+                % {"most": f"{PDF_MOST:,}".replace(",", " ")},
+            )
+            return redirect(f"{reverse('web:aged_balance')}?{request.GET.urlencode()}")
+        html = render_to_string(
+            "web/aged_balance_pdf.html",
+            {**context, "company": request.company, "customers": balance.customers},
+            request=request,
+        )
+        try:
+            pdf = pdf_from_html(html, stylesheet=str(STYLESHEET))
+        except PdfUnavailable:
+            messages.error(
+                request,
+                _(
+                    "Le PDF ne peut pas être produit sur ce serveur (WeasyPrint ne "
+                    "trouve pas Pango) : prenez la balance en XLSX."
+                ),
+            )
+            return redirect(f"{reverse('web:aged_balance')}?{request.GET.urlencode()}")
+        return download(
+            pdf,
+            content_type="application/pdf",
+            filename=f"balance-agee-{on.isoformat()}.pdf",
+        )
+    page = Paginator(balance.customers, 100).get_page(request.GET.get("page"))
+    ranges = bucket_ranges(on)
+
+    def link(customer_pk: int | None, key: str | None) -> str:
+        params = {"issued_to": on.isoformat()}
+        if on == today:
+            params["filter"] = "open"
+        if customer_pk:
+            params["customer"] = customer_pk
+        if key:
+            first, last = ranges[key]
+            if first:
+                params["due_from"] = first.isoformat()
+            if last:
+                params["due_to"] = last.isoformat()
+        return f"{reverse('web:invoices')}?{urlencode(params)}"
+
+    rows = [
+        {
+            "customer": c,
+            "cells": [(c.line.amounts[k], link(c.pk, k)) for k in KEYS],
+            "total": (c.line.total, link(c.pk, None)),
+        }
+        for c in page.object_list
+    ]
+    total = balance.total
+    context |= {
+        "page": page,
+        "rows": rows,
+        "total_cells": [(total.amounts[k], link(None, k)) for k in KEYS],
+        "total": (total.total, link(None, None)),
+        "keys": KEYS,
+    }
+    return render(request, "web/aged_balance.html", context)
+
+
+def _toggle(key: str, sort: str, direction: str) -> str:
+    """The direction a column's header sorts by when clicked."""
+    if key == sort:
+        return "asc" if direction == "desc" else "desc"
+    return "asc" if key in ("code", "name") else "desc"

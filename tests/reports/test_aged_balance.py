@@ -1,0 +1,201 @@
+"""Issue 19 §1: « Balance âgée », what each customer owed at a date, by
+bucket of days late; its SQL held to the pure reference (reports/aging.py)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relance.invoices.models import Customer, Invoice, Payment
+from relance.reports.aging import Owed, bucket_of
+from relance.reports.aging import aged_balance as reference
+from relance.reports.selectors import aged_balance
+from tests.factories import make_company, make_customer, make_invoice, pay
+
+ON = date(2026, 3, 31)
+
+
+@pytest.mark.parametrize(
+    "due, bucket",
+    [
+        (date(2026, 4, 1), "not_due"),
+        (date(2026, 3, 31), "not_due"),  # due that day: not late yet
+        (date(2026, 3, 30), "1_30"),
+        (date(2026, 3, 1), "1_30"),  # 30 days late
+        (date(2026, 2, 28), "31_60"),
+        (date(2026, 1, 30), "31_60"),  # 60
+        (date(2026, 1, 29), "61_90"),
+        (date(2025, 12, 31), "61_90"),  # 90
+        (date(2025, 12, 30), "over_90"),
+    ],
+)
+def test_days_late_count_from_the_day_after_the_due_date(due, bucket):
+    assert bucket_of(due, ON) == bucket
+
+
+@pytest.mark.django_db
+def test_each_customer_owes_by_bucket_at_the_date_with_later_payments_added_back():
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    bakery = make_customer(company, code="411BOU", name="Boulangerie Martin")
+    make_invoice(
+        garage,
+        issue_date=date(2026, 1, 1),
+        due_date=date(2026, 3, 15),
+        total=Decimal("1000.00"),
+    )
+    late = make_invoice(
+        garage,
+        issue_date=date(2025, 11, 1),
+        due_date=date(2025, 12, 1),
+        total=Decimal("500.00"),
+    )
+    pay(late, on=date(2026, 2, 1), amount="200.00")  # before: owed 300
+    later = make_invoice(
+        bakery,
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 4, 30),
+        total=Decimal("250.00"),
+    )
+    pay(later, on=date(2026, 4, 10), amount="250.00")  # after: still owed then
+    make_invoice(
+        bakery,
+        issue_date=date(2026, 4, 2),
+        due_date=date(2026, 5, 2),
+        total=Decimal("999.00"),
+    )  # issued after the date
+    make_invoice(
+        bakery,
+        issue_date=date(2026, 1, 2),
+        due_date=date(2026, 2, 2),
+        total=Decimal("80.00"),
+        status=Invoice.Status.CANCELLED,
+    )
+    balance = aged_balance(company=company, on=ON)
+    assert balance.as_dict() == {
+        "date": "2026-03-31",
+        "currency": "EUR",
+        "total": {
+            "not_due": "250.00",
+            "1_30": "1000.00",
+            "31_60": "0.00",
+            "61_90": "0.00",
+            "over_90": "300.00",
+            "total": "1550.00",
+        },
+        "customers": [
+            {
+                "code": "411GAR",
+                "name": "Garage Dupuis",
+                "not_due": "0.00",
+                "1_30": "1000.00",
+                "31_60": "0.00",
+                "61_90": "0.00",
+                "over_90": "300.00",
+                "total": "1300.00",
+            },
+            {
+                "code": "411BOU",
+                "name": "Boulangerie Martin",
+                "not_due": "250.00",
+                "1_30": "0.00",
+                "31_60": "0.00",
+                "61_90": "0.00",
+                "over_90": "0.00",
+                "total": "250.00",
+            },
+        ],
+    }
+    # A cancelled payment owes nothing back; another company's invoices are
+    # not counted.
+    Payment.objects.filter(invoice=later).update(cancelled_at="2026-04-11T00:00Z")
+    other = make_customer(make_company(), code="411GAR")
+    make_invoice(other, issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31))
+    [bakery_line] = [
+        c for c in aged_balance(company=company, on=ON).customers if c.code == "411BOU"
+    ] or [None]
+    assert bakery_line is None  # the invoice is marked paid, nothing paid after
+
+
+near = st.integers(min_value=-100, max_value=100)
+invoice = st.fixed_dictionaries(
+    {
+        "customer": st.integers(0, 3),
+        "status": st.sampled_from(["open"] * 5 + ["paid", "cancelled", "draft"]),
+        "issue": near,
+        "term": st.sampled_from([0, 1, 29, 30, 31, 60, 61, 90, 91, 120]),
+        "total": st.sampled_from(
+            [Decimal("100.00"), Decimal("0.01"), Decimal("999.99")]
+        ),
+        "payments": st.lists(
+            st.tuples(near, st.sampled_from(["0.01", "10.00", "50.00"]), st.booleans()),
+            max_size=3,
+        ),
+    }
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(invoices=st.lists(invoice, min_size=1, max_size=10), shift=near)
+def test_the_sql_balance_is_the_reference_balance(invoices, shift):
+    on = ON + timedelta(days=shift)
+    with transaction.atomic():
+        company = make_company()
+        customers = [
+            Customer.objects.create(company=company, code=f"C{n}", name=f"C{n}")
+            for n in range(4)
+        ]
+        owed = []
+        for n, spec in enumerate(invoices):
+            issue = ON + timedelta(days=spec["issue"])
+            paid = [
+                (ON + timedelta(days=d), Decimal(a), cancelled)
+                for d, a, cancelled in spec["payments"]
+            ]
+            live = sum((a for _d, a, c in paid if not c), Decimal(0))
+            total = spec["total"] + live
+            due_now = Decimal(0) if spec["status"] == "paid" else spec["total"]
+            invoice = Invoice.objects.create(
+                company=company,
+                customer=customers[spec["customer"]],
+                number=f"F{n}",
+                issue_date=issue,
+                due_date=issue + timedelta(days=spec["term"]),
+                total=total,
+                amount_due=due_now,
+                status=spec["status"],
+            )
+            for day, amount, cancelled in paid:
+                Payment.objects.create(
+                    company=company,
+                    invoice=invoice,
+                    date=day,
+                    amount=amount,
+                    cancelled_at="2026-01-01T00:00Z" if cancelled else None,
+                )
+            owed.append(
+                Owed(
+                    customer=invoice.customer_id,
+                    issue_date=invoice.issue_date,
+                    due_date=invoice.due_date,
+                    amount_due=due_now,
+                    counts=spec["status"] in ("open", "paid"),
+                    paid_after=sum(
+                        (a for d, a, c in paid if d > on and not c), Decimal(0)
+                    ),
+                )
+            )
+        expected = {pk: line.amounts for pk, line in reference(owed, on).items()}
+        got = {
+            c.pk: c.line.amounts for c in aged_balance(company=company, on=on).customers
+        }
+        assert got == expected
+        transaction.set_rollback(True)

@@ -1,0 +1,172 @@
+"""Issue 19 §1: the aged balance on its page (sorted, filtered, each amount a
+link to its invoices), as XLSX and PDF, through the API and the command line."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from io import BytesIO, StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
+
+from relance.core.tokens import token_create
+from relance.invoices.models import Customer, PauseKind
+from tests.factories import make_company, make_customer, make_invoice, make_user
+from tests.invoices.test_pdf import text_of
+
+pytestmark = pytest.mark.django_db
+
+ON = "2026-03-31"
+
+
+@pytest.fixture
+def company():
+    company = make_company(name="Bâtiments Durand")
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    bakery = make_customer(company, code="411BOU", name="Boulangerie Martin")
+    make_invoice(
+        garage,
+        number="G-1",
+        issue_date=date(2026, 1, 1),
+        due_date=date(2026, 3, 15),
+        total=Decimal("1000.00"),
+    )
+    make_invoice(
+        garage,
+        number="G-2",
+        issue_date=date(2025, 11, 1),
+        due_date=date(2025, 12, 1),
+        total=Decimal("300.00"),
+    )
+    make_invoice(
+        bakery,
+        number="B-1",
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 4, 30),
+        total=Decimal("250.00"),
+        paused_until=date(2026, 5, 1),
+        pause_kind=PauseKind.DISPUTE,
+    )
+    return company
+
+
+def spaced(text: str) -> str:
+    """No-break spaces (in amounts) as plain ones."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def signed_in(company) -> Client:
+    client = Client()
+    client.force_login(make_user(company))
+    return client
+
+
+def test_the_page_shows_each_customer_by_bucket_with_links_to_the_invoices(company):
+    client = signed_in(company)
+    garage = Customer.objects.get(code="411GAR")
+    page = spaced(client.get("/balance-agee/", {"date": ON}).content.decode())
+    assert page.index("Garage Dupuis") < page.index("Boulangerie Martin")  # by total
+    assert "1 300,00 €" in page and "1 550,00 €" in page
+    # Garage Dupuis's « Plus de 90 j » opens its invoices due before 31/12/2025.
+    link = (
+        f"/factures/?issued_to=2026-03-31&amp;customer={garage.pk}"
+        "&amp;due_to=2025-12-30"
+    )
+    assert f'href="{link}"' in page
+    answer = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "G-2" in answer and "G-1" not in answer
+    assert "Échéance jusqu'au 30/12/2025 · émises au plus tard le 31/03/2026" in answer
+
+
+def test_the_page_sorts_by_name_and_filters_disputes(company):
+    client = signed_in(company)
+    page = client.get("/balance-agee/", {"date": ON, "sort": "name"}).content.decode()
+    assert page.index("Boulangerie Martin") < page.index("Garage Dupuis")
+    page = client.get("/balance-agee/", {"date": ON, "filter": "disputed"})
+    text = page.content.decode()
+    assert "Boulangerie Martin" in text and "Garage Dupuis" not in text
+
+
+def test_the_balance_downloads_as_xlsx_and_pdf(company):
+    client = signed_in(company)
+    answer = client.get("/balance-agee.xlsx", {"date": ON})
+    assert answer["Content-Disposition"] == (
+        'attachment; filename="balance-agee-2026-03-31.xlsx"'
+    )
+    rows = list(
+        load_workbook(BytesIO(answer.content)).active.iter_rows(values_only=True)
+    )
+    assert rows[0] == (
+        "Code client",
+        "Client",
+        "Non échu",
+        "1 à 30 j",
+        "31 à 60 j",
+        "61 à 90 j",
+        "Plus de 90 j",
+        "Total",
+    )
+    assert rows[1] == ("411GAR", "Garage Dupuis", 0, 1000, 0, 0, 300, 1300)
+    assert rows[-1] == (None, "Total", 250, 1000, 0, 0, 300, 1550)
+    answer = client.get("/balance-agee.pdf", {"date": ON})
+    text = text_of(answer.content)
+    assert "BALANCE ÂGÉE" in text and "au 31/03/2026" in text
+    assert "1 550,00 €" in text
+
+
+def test_the_api_and_the_command_line_give_the_same_balance(company):
+    token = token_create(company=company, name="ERP")[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    answer = api.get("/api/v1/aged-balance", {"date": ON})
+    assert answer.status_code == 200
+    expected = {
+        "date": ON,
+        "currency": "EUR",
+        "total": {
+            "not_due": "250.00",
+            "1_30": "1000.00",
+            "31_60": "0.00",
+            "61_90": "0.00",
+            "over_90": "300.00",
+            "total": "1550.00",
+        },
+        "customers": [
+            {
+                "code": "411GAR",
+                "name": "Garage Dupuis",
+                "not_due": "0.00",
+                "1_30": "1000.00",
+                "31_60": "0.00",
+                "61_90": "0.00",
+                "over_90": "300.00",
+                "total": "1300.00",
+            },
+            {
+                "code": "411BOU",
+                "name": "Boulangerie Martin",
+                "not_due": "250.00",
+                "1_30": "0.00",
+                "31_60": "0.00",
+                "61_90": "0.00",
+                "over_90": "0.00",
+                "total": "250.00",
+            },
+        ],
+    }
+    assert answer.json() == expected
+    out = StringIO()
+    call_command("aged-balance", "--date", ON, "--json", stdout=out)
+    assert json.loads(out.getvalue()) == expected
+
+
+def test_another_company_sees_none_of_it(company):
+    other = make_company(name="Concurrent")
+    page = signed_in(other).get("/balance-agee/", {"date": ON}).content.decode()
+    assert "Garage Dupuis" not in page and "Rien de dû à cette date" in page
+    token = token_create(company=other, name="ERP")[1]
+    answer = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(
+        "/api/v1/aged-balance", {"date": ON}
+    )
+    assert answer.json()["customers"] == []
