@@ -17,6 +17,42 @@ from tests.factories import make_company, make_customer, make_invoice, pay
 
 ON = date(2026, 3, 31)
 
+# Both customers of the examples here and in test_aged_balance_ways.py, on ON.
+EXPECTED = {
+    "date": "2026-03-31",
+    "currency": "EUR",
+    "total": {
+        "not_due": "250.00",
+        "1_30": "1000.00",
+        "31_60": "0.00",
+        "61_90": "0.00",
+        "over_90": "300.00",
+        "total": "1550.00",
+    },
+    "customers": [
+        {
+            "code": "411GAR",
+            "name": "Garage Dupuis",
+            "not_due": "0.00",
+            "1_30": "1000.00",
+            "31_60": "0.00",
+            "61_90": "0.00",
+            "over_90": "300.00",
+            "total": "1300.00",
+        },
+        {
+            "code": "411BOU",
+            "name": "Boulangerie Martin",
+            "not_due": "250.00",
+            "1_30": "0.00",
+            "31_60": "0.00",
+            "61_90": "0.00",
+            "over_90": "0.00",
+            "total": "250.00",
+        },
+    ],
+}
+
 
 @pytest.mark.parametrize(
     "due, bucket",
@@ -75,40 +111,7 @@ def test_each_customer_owes_by_bucket_at_the_date_with_later_payments_added_back
         status=Invoice.Status.CANCELLED,
     )
     balance = aged_balance(company=company, on=ON)
-    assert balance.as_dict() == {
-        "date": "2026-03-31",
-        "currency": "EUR",
-        "total": {
-            "not_due": "250.00",
-            "1_30": "1000.00",
-            "31_60": "0.00",
-            "61_90": "0.00",
-            "over_90": "300.00",
-            "total": "1550.00",
-        },
-        "customers": [
-            {
-                "code": "411GAR",
-                "name": "Garage Dupuis",
-                "not_due": "0.00",
-                "1_30": "1000.00",
-                "31_60": "0.00",
-                "61_90": "0.00",
-                "over_90": "300.00",
-                "total": "1300.00",
-            },
-            {
-                "code": "411BOU",
-                "name": "Boulangerie Martin",
-                "not_due": "250.00",
-                "1_30": "0.00",
-                "31_60": "0.00",
-                "61_90": "0.00",
-                "over_90": "0.00",
-                "total": "250.00",
-            },
-        ],
-    }
+    assert balance.as_dict() == EXPECTED
     # A cancelled payment owes nothing back; another company's invoices are
     # not counted.
     Payment.objects.filter(invoice=later).update(cancelled_at="2026-04-11T00:00Z")

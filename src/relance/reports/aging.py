@@ -9,7 +9,7 @@ that day or later is « not due », due the day before is 1 day late.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 # (key, last day late in it); the last bucket has no end.
@@ -22,6 +22,17 @@ BUCKETS = (
 )
 KEYS = tuple(key for key, _end in BUCKETS)
 ZERO = Decimal("0.00")
+
+
+def due_ranges(on: date) -> dict[str, tuple[date | None, date | None]]:
+    """Per bucket, the due dates (first, last, both included; None: no
+    bound) of the invoices in it on `on`."""
+    ranges, last = {}, None
+    for key, end in BUCKETS:
+        first = on - timedelta(days=end) if end is not None else None
+        ranges[key] = (first, last)
+        last = first - timedelta(days=1) if first else None
+    return ranges
 
 
 def bucket_of(due_date: date, on: date) -> str:

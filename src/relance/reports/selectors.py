@@ -3,14 +3,14 @@ number of invoices. Each is held to its pure reference (aging.py) by a
 property test."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, Q, Sum, Value, When
 
 from relance.core.models import Company
 from relance.invoices.models import Invoice, PauseKind, Payment
-from relance.reports.aging import BUCKETS, KEYS, Line, total_of
+from relance.reports.aging import KEYS, Line, due_ranges, total_of
 
 SORTS = ("total", "code", "name", *KEYS)
 # Customers whose invoices a balance can be narrowed to.
@@ -49,14 +49,13 @@ class AgedBalance:
 
 def _bucket_sums(due: str, amount: str, on: date) -> dict:
     """SUM(CASE …) per bucket of the invoice's due date `due`, of `amount`."""
-    sums, start = {}, None  # start: the first due date of the previous bucket
-    for key, end in BUCKETS:
+    sums = {}
+    for key, (first, last) in due_ranges(on).items():
         condition = Q()
-        if end is not None:
-            condition &= Q(**{f"{due}__gte": on - timedelta(days=end)})
-        if start is not None:
-            condition &= Q(**{f"{due}__lt": start})
-        start = on - timedelta(days=end) if end is not None else None
+        if first is not None:
+            condition &= Q(**{f"{due}__gte": first})
+        if last is not None:
+            condition &= Q(**{f"{due}__lte": last})
         sums[f"b_{key}"] = Sum(
             Case(
                 When(condition, then=amount),
@@ -65,6 +64,23 @@ def _bucket_sums(due: str, amount: str, on: date) -> dict:
             )
         )
     return sums
+
+
+def _scope(prefix: str, *, company, on, currency, filters) -> Q:
+    """The invoices a balance covers, seen from `prefix` ("" on invoices,
+    "invoice__" on their payments)."""
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    scope = q(company=company, issue_date__lte=on, currency=currency)
+    if "disputed" in filters:
+        scope &= q(pause_kind=PauseKind.DISPUTE, paused_until__gte=on)
+    if "paused" in filters:
+        scope &= q(customer__paused_until__gte=on) | (
+            q(paused_until__gte=on) & ~q(pause_kind=PauseKind.DISPUTE)
+        )
+    return scope
 
 
 def aged_balance(
@@ -83,23 +99,19 @@ def aged_balance(
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
-    invoices = Q(company=company, issue_date__lte=on, currency=currency)
-    if "disputed" in filters:
-        invoices &= Q(pause_kind=PauseKind.DISPUTE, paused_until__gte=on)
-    if "paused" in filters:
-        invoices &= Q(customer__paused_until__gte=on) | (
-            Q(paused_until__gte=on) & ~Q(pause_kind=PauseKind.DISPUTE)
-        )
+    scope = {"company": company, "on": on, "currency": currency, "filters": filters}
     fields = ("customer_id", "customer__code", "customer__name")
     due_now = (
-        Invoice.objects.filter(invoices, status=Invoice.Status.OPEN, amount_due__gt=0)
+        Invoice.objects.filter(
+            _scope("", **scope), status=Invoice.Status.OPEN, amount_due__gt=0
+        )
         .values(*fields)
         .annotate(**_bucket_sums("due_date", "amount_due", on))
         .order_by()
     )
     paid_later = (
         Payment.objects.filter(
-            _on_invoice(invoices),
+            _scope("invoice__", **scope),
             company=company,
             date__gt=on,
             cancelled_at__isnull=True,
@@ -129,19 +141,6 @@ def aged_balance(
     customers = [c for c in lines.values() if c.line.total]
     customers.sort(key=_sort_key(sort), reverse=descending)
     return AgedBalance(on, currency, customers)
-
-
-def _on_invoice(condition: Q) -> Q:
-    """`condition` on invoices, rewritten for a query on their payments."""
-    rewritten = Q()
-    rewritten.connector, rewritten.negated = condition.connector, condition.negated
-    for child in condition.children:
-        if isinstance(child, Q):
-            rewritten.children.append(_on_invoice(child))
-        else:
-            name, value = child
-            rewritten.children.append((f"invoice__{name}", value))
-    return rewritten
 
 
 def _sort_key(sort: str):

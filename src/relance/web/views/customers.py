@@ -135,7 +135,11 @@ def customer_statement_view(request, pk, fmt):
             filename=f"{filename}.xlsx",
         )
 
-    return _legal_document(request, customer, statement_file)
+    no_pdf = _(
+        "Le PDF ne peut pas être produit sur ce serveur (WeasyPrint ne "
+        "trouve pas Pango) : prenez le relevé en XLSX."
+    )
+    return _legal_document(request, customer, statement_file, no_pdf)
 
 
 @company_required
@@ -154,21 +158,20 @@ def customer_court_file_view(request, pk):
             content_type="application/zip",
         )
 
-    return _legal_document(request, customer, zip_file)
+    no_pdf = _(
+        "Le dossier ne peut pas être produit sur ce serveur (WeasyPrint ne "
+        "trouve pas Pango) : installez-le (voir docs/deployment.md)."
+    )
+    return _legal_document(request, customer, zip_file, no_pdf)
 
 
-def _legal_document(request, customer, make):
-    """`make()`'s response, or the customer's page saying why it cannot be made."""
+def _legal_document(request, customer, make, no_pdf: str):
+    """`make()`'s response, or the customer's page saying why it cannot be
+    made (`no_pdf` when WeasyPrint cannot run here)."""
     try:
         return make()
     except RateMissing as missing:
         messages.error(request, rate_missing_text(missing))
     except PdfUnavailable:
-        messages.error(
-            request,
-            _(
-                "Le PDF ne peut pas être produit sur ce serveur (WeasyPrint ne "
-                "trouve pas Pango) : prenez le relevé en XLSX."
-            ),
-        )
+        messages.error(request, no_pdf)
     return redirect("web:customer", pk=customer.pk)

@@ -1,7 +1,5 @@
 """The cockpit's pages: « Balance âgée »."""
 
-from datetime import date, timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 from relance.core.pdfs import PdfUnavailable, pdf_from_html
 from relance.dunning import exports
 from relance.invoices.pdf import STYLESHEET
-from relance.reports.aging import BUCKETS, KEYS
+from relance.reports.aging import KEYS, due_ranges
 from relance.reports.selectors import FILTERS, SORTS, aged_balance
 from relance.web.access import company_required
 from relance.web.views.common import XLSX, date_param, download, today_of
@@ -29,16 +27,6 @@ def bucket_labels() -> dict[str, str]:
         "61_90": _("61 à 90 j"),
         "over_90": _("Plus de 90 j"),
     }
-
-
-def bucket_ranges(on: date) -> dict[str, tuple[date | None, date | None]]:
-    """Per bucket, the due dates (first, last) of its invoices on `on`."""
-    ranges, last = {}, None
-    for key, end in BUCKETS:
-        first = on - timedelta(days=end) if end is not None else None
-        ranges[key] = (first, last)
-        last = first - timedelta(days=1) if first else None
-    return ranges
 
 
 @company_required
@@ -91,12 +79,13 @@ def aged_balance_view(request, fmt="html"):
             for key, label in [
                 ("code", _("Code")),
                 ("name", _("Client")),
-                *bucket_labels().items(),
+                *labels.items(),
                 ("total", _("Total")),
             ]
         ],
     }
     if fmt == "pdf":
+        back = redirect(f"{reverse('web:aged_balance')}?{request.GET.urlencode()}")
         if len(balance.customers) > PDF_MOST:
             messages.error(
                 request,
@@ -106,7 +95,7 @@ def aged_balance_view(request, fmt="html"):
                 )
                 % {"most": f"{PDF_MOST:,}".replace(",", " ")},
             )
-            return redirect(f"{reverse('web:aged_balance')}?{request.GET.urlencode()}")
+            return back
         html = render_to_string(
             "web/aged_balance_pdf.html",
             {**context, "company": request.company, "customers": balance.customers},
@@ -122,14 +111,14 @@ def aged_balance_view(request, fmt="html"):
                     "trouve pas Pango) : prenez la balance en XLSX."
                 ),
             )
-            return redirect(f"{reverse('web:aged_balance')}?{request.GET.urlencode()}")
+            return back
         return download(
             pdf,
             content_type="application/pdf",
             filename=f"balance-agee-{on.isoformat()}.pdf",
         )
     page = Paginator(balance.customers, 100).get_page(request.GET.get("page"))
-    ranges = bucket_ranges(on)
+    ranges = due_ranges(on)
 
     def link(customer_pk: int | None, key: str | None) -> str:
         params = {"issued_to": on.isoformat()}
