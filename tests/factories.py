@@ -53,6 +53,18 @@ def make_invoice(customer: Customer, **fields) -> Invoice:
     )
 
 
+def make_credit_note(customer: Customer, **fields) -> Invoice:
+    """A credit note (« avoir »): nothing due, its whole amount to allocate."""
+    fields.setdefault("number", f"AV{next(_seq):08d}")
+    fields.setdefault("issue_date", date(2026, 2, 1))
+    fields.setdefault("due_date", fields["issue_date"])
+    total = Decimal(fields.setdefault("total", Decimal("200.00")))
+    fields.setdefault("credit_left", total)
+    return make_invoice(
+        customer, kind=Invoice.Kind.CREDIT_NOTE, amount_due=Decimal("0.00"), **fields
+    )
+
+
 def make_pdf(title: str = "Facture") -> bytes:
     """A small real PDF (one blank A4 page), its title in its metadata."""
     from io import BytesIO

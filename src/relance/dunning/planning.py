@@ -53,6 +53,7 @@ GROUPS = {
         "",
     ),
     Code.NOTHING_DUE: (gettext_lazy("Factures sans reste dû"), ""),
+    Code.CREDIT_NOTE: (gettext_lazy("Avoirs (jamais relancés)"), ""),
     Code.EINVOICE_BLOCKED: (
         gettext_lazy("Bloquées par la facturation électronique"),
         "",
@@ -160,6 +161,7 @@ class WarningKind(StrEnum):
     NOT_DUE = "not_due"  # reminded before its due date
     TIME_BARRED = "time_barred"  # reminded though it can no longer be sued for
     BARRED_SOON = "barred_soon"  # can be sued for a few months more
+    UNALLOCATED_CREDIT = "unallocated_credit"  # the customer has credit to allocate
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,15 @@ class Plan:
 
     @property
     def limitation_warnings(self) -> list[PlanWarning]:
-        return [w for w in self.warnings if w.kind != WarningKind.NOT_DUE]
+        return [
+            w
+            for w in self.warnings
+            if w.kind in (WarningKind.TIME_BARRED, WarningKind.BARRED_SOON)
+        ]
+
+    @property
+    def credit_warnings(self) -> list[PlanWarning]:
+        return [w for w in self.warnings if w.kind == WarningKind.UNALLOCATED_CREDIT]
 
     @property
     def to_send(self) -> int:
@@ -295,7 +305,40 @@ def reminder_plan(
             key=lambda line: (line.invoice.due_date, line.invoice.number)
         )
     plan.errors.sort(key=lambda e: (list(Code).index(e.code), e.reference))
+    _credit_warnings(company, plan)
     return plan
+
+
+def _credit_warnings(company: Company, plan: Plan) -> None:
+    """Warn of each credit note with something left to allocate whose
+    customer is about to be reminded: allocating it first lowers, or
+    settles, what the reminder asks for. One query."""
+    customers = {message.customer.pk: message.customer for message in plan.messages}
+    if not customers:
+        return
+    credits = Invoice.objects.filter(
+        company=company,
+        customer_id__in=list(customers),
+        kind=Invoice.Kind.CREDIT_NOTE,
+        status=Invoice.Status.OPEN,
+        credit_left__gt=0,
+    ).order_by("issue_date", "number")
+    for credit in credits:
+        credit.customer = customers[credit.customer_id]
+        plan.warnings.append(
+            PlanWarning(
+                credit,
+                _(
+                    "Avoir non imputé de %(amount)s pour %(customer)s : imputez-le "
+                    "sur ses factures avant de le relancer."
+                )
+                % {
+                    "amount": format_amount(credit.credit_left, credit.currency),
+                    "customer": credit.customer.name,
+                },
+                WarningKind.UNALLOCATED_CREDIT,
+            )
+        )
 
 
 def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
@@ -408,6 +451,10 @@ def _refusal(invoice, verdict, steps, held) -> PlanError | None:
         return PlanError(invoice, invoice.number, code, message)
 
     reason = verdict.reason
+    if reason == rules.Reason.CREDIT_NOTE:
+        return error(
+            Code.CREDIT_NOTE, _("C'est un avoir : un avoir n'est jamais relancé.")
+        )
     if reason == rules.Reason.NOT_OPEN:
         return error(
             Code.NOT_OPEN,

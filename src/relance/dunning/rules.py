@@ -32,6 +32,7 @@ class Reason(StrEnum):
     """Why an invoice is not to be reminded now (stable codes)."""
 
     NOT_OPEN = "not_open"
+    CREDIT_NOTE = "credit_note"
     NOTHING_DUE = "nothing_due"
     EINVOICE_BLOCKED = "einvoice_blocked"
     LAST_STEP_REACHED = "last_step_reached"
@@ -41,6 +42,7 @@ class Reason(StrEnum):
 
 
 OPEN = "open"
+INVOICE = "invoice"  # the kind that is dunned; a credit note (« avoir ») never is
 
 # E-invoicing lifecycle statuses (CDAR codes) that stop dunning: disputed,
 # suspended, refused, payment sent, cashed, rejected.
@@ -66,6 +68,7 @@ class InvoiceFacts:
     paused_until: date | None = None
     customer_paused_until: date | None = None
     einvoice_status: str = ""
+    kind: str = INVOICE
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,8 @@ def verdict(
     `manual` is a user's « Relancer » on this invoice: the user decided, so the
     step's date and the minimum gap do not hold it back; everything else does.
     """
+    if invoice.kind != INVOICE:
+        return Verdict(Reason.CREDIT_NOTE)
     if invoice.status != OPEN:
         return Verdict(Reason.NOT_OPEN)
     if invoice.amount_due <= 0:

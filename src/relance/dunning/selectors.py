@@ -40,6 +40,7 @@ def invoice_facts(invoice: Invoice) -> rules.InvoiceFacts:
         paused_until=invoice.paused_until,
         customer_paused_until=invoice.customer.paused_until,
         einvoice_status=invoice.einvoice_status,
+        kind=invoice.kind,
     )
 
 

@@ -20,6 +20,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 class PaymentInline(admin.TabularInline):
     model = Payment
+    fk_name = "invoice"
     extra = 0
     fields = ["date", "amount", "method", "reference"]
     readonly_fields = fields

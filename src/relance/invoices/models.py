@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -92,6 +93,10 @@ def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:
 
 
 class Invoice(models.Model):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Facture")
+        CREDIT_NOTE = "credit_note", _("Avoir")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
         OPEN = "open", _("Ouverte")
@@ -124,6 +129,23 @@ class Invoice(models.Model):
         Customer, on_delete=models.PROTECT, related_name="invoices"
     )
     number = models.CharField(_("numéro"), max_length=60)
+    kind = models.CharField(
+        _("type"), max_length=11, choices=Kind.choices, default=Kind.INVOICE
+    )
+    # A credit note (« avoir ») is never dunned: its amount due stays 0, and
+    # what it still has to give is `credit_left`, allocated to its customer's
+    # invoices as payments of method « avoir » (ADR 10).
+    credited_invoice = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        verbose_name=_("facture d'origine"),
+    )
+    credit_left = models.DecimalField(
+        _("reste à imputer"), default=Decimal("0.00"), **MONEY
+    )
     issue_date = models.DateField(
         _("date de facture"), validators=[validate_date_range]
     )
@@ -189,6 +211,18 @@ class Invoice(models.Model):
                 condition=Q(due_date__gte=F("issue_date")),
                 name="invoice_due_not_before_issue",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="invoice", credit_left=0, credited_invoice__isnull=True)
+                    | Q(
+                        kind="credit_note",
+                        amount_due=0,
+                        credit_left__gte=0,
+                        credit_left__lte=F("total"),
+                    )
+                ),
+                name="invoice_credit_note_amounts",
+            ),
         ]
         # The list's default order (newest first) read straight from an index,
         # over all invoices and over those « à relancer »: a page costs the same
@@ -215,6 +249,10 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
 
 class Payment(models.Model):
     class Method(models.TextChoices):
@@ -224,6 +262,7 @@ class Payment(models.Model):
         CHEQUE = "cheque", _("Chèque")
         CASH = "cash", _("Espèces")
         OTHER = "other", _("Autre")
+        CREDIT_NOTE = "credit_note", _("Avoir")
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     invoice = models.ForeignKey(
@@ -238,6 +277,15 @@ class Payment(models.Model):
         default=Method.TRANSFER,
     )
     reference = models.CharField(_("référence"), max_length=100, blank=True)
+    # An allocation of a credit note is a payment of method « avoir » naming it.
+    credit_note = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("avoir"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -266,7 +314,12 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payment_amount_positive"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(method="credit_note", credit_note__isnull=False)
+                | (~Q(method="credit_note") & Q(credit_note__isnull=True)),
+                name="payment_credit_note_allocation",
+            ),
         ]
 
     def __str__(self) -> str:

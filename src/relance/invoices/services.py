@@ -7,6 +7,7 @@ from io import BytesIO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
 from relance.core.clock import utc_now
@@ -25,6 +26,7 @@ class NewPayment:
     amount: Decimal
     method: str = Payment.Method.TRANSFER
     reference: str = ""
+    credit_note: Invoice | None = None  # an allocation (method « avoir »)
 
 
 def payments_add(
@@ -60,6 +62,9 @@ def payments_add(
                     amount=Decimal(payment.amount),
                     method=payment.method,
                     reference=payment.reference,
+                    credit_note_id=payment.credit_note.pk
+                    if payment.credit_note
+                    else None,
                     created_by=user,
                 )
                 for payment in payments
@@ -103,6 +108,15 @@ def payment_void(*, payment: Payment, reason: str, user=None) -> Payment:
         if invoice.status == Invoice.Status.PAID:
             invoice.status = Invoice.Status.OPEN
         invoice.save(update_fields=["amount_due", "status", "updated_at"])
+        if payment.credit_note_id:  # an allocation: the credit note gets it back
+            Invoice.objects.filter(pk=payment.credit_note_id).update(
+                credit_left=F("credit_left") + payment.amount,
+                status=Case(
+                    When(status=Invoice.Status.PAID, then=Value(Invoice.Status.OPEN)),
+                    default=F("status"),
+                ),
+                updated_at=now,
+            )
     return payment
 
 
@@ -112,6 +126,20 @@ def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
     if payment.method not in Payment.Method.values:
         raise ApplicationError(_("Mode de règlement inconnu."), field="method")
+    if (payment.method == Payment.Method.CREDIT_NOTE) != bool(payment.credit_note):
+        raise ApplicationError(
+            _("Un avoir s'impute avec « Imputer un avoir », pas comme un règlement."),
+            field="method",
+        )
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        raise ApplicationError(
+            _(
+                "%(number)s est un avoir : il ne reçoit pas de règlement, il "
+                "s'impute sur une facture."
+            )
+            % {"number": invoice.number},
+            field="invoice",
+        )
     if invoice.status == Invoice.Status.CANCELLED:
         raise ApplicationError(
             _("La facture %(number)s est annulée : aucun règlement possible.")

@@ -74,6 +74,7 @@ DROPPED = {
         "bloquée par la facturation électronique"
     ),
     rules.Reason.LAST_STEP_REACHED: gettext_lazy("dernière étape déjà atteinte"),
+    rules.Reason.CREDIT_NOTE: gettext_lazy("c'est un avoir"),
 }
 RETRY_AFTER = [timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 BATCH = 100  # reminders loaded together when delivering

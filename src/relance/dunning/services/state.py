@@ -76,7 +76,7 @@ def _computed_sql(steps: list, selection: str) -> str:
         # there: no planned date.) Dates that come in are bounded anyway.
         planned = f"LEAST({planned}, DATE '9999-12-31')"
     in_dunning = (
-        "i.status = 'open' AND i.amount_due > 0 "
+        f"i.kind = '{rules.INVOICE}' AND i.status = 'open' AND i.amount_due > 0 "
         f"AND i.einvoice_status NOT IN ({blocking}) AND s.level IS NOT NULL"
     )
     # An OFFSET keeps the planned date computed once per row: without it the
