@@ -135,9 +135,7 @@ def test_a_fully_credited_invoice_leaves_the_dunning_at_once(company, customer):
     )
 
 
-def test_allocating_more_than_is_left_on_the_credit_note_is_refused(
-    company, customer
-):
+def test_allocating_more_than_is_left_on_the_credit_note_is_refused(company, customer):
     invoice = make_invoice(customer, total=Decimal("1000.00"))
     credit = make_credit_note(customer, total=Decimal("250.00"))
     allocate(credit, invoice, "200.00")
@@ -254,9 +252,12 @@ def test_a_credit_note_naming_its_invoice_is_allocated_on_its_own_date(
     )
     assert credit.credit_left == Decimal("200.00")
     # Run again: nothing more (the invoice owes nothing).
-    assert credits_allocate_named(
-        company=company, credit_note_ids=[credit.pk], today=TODAY
-    ) == []
+    assert (
+        credits_allocate_named(
+            company=company, credit_note_ids=[credit.pk], today=TODAY
+        )
+        == []
+    )
 
 
 def test_the_summary_warns_of_a_customer_with_credit_left_to_allocate(

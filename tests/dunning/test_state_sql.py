@@ -33,6 +33,7 @@ step = st.tuples(
 invoice = st.fixed_dictionaries(
     {
         "status": st.sampled_from(["open"] * 6 + ["paid", "cancelled", "draft"]),
+        "kind": st.sampled_from(["invoice"] * 4 + ["credit_note"]),
         "issue": day,
         "term": st.one_of(st.integers(0, 3), st.integers(0, 3), st.integers(0, 90)),
         "due_share": st.sampled_from(
@@ -84,6 +85,7 @@ def test_the_sql_state_is_the_state_the_rules_give(steps, invoices, gap):
                 paused_until=spec["customer_paused"],
             )
             total = Decimal("100.00")
+            credit = spec["kind"] == "credit_note"  # never dunned, nothing due
             rows.append(
                 Invoice.objects.create(
                     company=company,
@@ -92,7 +94,9 @@ def test_the_sql_state_is_the_state_the_rules_give(steps, invoices, gap):
                     issue_date=spec["issue"],
                     due_date=spec["issue"] + timedelta(days=spec["term"]),
                     total=total,
-                    amount_due=total * spec["due_share"],
+                    kind=spec["kind"],
+                    amount_due=Decimal(0) if credit else total * spec["due_share"],
+                    credit_left=total * spec["due_share"] if credit else Decimal(0),
                     status=spec["status"],
                     dunning_level=spec["level"],
                     last_reminder_on=spec["last"],

@@ -140,11 +140,12 @@ def test_a_buyer_without_id_is_matched_by_siren_or_asked_for():
         (b"not a pdf", "Ce fichier n'est pas un PDF."),
         (blank_pdf(), "Ce PDF ne contient pas de facture Factur-X (aucun XML joint)."),
         (
-            facturx_pdf(XML.replace(b"<ram:TypeCode>380", b"<ram:TypeCode>381")),
-            "Ce document est un avoir (type 381) : seules les factures sont relancées.",
+            facturx_pdf(XML.replace(b"<ram:TypeCode>380", b"<ram:TypeCode>325")),
+            "Ce document (type 325) n'est ni une facture ni un avoir : il ne peut "
+            "pas être importé.",
         ),
     ],
-    ids=["not a pdf", "plain pdf", "credit note"],
+    ids=["not a pdf", "plain pdf", "pro forma"],
 )
 def test_what_is_not_a_factur_x_invoice_is_refused_clearly(content, message):
     with pytest.raises(ApplicationError) as refused:
@@ -165,3 +166,84 @@ def test_the_same_invoice_twice_is_refused():
         facturx_take_in(
             company=company, content=content, filename="f.pdf", today=TODAY, answers={}
         )
+
+
+def credit_note_xml(number="AV-2026-0007", credited="FA-2026-0042") -> bytes:
+    """The sample made a credit note (TypeCode 381) of 300 € naming the
+    invoice it credits (BT-25)."""
+    xml = XML.replace(b"<ram:TypeCode>380", b"<ram:TypeCode>381")
+    xml = xml.replace(b"FA-2026-0042", number.encode())
+    xml = re.sub(
+        rb"<ram:GrandTotalAmount>[^<]*<", b"<ram:GrandTotalAmount>300.00<", xml
+    )
+    reference = (
+        "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>"
+        f"{credited}</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>"
+    ).encode()
+    return xml.replace(
+        b"</ram:ApplicableHeaderTradeSettlement>",
+        reference + b"</ram:ApplicableHeaderTradeSettlement>",
+    )
+
+
+def test_a_credit_note_is_read_with_the_invoice_it_credits():
+    read = facturx_read(facturx_pdf(credit_note_xml()))
+    assert (read.kind, read.number, read.credited_invoice) == (
+        "credit_note",
+        "AV-2026-0007",
+        "FA-2026-0042",
+    )
+    assert (read.total, read.amount_due) == (Decimal("300.00"), None)
+    assert read.missing == []
+
+
+@pytest.mark.django_db
+def test_a_factur_x_credit_note_is_allocated_to_the_invoice_it_names():
+    company = make_company()
+    make_steps(company)
+    invoice, _created = facturx_take_in(
+        company=company,
+        content=facturx_pdf(),
+        filename="f.pdf",
+        today=TODAY,
+        answers={},
+    )
+    credit, created = facturx_take_in(
+        company=company,
+        content=facturx_pdf(credit_note_xml()),
+        filename="a.pdf",
+        today=TODAY,
+        answers={},
+    )
+    invoice.refresh_from_db()
+    assert created
+    assert (credit.kind, credit.credited_invoice_id, credit.amount_due) == (
+        Invoice.Kind.CREDIT_NOTE,
+        invoice.pk,
+        Decimal("0.00"),
+    )
+    assert (credit.total, credit.credit_left) == (Decimal("300.00"), Decimal("0.00"))
+    assert credit.to_remind is False
+    assert invoice.amount_due == Decimal("700.00")
+    [allocation] = invoice.payments.all()
+    assert (allocation.method, allocation.credit_note_id, allocation.date) == (
+        "credit_note",
+        credit.pk,
+        date(2026, 3, 1),
+    )
+
+
+@pytest.mark.django_db
+def test_a_factur_x_credit_note_naming_an_unknown_invoice_waits_to_be_allocated():
+    company = make_company()
+    credit, _created = facturx_take_in(
+        company=company,
+        content=facturx_pdf(credit_note_xml(credited="FA-INCONNUE")),
+        filename="a.pdf",
+        today=TODAY,
+        answers={},
+    )
+    assert (credit.credited_invoice_id, credit.credit_left) == (
+        None,
+        Decimal("300.00"),
+    )

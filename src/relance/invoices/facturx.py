@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.invoices.parsing import ValueRefused, parse_amount
 
-INVOICE_TYPES = {"380", "384", "389", "751", "386"}  # invoices, not credit notes (381)
+INVOICE_TYPES = {"380", "384", "389", "751", "386"}
+CREDIT_NOTE_TYPES = {"381"}  # UNTDID 1001: credit note (« avoir »)
+# BT-25, the invoice a credit note credits (BG-3), in CII and in UBL.
+PRECEDING_INVOICE = (
+    "//*[local-name()='InvoiceReferencedDocument']"
+    "/*[local-name()='IssuerAssignedID']"
+    " | //*[local-name()='BillingReference']"
+    "/*[local-name()='InvoiceDocumentReference']/*[local-name()='ID']"
+)
 
 
 @dataclass
@@ -30,6 +38,8 @@ class FacturxInvoice:
     buyer_siren: str = ""
     buyer_email: str = ""
     level: str = ""
+    kind: str = "invoice"  # or "credit_note" (TypeCode 381)
+    credited_invoice: str = ""  # BT-25: the invoice a credit note credits
     missing: list[str] = field(default_factory=list)
 
 
@@ -58,15 +68,17 @@ def facturx_read(content: bytes) -> FacturxInvoice:
             _("Le XML joint au PDF n'est pas une facture Factur-X lisible."),
             field="file",
         ) from None
-    if str(data.get("BT-3", "380")) not in INVOICE_TYPES:
+    type_code = str(data.get("BT-3", "380"))
+    if type_code not in INVOICE_TYPES | CREDIT_NOTE_TYPES:
         raise ApplicationError(
             _(
-                "Ce document est un avoir (type %(type)s) : seules les factures "
-                "sont relancées."
+                "Ce document (type %(type)s) n'est ni une facture ni un avoir : "
+                "il ne peut pas être importé."
             )
-            % {"type": data.get("BT-3")},
+            % {"type": type_code},
             field="file",
         )
+    credit = type_code in CREDIT_NOTE_TYPES
     buyer = data.get("BG-7") or {}
     identifiers = buyer.get("identifiers") or {}
     invoice = FacturxInvoice(
@@ -82,13 +94,23 @@ def facturx_read(content: bytes) -> FacturxInvoice:
         if buyer.get("einvoicing_addr_schemeid") == "EM"
         else "",
         level=str(level),
+        kind="credit_note" if credit else "invoice",
     )
+    if credit:
+        tree = etree.fromstring(xml)
+        found = tree.xpath(PRECEDING_INVOICE)
+        invoice.credited_invoice = (found[0].text or "").strip()[:60] if found else ""
     for name, key in (("total", "BT-112"), ("amount_due", "BT-115")):
         try:
             if data.get(key) not in (None, ""):
                 setattr(invoice, name, parse_amount(data[key]))
         except ValueRefused:
             pass
+    if credit:
+        # Nothing is due on a credit note: it is allocated, from its own date.
+        invoice.total = abs(invoice.total) if invoice.total is not None else None
+        invoice.amount_due = None
+        invoice.due_date = invoice.due_date or invoice.issue_date
     if invoice.total is None and invoice.amount_due is not None:
         invoice.missing.append("total")
     for name in (
@@ -96,7 +118,7 @@ def facturx_read(content: bytes) -> FacturxInvoice:
         "issue_date",
         "due_date",
         "total",
-        "amount_due",
+        *(() if credit else ("amount_due",)),
         "buyer_name",
     ):
         if getattr(invoice, name) in (None, "") and name not in invoice.missing:

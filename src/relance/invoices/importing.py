@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
-from relance.core.money import format_date
+from relance.core.money import format_amount, format_date
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
+    DOCUMENT_KINDS,
     KINDS,
     STATUSES,
     ValueRefused,
@@ -54,6 +55,10 @@ INVOICE_COLUMNS = {
     "status": _names("status", "statut", "etat"),
     "customer_kind": _names("customer_kind", "type_client", "type"),
     "payment_terms": _names("payment_terms", "conditions_reglement", "conditions"),
+    "kind": _names("kind", "type_piece", "type_de_piece", "type_document", "nature"),
+    "credited_invoice": _names(
+        "credited_invoice", "facture_d_origine", "facture_origine", "avoir_sur"
+    ),
 }
 INVOICE_REQUIRED = ("number", "customer_code", "issue_date", "due_date", "total")
 
@@ -68,7 +73,8 @@ PAYMENT_COLUMNS = {
 }
 PAYMENT_REQUIRED = ("invoice_number", "date", "amount")
 METHODS = {
-    **{v: v for v in Payment.Method.values},
+    # An allocation of a credit note is not a payment a file records.
+    **{v: v for v in Payment.Method.values if v != Payment.Method.CREDIT_NOTE},
     "virement": "transfer",
     "prelevement": "direct_debit",
     "carte": "card",
@@ -194,6 +200,7 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         "customer_kind": lambda v: parse_choice(
             v, KINDS, _("professionnel, particulier")
         ),
+        "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
     }
     for name, value in raw.items():
         if name not in INVOICE_COLUMNS or _empty(value):
@@ -203,8 +210,26 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
             values[name] = reader(value) if reader else str(value).strip()
         except ValueRefused as error:
             problems.append((name, str(error)))
+    credit = values.get("kind") == Invoice.Kind.CREDIT_NOTE
+    if credit and values.get("total") is not None and values["total"] < 0:
+        values["total"] = -values["total"]  # many exports write a credit negative
+    if credit and values.get("amount_due"):
+        problems.append(
+            (
+                "amount_due",
+                _("un avoir n'a pas de reste dû : il s'impute sur des factures"),
+            )
+        )
+    if values.get("credited_invoice") and not credit:
+        problems.append(
+            (
+                "credited_invoice",
+                _("seul un avoir indique une facture d'origine (type : avoir)"),
+            )
+        )
     limits = {
         "number": 60,
+        "credited_invoice": 60,
         "customer_code": 40,
         "customer_name": 200,
         "payment_terms": 200,
@@ -338,6 +363,7 @@ def invoices_import(
     if not rows and not report.errors:
         report.errors.append(RowError(None, "", _("aucune ligne à importer")))
     _check_customers(company, rows, table.columns, report)
+    _check_credits(company, rows, table.columns, report)
     if report.errors:
         raise Refused(report)
     with transaction.atomic():
@@ -370,6 +396,82 @@ def _check_customers(company, rows, columns, report) -> None:
                 )
             )
             named.add(code)  # report it once
+
+
+def _check_credits(company, rows, columns, report) -> None:
+    """A document keeps its kind; a credit note names an invoice (already
+    known, or in the file) of its own customer; a credit note's new amount
+    is never below what was allocated of it. One query."""
+    by_number = {values["number"]: values for _l, values in rows if "number" in values}
+    wanted = set(by_number) | {
+        values["credited_invoice"]
+        for _l, values in rows
+        if values.get("credited_invoice")
+    }
+    known = {
+        invoice.number: invoice
+        for start in range(0, len(wanted), CHUNK)
+        for invoice in Invoice.objects.filter(
+            company=company, number__in=sorted(wanted)[start : start + CHUNK]
+        ).select_related("customer")
+    }
+
+    def error(line, name, message):
+        report.errors.append(RowError(line, _column(columns, name), message))
+
+    def kind_of(number):
+        if number in by_number and "kind" in by_number[number]:
+            return by_number[number]["kind"]
+        invoice = known.get(number)
+        return invoice.kind if invoice else Invoice.Kind.INVOICE
+
+    for line, values in rows:
+        invoice = known.get(values.get("number"))
+        if invoice and values.get("kind") and values["kind"] != invoice.kind:
+            error(
+                line,
+                "kind",
+                _("%(n)s est déjà importée comme « %(kind)s » : son type ne change pas")
+                % {"n": invoice.number, "kind": invoice.get_kind_display()},
+            )
+            continue
+        if invoice and invoice.is_credit_note and values.get("total") is not None:
+            allocated = invoice.total - invoice.credit_left
+            if values["total"] < allocated:
+                error(
+                    line,
+                    "total",
+                    _("l'avoir est déjà imputé de %(amount)s : montant trop bas")
+                    % {"amount": format_amount(allocated, invoice.currency)},
+                )
+        origin = values.get("credited_invoice")
+        if not origin or values.get("kind") != Invoice.Kind.CREDIT_NOTE:
+            continue  # an invoice naming one: refused by clean_invoice_row
+        if origin not in by_number and origin not in known:
+            error(
+                line,
+                "credited_invoice",
+                _("facture d'origine « %(n)s » inconnue") % {"n": origin},
+            )
+        elif kind_of(origin) != Invoice.Kind.INVOICE:
+            error(
+                line,
+                "credited_invoice",
+                _("« %(n)s » est un avoir, pas une facture") % {"n": origin},
+            )
+        else:
+            code = (
+                by_number[origin].get("customer_code")
+                if origin in by_number
+                else known[origin].customer.code
+            )
+            if code != values.get("customer_code"):
+                error(
+                    line,
+                    "credited_invoice",
+                    _("la facture d'origine « %(n)s » est celle d'un autre client")
+                    % {"n": origin},
+                )
 
 
 CHUNK = 5000  # keys looked up together
@@ -495,8 +597,34 @@ def _invoices_save(
             + ["updated_at"],
             batch_size=1000,
         )
+    _credited_link(company, rows, saved)
     report.invoice_ids.extend(invoice.pk for invoice, _created in saved)
     return saved
+
+
+def _credited_link(company, rows, saved) -> None:
+    """Point each credit note at the invoice it names (checked before, by
+    _check_credits): one of the file's, or one known already."""
+    origins = {
+        invoice.pk: values["credited_invoice"]
+        for (_line, values), (invoice, _created) in zip(rows, saved, strict=True)
+        if values.get("credited_invoice")
+    }
+    if not origins:
+        return
+    ids = {invoice.number: invoice.pk for invoice, _created in saved}
+    missing = sorted(set(origins.values()) - set(ids))
+    found = _by_key(
+        Invoice.objects.filter(company=company).only("pk", "number"), "number", missing
+    )
+    ids.update((number, invoice.pk) for number, invoice in found.items())
+    linked = []
+    for invoice, _created in saved:
+        origin = ids.get(origins.get(invoice.pk))
+        if origin and invoice.credited_invoice_id != origin:
+            invoice.credited_invoice_id = origin
+            linked.append(invoice)
+    Invoice.objects.bulk_update(linked, ["credited_invoice"], batch_size=1000)
 
 
 def _changes_as_json(company, rows: list[dict], customers: dict) -> None:
@@ -533,6 +661,9 @@ def _invoice_fields(values: dict, invoice: Invoice | None, customer) -> dict:
     """An invoice's columns from its row; what the row leaves out is kept
     (an existing invoice) or defaulted (a new one)."""
     status = values.get("status")
+    kind = values.get("kind", invoice.kind if invoice else Invoice.Kind.INVOICE)
+    if kind == Invoice.Kind.CREDIT_NOTE:
+        return _credit_note_fields(values, invoice, customer, status)
     fields = {
         "customer_id": customer.pk,
         "issue_date": values["issue_date"],
@@ -554,6 +685,35 @@ def _invoice_fields(values: dict, invoice: Invoice | None, customer) -> dict:
         fields["amount_due"] = Decimal("0.00")
     if fields["status"] == Invoice.Status.OPEN and fields.get("amount_due") == 0:
         fields["status"] = Invoice.Status.PAID
+    return fields
+
+
+def _credit_note_fields(values, invoice, customer, status) -> dict:
+    """A credit note's columns: nothing due, ever; what is left to allocate
+    is its amount (a new one) or moves with it (allocations kept, checked by
+    _check_credits). Fully allocated: « payée »."""
+    fields = {
+        "kind": Invoice.Kind.CREDIT_NOTE,
+        "customer_id": customer.pk,
+        "issue_date": values["issue_date"],
+        "due_date": values["due_date"],
+        "total": values["total"],
+        "amount_due": Decimal("0.00"),
+        "currency": values.get("currency", invoice.currency if invoice else "EUR"),
+        "payment_terms": values.get(
+            "payment_terms", invoice.payment_terms if invoice else ""
+        ),
+    }
+    if invoice is None:
+        fields["credit_left"] = values["total"]
+        fields["status"] = status or Invoice.Status.OPEN
+    else:
+        fields["credit_left"] = invoice.credit_left + values["total"] - invoice.total
+        fields["status"] = status or invoice.status
+    if fields["status"] in (Invoice.Status.OPEN, Invoice.Status.PAID):
+        fields["status"] = (
+            Invoice.Status.OPEN if fields["credit_left"] else Invoice.Status.PAID
+        )
     return fields
 
 
@@ -579,6 +739,7 @@ def invoice_upsert(
         raise row_refused(problems)
     report = Report()
     _check_customers(company, [(None, values)], {}, report)
+    _check_credits(company, [(None, values)], {}, report)
     if report.errors:
         raise Refused(report)
     with transaction.atomic():

@@ -114,6 +114,17 @@ KINDS = {
     "b2c": "consumer",
 }
 
+# A document's kind: an invoice, or a credit note (« avoir »).
+DOCUMENT_KINDS = {
+    "invoice": "invoice",
+    "facture": "invoice",
+    "fa": "invoice",
+    "credit_note": "credit_note",
+    "avoir": "credit_note",
+    "av": "credit_note",
+    "credit": "credit_note",
+}
+
 
 def parse_choice(value, choices: dict[str, str], expected: str) -> str:
     key = normalize_header(value)

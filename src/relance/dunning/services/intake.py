@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
-from relance.dunning.services.payments import payments_record
+from relance.dunning.services.payments import credits_allocate_named, payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
@@ -30,15 +30,21 @@ def invoices_take_in(
     today: date,
     dry_run: bool = False,
 ) -> importing.Report:
-    report = importing.invoices_import(
-        company=company,
-        content=content,
-        filename=filename,
-        dry_run=dry_run,
-        today=today,
-    )
-    if not dry_run:
-        invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
+    with transaction.atomic():
+        report = importing.invoices_import(
+            company=company,
+            content=content,
+            filename=filename,
+            dry_run=dry_run,
+            today=today,
+        )
+        if not dry_run:
+            credits_allocate_named(
+                company=company, credit_note_ids=report.invoice_ids, today=today
+            )
+            invoices_refresh(
+                company=company, today=today, invoice_ids=report.invoice_ids
+            )
     return report
 
 
@@ -95,6 +101,9 @@ def invoice_take_in(*, company: Company, raw: dict, today: date) -> importing.Up
     with transaction.atomic():
         upserted = importing.invoice_upsert(company=company, raw=raw, today=today)
         invoice = upserted.invoice
+        credits_allocate_named(
+            company=company, credit_note_ids=[invoice.pk], today=today
+        )
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
         invoice.refresh_from_db()  # read back inside: a failure saves nothing
     return upserted
@@ -128,7 +137,13 @@ def facturx_take_in(
         "customer_code": customer_code,
         "customer_name": read.buyer_name,
         "customer_email": read.buyer_email,
+        "kind": read.kind,
+        "credited_invoice": read.credited_invoice,
     }
+    if not Invoice.objects.filter(
+        company=company, number=read.credited_invoice, kind=Invoice.Kind.INVOICE
+    ).exists():
+        raw["credited_invoice"] = ""  # not known here: allocated by hand
     raw.update({k: v for k, v in answers.items() if v not in (None, "")})
     raw = {k: v for k, v in raw.items() if v not in (None, "")}
     if Invoice.objects.filter(company=company, number=raw.get("number")).exists():
@@ -143,6 +158,9 @@ def facturx_take_in(
             invoice.customer.save(update_fields=["siren", "updated_at"])
         invoice.pdf.save(
             filename or f"{invoice.number}.pdf", ContentFile(content), save=True
+        )
+        credits_allocate_named(
+            company=company, credit_note_ids=[invoice.pk], today=today
         )
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
         invoice.refresh_from_db()
@@ -207,6 +225,9 @@ def invoice_create(
                 invoice_pdf_attach(
                     company=company, invoice=invoice, content=pdf, content_type=pdf_type
                 )
+            credits_allocate_named(
+                company=company, credit_note_ids=[invoice.pk], today=today
+            )
             invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
     except IntegrityError:  # the same number, saved by someone else meanwhile
         raise importing.row_refused(

@@ -187,14 +187,19 @@ def credits_allocate_named(
     still owes, dated the credit note's day (today at the latest). Nothing
     when the invoice is paid, cancelled or a draft: the credit stays to be
     allocated by hand (the summary warns of it)."""
-    credits = Invoice.objects.filter(
-        company=company,
-        pk__in=credit_note_ids,
-        kind=Invoice.Kind.CREDIT_NOTE,
-        credited_invoice__isnull=False,
-        credit_left__gt=0,
-        status=Invoice.Status.OPEN,
-    ).select_related("credited_invoice")
+    ids = sorted(set(credit_note_ids))
+    credits = [
+        credit
+        for start in range(0, len(ids), 5000)
+        for credit in Invoice.objects.filter(
+            company=company,
+            pk__in=ids[start : start + 5000],
+            kind=Invoice.Kind.CREDIT_NOTE,
+            credited_invoice__isnull=False,
+            credit_left__gt=0,
+            status=Invoice.Status.OPEN,
+        ).select_related("credited_invoice")
+    ]
     allocated = []
     for credit in credits:
         target = credit.credited_invoice
