@@ -4,6 +4,7 @@ from typing import Literal
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -18,7 +19,7 @@ from relance.dunning.selectors import step_names
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.intake import invoice_take_in, payment_take_in
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
-from relance.dunning.services.payments import payment_cancel
+from relance.dunning.services.payments import credit_allocate, payment_cancel
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
@@ -128,6 +129,11 @@ def invoice_out(invoice: Invoice, names: dict[int, str]) -> dict:
         "pause_kind": invoice.pause_kind,
         "pause_reason": invoice.pause_reason,
         "has_pdf": bool(invoice.pdf),
+        "kind": invoice.kind,
+        "credited_invoice": invoice.credited_invoice.number
+        if invoice.credited_invoice_id
+        else None,
+        "credit_left": invoice.credit_left,
     }
 
 
@@ -136,6 +142,7 @@ class InvoiceFilters(s.Schema):
     customer_code: s.text(40) = ""
     status: Literal["open", "paid", "cancelled", "draft"] | None = None
     to_remind: bool | None = None
+    kind: Literal["invoice", "credit_note"] | None = None
 
 
 @router.get(
@@ -144,8 +151,10 @@ class InvoiceFilters(s.Schema):
 @paginate(Pages)
 def invoice_list(request, filters: Query[InvoiceFilters]):
     invoices = Invoice.objects.filter(company=request.company).select_related(
-        "customer"
+        "customer", "credited_invoice"
     )
+    if filters.kind:
+        invoices = invoices.filter(kind=filters.kind)
     if filters.number:
         invoices = invoices.filter(number=filters.number)
     if filters.customer_code:
@@ -163,11 +172,37 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
 )
 def invoice_get(request, invoice_id: Path[s.Id]):
     invoice = get_object_or_404(
-        Invoice.objects.select_related("customer"),
+        Invoice.objects.select_related("customer", "credited_invoice"),
         pk=invoice_id,
         company=request.company,
     )
     return invoice_out(invoice, step_names(company=request.company))
+
+
+@router.post(
+    "/invoices/{invoice_id}/allocations",
+    response={201: s.PaymentOut, **ERRORS},
+    tags=["invoices"],
+)
+def invoice_allocation_create(request, invoice_id: Path[s.Id], payload: s.AllocationIn):
+    """Allocate part of a credit note (« avoir ») of the same customer to this
+    invoice: recorded as a payment of method `credit_note` (cancel it as any
+    payment, POST /payments/{id}/cancel, to give the amount back). Never
+    more than what is left of the credit note or due on the invoice."""
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    credit = Invoice.objects.filter(
+        company=request.company, number=payload.credit_note_number
+    ).first()
+    if credit is None:
+        raise ApplicationError(_("Avoir introuvable."), field="credit_note_number")
+    payment = credit_allocate(
+        company=request.company,
+        credit_note=credit,
+        invoice=invoice,
+        amount=payload.amount,
+        today=today(request),
+    )
+    return Status(201, payment_out(payment))
 
 
 @router.post(
@@ -320,6 +355,7 @@ def payment_out(payment: Payment) -> dict:
         "reference": payment.reference,
         "cancelled_at": payment.cancelled_at,
         "cancel_reason": payment.cancel_reason,
+        "credit_note": payment.credit_note.number if payment.credit_note_id else None,
     }
 
 
@@ -328,7 +364,9 @@ def payment_out(payment: Payment) -> dict:
 )
 @paginate(Pages)
 def payment_list(request, invoice_number: s.text(60) = ""):
-    payments = Payment.objects.filter(company=request.company).select_related("invoice")
+    payments = Payment.objects.filter(company=request.company).select_related(
+        "invoice", "credit_note"
+    )
     if invoice_number:
         payments = payments.filter(invoice__number=invoice_number)
     return Rows(payments.order_by("-date", "-id"), payment_out)

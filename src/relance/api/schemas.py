@@ -102,6 +102,10 @@ class InvoiceIn(Schema):
         | None
     ) = None
     payment_terms: text(200) | None = None
+    # A credit note (« avoir »): never dunned; allocated at once to the
+    # invoice it names, if any (by its number: this company's, same customer).
+    kind: Literal["invoice", "credit_note", "facture", "avoir"] | None = None
+    credited_invoice: text(60) | None = None
 
 
 class InvoiceOut(Schema):
@@ -125,6 +129,9 @@ class InvoiceOut(Schema):
     pause_kind: str
     pause_reason: str
     has_pdf: bool  # GET /invoices/{id}/pdf answers it
+    kind: str  # invoice or credit_note
+    credited_invoice: str | None  # a credit note: the number of the invoice it credits
+    credit_left: Decimal  # a credit note: what is left to allocate (0 for an invoice)
 
 
 class InvoiceSavedOut(InvoiceOut):
@@ -159,6 +166,14 @@ class PaymentOut(Schema):
     reference: str
     cancelled_at: dt.datetime | None = None
     cancel_reason: str = ""
+    credit_note: str | None = None  # an allocation: the credit note's number
+
+
+class AllocationIn(Schema):
+    """Part of a credit note allocated to an invoice of the same customer."""
+
+    credit_note_number: text(60, 1)
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 
 
 class PaymentCancelIn(Schema):
