@@ -186,6 +186,9 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Check one invoice row; returns its values and (column, message) problems."""
     values: dict = {}
     problems: list[tuple[str, str]] = []
+    kind = DOCUMENT_KINDS.get(normalize_header(raw.get("kind") or ""))
+    if _empty(raw.get("due_date")) and kind == Invoice.Kind.CREDIT_NOTE:
+        raw = {**raw, "due_date": raw.get("issue_date")}  # nothing falls due
     for name in INVOICE_REQUIRED:
         if _empty(raw.get(name)):
             problems.append((name, _("valeur obligatoire")))

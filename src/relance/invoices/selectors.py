@@ -20,7 +20,15 @@ SORTS = {
     "level": "dunning_level",
     "next": "next_reminder_on",
 }
-FILTERS = ("to_remind", "late", "open", "paused", "barred_soon")
+FILTERS = (
+    "to_remind",
+    "late",
+    "open",
+    "paused",
+    "barred_soon",
+    "invoices",
+    "credit_notes",
+)
 
 
 @dataclass
@@ -88,6 +96,10 @@ def invoice_search(
         for kind, (first, last) in query.barred_by.items():
             soon |= Q(customer__kind=kind, due_date__range=(first, last))
         invoices = invoices.filter(soon, status=Invoice.Status.OPEN, amount_due__gt=0)
+    if "invoices" in query.filters:
+        invoices = invoices.filter(kind=Invoice.Kind.INVOICE)
+    if "credit_notes" in query.filters:
+        invoices = invoices.filter(kind=Invoice.Kind.CREDIT_NOTE)
     if query.level is not None:
         invoices = invoices.filter(dunning_level=query.level)
     if query.customer is not None:
@@ -135,8 +147,38 @@ def customer_search(*, company: Company, search: str = "") -> QuerySet[Customer]
             | Q(email__icontains=search)
         )
     return customers.annotate(
-        open_count=Count("invoices", filter=Q(invoices__status=Invoice.Status.OPEN)),
+        open_count=Count(
+            "invoices",
+            filter=Q(
+                invoices__status=Invoice.Status.OPEN,
+                invoices__kind=Invoice.Kind.INVOICE,
+            ),
+        ),
         open_due=Sum(
             "invoices__amount_due", filter=Q(invoices__status=Invoice.Status.OPEN)
         ),
     ).order_by("name", "id")
+
+
+def credit_notes_to_allocate(*, customer: Customer) -> QuerySet[Invoice]:
+    """The customer's credit notes with something left to allocate, oldest
+    first."""
+    return Invoice.objects.filter(
+        company_id=customer.company_id,
+        customer=customer,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        status=Invoice.Status.OPEN,
+        credit_left__gt=0,
+    ).order_by("issue_date", "number")
+
+
+def invoices_to_credit(*, customer: Customer) -> QuerySet[Invoice]:
+    """The customer's invoices a credit note can be allocated to: open, with
+    something due, oldest due date first."""
+    return Invoice.objects.filter(
+        company_id=customer.company_id,
+        customer=customer,
+        kind=Invoice.Kind.INVOICE,
+        status=Invoice.Status.OPEN,
+        amount_due__gt=0,
+    ).order_by("due_date", "number")

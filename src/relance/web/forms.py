@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
+from relance.core.money import format_amount, format_date
 from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.models import DunningStep
-from relance.invoices.models import Customer, PauseKind, Payment
+from relance.invoices.models import Customer, Invoice, PauseKind, Payment
+from relance.invoices.selectors import credit_notes_to_allocate, invoices_to_credit
 from relance.law.models import Rate
 
 
@@ -55,10 +57,59 @@ class PaymentForm(forms.Form):
         validators=[validate_date_range],
     )
     amount = AmountField(label=_("Montant"))
+    # A credit note is allocated with « Imputer un avoir », not typed here.
     method = forms.ChoiceField(
-        label=_("Mode de règlement"), choices=Payment.Method.choices
+        label=_("Mode de règlement"),
+        choices=[
+            choice
+            for choice in Payment.Method.choices
+            if choice[0] != Payment.Method.CREDIT_NOTE
+        ],
     )
     reference = forms.CharField(label=_("Référence"), required=False, max_length=100)
+
+
+class CreditNoteChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("%(number)s du %(date)s — reste %(left)s") % {
+            "number": obj.number,
+            "date": format_date(obj.issue_date),
+            "left": format_amount(obj.credit_left, obj.currency),
+        }
+
+
+class InvoiceChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("%(number)s, échéance %(date)s — reste dû %(due)s") % {
+            "number": obj.number,
+            "date": format_date(obj.due_date),
+            "due": format_amount(obj.amount_due, obj.currency),
+        }
+
+
+class AllocationForm(forms.Form):
+    """« Imputer un avoir »: which credit note of the customer, on which of
+    its invoices (unless the page is the invoice's), and how much."""
+
+    credit_note = CreditNoteChoice(label=_("Avoir"), queryset=Invoice.objects.none())
+    invoice = InvoiceChoice(label=_("Facture"), queryset=Invoice.objects.none())
+    amount = AmountField(
+        label=_("Montant imputé"),
+        help_text=_("Au plus ce qui reste de l'avoir et ce qui reste dû."),
+    )
+
+    def __init__(self, *args, customer: Customer, invoice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        credits = credit_notes_to_allocate(customer=customer)
+        self.fields["credit_note"].queryset = credits
+        if invoice is not None:
+            del self.fields["invoice"]
+            first = credits.first()
+            if first is not None and not self.is_bound:
+                amount = min(first.credit_left, invoice.amount_due)
+                self.initial["amount"] = f"{amount:.2f}".replace(".", ",")
+        else:
+            self.fields["invoice"].queryset = invoices_to_credit(customer=customer)
 
 
 class NewInvoiceForm(forms.Form):
@@ -87,6 +138,21 @@ class NewInvoiceForm(forms.Form):
         initial=Customer.Kind.BUSINESS,
         help_text=_(
             "Pénalités de retard et indemnité de 40 € pour un professionnel seulement."
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=Invoice.Kind.choices,
+        initial=Invoice.Kind.INVOICE,
+        required=False,  # a facture when left out
+        help_text=_("Un avoir n'est jamais relancé : il s'impute sur des factures."),
+    )
+    credited_invoice = forms.CharField(
+        label=_("Facture d'origine (avoir)"),
+        required=False,
+        max_length=60,
+        help_text=_(
+            "Le numéro de la facture que l'avoir corrige : il lui est imputé aussitôt."
         ),
     )
     number = forms.CharField(label=_("Numéro de facture"), required=False)

@@ -62,6 +62,7 @@ urlpatterns = [
         name="invoice_pdf_upload",
     ),
     path("factures/<int:pk>/reglement/", invoices.payment_new, name="payment_new"),
+    path("factures/<int:pk>/avoir/", invoices.allocation_new, name="allocation_new"),
     path(
         "factures/<int:pk>/reglements/<int:payment>/annuler/",
         invoices.payment_cancel_view,
@@ -70,6 +71,11 @@ urlpatterns = [
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),
+    path(
+        "clients/<int:pk>/avoir/",
+        customers.customer_allocation_new,
+        name="customer_allocation_new",
+    ),
     re_path(
         r"^clients/(?P<pk>[0-9]+)/releve\.(?P<fmt>pdf|xlsx)$",
         customers.customer_statement_view,

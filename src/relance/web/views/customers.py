@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import customer_pause
 from relance.dunning.statements import customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
-from relance.invoices.selectors import customer_search
+from relance.invoices.selectors import credit_notes_to_allocate, customer_search
 from relance.invoices.services import customer_update
 from relance.law.penalties import RateMissing
 from relance.law.selectors import rate_missing_text
@@ -23,7 +24,7 @@ from relance.law.services import penalty_rate_check
 from relance.web.access import company_required
 from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
 from relance.web.views.common import XLSX, date_param, download, today_of
-from relance.web.views.invoices import Row
+from relance.web.views.invoices import Row, allocation_form
 
 
 @company_required
@@ -90,10 +91,15 @@ def customer_detail(request, pk):
                     return redirect("web:customer", pk=customer.pk)
     names = step_names(company=company)
     invoices = (
-        Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN)
+        Invoice.objects.filter(
+            customer=customer,
+            status=Invoice.Status.OPEN,
+            kind=Invoice.Kind.INVOICE,
+        )
         .select_related("customer")
         .order_by("due_date", "number")
     )
+    credits = list(credit_notes_to_allocate(customer=customer))
     reminders = (
         Reminder.objects.filter(customer=customer)
         .select_related("step")
@@ -105,10 +111,24 @@ def customer_detail(request, pk):
         "form": form,
         "pause_form": pause_form,
         "rows": [Row(invoice, names, today) for invoice in invoices],
+        "credits": credits,
         "reminders": reminders,
         "paused": bool(customer.paused_until and customer.paused_until >= today),
     }
     return render(request, "web/customer_detail.html", context)
+
+
+@company_required
+def customer_allocation_new(request, pk):
+    """« Imputer un avoir » from the customer's page: which credit note, on
+    which of its invoices, how much."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    return allocation_form(
+        request,
+        customer=customer,
+        invoice=None,
+        action=reverse("web:customer_allocation_new", args=[customer.pk]),
+    )
 
 
 @company_required

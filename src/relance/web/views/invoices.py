@@ -14,15 +14,24 @@ from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.intake import invoice_create
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
-from relance.dunning.services.payments import payment_cancel, payments_record
+from relance.dunning.services.payments import (
+    credit_allocate,
+    payment_cancel,
+    payments_record,
+)
 from relance.invoices.importing import Refused
 from relance.invoices.models import Customer, Invoice, Payment
-from relance.invoices.selectors import count_capped, invoice_search
+from relance.invoices.selectors import (
+    count_capped,
+    credit_notes_to_allocate,
+    invoice_search,
+)
 from relance.invoices.services import PDF_MAX_SIZE, NewPayment, invoice_pdf_attach
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.web.access import company_required
 from relance.web.forms import (
+    AllocationForm,
     InvoicePdfForm,
     NewInvoiceForm,
     PauseForm,
@@ -45,6 +54,8 @@ FILTER_LABELS = {
     "open": gettext_lazy("Ouvertes"),
     "paused": gettext_lazy("En pause / litige"),
     "barred_soon": gettext_lazy("Bientôt prescrites"),
+    "invoices": gettext_lazy("Factures seulement"),
+    "credit_notes": gettext_lazy("Avoirs"),
 }
 
 
@@ -56,6 +67,7 @@ class Row:
         self.days_late = (
             rules.days_late(invoice.due_date, today)
             if invoice.status == Invoice.Status.OPEN
+            and invoice.kind == Invoice.Kind.INVOICE
             else 0
         )
         self.late_class = late_class(self.days_late)
@@ -75,6 +87,8 @@ def invoice_list(request):
     rows_qs = invoices.only(
         "id",
         "number",
+        "kind",
+        "credit_left",
         "issue_date",
         "due_date",
         "total",
@@ -128,7 +142,15 @@ def invoice_new(request):
         data = form.cleaned_data
         raw = {
             name: data[name]
-            for name in ("number", "issue_date", "due_date", "total", "payment_terms")
+            for name in (
+                "number",
+                "issue_date",
+                "due_date",
+                "total",
+                "payment_terms",
+                "kind",
+                "credited_invoice",
+            )
         }
         if data["customer"]:
             raw["customer_code"] = data["customer"].code
@@ -157,7 +179,13 @@ def invoice_new(request):
             apply_error(form, error)
         else:
             messages.success(
-                request, _("Facture %(number)s créée.") % {"number": invoice.number}
+                request,
+                (
+                    _("Avoir %(number)s créé.")
+                    if invoice.is_credit_note
+                    else _("Facture %(number)s créée.")
+                )
+                % {"number": invoice.number},
             )
             return redirect("web:invoice", pk=invoice.pk)
     return render(request, "web/invoice_new.html", {"form": form}, status=400)
@@ -235,7 +263,17 @@ def _detail_context(request, invoice, **overrides) -> dict:
         "level_name": names.get(invoice.dunning_level, ""),
         "next_name": names.get(invoice.next_level or 0, ""),
         "reminders": reminders,
-        "payments": invoice.payments.order_by("date", "id"),
+        "payments": invoice.payments.select_related("credit_note").order_by(
+            "date", "id"
+        ),
+        "allocations": invoice.allocations.select_related("invoice").order_by(
+            "date", "id"
+        )
+        if invoice.is_credit_note
+        else [],
+        "credit_available": not invoice.is_credit_note
+        and invoice.status == Invoice.Status.OPEN
+        and credit_notes_to_allocate(customer=invoice.customer).exists(),
         "pause_form": PauseForm(
             initial={"pause_kind": invoice.pause_kind or "dispute"}
         ),
@@ -257,7 +295,7 @@ def _late_payment(invoice, today) -> dict:
 
 def _invoice_of(request, pk) -> Invoice:
     return get_object_or_404(
-        Invoice.objects.select_related("customer", "company"),
+        Invoice.objects.select_related("customer", "company", "credited_invoice"),
         pk=pk,
         company=request.company,
     )
@@ -335,6 +373,60 @@ def payment_new(request, pk):
             }
         )
     return render(request, "web/payment_form.html", {"form": form, "invoice": invoice})
+
+
+@company_required
+def allocation_new(request, pk):
+    """« Imputer un avoir » on an invoice: one of its customer's credit notes,
+    and how much of it (at most what is left on both)."""
+    invoice = _invoice_of(request, pk)
+    return allocation_form(
+        request,
+        customer=invoice.customer,
+        invoice=invoice,
+        action=reverse("web:allocation_new", args=[invoice.pk]),
+    )
+
+
+def allocation_form(request, *, customer, invoice, action):
+    """The modal of « Imputer un avoir », from an invoice (`invoice` fixed)
+    or from its customer's page (the invoice is chosen)."""
+    if request.method == "POST":
+        form = AllocationForm(request.POST, customer=customer, invoice=invoice)
+        if form.is_valid():
+            data = form.cleaned_data
+            target = invoice or data["invoice"]
+            try:
+                credit_allocate(
+                    company=request.company,
+                    credit_note=data["credit_note"],
+                    invoice=target,
+                    amount=data["amount"],
+                    today=today_of(request),
+                    user=request.user,
+                )
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Avoir %(credit)s imputé de %(amount)s sur la facture "
+                        "%(number)s."
+                    )
+                    % {
+                        "credit": data["credit_note"].number,
+                        "amount": format_amount(data["amount"], target.currency),
+                        "number": target.number,
+                    },
+                )
+                response = HttpResponse(status=204)
+                response["HX-Refresh"] = "true"
+                return response
+    else:
+        form = AllocationForm(customer=customer, invoice=invoice)
+    context = {"form": form, "invoice": invoice, "customer": customer, "action": action}
+    return render(request, "web/allocation_form.html", context)
 
 
 @require_POST
