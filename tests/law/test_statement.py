@@ -146,3 +146,103 @@ def test_a_step_can_attach_the_statement_to_its_message(customer, smtp_server):
     text = text_of(attachment.get_content())
     assert "FC-1" in text and "FC-2" in text
     assert "6 656,42 €" in text
+
+
+def credited(customer):
+    """FC-2 credited 200 € of the 700 € credit note AV-1 on 05/07/2025; AV-0
+    wholly allocated to FC-0 before; AV-9 issued after the statement."""
+    from relance.dunning.services.payments import credit_allocate
+    from relance.invoices.models import Invoice
+    from tests.factories import make_credit_note
+
+    fc2 = Invoice.objects.get(number="FC-2")
+    credit = make_credit_note(
+        customer, number="AV-1", issue_date=date(2025, 7, 1), total=Decimal("700.00")
+    )
+    credit_allocate(
+        company=customer.company,
+        credit_note=credit,
+        invoice=fc2,
+        amount=Decimal("200.00"),
+        today=date(2025, 7, 5),
+    )
+    make_credit_note(
+        customer,
+        number="AV-0",
+        issue_date=date(2025, 4, 1),
+        total=Decimal("50.00"),
+        credit_left=Decimal("0.00"),
+        status="paid",
+    )
+    make_credit_note(customer, number="AV-9", issue_date=date(2025, 8, 1))
+    return credit
+
+
+def test_the_statement_lists_credit_notes_and_takes_off_what_is_left(customer):
+    credited(customer)
+    statement = customer_statement(customer=customer, on=date(2025, 7, 15))
+    assert [line.invoice.number for line in statement.lines] == ["FC-1", "FC-2"]
+    assert statement.lines[1].paid == Decimal("200.00")  # the allocation
+    [line] = statement.credits
+    assert (line.credit_note.number, line.allocations, line.left) == (
+        "AV-1",
+        [("FC-2", Decimal("200.00"))],
+        Decimal("500.00"),
+    )
+    assert (statement.principal, statement.credit, statement.balance) == (
+        Decimal("6300.00"),
+        Decimal("500.00"),
+        Decimal("5800.00"),
+    )
+    # 6 300,00 + 116,42 penalties + 40,00 indemnity - 500,00 credit
+    assert statement.total == Decimal("5956.42")
+    rows = statement.rows()
+    assert rows[-2] == [
+        "Avoir AV-1",
+        date(2025, 7, 1),
+        None,
+        Decimal("-700.00"),
+        Decimal("-200.00"),
+        Decimal("-500.00"),
+        None,
+        None,
+        None,
+        None,
+        Decimal("-500.00"),
+    ]
+    assert (rows[-1][0], rows[-1][5], rows[-1][-1]) == (
+        "Total",
+        Decimal("5800.00"),
+        Decimal("5956.42"),
+    )
+
+
+def test_before_its_allocation_the_whole_credit_note_is_taken_off(customer):
+    credited(customer)
+    statement = customer_statement(customer=customer, on=date(2025, 7, 3))
+    assert statement.lines[1].outcome.principal == Decimal("500.00")
+    assert [(c.credit_note.number, c.left) for c in statement.credits] == [
+        ("AV-1", Decimal("700.00"))
+    ]
+    assert statement.balance == Decimal("6500.00") - Decimal("700.00")
+
+
+def test_the_statement_pdf_shows_the_credit_note(customer):
+    from pypdf import PdfReader
+
+    from relance.core.pdfs import PdfUnavailable
+    from relance.dunning.statements import statement_pdf
+
+    credited(customer)
+    statement = customer_statement(customer=customer, on=date(2025, 7, 15))
+    try:
+        content = statement_pdf(statement)
+    except PdfUnavailable:
+        pytest.skip("WeasyPrint cannot run here")
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+    text = " ".join(text.split())
+    assert "Avoir AV-1" in text
+    assert "Avoirs non imputés −500,00 €" in text.replace("\u202f", " ").replace(
+        "\u00a0", " "
+    )
+    assert "Avoir AV-1 déjà imputé : FC-2 (200,00" in text

@@ -1,8 +1,10 @@
 """« Relevé de compte »: a customer's open invoices at a date, what was paid
-on them, how late they are and what the law adds (law/penalties.py), with
-the total; as rows for a spreadsheet (and a page for a PDF)."""
+on them, how late they are and what the law adds (law/penalties.py), its
+credit notes (« avoirs ») with what was allocated of them, and the total,
+less the credit still to allocate; as rows for a spreadsheet (and a page for
+a PDF)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from relance.core.identifiers import iban_display
 from relance.core.models import Company
 from relance.core.pdfs import pdf_from_html
-from relance.invoices.models import Customer, Invoice
+from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.pdf import STYLESHEET
 from relance.law.penalties import Outcome
 from relance.law.selectors import invoices_late_payment, payments_of
@@ -27,11 +29,38 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
+class CreditLine:
+    """A credit note at the statement's date: what was allocated of it by
+    then (number of each invoice, amount), and what was still left: what is
+    left today and what was allocated after the date."""
+
+    credit_note: Invoice
+    allocations: list[tuple[str, Decimal]]
+    left: Decimal
+
+    @property
+    def allocated(self) -> Decimal:
+        """What was used of it by the date (allocated, or settled outside)."""
+        return self.credit_note.total - self.left
+
+
+@dataclass(frozen=True)
 class Statement:
     company: Company
     customer: Customer
     on: date
     lines: list[StatementLine]
+    credits: list[CreditLine] = field(default_factory=list)
+
+    @property
+    def credit(self) -> Decimal:
+        """The credit still to allocate on the statement's date."""
+        return sum((line.left for line in self.credits), Decimal(0))
+
+    @property
+    def balance(self) -> Decimal:
+        """What is still due, less the credit still to allocate."""
+        return self.principal - self.credit
 
     def _sum(self, name: str) -> Decimal:
         return sum((getattr(line.outcome, name) for line in self.lines), Decimal(0))
@@ -54,7 +83,8 @@ class Statement:
 
     @property
     def total(self) -> Decimal:
-        return self._sum("total")
+        """What is due with what the law adds, less the credit to allocate."""
+        return self._sum("total") - self.credit
 
     def rows(self) -> list[list]:
         """Plain values, a header first and the totals last: for XLSX."""
@@ -90,6 +120,23 @@ class Statement:
                     outcome.total,
                 ]
             )
+        for line in self.credits:
+            credit = line.credit_note
+            rows.append(
+                [
+                    _("Avoir %(number)s") % {"number": credit.number},
+                    credit.issue_date,
+                    None,
+                    -credit.total,
+                    -line.allocated,
+                    -line.left,
+                    None,
+                    None,
+                    None,
+                    None,
+                    -line.left,
+                ]
+            )
         rows.append(
             [
                 _("Total"),
@@ -97,7 +144,7 @@ class Statement:
                 None,
                 None,
                 None,
-                self.principal,
+                self.balance,
                 None,
                 self.penalties,
                 self.indemnity,
@@ -115,6 +162,7 @@ def customer_statement(*, customer: Customer, on: date) -> Statement:
     invoices = list(
         Invoice.objects.filter(
             customer=customer,
+            kind=Invoice.Kind.INVOICE,
             status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
             issue_date__lte=on,
         )
@@ -137,7 +185,39 @@ def customer_statement(*, customer: Customer, on: date) -> Statement:
         for invoice, outcome in zip(invoices, outcomes, strict=True)
         if outcome.principal > 0
     ]
-    return Statement(company, customer, on, lines)
+    return Statement(company, customer, on, lines, _credit_lines(customer, on))
+
+
+def _credit_lines(customer: Customer, on: date) -> list[CreditLine]:
+    """The customer's credit notes issued by `on` that were not wholly
+    allocated by then, each with its allocations dated by then (cancelled
+    ones left out). A credit note settled outside Relance (imported as
+    paid) has nothing left. Two queries."""
+    credits = list(
+        Invoice.objects.filter(
+            customer=customer,
+            kind=Invoice.Kind.CREDIT_NOTE,
+            status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+            issue_date__lte=on,
+        ).order_by("issue_date", "number")
+    )
+    allocations: dict[int, list[tuple[str, Decimal]]] = {}
+    later = {credit.pk: credit.credit_left for credit in credits}
+    rows = (
+        Payment.objects.filter(credit_note__in=credits, cancelled_at__isnull=True)
+        .order_by("date", "id")
+        .values_list("credit_note_id", "invoice__number", "amount", "date")
+    )
+    for credit_id, number, amount, day in rows:
+        if day <= on:
+            allocations.setdefault(credit_id, []).append((number, amount))
+        else:  # still to allocate on the statement's date
+            later[credit_id] += amount
+    lines = [
+        CreditLine(credit, allocations.get(credit.pk, []), later[credit.pk])
+        for credit in credits
+    ]
+    return [line for line in lines if line.left > 0]
 
 
 def statement_pdf(statement: Statement, *, language: str = "fr") -> bytes:
