@@ -127,6 +127,7 @@ near = st.integers(min_value=-100, max_value=100)
 invoice = st.fixed_dictionaries(
     {
         "customer": st.integers(0, 3),
+        "kind": st.sampled_from(["invoice"] * 3 + ["credit_note"]),
         "status": st.sampled_from(["open"] * 5 + ["paid", "cancelled", "draft"]),
         "issue": near,
         "term": st.sampled_from([0, 1, 29, 30, 31, 60, 61, 90, 91, 120]),
@@ -156,6 +157,20 @@ def test_the_sql_balance_is_the_reference_balance(invoices, shift):
             Customer.objects.create(company=company, code=f"C{n}", name=f"C{n}")
             for n in range(4)
         ]
+        # Where credit notes' allocations go: cancelled, so they count nowhere.
+        sinks = [
+            Invoice.objects.create(
+                company=company,
+                customer=customer,
+                number=f"SINK{customer.pk}",
+                issue_date=ON,
+                due_date=ON,
+                total=Decimal("10000.00"),
+                amount_due=Decimal(0),
+                status="cancelled",
+            )
+            for customer in customers
+        ]
         owed = []
         for n, spec in enumerate(invoices):
             issue = ON + timedelta(days=spec["issue"])
@@ -166,6 +181,44 @@ def test_the_sql_balance_is_the_reference_balance(invoices, shift):
             live = sum((a for _d, a, c in paid if not c), Decimal(0))
             total = spec["total"] + live
             due_now = Decimal(0) if spec["status"] == "paid" else spec["total"]
+            if spec["kind"] == "credit_note":
+                # What is left of it now is due_now; its allocations, paid.
+                credit = Invoice.objects.create(
+                    company=company,
+                    customer=customers[spec["customer"]],
+                    number=f"A{n}",
+                    kind="credit_note",
+                    issue_date=issue,
+                    due_date=issue,
+                    total=total,
+                    amount_due=Decimal(0),
+                    credit_left=due_now,
+                    status=spec["status"],
+                )
+                for day, amount, cancelled in paid:
+                    Payment.objects.create(
+                        company=company,
+                        invoice=sinks[spec["customer"]],
+                        credit_note=credit,
+                        method="credit_note",
+                        date=day,
+                        amount=amount,
+                        cancelled_at="2026-01-01T00:00Z" if cancelled else None,
+                    )
+                owed.append(
+                    Owed(
+                        customer=credit.customer_id,
+                        issue_date=issue,
+                        due_date=issue,
+                        amount_due=due_now,
+                        counts=spec["status"] in ("open", "paid"),
+                        paid_after=sum(
+                            (a for d, a, c in paid if d > on and not c), Decimal(0)
+                        ),
+                        credit_note=True,
+                    )
+                )
+                continue
             invoice = Invoice.objects.create(
                 company=company,
                 customer=customers[spec["customer"]],
@@ -202,3 +255,60 @@ def test_the_sql_balance_is_the_reference_balance(invoices, shift):
         }
         assert got == expected
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_credit_left_to_allocate_is_taken_off_in_the_bucket_of_its_date():
+    from relance.dunning.services.payments import credit_allocate
+    from tests.factories import make_credit_note
+
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    invoice = make_invoice(
+        garage,
+        issue_date=date(2026, 1, 1),
+        due_date=date(2026, 3, 15),
+        total=Decimal("1000.00"),
+    )
+    old = make_credit_note(
+        garage, issue_date=date(2026, 1, 10), total=Decimal("300.00")
+    )  # 80 days before ON: 61-90
+    credit_allocate(
+        company=company,
+        credit_note=old,
+        invoice=invoice,
+        amount=Decimal("100.00"),
+        today=date(2026, 3, 20),
+    )
+    new = make_credit_note(garage, issue_date=ON, total=Decimal("50.00"))
+    credit_allocate(
+        company=company,
+        credit_note=new,
+        invoice=invoice,
+        amount=Decimal("50.00"),
+        today=date(2026, 4, 5),
+    )  # after ON: the invoice owed it then, and the credit note still had it
+    make_credit_note(
+        garage, issue_date=date(2026, 1, 5), status=Invoice.Status.CANCELLED
+    )
+    balance = aged_balance(company=company, on=ON)
+    [line] = balance.customers
+    assert line.line.as_dict() == {
+        "not_due": "-50.00",
+        "1_30": "900.00",
+        "31_60": "0.00",
+        "61_90": "-200.00",
+        "over_90": "0.00",
+        "total": "650.00",
+    }
+    # On 05/04, the new credit note is wholly allocated: 200,00 of the old
+    # one is left.
+    [line] = aged_balance(company=company, on=date(2026, 4, 5)).customers
+    assert line.line.as_dict() == {
+        "not_due": "0.00",
+        "1_30": "850.00",
+        "31_60": "0.00",
+        "61_90": "-200.00",
+        "over_90": "0.00",
+        "total": "650.00",
+    }

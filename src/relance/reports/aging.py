@@ -5,6 +5,12 @@ An invoice counts, at a date, for what was still owed on it that day: its
 amount due now plus the payments dated after that day. It falls in a bucket
 by its days late on that day, counted from the day after the due date: due
 that day or later is « not due », due the day before is 1 day late.
+
+A credit note (« avoir ») counts, negative, for what was still to allocate
+of it that day (what is left now plus its allocations dated after that day),
+in the bucket of its own date, as if it had fallen due the day it was
+issued: the customer's total is what it owed less the credit it had. A
+customer is left out when all its amounts are zero.
 """
 
 from collections.abc import Iterable
@@ -73,6 +79,9 @@ class Owed:
     amount_due: Decimal  # now
     counts: bool  # open or paid (not a draft, not cancelled)
     paid_after: Decimal = ZERO  # payments dated after the balance's date
+    # A credit note: `amount_due` is what is left to allocate now, and
+    # `paid_after` its allocations dated after the balance's date.
+    credit_note: bool = False
 
 
 def aged_balance(invoices: Iterable[Owed], on: date) -> dict[int, Line]:
@@ -83,10 +92,14 @@ def aged_balance(invoices: Iterable[Owed], on: date) -> dict[int, Line]:
         if not invoice.counts or invoice.issue_date > on:
             continue
         owed = invoice.amount_due + invoice.paid_after
+        if invoice.credit_note:
+            owed, day = -owed, invoice.issue_date
+        else:
+            day = invoice.due_date
         if owed:
             line = lines.setdefault(invoice.customer, Line())
-            line.add(bucket_of(invoice.due_date, on), owed)
-    return lines
+            line.add(bucket_of(day, on), owed)
+    return {pk: line for pk, line in lines.items() if any(line.amounts.values())}
 
 
 def total_of(lines: Iterable[Line]) -> Line:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, Q, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 
 from relance.core.models import Company
 from relance.invoices.models import Invoice, PauseKind, Payment
@@ -47,7 +47,7 @@ class AgedBalance:
         }
 
 
-def _bucket_sums(due: str, amount: str, on: date) -> dict:
+def _bucket_sums(due: str, amount, on: date) -> dict:
     """SUM(CASE …) per bucket of the invoice's due date `due`, of `amount`."""
     sums = {}
     for key, (first, last) in due_ranges(on).items():
@@ -95,7 +95,9 @@ def aged_balance(
     """The amounts each customer owed on `on`, by bucket of days late.
 
     Two GROUP BYs: the amounts due now of the invoices issued by then, and
-    the payments dated after `on` on those invoices (owed on that day too).
+    the payments dated after `on` on those invoices (owed on that day too);
+    two more for credit notes, negative, in the bucket of their date: what
+    is left to allocate of them now, and their allocations dated after `on`.
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
@@ -121,10 +123,34 @@ def aged_balance(
         .annotate(**_bucket_sums("invoice__due_date", "amount", on))
         .order_by()
     )
-    queries = [(due_now, "")]
-    # Most balances are today's: no payment dated later, no second GROUP BY.
+    credit_now = (
+        Invoice.objects.filter(
+            _scope("", **scope),
+            kind=Invoice.Kind.CREDIT_NOTE,
+            status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+            credit_left__gt=0,
+        )
+        .values(*fields)
+        .annotate(**_bucket_sums("issue_date", -F("credit_left"), on))
+        .order_by()
+    )
+    allocated_later = (
+        Payment.objects.filter(
+            _scope("credit_note__", **scope),
+            company=company,
+            date__gt=on,
+            cancelled_at__isnull=True,
+            credit_note__status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+        )
+        .values(*(f"credit_note__{f}" for f in fields))
+        .annotate(**_bucket_sums("credit_note__issue_date", -F("amount"), on))
+        .order_by()
+    )
+    queries = [(due_now, ""), (credit_now, "")]
+    # Most balances are today's: no payment dated later, no more GROUP BYs.
     if Payment.objects.filter(company=company, date__gt=on).exists():
         queries.append((paid_later, "invoice__"))
+        queries.append((allocated_later, "credit_note__"))
     lines: dict[int, CustomerLine] = {}
     for rows, prefix in queries:
         for row in rows:
@@ -138,7 +164,7 @@ def aged_balance(
                 )
             for key in KEYS:
                 lines[pk].line.add(key, row[f"b_{key}"] or Decimal(0))
-    customers = [c for c in lines.values() if c.line.total]
+    customers = [c for c in lines.values() if any(c.line.amounts.values())]
     customers.sort(key=_sort_key(sort), reverse=descending)
     return AgedBalance(on, currency, customers)
 
