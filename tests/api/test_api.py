@@ -1,6 +1,5 @@
 """An ERP keeping Relance in sync through the API alone, and what it may not do."""
 
-import json
 from datetime import date, timedelta
 from io import StringIO
 
@@ -12,35 +11,10 @@ from relance.core.models import ApiToken
 from relance.core.tokens import token_create
 from relance.dunning.models import Reminder
 from relance.invoices.models import Invoice
+from tests.api.conftest import Api
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
 pytestmark = pytest.mark.django_db
-
-
-class Api:
-    def __init__(self, token: str):
-        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def call(self, method, path, data=None, **params):
-        kwargs = {"content_type": "application/json"} if data is not None else {}
-        response = getattr(self.client, method)(
-            f"/api/v1{path}", json.dumps(data) if data is not None else params, **kwargs
-        )
-        return response.status_code, response.json() if response.content else None
-
-
-@pytest.fixture
-def company():
-    company = make_company(
-        name="Bâtiments Durand", reply_to_email="compta@durand.example"
-    )
-    make_steps(company)
-    return company
-
-
-@pytest.fixture
-def api(company):
-    return Api(token_create(company=company, name="ERP")[1])
 
 
 def test_token_create_prints_the_token_alone_on_its_last_line(company):

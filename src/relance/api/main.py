@@ -5,6 +5,8 @@ import math
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
+from django.http import JsonResponse
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -112,3 +114,12 @@ def invalid(request, error: ValidationError):
 from relance.api import routes  # noqa: E402  (routes register on `api`)
 
 api.add_router("", routes.router)
+
+
+def bad_request(request, exception):
+    """Django's answer to a request it refuses before any view (a Host header
+    not in RELANCE_ALLOWED_HOSTS, say): JSON under /api/, as every other
+    error of the API; the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Requête invalide.", "field": None}, status=400)
+    return defaults.bad_request(request, exception)

@@ -5,7 +5,7 @@ from typing import Literal
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Path, Query, Router, Status
+from ninja import Body, File, Path, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -17,13 +17,19 @@ from relance.dunning.models import DailyRun, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
 from relance.dunning.selectors import step_names
 from relance.dunning.services.daily import daily_runs_now
-from relance.dunning.services.intake import invoice_take_in, payment_take_in
+from relance.dunning.services.intake import (
+    invoice_take_in,
+    invoices_batch_take_in,
+    payment_take_in,
+    payments_batch_take_in,
+)
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import credit_allocate, payment_cancel
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
 from relance.dunning.tasks import send_run_start
+from relance.invoices.importing import Refused
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.services import (
     PDF_MAX_SIZE,
@@ -165,6 +171,53 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
         invoices = invoices.filter(to_remind=filters.to_remind)
     names = step_names(company=request.company)
     return Rows(invoices.order_by("number", "id"), lambda i: invoice_out(i, names))
+
+
+def batch_refused(error: Refused) -> Status:
+    return Status(
+        400,
+        {
+            "detail": error.message,
+            "errors": [
+                {"index": e.line, "field": e.column, "message": e.message}
+                for e in error.report.errors
+            ],
+        },
+    )
+
+
+@router.post(
+    "/invoices/batch",
+    response={200: s.InvoicesBatchOut, **ERRORS, 400: s.BatchRefused},
+    tags=["invoices"],
+)
+def invoice_batch(request, payload: Body[s.InvoicesBatchIn]):
+    """Up to 1,000 invoices of `POST /invoices`'s shape, each created or
+    updated by its number, all or nothing: a refusal lists every problem
+    with the `index` (from 0) of its object, and saves nothing."""
+    objects = [
+        {k: v for k, v in invoice.dict().items() if v is not None}
+        for invoice in payload
+    ]
+    try:
+        report = invoices_batch_take_in(
+            company=request.company, objects=objects, today=today(request)
+        )
+    except Refused as error:
+        return batch_refused(error)
+    return {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "invoices": [
+            {"index": index, "id": pk, "number": objects[index]["number"]}
+            for index, pk in enumerate(report.invoice_ids)
+        ],
+        "warnings": [
+            {"index": w.line, "field": w.column, "message": w.message}
+            for w in report.warnings
+        ],
+    }
 
 
 @router.get(
@@ -370,6 +423,31 @@ def payment_list(request, invoice_number: s.text(60) = ""):
     if invoice_number:
         payments = payments.filter(invoice__number=invoice_number)
     return Rows(payments.order_by("-date", "-id"), payment_out)
+
+
+@router.post(
+    "/payments/batch",
+    response={200: s.PaymentsBatchOut, **ERRORS, 400: s.BatchRefused},
+    tags=["payments"],
+)
+def payment_batch(request, payload: Body[s.PaymentsBatchIn]):
+    """Up to 1,000 payments of `POST /payments`'s shape, all or nothing (a
+    refusal lists every problem with its object's `index`, from 0). One
+    already recorded with the same invoice, date, amount and reference is
+    left out, so a batch sent again pays nothing twice."""
+    try:
+        payments, report = payments_batch_take_in(
+            company=request.company,
+            objects=[payment.dict() for payment in payload],
+            today=today(request),
+        )
+    except Refused as error:
+        return batch_refused(error)
+    return {
+        "created": len(payments),
+        "unchanged": report.unchanged,
+        "payments": [payment_out(payment) for payment in payments],
+    }
 
 
 @router.post("/payments", response={201: s.PaymentOut, **ERRORS}, tags=["payments"])

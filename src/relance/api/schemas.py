@@ -141,6 +141,46 @@ class InvoiceSavedOut(InvoiceOut):
     warnings: list[LineError] = []
 
 
+BATCH_MAX = 1000  # objects in one batch call
+
+
+class ObjectError(Schema):
+    """What is wrong with the object at `index` (from 0) of a batch."""
+
+    index: int | None
+    field: str
+    message: str
+
+
+class BatchRefused(Schema):
+    """A batch refused, nothing saved: every problem with its object's index
+    (or, for a refusal of the whole batch, the `field` at fault)."""
+
+    detail: str
+    field: str | None = None
+    errors: list[ObjectError] = []
+
+
+InvoicesBatchIn = Annotated[list[InvoiceIn], Field(min_length=1, max_length=BATCH_MAX)]
+
+
+class InvoiceSaved(Schema):
+    index: int
+    id: int
+    number: str
+
+
+class InvoicesBatchOut(Schema):
+    """What the batch did: counts, each object's invoice id in the order
+    sent, and what was saved but looks like a typo (a far due date)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    invoices: list[InvoiceSaved]
+    warnings: list[ObjectError]
+
+
 class PauseIn(Schema):
     kind: Literal["dispute", "promise", "other"]
     until: Day
@@ -174,6 +214,18 @@ class AllocationIn(Schema):
 
     credit_note_number: text(60, 1)
     amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+
+
+PaymentsBatchIn = Annotated[list[PaymentIn], Field(min_length=1, max_length=BATCH_MAX)]
+
+
+class PaymentsBatchOut(Schema):
+    """`created`: payments recorded; `unchanged`: objects already recorded
+    (same invoice, date, amount and reference), left out."""
+
+    created: int
+    unchanged: int
+    payments: list[PaymentOut]
 
 
 class PaymentCancelIn(Schema):

@@ -17,3 +17,5 @@ urlpatterns = [
     ),
     path("", include("relance.web.urls")),
 ]
+
+handler400 = "relance.api.main.bad_request"

@@ -338,6 +338,22 @@ def invoices_import(
     The report says what each row does (`preview`) and what looks wrong but
     is saved all the same (`warnings`: a due date far ahead of `today`)."""
     table = _table_read(content, filename, INVOICE_COLUMNS, INVOICE_REQUIRED)
+    return invoices_table_import(
+        company=company, table=table, dry_run=dry_run, today=today
+    )
+
+
+def objects_table(objects: list[dict]) -> Table:
+    """A list of flat objects with the import's column names (an API batch)
+    as a table whose "line" is each object's index."""
+    return Table(headers=[], rows=list(enumerate(objects)), columns={})
+
+
+def invoices_table_import(
+    *, company: Company, table: Table, dry_run: bool, today: date | None = None
+) -> Report:
+    """The rows of `table` imported as invoices, all or nothing (raises
+    Refused): a file's or an API batch's, see invoices_import."""
     report = Report()
     rows = []
     seen: dict[str, int] = {}
@@ -792,6 +808,14 @@ def payments_read(
     and reference) is left out, so a file imported twice pays nothing twice.
     Nothing is written: `dunning.services.intake` records what is returned."""
     table = _table_read(content, filename, PAYMENT_COLUMNS, PAYMENT_REQUIRED)
+    return payments_table_read(company=company, table=table, today=today)
+
+
+def payments_table_read(
+    *, company: Company, table: Table, today: date | None = None
+) -> tuple[list[NewPayment], Report]:
+    """The rows of `table` checked as payments (a file's or an API batch's),
+    see payments_read."""
     report = Report()
     numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
     invoices = {

@@ -14,6 +14,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.models import Company
 from relance.core.money import format_amount
+from relance.core.sql import rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 
 
@@ -57,7 +58,7 @@ def payments_add(
             [
                 Payment(
                     company_id=company.pk,
-                    invoice_id=payment.invoice.pk,
+                    invoice=invoices[payment.invoice.pk],
                     date=payment.on,
                     amount=Decimal(payment.amount),
                     method=payment.method,
@@ -77,10 +78,8 @@ def payments_add(
             if invoice.amount_due == 0:
                 invoice.status = Invoice.Status.PAID
             invoice.updated_at = now
-        Invoice.objects.bulk_update(
-            list(invoices.values()),
-            ["amount_due", "status", "updated_at"],
-            batch_size=1000,
+        rows_set(
+            Invoice, list(invoices.values()), ["amount_due", "status", "updated_at"]
         )
     return recorded
 

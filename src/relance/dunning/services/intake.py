@@ -68,6 +68,42 @@ def payments_take_in(
     return report
 
 
+def invoices_batch_take_in(
+    *, company: Company, objects: list[dict], today: date
+) -> importing.Report:
+    """Invoices pushed together by an ERP (each created or updated by its
+    number), all or nothing: Refused lists every problem by the object's
+    index. Their dunning state is brought up to date in the same
+    transaction."""
+    with transaction.atomic():
+        report = importing.invoices_table_import(
+            company=company,
+            table=importing.objects_table(objects),
+            dry_run=False,
+            today=today,
+        )
+        credits_allocate_named(
+            company=company, credit_note_ids=report.invoice_ids, today=today
+        )
+        invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
+    return report
+
+
+def payments_batch_take_in(
+    *, company: Company, objects: list[dict], today: date, user=None
+) -> tuple[list[Payment], importing.Report]:
+    """Payments pushed together, all or nothing; one already recorded (same
+    invoice, date, amount and reference) is left out, so a batch sent twice
+    pays nothing twice. Returns the payments recorded."""
+    payments, report = importing.payments_table_read(
+        company=company, table=importing.objects_table(objects), today=today
+    )
+    recorded = payments_record(
+        company=company, payments=payments, today=today, user=user
+    )
+    return recorded, report
+
+
 def payment_take_in(
     *, company: Company, invoice: Invoice, raw: dict, today: date, user=None
 ) -> Payment:
