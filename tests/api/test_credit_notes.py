@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from relance.core.tokens import token_create
-from relance.invoices.models import Payment
+from relance.invoices.models import Invoice, Payment
 from tests.factories import (
     make_company,
     make_credit_note,
@@ -171,3 +171,42 @@ def test_the_preview_leaves_a_credit_note_out_and_warns_of_unallocated_credit(
         "message": "Avoir non imputé de 40,00\u00a0€ pour Riou : imputez-le sur "
         "ses factures avant de le relancer.",
     } in body["warnings"]
+
+
+def test_a_batch_with_an_invoice_and_its_credit_note_allocates_it(company, api):
+    row = {
+        "customer_code": "411RIOU",
+        "customer_name": "Menuiserie Riou",
+        "issue_date": "2026-02-01",
+        "due_date": "2026-03-01",
+    }
+    status, body = api.call(
+        "post",
+        "/invoices/batch",
+        [
+            {**row, "number": "FC1", "total": "500.00"},
+            {**row, "number": "AV1", "total": "120.00", "kind": "credit_note"}
+            | {"credited_invoice": "FC1", "due_date": "2026-02-01"},
+        ],
+    )
+    assert status in (200, 201), body
+    assert body["created"] == 2
+    invoice = Invoice.objects.get(number="FC1")
+    assert invoice.amount_due == Decimal("380.00")
+    assert Invoice.objects.get(number="AV1").credit_left == Decimal("0.00")
+    status, body = api.call(
+        "post",
+        "/invoices/batch",
+        [
+            {**row, "number": "AV2", "total": "10.00", "kind": "credit_note"}
+            | {"credited_invoice": "FC-NULLE-PART"}
+        ],
+    )
+    assert status == 400
+    assert body["errors"] == [
+        {
+            "index": 0,
+            "field": "credited_invoice",
+            "message": "facture d'origine « FC-NULLE-PART » inconnue",
+        }
+    ]
