@@ -91,7 +91,10 @@ class AllocationForm(forms.Form):
     """« Imputer un avoir »: which credit note of the customer, on which of
     its invoices (unless the page is the invoice's), and how much."""
 
-    credit_note = CreditNoteChoice(label=_("Avoir"), queryset=Invoice.objects.none())
+    # The oldest credit note comes chosen: most customers have one.
+    credit_note = CreditNoteChoice(
+        label=_("Avoir"), queryset=Invoice.objects.none(), empty_label=None
+    )
     invoice = InvoiceChoice(label=_("Facture"), queryset=Invoice.objects.none())
     amount = AmountField(
         label=_("Montant imputé"),
