@@ -34,6 +34,8 @@ from relance.core.validators import DATE_MAX, date_out_of_range
 from relance.dunning.services.pauses import InvoicePause, invoices_pause_set
 from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
+from relance.invoices import importing
+from relance.invoices.cdar import CdarMessage, cdar_read
 from relance.invoices.models import EInvoiceStatusEvent, Invoice, PauseKind, Payment
 from relance.invoices.services import NewPayment
 
@@ -314,3 +316,81 @@ def _paid_until(events: list[EInvoiceStatusEvent]) -> dict[tuple, Decimal]:
         )
         for pk, day in wanted
     }
+
+
+def einvoice_cdar_take_in(
+    *, company: Company, content: bytes, today: date, dry_run: bool = False
+) -> tuple[CdarMessage, Recorded]:
+    """A CDAR file from the platform: every status checked (its invoice one
+    of the company's by number, its code, its dates, the seller's SIREN when
+    the company has one), then all recorded or none. Refused lists every
+    problem by the status's rank in the message (`line`) and the XML element
+    at fault (`column`)."""
+    message = cdar_read(content)
+    numbers = sorted({status.invoice_number for status in message.statuses} - {""})
+    found = {
+        invoice.number: invoice
+        for start in range(0, len(numbers), CHUNK)
+        for invoice in Invoice.objects.filter(
+            company=company, number__in=numbers[start : start + CHUNK]
+        )
+    }
+    report = importing.Report()
+    statuses = []
+    for read in message.statuses:
+        problems = list(read.problems)
+        invoice = found.get(read.invoice_number)
+        if read.invoice_number and invoice is None:
+            problems.append(
+                (
+                    "IssuerAssignedID",
+                    _("facture « %(n)s » inconnue") % {"n": read.invoice_number},
+                )
+            )
+        siren = (company.siren or "").replace(" ", "")
+        if siren and read.seller_siren and read.seller_siren != siren:
+            problems.append(
+                (
+                    "IssuerTradeParty",
+                    _("facture d'un autre vendeur (SIREN %(siren)s)")
+                    % {"siren": read.seller_siren},
+                )
+            )
+        if not problems:
+            status = NewStatus(
+                invoice=invoice,
+                code=read.code,
+                on=read.on,
+                source=EInvoiceStatusEvent.Source.CDAR,
+                amount_paid=read.amount_paid,
+                paid_on=read.paid_on,
+                reason=read.reason,
+                message_id=message.message_id,
+            )
+            problems = [
+                (CDAR_ELEMENTS.get(name, name), text)
+                for name, text in einvoice_status_check(status, today)
+            ]
+            statuses.append(status)
+        report.errors.extend(
+            importing.RowError(read.position, name, text) for name, text in problems
+        )
+    if report.errors:
+        raise importing.Refused(report)
+    with transaction.atomic():
+        recorded = einvoice_status_record(
+            company=company, statuses=statuses, today=today
+        )
+        if dry_run:
+            transaction.set_rollback(True)
+    return message, recorded
+
+
+# The XML element a status's field comes from, to name it in a refusal.
+CDAR_ELEMENTS = {
+    "code": "ProcessConditionCode",
+    "date": "IssueDateTime",
+    "paid_on": "ReferenceDateTime",
+    "amount": "ValueAmount",
+    "message_id": "ID",
+}
