@@ -394,3 +394,90 @@ CDAR_ELEMENTS = {
     "amount": "ValueAmount",
     "message_id": "ID",
 }
+
+
+def einvoice_statuses_take_in(
+    *, company: Company, rows: list[tuple], today: date, source: str
+) -> Recorded:
+    """The statuses an invoice file or the API gives along with invoices
+    (`importing.Report.einvoice_statuses`: invoice id, code, date or None,
+    reason): dated `today` when the row gives no date, and nothing new for
+    an invoice whose current status is already that one (the same file
+    imported again records nothing)."""
+    return einvoice_status_record(
+        company=company,
+        statuses=[
+            NewStatus(
+                invoice=Invoice(pk=pk, company_id=company.pk),
+                code=code,
+                on=on or today,
+                source=source,
+                reason=reason,
+                unless_current=True,
+            )
+            for pk, code, on, reason in rows
+        ],
+        today=today,
+    )
+
+
+def einvoice_status_of_object(raw: dict, invoice: Invoice) -> list[tuple]:
+    """The status an API object (one invoice) gives, as a Report row."""
+    values, _problems = importing.clean_invoice_row(raw)
+    if not values.get("einvoice_status"):
+        return []
+    return [
+        (
+            invoice.pk,
+            values["einvoice_status"],
+            values.get("einvoice_status_date"),
+            values.get("einvoice_status_reason", ""),
+        )
+    ]
+
+
+def einvoice_statuses_batch_take_in(
+    *, company: Company, objects: list[dict], today: date, source: str
+) -> Recorded:
+    """Statuses pushed together by invoice number (an API batch: `code`,
+    `date`, `reason`, `amount`, `paid_on`, `message_id`), all or nothing:
+    Refused lists every problem by the object's index (`line`)."""
+    numbers = sorted({str(o.get("invoice_number", "")) for o in objects} - {""})
+    found = {
+        invoice.number: invoice
+        for start in range(0, len(numbers), CHUNK)
+        for invoice in Invoice.objects.filter(
+            company=company, number__in=numbers[start : start + CHUNK]
+        ).only("pk", "number", "company_id")
+    }
+    report = importing.Report()
+    statuses = []
+    for index, raw in enumerate(objects):
+        invoice = found.get(raw.get("invoice_number"))
+        if invoice is None:
+            report.errors.append(
+                importing.RowError(
+                    index,
+                    "invoice_number",
+                    _("facture « %(n)s » inconnue") % {"n": raw.get("invoice_number")},
+                )
+            )
+            continue
+        status = NewStatus(
+            invoice=invoice,
+            code=raw["code"],
+            on=raw["date"],
+            source=source,
+            amount_paid=raw.get("amount"),
+            paid_on=raw.get("paid_on"),
+            reason=raw.get("reason") or "",
+            message_id=raw.get("message_id") or "",
+        )
+        report.errors.extend(
+            importing.RowError(index, name, text)
+            for name, text in einvoice_status_check(status, today)
+        )
+        statuses.append(status)
+    if report.errors:
+        raise importing.Refused(report)
+    return einvoice_status_record(company=company, statuses=statuses, today=today)
