@@ -280,6 +280,8 @@ def _detail_context(request, invoice, **overrides) -> dict:
         "paused": bool(invoice.paused_until and invoice.paused_until >= today),
         "pdf_form": InvoicePdfForm(),
         "today": today,
+        # Its e-invoicing lifecycle, oldest first (by status date).
+        "einvoice_events": list(invoice.einvoice_events.order_by("status_on", "id")),
         **_late_payment(invoice, today),
         **overrides,
     }

@@ -1,0 +1,77 @@
+"""The invoice page shows its e-invoicing statuses, each with its date and
+reason; another company's are never shown."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from relance.dunning.services.einvoice import NewStatus, einvoice_status_record
+from relance.invoices.models import EInvoiceStatusEvent
+from tests.factories import make_company, make_customer, make_invoice, make_user
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def company():
+    return make_company(name="Bâtiments Durand")
+
+
+@pytest.fixture
+def signed_in(company):
+    client = Client()
+    client.force_login(make_user(company))
+    return client
+
+
+def test_the_invoice_page_shows_each_status_with_its_date_and_reason(
+    signed_in, company
+):
+    invoice = make_invoice(make_customer(company), number="F-2026-0042")
+    einvoice_status_record(
+        company=company,
+        statuses=[
+            NewStatus(invoice=invoice, code="200", on=date(2026, 1, 15)),
+            NewStatus(
+                invoice=invoice,
+                code="207",
+                on=date(2026, 3, 2),
+                reason="QTE_ERR : 12 portes au lieu de 10",
+                source=EInvoiceStatusEvent.Source.CDAR,
+                message_id="CDV-1",
+            ),
+            NewStatus(
+                invoice=invoice,
+                code="212",
+                on=date(2026, 3, 5),
+                amount_paid=Decimal("600.00"),
+                paid_on=date(2026, 3, 4),
+            ),
+        ],
+        today=TODAY,
+    )
+    page = signed_in.get(f"/factures/{invoice.pk}/").content.decode()
+    assert "Encaissée — le 05/03/2026" in page
+    table = page[page.index('data-testid="einvoice-statuses"') :]
+    rows = table[: table.index("</table>")]
+    assert (
+        rows.index("15/01/2026") < rows.index("02/03/2026") < rows.index("05/03/2026")
+    )
+    assert "200 Déposée" in rows and "207 En litige" in rows
+    assert "QTE_ERR : 12 portes au lieu de 10" in rows
+    assert "encaissé : 600,00" in rows and "(04/03/2026)" in rows
+    assert "Message CDAR · CDV-1" in rows
+
+
+def test_another_companys_invoice_and_its_statuses_are_not_found(signed_in):
+    other = make_company()
+    theirs = make_invoice(make_customer(other))
+    einvoice_status_record(
+        company=other,
+        statuses=[NewStatus(invoice=theirs, code="210", on=date(2026, 3, 1))],
+        today=TODAY,
+    )
+    assert signed_in.get(f"/factures/{theirs.pk}/").status_code == 404
