@@ -75,3 +75,58 @@ def test_another_companys_invoice_and_its_statuses_are_not_found(signed_in):
         today=TODAY,
     )
     assert signed_in.get(f"/factures/{theirs.pk}/").status_code == 404
+
+
+def test_a_cdar_file_is_checked_then_recorded_from_the_import_page(signed_in, company):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from relance.invoices.models import Payment
+
+    invoice = make_invoice(
+        make_customer(company), number="F-2026-0042", total=Decimal("1440.00")
+    )
+    content = (
+        Path(__file__).parents[1] / "invoices" / "data" / "cdar-212-encaissee.xml"
+    ).read_bytes()
+    checked = signed_in.post(
+        "/import/",
+        {"kind": "einvoice", "file": SimpleUploadedFile("cdar.xml", content)},
+    )
+    page = checked.content.decode()
+    assert checked.status_code == 200
+    assert "212 Encaissée" in page and "encaissé : 1\xa0240,50" in page
+    assert "1 statut(s) à enregistrer, 0 déjà reçu(s) ; 1 règlement(s)" in page
+    assert not Payment.objects.exists()  # checked only
+    key = page.split('name="key" value="')[1].split('"')[0]
+    done = signed_in.post(
+        "/import/",
+        {"action": "einvoice_confirm", "kind": "einvoice", "key": key},
+        follow=True,
+    )
+    assert "1 statut(s) enregistré(s), 0 déjà reçu(s), 1 règlement(s)" in (
+        done.content.decode()
+    )
+    assert Payment.objects.get(invoice=invoice).amount == Decimal("1240.50")
+
+
+def test_a_cdar_file_naming_an_unknown_invoice_is_refused_with_its_element(
+    signed_in, company
+):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        Path(__file__).parents[1] / "invoices" / "data" / "cdar-212-encaissee.xml"
+    ).read_bytes()
+    refused = signed_in.post(
+        "/import/",
+        {"kind": "einvoice", "file": SimpleUploadedFile("cdar.xml", content)},
+    )
+    assert refused.status_code == 400
+    assert (
+        "Statut n° 1, « IssuerAssignedID » : facture « F-2026-0042 » inconnue"
+        in refused.content.decode()
+    )

@@ -29,6 +29,7 @@ from defusedxml.ElementTree import fromstring
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
+from relance.invoices.models import Invoice
 from relance.invoices.parsing import ValueRefused, parse_amount
 
 MAX_BYTES = 5 * 2**20  # a platform's message is a few kilobytes
@@ -50,6 +51,11 @@ class CdarStatus:
     paid_on: date | None = None
     seller_siren: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The status's label (« Encaissée »), "" for an unknown code."""
+        return str(dict(Invoice.EInvoiceStatus.choices).get(self.code, ""))
 
 
 @dataclass
