@@ -130,3 +130,43 @@ def test_a_cdar_file_naming_an_unknown_invoice_is_refused_with_its_element(
         "Statut n° 1, « IssuerAssignedID » : facture « F-2026-0042 » inconnue"
         in refused.content.decode()
     )
+
+
+def test_a_status_typed_by_hand_is_recorded_and_a_future_date_refused_by_its_field(
+    signed_in, company
+):
+    from relance.core.clock import company_today
+    from relance.core.money import format_date
+
+    invoice = make_invoice(make_customer(company), number="F-2026-0060")
+    url = f"/factures/{invoice.pk}/statut-facturation-electronique/"
+    today = company_today(company)
+    refused = signed_in.post(
+        url,
+        {
+            "einvoice-code": "210",
+            "einvoice-date": date(2099, 1, 1).isoformat(),
+            "einvoice-reason": "",
+        },
+    )
+    assert refused.status_code == 400
+    assert (
+        f'id="id_einvoice-date_error" role="alert">date après aujourd&#x27;hui '
+        f"({format_date(today)})" in refused.content.decode()
+    )
+    done = signed_in.post(
+        url,
+        {
+            "einvoice-code": "210",
+            "einvoice-date": today.isoformat(),
+            "einvoice-reason": "Bon de commande absent",
+        },
+    )
+    assert done.status_code == 302
+    invoice.refresh_from_db()
+    event = invoice.einvoice_events.get()
+    assert (invoice.einvoice_status, event.source, event.reason) == (
+        "210",
+        "web",
+        "Bon de commande absent",
+    )
