@@ -17,6 +17,11 @@ from relance.dunning.models import DailyRun, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
 from relance.dunning.selectors import step_names
 from relance.dunning.services.daily import daily_runs_now
+from relance.dunning.services.einvoice import (
+    NewStatus,
+    einvoice_status_record,
+    einvoice_statuses_batch_take_in,
+)
 from relance.dunning.services.intake import (
     invoice_take_in,
     invoices_batch_take_in,
@@ -30,7 +35,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
 from relance.dunning.tasks import send_run_start
 from relance.invoices.importing import Refused
-from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, Payment
 from relance.invoices.services import (
     PDF_MAX_SIZE,
     customer_create,
@@ -391,6 +396,100 @@ def invoice_pause_delete(request, invoice_id: Path[s.Id]):
     invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
     invoice = invoice_pause_lift(invoice=invoice, today=today(request))
     return invoice_out(invoice, step_names(company=request.company))
+
+
+# --- e-invoicing statuses ------------------------------------------------------
+
+
+def einvoice_status_out(event: EInvoiceStatusEvent) -> dict:
+    return {
+        "id": event.pk,
+        "invoice_number": event.invoice.number,
+        "code": event.code,
+        "label": event.get_code_display(),
+        "date": event.status_on,
+        "received_at": event.received_at,
+        "source": event.source,
+        "reason": event.reason,
+        "amount": event.amount_paid,
+        "paid_on": event.paid_on,
+        "message_id": event.message_id,
+    }
+
+
+def einvoice_recorded_out(recorded) -> dict:
+    return {
+        "recorded": len(recorded.events),
+        "known": recorded.known,
+        "payments": [payment_out(payment) for payment in recorded.payments],
+        "paused": len(recorded.paused),
+        "lifted": len(recorded.lifted),
+    }
+
+
+@router.get(
+    "/invoices/{invoice_id}/einvoice-statuses",
+    response={200: list[s.EInvoiceStatusOut], **ERRORS},
+    tags=["e-invoicing"],
+)
+def einvoice_status_list(request, invoice_id: Path[s.Id]):
+    """The invoice's lifecycle statuses, oldest first (by status date)."""
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    events = EInvoiceStatusEvent.objects.filter(invoice=invoice).select_related(
+        "invoice"
+    )
+    return [einvoice_status_out(event) for event in events[:1000]]
+
+
+@router.post(
+    "/invoices/{invoice_id}/einvoice-statuses",
+    response={200: s.EInvoiceRecordedOut, 201: s.EInvoiceRecordedOut, **ERRORS},
+    tags=["e-invoicing"],
+)
+def einvoice_status_create(
+    request, invoice_id: Path[s.Id], payload: s.EInvoiceStatusIn
+):
+    """Record a lifecycle status of the invoice: 201 when recorded, 200 when
+    it was already (same code, date and message id: nothing done again)."""
+    invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
+    recorded = einvoice_status_record(
+        company=request.company,
+        statuses=[
+            NewStatus(
+                invoice=invoice,
+                code=payload.code,
+                on=payload.date,
+                source=EInvoiceStatusEvent.Source.API,
+                amount_paid=payload.amount,
+                paid_on=payload.paid_on,
+                reason=payload.reason,
+                message_id=payload.message_id,
+            )
+        ],
+        today=today(request),
+    )
+    return Status(201 if recorded.events else 200, einvoice_recorded_out(recorded))
+
+
+@router.post(
+    "/einvoice-statuses/batch",
+    response={200: s.EInvoiceRecordedOut, **ERRORS, 400: s.BatchRefused},
+    tags=["e-invoicing"],
+)
+def einvoice_status_batch(request, payload: Body[s.EInvoiceStatusesBatchIn]):
+    """Up to 1,000 statuses of `POST /invoices/{id}/einvoice-statuses`'s
+    shape, each naming its invoice by `invoice_number`, all or nothing: a
+    refusal lists every problem with its object's `index` (from 0)."""
+    try:
+        recorded = einvoice_statuses_batch_take_in(
+            company=request.company,
+            objects=[status.dict() for status in payload],
+            today=today(request),
+            source=EInvoiceStatusEvent.Source.API,
+        )
+    except Refused as error:
+        return batch_refused(error)
+    return einvoice_recorded_out(recorded)
 
 
 # --- payments ------------------------------------------------------------------

@@ -72,6 +72,13 @@ class CustomerOut(Schema):
     pause_reason: str
 
 
+# The lifecycle statuses of the French e-invoicing reform (CDAR codes).
+EInvoiceCode = Literal[
+    "200", "201", "202", "203", "204", "205", "206",
+    "207", "208", "209", "210", "211", "212", "213",
+]  # fmt: skip
+
+
 class InvoiceIn(Schema):
     """One invoice, with the column names of the CSV import; created or
     updated by its number."""
@@ -106,6 +113,12 @@ class InvoiceIn(Schema):
     # invoice it names, if any (by its number: this company's, same customer).
     kind: Literal["invoice", "credit_note", "facture", "avoir"] | None = None
     credited_invoice: text(60) | None = None
+    # The e-invoicing lifecycle status (CDAR code), its date (today when left
+    # out) and reason: recorded in the invoice's history, unless it is the
+    # invoice's current status already (docs/einvoicing.md).
+    einvoice_status: EInvoiceCode | None = None
+    einvoice_status_date: Day | None = None
+    einvoice_status_reason: text(500) | None = None
 
 
 class InvoiceOut(Schema):
@@ -415,3 +428,53 @@ class RateIO(Schema):
     start: Day
     value: Annotated[Decimal, Field(ge=-10, le=100, decimal_places=3)]
     source: text(500, 1)
+
+
+class EInvoiceStatusIn(Schema):
+    """A lifecycle status of one invoice, as its e-invoicing platform sent
+    it: 212 records the payment (`amount` and `paid_on` when given), 207
+    and 208 pause the dunning, 210 and 213 stop it."""
+
+    code: EInvoiceCode
+    date: Day  # the status's date
+    reason: text(500) = ""
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)] | None = (
+        None
+    )
+    paid_on: Day | None = None
+    message_id: text(100) = ""  # the platform's: a status sent twice counts once
+
+
+class EInvoiceStatusByNumberIn(EInvoiceStatusIn):
+    invoice_number: text(60, 1)
+
+
+EInvoiceStatusesBatchIn = Annotated[
+    list[EInvoiceStatusByNumberIn], Field(min_length=1, max_length=BATCH_MAX)
+]
+
+
+class EInvoiceStatusOut(Schema):
+    id: int
+    invoice_number: str
+    code: str
+    label: str
+    date: dt.date
+    received_at: dt.datetime
+    source: str  # api, import, cdar or web
+    reason: str
+    amount: Decimal | None
+    paid_on: dt.date | None
+    message_id: str
+
+
+class EInvoiceRecordedOut(Schema):
+    """What the statuses did: `recorded`, `known` (sent before, left out),
+    the payments their 212 recorded, the invoices paused and the pauses
+    lifted."""
+
+    recorded: int
+    known: int
+    payments: list[PaymentOut]
+    paused: int
+    lifted: int

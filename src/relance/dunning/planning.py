@@ -18,7 +18,7 @@ from relance.dunning import rules
 from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
-from relance.invoices.models import Invoice, PauseKind
+from relance.invoices.models import EInvoiceStatusEvent, Invoice, PauseKind
 from relance.law import limitation
 
 # Why an invoice is left out of a run: each of the rules' reasons
@@ -264,13 +264,16 @@ def reminder_plan(
         )
     rows = _invoices(company, today, invoices, plan)
     held = _held_levels([invoice.pk for invoice in rows])
+    einvoice = _einvoice_latest(
+        [i.pk for i in rows if i.einvoice_status in rules.EINVOICE_BLOCKING]
+    )
     rule = rule_steps(steps)
     groups: dict[tuple, PlannedMessage] = {}
     for invoice in rows:
         verdict = rules.verdict(
             invoice_facts(invoice), rule, today, company.min_gap_days, manual=manual
         )
-        error = _refusal(invoice, verdict, steps, held)
+        error = _refusal(invoice, verdict, steps, held, einvoice)
         if error:
             plan.errors.append(error)
             continue
@@ -446,7 +449,36 @@ def _held_levels(invoice_ids: list[int]) -> dict[tuple[int, int], str]:
     return held
 
 
-def _refusal(invoice, verdict, steps, held) -> PlanError | None:
+def _einvoice_latest(invoice_ids: list[int]) -> dict[int, EInvoiceStatusEvent]:
+    """The latest e-invoicing status of each of these invoices that has a
+    history (its date and reason say why it is not dunned)."""
+    latest = {}
+    for start in range(0, len(invoice_ids), 5000):
+        for event in EInvoiceStatusEvent.objects.filter(
+            invoice_id__in=invoice_ids[start : start + 5000]
+        ).order_by("invoice_id", "status_on", "id"):
+            latest[event.invoice_id] = event
+    return latest
+
+
+def _einvoice_message(invoice: Invoice, event) -> str:
+    if event is None or event.code != invoice.einvoice_status:
+        return _(
+            "Statut de facturation électronique « %(status)s » : pas de relance."
+        ) % {"status": invoice.get_einvoice_status_display()}
+    message = _(
+        "Statut de facturation électronique « %(status)s » du %(date)s : "
+        "pas de relance."
+    ) % {
+        "status": invoice.get_einvoice_status_display(),
+        "date": format_date(event.status_on),
+    }
+    if event.reason:
+        message += " " + _("Motif : %(reason)s") % {"reason": event.reason}
+    return message
+
+
+def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
     def error(code: Code, message: str) -> PlanError:
         return PlanError(invoice, invoice.number, code, message)
 
@@ -471,8 +503,7 @@ def _refusal(invoice, verdict, steps, held) -> PlanError | None:
     if reason == rules.Reason.EINVOICE_BLOCKED:
         return error(
             Code.EINVOICE_BLOCKED,
-            _("Statut de facturation électronique « %(status)s » : pas de relance.")
-            % {"status": invoice.get_einvoice_status_display()},
+            _einvoice_message(invoice, (einvoice or {}).get(invoice.pk)),
         )
     if reason == rules.Reason.LAST_STEP_REACHED:
         if not steps:

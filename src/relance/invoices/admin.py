@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, Payment
 
 
 @admin.register(Customer)
@@ -30,6 +30,17 @@ class PaymentInline(admin.TabularInline):
         return False  # payments go through payment_register (amount due, status)
 
 
+class EInvoiceStatusInline(admin.TabularInline):
+    model = EInvoiceStatusEvent
+    extra = 0
+    fields = ["status_on", "code", "reason", "amount_paid", "paid_on", "source"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # statuses go through einvoice_status_record (their effects)
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     list_display = [
@@ -55,8 +66,10 @@ class InvoiceAdmin(admin.ModelAdmin):
         "to_remind",
         "next_level",
         "next_reminder_on",
+        # The latest of its history (EInvoiceStatusEvent), never typed here.
+        "einvoice_status",
     ]
-    inlines = [PaymentInline]
+    inlines = [PaymentInline, EInvoiceStatusInline]
 
 
 @admin.register(Payment)

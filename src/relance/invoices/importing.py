@@ -5,6 +5,7 @@ column; only a file without a single error is saved, in one transaction.
 Customers are created or updated by code, invoices by number.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relance.core.clock import utc_now
@@ -30,6 +32,7 @@ from relance.invoices.parsing import (
     parse_amount,
     parse_choice,
     parse_date,
+    parse_einvoice_status,
 )
 from relance.invoices.services import NewPayment
 from relance.invoices.tables import Table, character_refused, read_table
@@ -58,6 +61,21 @@ INVOICE_COLUMNS = {
     "kind": _names("kind", "type_piece", "type_de_piece", "type_document", "nature"),
     "credited_invoice": _names(
         "credited_invoice", "facture_d_origine", "facture_origine", "avoir_sur"
+    ),
+    # The e-invoicing lifecycle status (CDAR code 200–213 or its label), its
+    # date and reason: recorded in the invoice's history by the dunning
+    # (`Report.einvoice_statuses`; docs/einvoicing.md).
+    "einvoice_status": _names(
+        "einvoice_status",
+        "statut_facture_electronique",
+        "statut_e_facture",
+        "statut_cdar",
+    ),
+    "einvoice_status_date": _names(
+        "einvoice_status_date", "date_statut_facture_electronique", "date_statut"
+    ),
+    "einvoice_status_reason": _names(
+        "einvoice_status_reason", "motif_statut_facture_electronique", "motif_statut"
     ),
 }
 INVOICE_REQUIRED = ("number", "customer_code", "issue_date", "due_date", "total")
@@ -143,6 +161,9 @@ class Report:
     warnings: list[RowError] = field(default_factory=list)  # saved all the same
     invoice_ids: list[int] = field(default_factory=list)
     preview: Preview = field(default_factory=Preview)
+    # The rows' e-invoicing statuses, for the dunning to record: (invoice
+    # id, code, status date or None, reason).
+    einvoice_statuses: list[tuple] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """`created`, `updated` and `errors` as always; then `unchanged`,
@@ -204,6 +225,8 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
             v, KINDS, _("professionnel, particulier")
         ),
         "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
+        "einvoice_status": lambda v: parse_einvoice_status(v, einvoice_labels()),
+        "einvoice_status_date": parse_date,
     }
     for name, value in raw.items():
         if name not in INVOICE_COLUMNS or _empty(value):
@@ -236,6 +259,7 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
         "customer_code": 40,
         "customer_name": 200,
         "payment_terms": 200,
+        "einvoice_status_reason": 500,
     }
     for name, limit in limits.items():
         if len(values.get(name, "")) > limit:
@@ -265,7 +289,36 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     issued, falls = values.get("issue_date"), values.get("due_date")
     if issued and falls and falls < issued:
         problems.append(("due_date", _("l'échéance précède la date de facture")))
+    for name in ("einvoice_status_date", "einvoice_status_reason"):
+        if name in values and _empty(raw.get("einvoice_status")):
+            problems.append(
+                (name, _("sans statut de facture électronique sur la ligne"))
+            )
     return values, problems
+
+
+@functools.cache
+def einvoice_labels() -> dict[str, str]:
+    """A status's French label, as normalize_header writes it, → its code
+    (French whatever the reader's language: files are written in French)."""
+    with translation.override("fr"):
+        return {
+            normalize_header(str(label)): code
+            for code, label in Invoice.EInvoiceStatus.choices
+        }
+
+
+def einvoice_status_problems(values: dict, today: date | None) -> list[tuple]:
+    """A status dated after `today` is refused (its date is that of a fact)."""
+    day = values.get("einvoice_status_date")
+    if today and day and day > today:
+        return [
+            (
+                "einvoice_status_date",
+                _("date après aujourd'hui (%(date)s)") % {"date": format_date(today)},
+            )
+        ]
+    return []
 
 
 FAR_YEARS = 2  # a due date further than this after the invoice date, or today
@@ -359,6 +412,7 @@ def invoices_table_import(
     seen: dict[str, int] = {}
     for line, raw in table.rows:
         values, problems = clean_invoice_row(raw)
+        problems += einvoice_status_problems(values, today)
         for name, message in problems:
             report.errors.append(RowError(line, _column(table.columns, name), message))
         if not problems:
@@ -618,6 +672,16 @@ def _invoices_save(
         )
     _credited_link(company, rows, saved)
     report.invoice_ids.extend(invoice.pk for invoice, _created in saved)
+    report.einvoice_statuses.extend(
+        (
+            invoice.pk,
+            values["einvoice_status"],
+            values.get("einvoice_status_date"),
+            values.get("einvoice_status_reason", ""),
+        )
+        for (_line, values), (invoice, _created) in zip(rows, saved, strict=True)
+        if values.get("einvoice_status")
+    )
     return saved
 
 
@@ -754,6 +818,7 @@ def invoice_upsert(
 ) -> Upserted:
     """One invoice from a flat object with the import's column names (the API)."""
     values, problems = clean_invoice_row(raw)
+    problems += einvoice_status_problems(values, today)
     if problems:
         raise row_refused(problems)
     report = Report()

@@ -324,3 +324,65 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice.number} {self.amount} {self.date}"
+
+
+class EInvoiceStatusEvent(models.Model):
+    """One lifecycle status of an invoice, as its e-invoicing platform sent
+    it (a CDAR message) or as the ERP or a user gave it: the dated history.
+    `Invoice.einvoice_status` is the code of the latest by status date.
+    Written only by `dunning.services.einvoice.einvoice_status_record`."""
+
+    class Source(models.TextChoices):
+        API = "api", _("API")
+        IMPORT = "import", _("Fichier de factures")
+        CDAR = "cdar", _("Message CDAR")
+        WEB = "web", _("Saisie")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        related_name="einvoice_events",
+        db_index=False,  # the unique constraint below starts with it
+    )
+    code = models.CharField(
+        _("statut"), max_length=3, choices=Invoice.EInvoiceStatus.choices
+    )
+    status_on = models.DateField(_("date du statut"), validators=[validate_date_range])
+    received_at = models.DateTimeField(_("reçu le"))
+    source = models.CharField(_("origine"), max_length=6, choices=Source.choices)
+    amount_paid = models.DecimalField(
+        _("montant encaissé"), null=True, blank=True, **MONEY
+    )
+    paid_on = models.DateField(
+        _("date d'encaissement"),
+        null=True,
+        blank=True,
+        validators=[validate_date_range],
+    )
+    reason = models.CharField(_("motif"), max_length=500, blank=True)
+    # The platform's message id (CDAR ExchangedDocument/ID): the same message
+    # received twice is recognised by it, with the code and the status date.
+    message_id = models.CharField(
+        _("identifiant du message"), max_length=100, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("statut de facture électronique")
+        verbose_name_plural = _("statuts de facture électronique")
+        ordering = ["invoice", "status_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "code", "status_on", "message_id"],
+                name="einvoice_status_event_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_paid__isnull=True) | Q(amount_paid__gt=0),
+                name="einvoice_status_amount_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.code} {self.status_on}"

@@ -134,3 +134,23 @@ def parse_choice(value, choices: dict[str, str], expected: str) -> str:
             % {"v": value, "expected": expected}
         )
     return choices[key]
+
+
+def parse_einvoice_status(value, labels: dict[str, str]) -> str:
+    """An e-invoicing lifecycle status: its code (« 212 », « 212 - Encaissée »)
+    or its French label (« Encaissée »); `labels` maps each label, as
+    normalize_header writes it, to its code."""
+    text = str(value).strip()
+    found = re.match(r"(2\d\d)\b", text)
+    if found and found.group(1) in labels.values():
+        return found.group(1)
+    code = labels.get(normalize_header(text))
+    if code is None:
+        raise ValueRefused(
+            _(
+                "statut de facture électronique inconnu « %(v)s » (attendu : un "
+                "code de 200 à 213, ou son libellé, par exemple « Encaissée »)"
+            )
+            % {"v": text[:40]}
+        )
+    return code

@@ -223,6 +223,19 @@ class PauseForm(forms.Form):
     )
 
 
+class EInvoiceStatusForm(forms.Form):
+    """An e-invoicing lifecycle status typed by hand (read on the platform's
+    portal): what it does is the service's (docs/einvoicing.md)."""
+
+    code = forms.ChoiceField(label=_("Statut"), choices=Invoice.EInvoiceStatus.choices)
+    date = forms.DateField(
+        label=_("Date du statut"),
+        widget=DateInput(),
+        validators=[validate_date_range],
+    )
+    reason = forms.CharField(label=_("Motif"), required=False, max_length=500)
+
+
 class CustomerPauseForm(forms.Form):
     paused_until = forms.DateField(
         label=_("Jusqu'au (inclus)"),

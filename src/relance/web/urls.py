@@ -69,6 +69,11 @@ urlpatterns = [
         name="payment_cancel",
     ),
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
+    path(
+        "factures/<int:pk>/statut-facturation-electronique/",
+        invoices.einvoice_status_view,
+        name="invoice_einvoice_status",
+    ),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),
     path(

@@ -9,11 +9,20 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.dunning.services.einvoice import (
+    einvoice_status_of_object,
+    einvoice_statuses_take_in,
+)
 from relance.dunning.services.payments import credits_allocate_named, payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
-from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.models import (
+    Customer,
+    EInvoiceStatusEvent,
+    Invoice,
+    Payment,
+)
 from relance.invoices.services import (
     NewPayment,
     customer_code_new,
@@ -41,6 +50,12 @@ def invoices_take_in(
         if not dry_run:
             credits_allocate_named(
                 company=company, credit_note_ids=report.invoice_ids, today=today
+            )
+            einvoice_statuses_take_in(
+                company=company,
+                rows=report.einvoice_statuses,
+                today=today,
+                source=EInvoiceStatusEvent.Source.IMPORT,
             )
             invoices_refresh(
                 company=company, today=today, invoice_ids=report.invoice_ids
@@ -84,6 +99,12 @@ def invoices_batch_take_in(
         )
         credits_allocate_named(
             company=company, credit_note_ids=report.invoice_ids, today=today
+        )
+        einvoice_statuses_take_in(
+            company=company,
+            rows=report.einvoice_statuses,
+            today=today,
+            source=EInvoiceStatusEvent.Source.API,
         )
         invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
     return report
@@ -139,6 +160,12 @@ def invoice_take_in(*, company: Company, raw: dict, today: date) -> importing.Up
         invoice = upserted.invoice
         credits_allocate_named(
             company=company, credit_note_ids=[invoice.pk], today=today
+        )
+        einvoice_statuses_take_in(
+            company=company,
+            rows=einvoice_status_of_object(raw, invoice),
+            today=today,
+            source=EInvoiceStatusEvent.Source.API,
         )
         invoices_refresh(company=company, today=today, invoice_ids=[invoice.pk])
         invoice.refresh_from_db()  # read back inside: a failure saves nothing

@@ -4,13 +4,16 @@ A pause holds until its date, inclusive, and ends by itself: no job needs to
 lift it. It takes effect at once on the stored state.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.core.sql import rows_set
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind
 
@@ -58,6 +61,52 @@ def invoice_pause_lift(*, invoice: Invoice, today: date) -> Invoice:
         )
     invoice.refresh_from_db()
     return invoice
+
+
+@dataclass(frozen=True)
+class InvoicePause:
+    """A pause to set on one invoice (`invoices_pause_set`)."""
+
+    until: date
+    kind: str
+    reason: str
+
+
+def invoices_pause_set(
+    *,
+    company: Company,
+    invoices: list[Invoice],
+    pauses: dict[int, InvoicePause | None],
+    today: date,
+    refresh: bool = True,
+) -> None:
+    """Set or lift (None) the pause of many of the company's invoices at
+    once (an e-invoicing status « en litige » or « suspendue », docs/einvoicing.md): one
+    UPDATE per 200 rows, then their dunning state for `today` unless the
+    caller brings it up to date itself (`refresh=False`)."""
+    changed = []
+    now = utc_now()
+    for invoice in invoices:
+        if invoice.pk not in pauses or invoice.company_id != company.pk:
+            continue
+        pause = pauses[invoice.pk]
+        invoice.paused_until = pause.until if pause else None
+        invoice.pause_kind = pause.kind if pause else ""
+        invoice.pause_reason = pause.reason.strip()[:255] if pause else ""
+        invoice.updated_at = now
+        changed.append(invoice)
+    with transaction.atomic():
+        rows_set(
+            Invoice,
+            changed,
+            ["paused_until", "pause_kind", "pause_reason", "updated_at"],
+        )
+        if refresh and changed:
+            invoices_refresh(
+                company=company,
+                today=today,
+                invoice_ids=[invoice.pk for invoice in changed],
+            )
 
 
 def customer_pause(

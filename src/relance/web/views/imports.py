@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.dunning.models import ImportRun
+from relance.dunning.services.einvoice import einvoice_cdar_take_in
 from relance.dunning.services.intake import facturx_take_in
 from relance.dunning.tasks import import_run_confirm, import_run_start
 from relance.invoices.facturx import facturx_read
@@ -25,6 +26,8 @@ def imports(request):
     company = request.company
     if request.POST.get("action") == "confirm":
         return _facturx_confirm(request)
+    if request.POST.get("action") == "einvoice_confirm":
+        return _einvoice_confirm(request)
     upload = request.FILES.get("file")
     if upload is None:
         return render(
@@ -50,6 +53,8 @@ def imports(request):
             upload_forget(key)
             context["error"] = error.message
         return render(request, "web/imports.html", context)
+    if kind == "einvoice":
+        return _einvoice_check(request, upload.name, content)
     if kind not in ImportRun.Kind.values:
         kind = ImportRun.Kind.INVOICES
     # Checked by a worker (a big file takes longer than a web request may);
@@ -137,3 +142,59 @@ def _refused(request, key, filename, content, **why):
     context["facturx"] = facturx_read(content)
     context["answers"] = request.POST
     return render(request, "web/imports.html", context, status=400)
+
+
+def _einvoice_check(request, filename, content):
+    """A CDAR message from the e-invoicing platform, checked (nothing saved):
+    what each status would do, or every problem; kept for « Enregistrer »."""
+    context = {"kind": "einvoice", "filename": filename}
+    try:
+        message, recorded = einvoice_cdar_take_in(
+            company=request.company,
+            content=content,
+            today=today_of(request),
+            dry_run=True,
+        )
+    except Refused as refused:
+        context["einvoice_errors"] = refused.report.errors
+        return render(request, "web/imports.html", context, status=400)
+    except ApplicationError as error:
+        context["error"] = error.message
+        return render(request, "web/imports.html", context, status=400)
+    context.update(
+        key=upload_keep(request.company.pk, filename, content),
+        einvoice_message=message,
+        einvoice_recorded=recorded,
+    )
+    return render(request, "web/imports.html", context)
+
+
+def _einvoice_confirm(request):
+    company = request.company
+    content = upload_read(company.pk, request.POST.get("key", ""))
+    if content is None:
+        messages.error(
+            request, _("Le fichier n'est plus disponible : envoyez-le à nouveau.")
+        )
+        return redirect("web:imports")
+    try:
+        _message, recorded = einvoice_cdar_take_in(
+            company=company, content=content, today=today_of(request)
+        )
+    except (Refused, ApplicationError) as error:
+        messages.error(request, error.message)
+        return redirect("web:imports")
+    upload_forget(request.POST.get("key", ""))
+    messages.success(
+        request,
+        _(
+            "%(recorded)s statut(s) enregistré(s), %(known)s déjà reçu(s), "
+            "%(payments)s règlement(s) enregistré(s)."
+        )
+        % {
+            "recorded": len(recorded.events),
+            "known": recorded.known,
+            "payments": len(recorded.payments),
+        },
+    )
+    return redirect("web:imports")

@@ -12,6 +12,7 @@ from relance.core.money import format_amount, format_date
 from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
 from relance.dunning.selectors import step_names
+from relance.dunning.services.einvoice import NewStatus, einvoice_status_record
 from relance.dunning.services.intake import invoice_create
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import (
@@ -20,7 +21,7 @@ from relance.dunning.services.payments import (
     payments_record,
 )
 from relance.invoices.importing import Refused
-from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, Payment
 from relance.invoices.selectors import (
     count_capped,
     credit_notes_to_allocate,
@@ -32,6 +33,7 @@ from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.web.access import company_required
 from relance.web.forms import (
     AllocationForm,
+    EInvoiceStatusForm,
     InvoicePdfForm,
     NewInvoiceForm,
     PauseForm,
@@ -281,6 +283,9 @@ def _detail_context(request, invoice, **overrides) -> dict:
         "paused": bool(invoice.paused_until and invoice.paused_until >= today),
         "pdf_form": InvoicePdfForm(),
         "today": today,
+        # Its e-invoicing lifecycle, oldest first (by status date).
+        "einvoice_events": list(invoice.einvoice_events.order_by("status_on", "id")),
+        "einvoice_form": EInvoiceStatusForm(prefix="einvoice", initial={"date": today}),
         **_late_payment(invoice, today),
         **overrides,
     }
@@ -449,6 +454,45 @@ def invoice_pdf_upload(request, pk):
             )
             return redirect("web:invoice", pk=invoice.pk)
     context = _detail_context(request, invoice, pdf_form=form)
+    return render(request, "web/invoice_detail.html", context, status=400)
+
+
+@require_POST
+@company_required
+def einvoice_status_view(request, pk):
+    """A lifecycle status typed by hand: recorded in the invoice's history,
+    and what its code does (212 pays, 207/208 pause, 210/213 stop)."""
+    invoice = _invoice_of(request, pk)
+    form = EInvoiceStatusForm(request.POST, prefix="einvoice")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            einvoice_status_record(
+                company=request.company,
+                statuses=[
+                    NewStatus(
+                        invoice=invoice,
+                        code=data["code"],
+                        on=data["date"],
+                        reason=data["reason"],
+                        source=EInvoiceStatusEvent.Source.WEB,
+                    )
+                ],
+                today=today_of(request),
+                user=request.user,
+            )
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Statut « %(status)s » enregistré.")
+                % {"status": Invoice.EInvoiceStatus(data["code"]).label},
+            )
+            return redirect(reverse("web:invoice", args=[invoice.pk]) + "#tab-other")
+    context = _detail_context(
+        request, invoice, einvoice_form=form, open_tab="tab-other"
+    )
     return render(request, "web/invoice_detail.html", context, status=400)
 
 

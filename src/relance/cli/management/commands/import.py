@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import company_today
 from relance.core.selectors import company_get
+from relance.dunning.services.einvoice import einvoice_cdar_take_in
 from relance.dunning.services.intake import (
     facturx_take_in,
     invoices_take_in,
@@ -42,6 +43,16 @@ class Command(RelanceCommand):
         )
         facturx.add_argument("--json", action="store_true", help="sortie JSON")
         facturx.add_argument("--company", type=int, help="société (identifiant)")
+        cdar = sub.add_parser(
+            "einvoice-status",
+            help="prendre les statuts d'un message CDAR (facturation électronique)",
+        )
+        cdar.add_argument("file", help="message CDAR (XML) de la plateforme agréée")
+        cdar.add_argument(
+            "--dry-run", action="store_true", help="vérifier sans enregistrer"
+        )
+        cdar.add_argument("--json", action="store_true", help="sortie JSON")
+        cdar.add_argument("--company", type=int, help="société (identifiant)")
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
@@ -55,6 +66,8 @@ class Command(RelanceCommand):
         today = company_today(company)
         if options["kind"] == "facturx":
             return self.facturx(company, content, path.name, today, options)
+        if options["kind"] == "einvoice-status":
+            return self.einvoice_status(company, content, today, options)
         take_in = (
             invoices_take_in if options["kind"] == "invoices" else payments_take_in
         )
@@ -163,3 +176,59 @@ class Command(RelanceCommand):
         else:
             name = invoice.customer.name
             self.stdout.write(f"Facture {invoice.number} créée pour {name}, PDF joint.")
+
+    def einvoice_status(self, company, content, today, options):
+        """A CDAR message: every status recorded, or none and every problem
+        named by the status's rank and its XML element."""
+        try:
+            message, recorded = einvoice_cdar_take_in(
+                company=company,
+                content=content,
+                today=today,
+                dry_run=options["dry_run"],
+            )
+        except Refused as refused:
+            if options["json"]:
+                self.write_json(
+                    {"errors": [e.as_dict() for e in refused.report.errors]}
+                )
+            else:
+                for error in refused.report.errors:
+                    self.stdout.write(
+                        f"Statut n° {error.line}, « {error.column} » : {error.message}"
+                    )
+                self.stdout.write(
+                    self.style.ERROR(
+                        f"{len(refused.report.errors)} erreur(s) : "
+                        "rien n'a été enregistré."
+                    )
+                )
+            raise SystemExit(1) from None
+        summary = recorded.as_dict()
+        if options["json"]:
+            self.write_json(
+                {
+                    "message_id": message.message_id,
+                    "statuses": len(message.statuses),
+                    **summary,
+                    "dry_run": options["dry_run"],
+                    "errors": [],
+                }
+            )
+            return
+        for payment in summary["payments"]:
+            self.stdout.write(
+                f"Facture {payment['invoice']} : règlement de {payment['amount']} "
+                f"enregistré au {payment['date']} (statut 212)."
+            )
+        line = (
+            f"Message {message.message_id or '(sans identifiant)'} : "
+            f"{summary['recorded']} statut(s) enregistré(s), "
+            f"{summary['known']} déjà reçu(s), {summary['paused']} facture(s) "
+            f"mise(s) en pause, {summary['lifted']} pause(s) levée(s)."
+        )
+        self.stdout.write(line)
+        if options["dry_run"]:
+            self.stdout.write(
+                "Vérification seulement (--dry-run) : rien n'a été enregistré."
+            )
