@@ -50,7 +50,12 @@ class StatementImport(models.Model):
         verbose_name = _("relevé bancaire importé")
         verbose_name_plural = _("relevés bancaires importés")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["company", "-created_at"], name="bank_import_idx")]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="bank_import_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {self.statement_on}"
 
 
 class Transaction(models.Model):
@@ -99,6 +104,9 @@ class Transaction(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.amount} {self.label[:40]}"
+
 
 class IbanLink(models.Model):
     """An IBAN seen on a matched payment, and the customer who paid from it:
@@ -125,6 +133,9 @@ class IbanLink(models.Model):
                 fields=["company", "iban"], name="bank_iban_unique_per_company"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.iban
 
 
 class Match(models.Model):
@@ -166,3 +177,6 @@ class Match(models.Model):
             models.Index(fields=["company", "status"], name="bank_match_status_idx"),
             models.Index(fields=["invoice", "status"], name="bank_match_invoice_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.amount} {self.reason}"
