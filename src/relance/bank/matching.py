@@ -55,6 +55,7 @@ MATCHED = frozenset(
 )
 SUBSET_LIMIT = 12  # open invoices of a customer tried as sums of some of them
 CLOSE_RATIO = 0.8  # how alike two names must be to suggest
+NAME_WORDS = 5  # words of a customer's name looked for in a label
 PREFIX = 4  # a name's words are indexed by their first letters
 BUCKET_LIMIT = 50  # customers sharing a word's start, beyond which it says nothing
 
@@ -179,6 +180,8 @@ def credit_match(credit: Credit, book: Book) -> Outcome:
     customer = book.ibans.get(credit.payer_iban) if credit.payer_iban else None
     if customer is None and credit.payer_name:
         customer = book.names.get(name_key(credit.payer_name))
+    if customer is None and not credit.payer_name:
+        customer = _name_in_label(credit.label, book)
     if customer is not None:
         open_ids = [i for i in book.by_customer.get(customer, ()) if book.due[i] > 0]
         same = [i for i in open_ids if book.due[i] == amount]
@@ -211,6 +214,19 @@ def credit_match(credit: Credit, book: Book) -> Outcome:
         invoice = book.invoices[same[0]]
         return outcome(Reason.AMOUNT_ONLY, [(invoice.id, amount)], invoice.customer_id)
     return outcome(Reason.NOTHING, (), customer)
+
+
+def _name_in_label(label: str, book: Book) -> int | None:
+    """A customer's whole name in a label that names no payer apart (OFX,
+    CSV: « VIR BOULANGERIE LEA PAIEMENT »): one customer only."""
+    words = name_key(label).split()
+    found = set()
+    for start in range(len(words)):
+        for size in range(1, NAME_WORDS + 1):
+            key = " ".join(words[start : start + size])
+            if len(key) >= 5 and key in book.names:
+                found.add(book.names[key])
+    return found.pop() if len(found) == 1 else None
 
 
 def _spread(dues, amount):

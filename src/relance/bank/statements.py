@@ -459,7 +459,7 @@ CSV_COLUMNS = {
 
 
 def _csv(content: bytes) -> Statement:
-    content = _csv_from_header(content)
+    skipped, content = _csv_from_header(content)
     table = read_table(content, "releve.csv", CSV_COLUMNS)
     has_amount = "amount" in table.columns or "credit" in table.columns
     if "date" not in table.columns or not has_amount:
@@ -475,6 +475,7 @@ def _csv(content: bytes) -> Statement:
         raise _too_many()
     statement = Statement(format=Format.CSV)
     for line, row in table.rows:
+        line += skipped  # the file's own line numbers
         try:
             credit = _csv_credit(row)
         except _CellRefused as refused:
@@ -535,20 +536,18 @@ def _csv_refused(line, table, column, message) -> ApplicationError:
     )
 
 
-def _csv_from_header(content: bytes) -> bytes:
+def _csv_from_header(content: bytes) -> tuple[int, bytes]:
     """French banks write a few lines (account, period, balance) before the
-    table: it starts at the first line naming a date and an amount column."""
+    table: it starts at the first line naming a date and an amount column.
+    The lines skipped, and the table."""
     lines = content.split(b"\n", 30)
     for index, raw in enumerate(lines[:30]):
         text = _decode(raw).casefold()
         if "date" in text and any(
             word in text for word in ("crédit", "credit", "montant", "débit", "debit")
         ):
-            if not index:
-                return content
-            line_count = index
-            return content.split(b"\n", line_count)[line_count]
-    return content
+            return index, b"\n".join(lines[index:])
+    return 0, content
 
 
 PAYER_PATTERNS = [
