@@ -131,7 +131,7 @@ def test_each_format_pays_its_invoices(books, name, paid):
 
 
 def test_a_partial_payment_is_recorded_as_partial(books):
-    company, invoices = books
+    company, _invoices = books
     result = transactions_push(
         company=company,
         objects=[
@@ -146,7 +146,7 @@ def test_a_partial_payment_is_recorded_as_partial(books):
 
 
 def test_a_suggestion_holds_its_invoice_until_confirmed(books):
-    company, invoices = books
+    company, _invoices = books
     result = transactions_push(
         company=company,
         objects=[

@@ -127,7 +127,8 @@ def test_a_csv_with_one_signed_amount_keeps_the_credits_only():
             b"<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy='EUR'>douze</Amt>"
             b"<CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-12-01</Dt></BookgDt>"
             b"</Ntry></Stmt></BkToCstmrStmt></Document>",
-            "Relevé camt.053 illisible, écriture 1 : montant (Amt) illisible « douze ».",
+            "Relevé camt.053 illisible, écriture 1 : montant (Amt) illisible "
+            "« douze ».",
         ),
         (
             b"<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy='EUR'>12.00</Amt>"
