@@ -24,6 +24,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from enum import StrEnum
 from itertools import combinations
+from typing import NamedTuple
 
 
 class Reason(StrEnum):
@@ -53,7 +54,7 @@ MATCHED = frozenset(
         Reason.CUSTOMER_TOTAL,
     }
 )
-SUBSET_LIMIT = 12  # open invoices of a customer tried as sums of some of them
+SUBSET_LIMIT = 10  # open invoices of a customer tried as sums of some of them
 CLOSE_RATIO = 0.8  # how alike two names must be to suggest
 NAME_WORDS = 5  # words of a customer's name looked for in a label
 PREFIX = 4  # a name's words are indexed by their first letters
@@ -70,8 +71,7 @@ class Credit:
     payer_iban: str = ""
 
 
-@dataclass(frozen=True)
-class OpenInvoice:
+class OpenInvoice(NamedTuple):  # a tuple: 100,000 of them are made at once
     id: int
     number: str
     customer_id: int
@@ -244,7 +244,7 @@ def _spread(dues, amount):
 def _subset(open_ids, amount, book) -> tuple[int, ...] | None:
     """Some (two or more, not all) of a customer's invoices whose dues add up
     to the amount: the first such set, fewest invoices first. Only tried for
-    a customer with few open invoices (2^12 sums at most)."""
+    a customer with few open invoices (2^10 sums at most)."""
     if not 2 < len(open_ids) <= SUBSET_LIMIT:
         return None
     ordered = sorted(open_ids)
@@ -292,12 +292,17 @@ def _starts_words(words: list[str], others: list[str]) -> bool:
 
 _SPLIT = re.compile(r"[\s,;:()\[\]{}'\"+*]+")
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_DIGIT = re.compile(r"[0-9]")
 WINDOW = 3  # consecutive words tried together (« FC 2212 0054 », a cut line)
 
 
 def number_key(number: str) -> str:
     """An invoice number as labels are compared with it: capitals and digits
     only (« fc-2026/12 » → FC202612)."""
+    if number.isascii():
+        return (
+            number.upper() if number.isalnum() else _NOT_ALNUM.sub("", number.upper())
+        )
     return _NOT_ALNUM.sub("", _plain(number).upper())
 
 
@@ -311,7 +316,9 @@ def numbers_found(credit: Credit, book: Book) -> list[int]:
         texts.append(inner if inner is not None else credit.reference)
     texts.append(credit.label)
     for text in texts:
-        words = [w for w in _SPLIT.split(_plain(text).upper()) if w]
+        if not text.isascii():
+            text = _plain(text)
+        words = [w for w in _SPLIT.split(text.upper()) if w]
         for start in range(len(words)):
             for size in range(1, WINDOW + 1):
                 if start + size > len(words):
@@ -324,23 +331,23 @@ def numbers_found(credit: Credit, book: Book) -> list[int]:
 
 
 def _candidates(words: list[str]) -> list[str]:
-    joined = number_key("".join(words))
-    if len(joined) < 3 or not any(c.isdigit() for c in joined):
+    joined = _NOT_ALNUM.sub("", "".join(words))  # words are plain capitals
+    if len(joined) < 3 or not _DIGIT.search(joined):
         return []
     if joined.isdigit() and (len(words) > 1 or not words[0].isdigit()):
         # A number made of digits only is one whole word of the label: never
         # pieces of a date (« 12/2026 ») or of an amount glued together.
         return []
     candidates = [joined]
-    inner = rf_reference(joined)
+    inner = rf_reference(joined) if joined.startswith("RF") else None
     if inner:
-        candidates.append(number_key(inner))
+        candidates.append(inner)
     if len(words) == 1:
         # « FACT:FC22120054 », « FC22120054/FC22120055 »
         candidates.extend(
             key
             for part in re.split(r"[/:#=]", words[0])
-            if len(key := number_key(part)) >= 3 and not key.isdigit()
+            if len(key := _NOT_ALNUM.sub("", part)) >= 3 and not key.isdigit()
         )
         # « FACTFC22120054 », « N°FC22120054 »
         for prefix in ("FACTURE", "FACT", "FAC", "NO", "N"):

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from relance.bank.models import Format
 from relance.core.errors import ApplicationError
@@ -108,21 +109,17 @@ def _local(tag) -> str:
 
 
 def _child(element, *path):
-    """The first descendant along `path` (local names, any namespace)."""
-    for name in path:
-        if element is None:
-            return None
-        element = next((c for c in element if _local(c.tag) == name), None)
-    return element
+    """The first descendant along `path` (namespaces were taken off)."""
+    return element.find("/".join(path)) if element is not None else None
 
 
 def _children(element, name):
-    return [c for c in element if _local(c.tag) == name] if element is not None else []
+    return element.findall(name) if element is not None else []
 
 
 def _text(element, *path) -> str:
-    found = _child(element, *path)
-    return (found.text or "").strip() if found is not None else ""
+    found = element.find("/".join(path)) if element is not None else None
+    return (found.text or "").strip() if found is not None and found.text else ""
 
 
 def _camt(content: bytes) -> Statement:
@@ -146,6 +143,9 @@ def _camt(content: bytes) -> Statement:
             % {"line": line, "column": column + 1},
             field="file",
         ) from None
+    for element in root.iter():  # any version's namespace: local names only
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = element.tag.rsplit("}", 1)[1]
     body = root[0] if _local(root.tag) == "Document" and len(root) else root
     kind, section = CAMT_ROOTS.get(_local(body.tag), (None, None))
     if kind is None:
@@ -168,8 +168,18 @@ def _camt(content: bytes) -> Statement:
     return statement
 
 
+class _Where:
+    """« écriture 12 », translated only when an error needs it."""
+
+    def __init__(self, text: str, number: int):
+        self.text, self.number = text, number
+
+    def __str__(self) -> str:
+        return _(self.text) % {"n": self.number}
+
+
 def _camt_entry(statement: Statement, entry, number: int, kind: str) -> None:
-    where = _("écriture %(n)s") % {"n": number}
+    where = _Where(gettext_noop("écriture %(n)s"), number)
     indicator = _text(entry, "CdtDbtInd")
     if indicator not in ("CRDT", "DBIT"):
         raise _refused(kind, where, _("sens (CdtDbtInd) absent ou inconnu"))
