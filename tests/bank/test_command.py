@@ -19,7 +19,6 @@ def run(*args) -> str:
 
 @time_machine.travel("2026-12-03 09:00 +0100", tick=False)
 def test_import_bank_json_says_what_each_credit_paid(books):
-    company, _invoices = books
     answer = json.loads(run(str(FILES / "releve.sta"), "--json"))
     first, second = Transaction.objects.order_by("booked_on", "id")
     assert answer == {
@@ -47,8 +46,7 @@ def test_import_bank_tells_in_french_what_it_did(books):
         f"{Transaction.objects.get(bank_id='2026120100417').pk})",
         f"Rapproché : FC22120070 — 99.90 (opération "
         f"{Transaction.objects.get(bank_id='2026120200240').pk})",
-        "2 règlement(s) enregistré(s), 0 suggestion(s), 0 crédit(s) non "
-        "rapproché(s).",
+        "2 règlement(s) enregistré(s), 0 suggestion(s), 0 crédit(s) non rapproché(s).",
     ]
 
 

@@ -138,6 +138,48 @@ class IbanLink(models.Model):
         return self.iban
 
 
+# Why a credit was matched or suggested (matching.Reason), as users read it.
+REASONS = {
+    "number": _("Le libellé ou la référence donne le numéro de la facture."),
+    "number_partial": _(
+        "Le libellé donne le numéro de la facture ; montant inférieur au reste dû : "
+        "règlement partiel."
+    ),
+    "numbers": _(
+        "Le libellé donne les numéros de plusieurs factures dont les restes dus "
+        "font le montant."
+    ),
+    "customer_amount": _(
+        "Payeur connu (IBAN ou nom) et montant égal au reste dû d'une seule de "
+        "ses factures."
+    ),
+    "customer_total": _(
+        "Payeur connu (IBAN ou nom) et montant égal au total de ses factures ouvertes."
+    ),
+    "overpaid": _(
+        "Le libellé donne le numéro de la facture, mais le montant dépasse son "
+        "reste dû."
+    ),
+    "numbers_partial": _(
+        "Le libellé donne plusieurs numéros, mais le montant ne fait pas leurs "
+        "restes dus."
+    ),
+    "same_amounts": _(
+        "Payeur connu, mais plusieurs de ses factures ont ce montant : la plus "
+        "ancienne est proposée."
+    ),
+    "some_invoices": _(
+        "Payeur connu ; le montant fait la somme de certaines de ses factures."
+    ),
+    "close_name": _(
+        "Nom du payeur proche de celui du client, et montant d'une facture."
+    ),
+    "amount_only": _(
+        "Montant égal au reste dû d'une seule facture ouverte, d'un payeur inconnu."
+    ),
+}
+
+
 class Match(models.Model):
     """What a transaction paid (or may have paid) on one invoice, and why."""
 
@@ -180,3 +222,7 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} {self.amount} {self.reason}"
+
+    @property
+    def reason_text(self) -> str:
+        return str(REASONS.get(self.reason, self.reason))
