@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -85,6 +85,18 @@ def statement_record(
     today: date,
     user=None,
 ) -> ImportResult:
+    try:
+        return _statement_record(company, statement, filename, today, user)
+    except IntegrityError:  # the same credits taken in at the same moment
+        raise ApplicationError(
+            _(
+                "Ces opérations sont importées en même temps par ailleurs : "
+                "réessayez dans un instant (rien n'a été importé deux fois)."
+            )
+        ) from None
+
+
+def _statement_record(company, statement, filename, today, user) -> ImportResult:
     result = ImportResult(format=str(statement.format))
     result.transactions = len(statement.lines)
     lines = _unique(statement.lines)
