@@ -163,3 +163,25 @@ def test_recording_payments_costs_the_same_for_1_or_30(company):
         )
 
     assert record(invoices[:1]) == record(invoices[1:31])
+
+
+def test_a_bank_statement_costs_the_same_for_3_or_40_credits(company):
+    """Matched, suggested and unmatched credits alike (issue 15 §5)."""
+    from relance.bank.services import transactions_push
+
+    invoices = due_invoices(company, customers=20, each=5)
+
+    def push(rows, tag):
+        objects = []
+        for n, invoice in enumerate(rows):
+            # paid in part; more than what is due (a suggestion); unmatched
+            label = "VIREMENT" if n % 3 == 2 else f"FACTURE {invoice.number}"
+            amount = ["10.00", "5000.00", "999.99"][n % 3]
+            objects.append(
+                {"id": f"{tag}-{n}", "date": TODAY, "amount": amount, "label": label}
+            )
+        return statements(
+            lambda: transactions_push(company=company, objects=objects, today=TODAY)
+        )
+
+    assert push(invoices[:3], "a") == push(invoices[3:43], "b")

@@ -17,9 +17,14 @@ def migrate(targets):
 
 
 def every_app_but_invoices_at(leaf: str) -> list:
-    """Every app at its latest migration, the invoices at `leaf`."""
+    """Every app at its latest migration, the invoices at `leaf` (the bank,
+    which needs the invoices' latest, left out: unapplied with them)."""
     nodes = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    return [(app, leaf if app == "invoices" else last) for app, last in nodes]
+    return [
+        (app, leaf if app == "invoices" else last)
+        for app, last in nodes
+        if app != "bank"
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -111,9 +111,10 @@ def invalid(request, error: ValidationError):
     )
 
 
-from relance.api import routes  # noqa: E402  (routes register on `api`)
+from relance.api import bank, routes  # noqa: E402  (routes register on `api`)
 
 api.add_router("", routes.router)
+api.add_router("", bank.router)
 
 
 def bad_request(request, exception):

@@ -478,3 +478,40 @@ class EInvoiceRecordedOut(Schema):
     payments: list[PaymentOut]
     paused: int
     lifted: int
+
+
+class BankTransactionIn(Schema):
+    """A bank transaction; a credit when its amount is positive."""
+
+    id: text(120) = ""  # the bank's id: the same id is never taken twice
+    date: Day
+    amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
+    label: text(1000) = ""
+    reference: text(60) = ""  # a structured creditor reference (RF…)
+    payer_name: text(200) = ""
+    payer_iban: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ]{0,42}$")] = ""
+
+
+BankTransactionsIn = Annotated[
+    list[BankTransactionIn], Field(min_length=1, max_length=BATCH_MAX)
+]
+
+
+class BankPaid(Schema):
+    invoice: str  # its number
+    amount: Decimal
+    transaction: int  # the transaction's id in Relance
+
+
+class BankImportOut(Schema):
+    """What a statement or a push did: `transactions` credits read, `new`
+    ones not seen before, the payments recorded (`matched`), the payments
+    to confirm (`suggested`), and the credits left `unmatched`."""
+
+    format: str
+    transactions: int
+    new: int
+    matched: list[BankPaid]
+    suggested: list[BankPaid]
+    unmatched: int

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "relance.invoices",
     "relance.law",
     "relance.dunning",
+    "relance.bank",
     "relance.reports",
     "relance.mailing",
     "relance.api",

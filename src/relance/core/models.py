@@ -142,6 +142,19 @@ class Company(models.Model):
         default=365,
     )
     auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
+    # Bank statements (bank/): the summary warns when the last one is older
+    # than this; `bank_statement_on` is written only by the bank services.
+    bank_max_age_days = models.PositiveSmallIntegerField(
+        _("relevé bancaire : ancienneté maximale (jours)"),
+        default=3,
+        help_text=_(
+            "Avant d'envoyer, un avertissement si le dernier relevé importé est "
+            "plus ancien."
+        ),
+    )
+    bank_statement_on = models.DateField(
+        _("dernier relevé bancaire du"), null=True, blank=True
+    )
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)
     )

@@ -34,6 +34,7 @@ Code = StrEnum(
         ("NO_TEMPLATE", "no_template"),
         ("ALREADY_PENDING", "already_pending"),
         ("TIME_BARRED", "time_barred"),
+        ("PAYMENT_SUGGESTED", "payment_suggested"),
     ],
     module=__name__,
 )
@@ -83,6 +84,13 @@ GROUPS = {
         ),
     ),
     Code.ALREADY_PENDING: (gettext_lazy("Relance déjà en cours ou envoyée"), ""),
+    Code.PAYMENT_SUGGESTED: (
+        gettext_lazy("Paiement probable reçu (relevé bancaire)"),
+        gettext_lazy(
+            "Confirmez le paiement d'un clic, ou rejetez-le sur la page « Banque » "
+            "pour relancer."
+        ),
+    ),
     Code.TIME_BARRED: (
         gettext_lazy("Factures prescrites"),
         gettext_lazy(
@@ -189,6 +197,7 @@ class Plan:
     errors: list[PlanError] = field(default_factory=list)
     warnings: list[PlanWarning] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # stop the whole run
+    bank_notice: str = ""  # the last bank statement is too old
 
     @property
     def not_due_warnings(self) -> list[PlanWarning]:
@@ -273,7 +282,9 @@ def reminder_plan(
         verdict = rules.verdict(
             invoice_facts(invoice), rule, today, company.min_gap_days, manual=manual
         )
-        error = _refusal(invoice, verdict, steps, held, einvoice)
+        error = _refusal(invoice, verdict, steps, held, einvoice) or (
+            _payment_suggested(invoice)
+        )
         if error:
             plan.errors.append(error)
             continue
@@ -309,7 +320,34 @@ def reminder_plan(
         )
     plan.errors.sort(key=lambda e: (list(Code).index(e.code), e.reference))
     _credit_warnings(company, plan)
+    plan.bank_notice = bank_notice(company, today)
     return plan
+
+
+def _payment_suggested(invoice: Invoice) -> PlanError | None:
+    """A bank credit may have paid it (`payment_suggested_on`, written by the
+    bank services, ADR 11): held back until a user confirms or rejects it."""
+    if not invoice.payment_suggested_on:
+        return None
+    return PlanError(
+        invoice,
+        invoice.number,
+        Code.PAYMENT_SUGGESTED,
+        _("Paiement probable reçu le %(date)s : à confirmer avant toute relance.")
+        % {"date": format_date(invoice.payment_suggested_on)},
+    )
+
+
+def bank_notice(company: Company, today: date) -> str:
+    """« relevé bancaire non importé depuis le … » when the company's last
+    statement is older than its limit (none when it never imported one)."""
+    last = company.bank_statement_on
+    if last is None or (today - last).days <= company.bank_max_age_days:
+        return ""
+    return _(
+        "Relevé bancaire non importé depuis le %(date)s : un règlement reçu depuis "
+        "n'est peut-être pas enregistré. Importez le dernier relevé avant d'envoyer."
+    ) % {"date": format_date(last)}
 
 
 def _credit_warnings(company: Company, plan: Plan) -> None:

@@ -189,6 +189,12 @@ class Invoice(models.Model):
         _("type de pause"), max_length=10, choices=PauseKind.choices, blank=True
     )
     pause_reason = models.CharField(_("motif de la pause"), max_length=255, blank=True)
+    # A bank credit that may have paid it, waiting for a user's confirmation:
+    # the summary holds the invoice back. Written only by the bank services
+    # (ADR 11); `invoices` and `dunning` know it as a plain column.
+    payment_suggested_on = models.DateField(
+        _("paiement probable reçu le"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,6 +30,19 @@ class NewPayment:
     credit_note: Invoice | None = None  # an allocation (method « avoir »)
 
 
+# What payments_add reads of an invoice: thousands of rows at once cost less.
+PAYMENT_READS = (
+    "id",
+    "company_id",
+    "kind",
+    "status",
+    "number",
+    "currency",
+    "amount_due",
+    "updated_at",
+)
+
+
 def payments_add(
     *, company: Company, payments: list[NewPayment], user=None
 ) -> list[Payment]:
@@ -44,8 +57,10 @@ def payments_add(
     whatever the number of payments.
     """
     with transaction.atomic():
-        invoices = Invoice.objects.select_for_update().in_bulk(
-            {payment.invoice.pk for payment in payments}
+        invoices = (
+            Invoice.objects.select_for_update()
+            .only(*PAYMENT_READS)
+            .in_bulk({payment.invoice.pk for payment in payments})
         )
         due = {pk: invoice.amount_due for pk, invoice in invoices.items()}
         for payment in payments:

@@ -308,6 +308,21 @@ class StepForm(forms.Form):
 
 
 class CompanyForm(forms.ModelForm):
+    bank_max_age_days = forms.IntegerField(
+        label=_("Relevé bancaire : ancienneté maximale (jours)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "Avant d'envoyer, un avertissement si le dernier relevé importé est "
+            "plus ancien (3 jours si vide)."
+        ),
+    )
+
+    def clean_bank_max_age_days(self):
+        value = self.cleaned_data.get("bank_max_age_days")
+        return 3 if value is None else value
+
     class Meta:
         model = Company
         fields = [
@@ -331,6 +346,7 @@ class CompanyForm(forms.ModelForm):
             "penalty_day_basis",
             "auto_send",
             "daily_run_at",
+            "bank_max_age_days",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {

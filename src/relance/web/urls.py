@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 
 from relance.web.views import (
     auth,
+    bank,
     configuration,
     customers,
     dashboard,
@@ -107,6 +108,23 @@ urlpatterns = [
     path("relances/envois/<int:pk>/", reminders.progress, name="progress"),
     path("relances/apercu/", reminders.message_preview, name="message_preview"),
     path("import/", imports.imports, name="imports"),
+    path("banque/", bank.bank, name="bank"),
+    path(
+        "banque/operations/<int:pk>/confirmer/",
+        bank.transaction_confirm,
+        name="bank_confirm",
+    ),
+    path(
+        "banque/operations/<int:pk>/rejeter/",
+        bank.transaction_reject,
+        name="bank_reject",
+    ),
+    path("banque/iban/<int:pk>/supprimer/", bank.iban_delete, name="bank_iban_delete"),
+    path(
+        "banque/factures/<int:pk>/confirmer/",
+        bank.invoice_confirm,
+        name="bank_invoice_confirm",
+    ),
     path("import/<int:pk>/", imports.import_run, name="import_run"),
     path("configuration/etapes/", configuration.step_list, name="steps"),
     path("configuration/etapes/nouvelle/", configuration.step_edit, name="step_new"),

@@ -13,6 +13,7 @@ from relance.invoices.parsing import ValueRefused, parse_date
 from relance.web.access import company_required
 from relance.web.presenters import import_preview_rows
 from relance.web.uploads import MAX_SIZE, upload_forget, upload_keep, upload_read
+from relance.web.views.bank import statement_upload
 from relance.web.views.common import today_of
 
 
@@ -43,6 +44,8 @@ def imports(request):
             {"kind": kind, "error": _("Fichier trop gros (20 Mo au plus).")},
             status=400,
         )
+    if kind == "bank":
+        return statement_upload(request)
     content = upload.read()
     if kind == "facturx":
         key = upload_keep(company.pk, upload.name, content)

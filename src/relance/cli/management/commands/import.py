@@ -2,8 +2,10 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from relance.bank.services import statement_take_in
 from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import company_today
+from relance.core.errors import ApplicationError
 from relance.core.selectors import company_get
 from relance.dunning.services.einvoice import einvoice_cdar_take_in
 from relance.dunning.services.intake import (
@@ -17,7 +19,7 @@ from relance.invoices.importing import Refused
 class Command(RelanceCommand):
     help = (
         "Importe des factures ou des règlements (CSV ou XLSX, tout ou rien), "
-        "ou une facture Factur-X (PDF)."
+        "une facture Factur-X (PDF) ou un relevé bancaire."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +32,14 @@ class Command(RelanceCommand):
             )
             command.add_argument("--json", action="store_true", help="sortie JSON")
             command.add_argument("--company", type=int, help="société (identifiant)")
+        bank = sub.add_parser(
+            "bank",
+            help="importer un relevé bancaire (camt.053/052/054, OFX, MT940, CSV) "
+            "et rapprocher ses crédits des factures",
+        )
+        bank.add_argument("file", help="relevé bancaire, format reconnu au contenu")
+        bank.add_argument("--json", action="store_true", help="sortie JSON")
+        bank.add_argument("--company", type=int, help="société (identifiant)")
         facturx = sub.add_parser("facturx", help="créer la facture d'un PDF Factur-X")
         facturx.add_argument("file", help="PDF Factur-X ou ZUGFeRD")
         facturx.add_argument(
@@ -68,6 +78,8 @@ class Command(RelanceCommand):
             return self.facturx(company, content, path.name, today, options)
         if options["kind"] == "einvoice-status":
             return self.einvoice_status(company, content, today, options)
+        if options["kind"] == "bank":
+            return self.bank(company, content, path.name, today, options)
         take_in = (
             invoices_take_in if options["kind"] == "invoices" else payments_take_in
         )
@@ -232,3 +244,37 @@ class Command(RelanceCommand):
             self.stdout.write(
                 "Vérification seulement (--dry-run) : rien n'a été enregistré."
             )
+
+    def bank(self, company, content, filename, today, options):
+        try:
+            result = statement_take_in(
+                company=company, content=content, filename=filename, today=today
+            )
+        except ApplicationError as error:
+            if options["json"]:
+                self.write_json({"error": error.message})
+            else:
+                self.stdout.write(self.style.ERROR(error.message))
+                self.stdout.write("Rien n'a été importé.")
+            raise SystemExit(1) from None
+        if options["json"]:
+            self.write_json(result.as_dict())
+            return
+        self.stdout.write(
+            f"Relevé {result.format} : {result.transactions} crédit(s) lu(s), "
+            f"{result.new} nouveau(x)."
+        )
+        for title, rows in (
+            ("Rapproché", result.matched),
+            ("À confirmer sur la page « Banque »", result.suggested),
+        ):
+            for row in rows:
+                self.stdout.write(
+                    f"{title} : {row['invoice']} — {row['amount']} "
+                    f"(opération {row['transaction']})"
+                )
+        self.stdout.write(
+            f"{len(result.matched)} règlement(s) enregistré(s), "
+            f"{len(result.suggested)} suggestion(s), "
+            f"{result.unmatched} crédit(s) non rapproché(s)."
+        )

@@ -133,6 +133,8 @@ class Command(RelanceCommand):
     def summary(self, plan: Plan, errors) -> None:
         for problem in plan.problems:
             self.stdout.write(self.style.ERROR(problem))
+        if plan.bank_notice:
+            self.stdout.write(self.style.WARNING(plan.bank_notice))
         self.stdout.write(
             f"{plan.to_send} relance(s) à envoyer · {len(errors)} erreur(s)"
         )
