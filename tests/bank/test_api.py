@@ -6,7 +6,7 @@ from django.test import Client
 from relance.bank.models import Transaction
 from relance.core.tokens import token_create
 from relance.invoices.models import Invoice
-from tests.api.conftest import Api
+from tests.conftest import Api
 from tests.factories import make_company
 
 
