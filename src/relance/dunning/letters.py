@@ -27,7 +27,7 @@ from relance.core.services import LETTER_BODY_MAX
 from relance.dunning.context import message_context
 from relance.dunning.models import DunningStep, Letter
 from relance.invoices.models import Customer, Invoice
-from relance.law.penalties import Outcome
+from relance.law.penalties import Outcome, money
 from relance.mailing import templating
 
 STYLESHEET = Path(__file__).parent / "templates" / "dunning" / "letter_pdf.css"
@@ -132,3 +132,46 @@ def letter_filename(letters: Sequence[Letter]) -> str:
         letter = letters[0]
         return f"mise-en-demeure-{letter.pk}-{letter.dated_on.isoformat()}.pdf"
     return f"mises-en-demeure-{len(letters)}.pdf"
+
+
+def letter_data(letter: Letter) -> dict:
+    """A letter as plain data (API, `relance letters --json`): amounts as
+    strings with two decimals, dates as dates."""
+    lines = list(letter.lines.all())
+
+    def total(name: str) -> Decimal:
+        return sum((getattr(line, name) for line in lines), Decimal(0))
+
+    return {
+        "id": letter.pk,
+        "customer": letter.recipient_name,
+        "customer_code": letter.customer.code,
+        "consumer": letter.consumer,
+        "step": letter.reminder.step.name,
+        "reminder_id": letter.reminder_id,
+        "status": letter.status,
+        "dated_on": letter.dated_on,
+        "pay_by": letter.pay_by,
+        "currency": letter.currency,
+        "invoices": [
+            {
+                "invoice": line.number,
+                "issue_date": line.issue_date,
+                "due_date": line.due_date,
+                "principal": money(line.principal),
+                "days_late": line.days_late,
+                "penalties": money(line.penalties),
+                "indemnity": money(line.indemnity),
+                "legal_interest": money(line.legal_interest),
+            }
+            for line in lines
+        ],
+        "principal": money(total("principal")),
+        "penalties": money(total("penalties")),
+        "indemnity": money(total("indemnity")),
+        "legal_interest": money(total("legal_interest")),
+        "total": money(letter.claimed),
+        "tracking_number": letter.tracking_number,
+        "sent_on": letter.sent_on,
+        "received_on": letter.received_on,
+    }
