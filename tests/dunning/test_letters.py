@@ -259,3 +259,61 @@ def test_existing_steps_go_by_email():
     company = make_company()
     [step] = make_steps(company, [("Relance 1", "after_due_date", 3)])
     assert step.channel == DunningStep.Channel.EMAIL
+
+
+def test_the_daily_digest_counts_the_letters_waiting(smtp_server):
+    from relance.core.clock import utc_now
+    from relance.dunning.models import DailyRun
+    from relance.dunning.services.digest import digest_send
+
+    company = company_with_letter_step(reply_to_email="compta@durand.example")
+    late_invoice(customer_of(company))
+    remind(company, LETTER_ON)
+    now = utc_now()
+    run = DailyRun.objects.create(company=company, date=LETTER_ON, started_at=now)
+
+    assert digest_send(company=company, run=run, now=now)
+
+    [digest] = smtp_server.received
+    assert digest.message["Subject"] == "Relance : 1 courrier(s) à envoyer"
+    text = digest.message.get_body(("plain",)).get_content()
+    assert (
+        "1 mise en demeure attend d'être envoyée par courrier recommandé : "
+        "http://localhost:8000/courriers/"
+    ) in text
+
+
+def test_the_court_file_holds_each_letter_with_its_proof():
+    import zipfile
+    from io import BytesIO
+
+    from relance.dunning.court_file import court_file, court_file_write
+
+    company = company_with_letter_step()
+    customer = customer_of(company)
+    late_invoice(customer)
+    remind(company, LETTER_ON)
+    letter = Letter.objects.get()
+    letter_send_record(
+        letter=letter,
+        number="1A12345678901",
+        on=date(2025, 7, 16),
+        today=date(2025, 7, 16),
+    )
+    letter_receipt_record(letter=letter, on=date(2025, 7, 18), today=date(2025, 7, 18))
+
+    file = court_file(customer=customer, on=date(2025, 8, 1))
+    out = BytesIO()
+    court_file_write(file, out)
+
+    archive = zipfile.ZipFile(out)
+    path = f"04 Mises en demeure/2025-07-15 Mise en demeure {letter.pk}.pdf"
+    assert path in archive.namelist()
+    assert "Total à payer 6 156,42 €" in text_of(archive.read(path))
+    proof = (
+        "Mise en demeure du 15/07/2025, envoyée en recommandé n° 1A12345678901 "
+        "le 16/07/2025, avis de réception du 18/07/2025"
+    )
+    summary = text_of(archive.read("00 Synthèse.pdf"))
+    assert f"Mises en demeure par courrier : {proof}." in summary
+    assert f"{proof} — {path}" in summary
