@@ -121,7 +121,7 @@ def test_each_page_of_a_letter_renders_as_a_full_page_image(
     for complete, width, height in sizes:
         assert complete and width > 0
         assert abs(height / width - 297 / 210) < 0.01  # A4
-    for n, path in enumerate(images, 1):
+    for n in range(1, len(images) + 1):
         shot = Image.open(BytesIO(page.locator(f'img[alt="page {n}"]').screenshot()))
         dark = sum(shot.convert("L").histogram()[:128])  # pixels darker than grey
         assert dark > 500, f"page {n} shows no text"
