@@ -317,3 +317,23 @@ def test_the_court_file_holds_each_letter_with_its_proof():
     summary = text_of(archive.read("00 Synthèse.pdf"))
     assert f"Mises en demeure par courrier : {proof}." in summary
     assert f"{proof} — {path}" in summary
+
+
+def test_an_uncertain_email_and_letter_confirmed_by_hand_gets_its_letter(
+    smtp_server,
+):
+    from relance.dunning.services.reminder_actions import reminder_confirm_sent
+
+    company = company_with_letter_step(channel=DunningStep.Channel.BOTH)
+    late_invoice(customer_of(company))
+    smtp_server.handler.answers = ["silence"]
+    _plan, delivered = remind(company, LETTER_ON)
+    [reminder] = delivered.uncertain
+    assert not Letter.objects.exists()
+
+    reminder_confirm_sent(reminder=reminder, now=datetime(2025, 7, 16, 9, tzinfo=UTC))
+
+    letter = Letter.objects.get()
+    assert (letter.reminder, letter.dated_on) == (reminder, date(2025, 7, 16))
+    [line] = letter.lines.all()
+    assert (line.principal, line.indemnity) == (Decimal("6000.00"), Decimal("40.00"))

@@ -170,3 +170,14 @@ def test_the_step_form_offers_the_channel_and_saves_it(company):
     assert response.status_code == 302
     step = DunningStep.objects.get(name="Mise en demeure 2")
     assert step.channel == DunningStep.Channel.BOTH
+
+
+def test_the_reminder_the_invoice_and_the_steps_tell_of_the_letter(client, company):
+    letter = Letter.objects.get()
+    letter_page = client.get(f"/relances/{letter.reminder_id}/").content.decode()
+    assert "À envoyer" in letter_page
+    assert f'href="/courriers/{letter.pk}/pdf/"' in letter_page
+    Invoice.objects.update(formal_notice_received_on="2025-07-18")
+    invoice = Invoice.objects.get()
+    page = client.get(f"/factures/{invoice.pk}/").content.decode()
+    assert "Mise en demeure reçue le" in page and "18/07/2025" in page

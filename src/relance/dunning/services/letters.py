@@ -17,10 +17,13 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.core.money import format_date
 from relance.core.validators import date_out_of_range
+from relance.dunning.letters import default_body, letter_body_render
 from relance.dunning.models import Letter, LetterInvoice, Reminder, ReminderInvoice
 from relance.dunning.rules import days_late
 from relance.invoices.models import Customer, Invoice
-from relance.law.penalties import Outcome
+from relance.law.penalties import Outcome, RateMissing
+from relance.law.selectors import invoices_late_payment, rate_missing_text
+from relance.mailing.templating import TemplateRefused
 
 # A registered letter's number as La Poste prints it (« 1A 123 456 7890 1 »,
 # 13 characters), or an international one (« RR123456789FR »): letters and
@@ -76,6 +79,42 @@ def letter_create(
         ]
     )
     return letter
+
+
+def letter_for_confirmed(*, reminder: Reminder, today: date) -> Letter | None:
+    """The letter of a « Courriel et courrier » reminder whose uncertain
+    email a person confirmed (reminder_actions): made then, at `today`, as
+    delivery would have made it. None when it has one, or its step sends no
+    letter. Raises ApplicationError when a rate is missing."""
+    if (
+        not reminder.step.sends_letter
+        or Letter.objects.filter(reminder=reminder).exists()
+    ):
+        return None
+    lines = list(
+        reminder.lines.filter(holds_level=True)
+        .select_related("invoice__customer")
+        .order_by("invoice__due_date", "invoice__number")
+    )
+    invoices = [line.invoice for line in lines]
+    try:
+        late = invoices_late_payment(invoices, on=today, company=reminder.company)
+    except RateMissing as missing:
+        raise ApplicationError(rate_missing_text(missing)) from None
+    try:
+        body = letter_body_render(
+            company=reminder.company,
+            customer=reminder.customer,
+            invoices=invoices,
+            step=reminder.step,
+            today=today,
+            late=late,
+        )
+    except TemplateRefused:
+        body = default_body()  # the person confirmed: the letter is still due
+    return letter_create(
+        reminder=reminder, lines=lines, late=late, today=today, body=body
+    )
 
 
 def tracking_number_clean(raw: object) -> str:
