@@ -144,3 +144,15 @@ def test_another_companys_letters_answer_404(company):
     )
     assert status == 404
     assert Client().get("/api/v1/letters").status_code == 401
+
+
+def test_a_steps_channel_is_read_and_written_through_the_api(api):
+    status, steps = api.call("get", "/steps")
+    assert status == 200
+    assert [step["channel"] for step in steps] == ["letter"]
+    steps[0]["channel"] = "both"
+    status, steps = api.call("put", "/steps", {"steps": steps})
+    assert (status, steps[0]["channel"]) == (200, "both")
+    steps[0]["channel"] = "fax"
+    status, _answer = api.call("put", "/steps", {"steps": steps})
+    assert status == 422

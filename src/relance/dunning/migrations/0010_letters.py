@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0007_letter_settings'),
         ('dunning', '0009_step_attach_statement'),
-        ('invoices', '0008_formal_notice_received'),
     ]
 
     operations = [
