@@ -181,3 +181,17 @@ def test_the_reminder_the_invoice_and_the_steps_tell_of_the_letter(client, compa
     invoice = Invoice.objects.get()
     page = client.get(f"/factures/{invoice.pk}/").content.decode()
     assert "Mise en demeure reçue le" in page and "18/07/2025" in page
+
+
+def test_the_summary_says_a_letter_step_goes_by_post():
+    from relance.dunning.services.state import invoices_refresh
+
+    company = company_with_letter_step()
+    invoice = late_invoice(customer_of(company))
+    invoices_refresh(company=company, today=company_today(company))
+    client = Client()
+    client.force_login(make_user(company))
+
+    page = client.post("/relances/resume/", {"invoice": invoice.pk}).content.decode()
+
+    assert '<td class="email">Courrier</td>' in page

@@ -10,6 +10,9 @@ Each reminder moves pending → sending → sent | failed | uncertain:
 - a temporary failure is retried later (5 min, 30 min, 2 h), a permanent one
   fails at once with the server's answer and frees the level;
 - a message found "sending" after a crash becomes "uncertain" (`recovery.py`).
+- a letter step's reminder asks no server: its letter is made and the levels
+  raised at once (`_letter_only`); a « Courriel et courrier » step's letter
+  is made when its email is recorded as sent (ADR 12).
 
 The pipeline, top-down: load a batch of reminders (`_load`), check and render
 each (`_prepare`, which writes nothing), close those that will not leave
@@ -278,7 +281,6 @@ def _prepare(
         late = invoices_late_payment(
             invoices, on=today, company=company, rates=rates, payments=payments
         )
-        letter_body = None
         if reminder.step.sends_letter:
             letter_body = letter_body_render(
                 company=company,
