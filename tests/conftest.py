@@ -1,4 +1,7 @@
+import json
+
 import pytest
+from django.test import Client
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +56,25 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 1
     yield server
     server.stop()
+
+
+class Api:
+    """The API as an ERP calls it, with a bearer token."""
+
+    def __init__(self, token: str):
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def call(self, method, path, data=None, **params):
+        kwargs = {"content_type": "application/json"} if data is not None else {}
+        response = getattr(self.client, method)(
+            f"/api/v1{path}", json.dumps(data) if data is not None else params, **kwargs
+        )
+        return response.status_code, response.json() if response.content else None
+
+
+@pytest.fixture
+def api(company):
+    """The API with a token of the test module's `company` fixture."""
+    from relance.core.tokens import token_create
+
+    return Api(token_create(company=company, name="ERP")[1])

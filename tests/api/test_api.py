@@ -11,7 +11,7 @@ from relance.core.models import ApiToken
 from relance.core.tokens import token_create
 from relance.dunning.models import Reminder
 from relance.invoices.models import Invoice
-from tests.api.conftest import Api
+from tests.conftest import Api
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from relance.core.clock import company_today
 from relance.core.tokens import token_create
 from relance.dunning.models import Letter
 from relance.invoices.models import Invoice
-from tests.api.conftest import Api
+from tests.conftest import Api
 from tests.dunning.test_letters import (
     LETTER_ON,
     company_with_letter_step,
@@ -29,11 +29,6 @@ def company():
     late_invoice(customer_of(company))
     remind(company, LETTER_ON)
     return company
-
-
-@pytest.fixture
-def api(company):
-    return Api(token_create(company=company, name="ERP")[1])
 
 
 def test_the_letters_waiting_come_with_their_frozen_amounts(api):

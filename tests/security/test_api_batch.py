@@ -5,9 +5,7 @@ import json
 
 import pytest
 
-from relance.core.tokens import token_create
 from relance.invoices.models import Invoice, Payment
-from tests.api.conftest import Api
 from tests.api.test_api import invoice_payload
 from tests.factories import make_company, make_customer, make_invoice
 
@@ -17,11 +15,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def company():
     return make_company(name="Bâtiments Durand")
-
-
-@pytest.fixture
-def api(company):
-    return Api(token_create(company=company, name="ERP")[1])
 
 
 def test_a_batch_never_touches_another_companys_invoices(api, company):

@@ -2,8 +2,10 @@
 
 Each bomb is tried twice: at save (`check`, which renders once on the sample
 data) and at rendering, as a template saved before the limits existed would
-be. Both must refuse it with a French TemplateRefused, quickly and without
-allocating what the template asks for.
+be. Both must refuse it with a French TemplateRefused, without allocating
+what the template asks for, and by the limit it breaks: a bomb stopped by
+the one-second clock instead would say so (TOO_LONG), so no test here times
+itself against the machine's load.
 """
 
 import time
@@ -86,17 +88,15 @@ BOMBS = [
 
 @pytest.mark.parametrize(("source", "message"), BOMBS)
 def test_a_template_past_a_limit_is_refused_at_save_without_costing_it(source, message):
-    told, seconds, peak = refused(at_save, source)
+    told, _seconds, peak = refused(at_save, source)
     assert told == message
-    assert seconds < 0.5
     assert peak < 20_000_000
 
 
 @pytest.mark.parametrize(("source", "message"), BOMBS)
 def test_a_template_saved_before_the_limits_is_stopped_when_rendered(source, message):
-    told, seconds, peak = refused(at_rendering, source)
+    told, _seconds, peak = refused(at_rendering, source)
     assert told == message
-    assert seconds < 0.5
     assert peak < 20_000_000
 
 

@@ -178,16 +178,17 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
     return Rows(invoices.order_by("number", "id"), lambda i: invoice_out(i, names))
 
 
+def by_index(problems) -> list[dict]:
+    """A batch's errors or warnings, each named by its object's `index`
+    (the row errors of a batch number objects, not file lines)."""
+    return [
+        {"index": p.line, "field": p.column, "message": p.message} for p in problems
+    ]
+
+
 def batch_refused(error: Refused) -> Status:
     return Status(
-        400,
-        {
-            "detail": error.message,
-            "errors": [
-                {"index": e.line, "field": e.column, "message": e.message}
-                for e in error.report.errors
-            ],
-        },
+        400, {"detail": error.message, "errors": by_index(error.report.errors)}
     )
 
 
@@ -218,10 +219,7 @@ def invoice_batch(request, payload: Body[s.InvoicesBatchIn]):
             {"index": index, "id": pk, "number": objects[index]["number"]}
             for index, pk in enumerate(report.invoice_ids)
         ],
-        "warnings": [
-            {"index": w.line, "field": w.column, "message": w.message}
-            for w in report.warnings
-        ],
+        "warnings": by_index(report.warnings),
     }
 
 

@@ -3,6 +3,7 @@
 import json
 from datetime import date
 
+from django.contrib import messages
 from django.http import HttpResponse
 
 from relance.core.clock import company_today
@@ -78,4 +79,13 @@ def with_toast(
     response["HX-Trigger"] = json.dumps(
         {"toast": {"message": str(message), "level": level}}
     )
+    return response
+
+
+def modal_done(request, message: str) -> HttpResponse:
+    """A modal form that succeeded: the page reloads under htmx (204 and
+    HX-Refresh) and shows `message` as it comes back."""
+    messages.success(request, message)
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"
     return response

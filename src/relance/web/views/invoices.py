@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from relance.web.presenters import STATUS_TONES, dunning_label, late_class
 from relance.web.views.common import (
     XLSX,
     download,
+    modal_done,
     query_from,
     selected_invoices,
     today_of,
@@ -356,14 +357,11 @@ def payment_new(request, pk):
             except ApplicationError as error:
                 apply_error(form, error)
             else:
-                messages.success(
+                return modal_done(
                     request,
                     _("Règlement de %(amount)s enregistré.")
                     % {"amount": format_amount(data["amount"], invoice.currency)},
                 )
-                response = HttpResponse(status=204)
-                response["HX-Refresh"] = "true"
-                return response
     else:
         form = PaymentForm(
             initial={
@@ -408,7 +406,7 @@ def allocation_form(request, *, customer, invoice, action):
             except ApplicationError as error:
                 apply_error(form, error)
             else:
-                messages.success(
+                return modal_done(
                     request,
                     _(
                         "Avoir %(credit)s imputé de %(amount)s sur la facture "
@@ -420,9 +418,6 @@ def allocation_form(request, *, customer, invoice, action):
                         "number": target.number,
                     },
                 )
-                response = HttpResponse(status=204)
-                response["HX-Refresh"] = "true"
-                return response
     else:
         form = AllocationForm(customer=customer, invoice=invoice)
     context = {"form": form, "invoice": invoice, "customer": customer, "action": action}
