@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, File, Path, Query, Router, Status
@@ -13,9 +13,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from relance.api import schemas as s
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
-from relance.dunning.models import DailyRun, Reminder, SendRun
+from relance.dunning.letters import letter_data, letter_filename, letters_pdf
+from relance.dunning.models import DailyRun, Letter, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
-from relance.dunning.selectors import step_names
+from relance.dunning.selectors import letter_list, step_names
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.einvoice import (
     NewStatus,
@@ -27,6 +28,10 @@ from relance.dunning.services.intake import (
     invoices_batch_take_in,
     payment_take_in,
     payments_batch_take_in,
+)
+from relance.dunning.services.letters import (
+    letter_receipt_record,
+    letter_send_record,
 )
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import credit_allocate, payment_cancel
@@ -281,6 +286,16 @@ def invoice_put(request, payload: s.InvoiceIn):
     )
 
 
+LETTER_PDF_ANSWER = {
+    "responses": {
+        200: {
+            "description": "The letter's PDF.",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}
 PDF_ANSWER = {
     "responses": {
         200: {
@@ -731,6 +746,79 @@ def reminder_get(request, reminder_id: Path[s.Id]):
         company=request.company,
     )
     return reminder_out(reminder)
+
+
+# --- letters (formal notices sent by post) -------------------------------------
+
+
+def letter_out(letter: Letter) -> dict:
+    return letter_data(letter)
+
+
+def _letter(request, letter_id: int) -> Letter:
+    return get_object_or_404(letter_list(company=request.company), pk=letter_id)
+
+
+@router.get("/letters", response={200: list[s.LetterOut], **ERRORS}, tags=["letters"])
+@paginate(Pages)
+def letter_list_get(
+    request, status: Literal["waiting", "sent", "received"] | None = None
+):
+    """The company's letters, newest first; `status=waiting` for those to
+    print and send."""
+    return Rows(letter_list(company=request.company, status=status or ""), letter_out)
+
+
+@router.get(
+    "/letters/{letter_id}", response={200: s.LetterOut, **ERRORS}, tags=["letters"]
+)
+def letter_get(request, letter_id: Path[s.Id]):
+    return letter_out(_letter(request, letter_id))
+
+
+@router.get(
+    "/letters/{letter_id}/pdf",
+    response=ERRORS,
+    tags=["letters"],
+    openapi_extra=LETTER_PDF_ANSWER,
+)
+def letter_pdf_get(request, letter_id: Path[s.Id]):
+    """The letter as a PDF, to print and send by registered post."""
+    letter = _letter(request, letter_id)
+    return HttpResponse(
+        letters_pdf([letter]),
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{letter_filename([letter])}"'
+        },
+    )
+
+
+@router.post(
+    "/letters/{letter_id}/sent",
+    response={200: s.LetterOut, **ERRORS},
+    tags=["letters"],
+)
+def letter_sent_post(request, letter_id: Path[s.Id], payload: s.LetterSentIn):
+    """Record « envoyé en recommandé »: its number and the day it was posted."""
+    letter = _letter(request, letter_id)
+    letter_send_record(
+        letter=letter, number=payload.number, on=payload.date, today=today(request)
+    )
+    return letter_out(letter)
+
+
+@router.post(
+    "/letters/{letter_id}/received",
+    response={200: s.LetterOut, **ERRORS},
+    tags=["letters"],
+)
+def letter_received_post(request, letter_id: Path[s.Id], payload: s.LetterReceivedIn):
+    """Record the acknowledgement of receipt: from its date, a consumer's
+    legal interest runs on the invoices the letter claims."""
+    letter = _letter(request, letter_id)
+    letter_receipt_record(letter=letter, on=payload.date, today=today(request))
+    return letter_out(letter)
 
 
 # --- the daily job -------------------------------------------------------------

@@ -254,6 +254,7 @@ class StepIO(Schema):
     attach_pdf: bool = True
     attach_statement: bool = False
     formal_notice: bool = False
+    channel: Literal["email", "letter", "both"] = "email"
     active: bool = True
 
 
@@ -515,3 +516,55 @@ class BankImportOut(Schema):
     matched: list[BankPaid]
     suggested: list[BankPaid]
     unmatched: int
+
+
+class LetterLineOut(Schema):
+    """An invoice a letter claims, amounts frozen at the letter's date."""
+
+    invoice: str
+    issue_date: dt.date
+    due_date: dt.date
+    principal: str
+    days_late: int
+    penalties: str
+    indemnity: str
+    legal_interest: str
+
+
+class LetterOut(Schema):
+    """A formal notice as a letter: waiting, sent (registered post) or
+    received (acknowledgement of receipt). Amounts as strings, two decimals."""
+
+    id: int
+    customer: str
+    customer_code: str
+    consumer: bool
+    step: str
+    reminder_id: int
+    status: Literal["waiting", "sent", "received"]
+    dated_on: dt.date
+    pay_by: dt.date
+    currency: str
+    invoices: list[LetterLineOut]
+    principal: str
+    penalties: str
+    indemnity: str
+    legal_interest: str
+    total: str
+    tracking_number: str
+    sent_on: dt.date | None
+    received_on: dt.date | None
+
+
+class LetterSentIn(Schema):
+    """« Envoyé en recommandé »: the number (8 to 20 letters and digits once
+    spaces and dashes are taken out) and the day it was posted."""
+
+    number: text(40, 1)
+    date: Day
+
+
+class LetterReceivedIn(Schema):
+    """The date of the acknowledgement of receipt (AR)."""
+
+    date: Day

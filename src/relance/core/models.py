@@ -141,6 +141,27 @@ class Company(models.Model):
         choices=[(365, "365"), (360, "360")],
         default=365,
     )
+    # Formal notices sent as letters (dunning/letters.py).
+    letter_deadline_days = models.PositiveSmallIntegerField(
+        _("délai de paiement d'une mise en demeure (jours)"),
+        default=8,
+        validators=[validators.validate_letter_deadline],
+        help_text=_("Le courrier demande le paiement dans ce délai (8 jours d'usage)."),
+    )
+    letter_body = models.TextField(
+        _("texte de la mise en demeure"),
+        blank=True,
+        help_text=_(
+            "Le paragraphe principal du courrier, avec les variables des modèles "
+            "({{ customer.name }}, {{ total_due }}…). Vide : le texte par défaut."
+        ),
+    )
+    letter_signatory = models.CharField(
+        _("signataire des courriers"),
+        max_length=150,
+        blank=True,
+        help_text=_("Nom et qualité, par exemple « Marie Martin, gérante »."),
+    )
     auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
     # Bank statements (bank/): the summary warns when the last one is older
     # than this; `bank_statement_on` is written only by the bank services.

@@ -30,7 +30,11 @@ COMPANY_FIELDS = (
     "penalty_day_basis",
     "auto_send",
     "daily_run_at",
+    "letter_deadline_days",
+    "letter_signatory",
+    "letter_body",
 )
+LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
 
 
 def company_update(*, company: Company, **values) -> Company:
@@ -40,6 +44,12 @@ def company_update(*, company: Company, **values) -> Company:
         raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
     for field, value in values.items():
         setattr(company, field, value.strip() if isinstance(value, str) else value)
+    if len(company.letter_body) > LETTER_BODY_MAX:
+        raise ApplicationError(
+            _("%(max)s caractères au plus (il y en a %(n)s).")
+            % {"max": "5\u202f000", "n": len(company.letter_body)},
+            field="letter_body",
+        )
     company.iban = company.iban.replace(" ", "").upper()
     company.bic = company.bic.replace(" ", "").upper()
     model_validate(company, set(values))

@@ -85,3 +85,15 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(
             _("Fuseau horaire inconnu : %(tz)s"), params={"tz": value}
         )
+
+
+LETTER_DEADLINE_MAX = 60  # days: beyond two months, a formal notice loses its point
+
+
+def validate_letter_deadline(value: int) -> None:
+    if not 1 <= value <= LETTER_DEADLINE_MAX:
+        raise ValidationError(
+            _("Entre 1 et %(max)s jours."),
+            "letter_deadline",
+            params={"max": LETTER_DEADLINE_MAX},
+        )

@@ -8,7 +8,10 @@ one customer, in one ZIP.
 - `01 Relevé de compte.pdf` at the file's date;
 - `02 Factures/`: each claimed invoice's PDF (those without one are named in
   the summary, to be added by hand);
-- `03 Relances/`: every reminder sent for these invoices, as `.eml`.
+- `03 Relances/`: every reminder sent for these invoices, as `.eml`;
+- `04 Mises en demeure/`: each formal notice sent by post that claims one
+  of them, as its PDF, titled with its proof (registered post's number, day
+  sent, day of the acknowledgement of receipt).
 
 The ZIP is written to a temporary file, never held in memory: a customer
 with hundreds of invoices makes a large file, not a large process.
@@ -28,9 +31,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from relance.core.clock import company_today
+from relance.core.money import format_date
 from relance.core.pdfs import pdf_from_html
+from relance.dunning.letters import letters_pdf
 from relance.dunning.messages import reminder_eml
-from relance.dunning.models import Reminder
+from relance.dunning.models import Letter, Reminder
 from relance.dunning.statements import Statement, customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.pdf import STYLESHEET
@@ -49,6 +54,7 @@ class Piece:
     title: str
     invoice: Invoice | None = None
     reminder: Reminder | None = None
+    letter: Letter | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class CourtFile:
     statement: Statement
     court: Court
     reminders: list[Reminder]
+    letters: list[Letter]
     pieces: list[Piece]
     without_pdf: list[Invoice]
     time_barred: list[tuple[Invoice, date]]  # with the last day it could be claimed
@@ -121,6 +128,24 @@ def court_file(*, customer: Customer, on: date) -> CourtFile:
                     reminder=reminder,
                 )
             )
+        letters = list(
+            Letter.objects.filter(
+                customer=customer, lines__invoice__in=invoices, dated_on__lte=on
+            )
+            .distinct()
+            .select_related("company")
+            .order_by("dated_on", "pk")
+        )
+        for letter in letters:
+            pieces.append(
+                Piece(
+                    len(pieces) + 1,
+                    _("04 Mises en demeure/%(date)s Mise en demeure %(id)s.pdf")
+                    % {"date": letter.dated_on.isoformat(), "id": letter.pk},
+                    letter_proof(letter),
+                    letter=letter,
+                )
+            )
         kind = customer.kind
         barred = [
             (invoice, limitation.last_day(kind, invoice.due_date))
@@ -131,10 +156,29 @@ def court_file(*, customer: Customer, on: date) -> CourtFile:
             statement=statement,
             court=competent_court(kind),
             reminders=reminders,
+            letters=letters,
             pieces=pieces,
             without_pdf=[invoice for invoice in invoices if not invoice.pdf],
             time_barred=barred,
         )
+
+
+def letter_proof(letter: Letter) -> str:
+    """A letter and what proves it: « Mise en demeure du 15/07/2025, envoyée
+    en recommandé n° … le …, avis de réception du … »."""
+    text = _("Mise en demeure du %(date)s") % {"date": format_date(letter.dated_on)}
+    if letter.sent_on:
+        text += _(", envoyée en recommandé n° %(number)s le %(date)s") % {
+            "number": letter.tracking_number,
+            "date": format_date(letter.sent_on),
+        }
+    else:
+        text += _(", pas encore envoyée")
+    if letter.received_on:
+        text += _(", avis de réception du %(date)s") % {
+            "date": format_date(letter.received_on)
+        }
+    return text
 
 
 def _safe(text: str) -> str:
@@ -163,6 +207,7 @@ def court_file_summary_pdf(file: CourtFile) -> bytes:
                     (line, limitation.last_day(customer.kind, line.invoice.due_date))
                     for line in statement.lines
                 ],
+                "letter_proofs": [letter_proof(letter) for letter in file.letters],
             },
         )
     return pdf_from_html(html, stylesheet=str(STYLESHEET))
@@ -180,6 +225,12 @@ def court_file_write(file: CourtFile, out: BinaryIO) -> None:
         for piece in file.pieces:
             if piece.reminder is not None:
                 archive.writestr(piece.path, reminder_eml(piece.reminder))
+            elif piece.letter is not None:
+                archive.writestr(
+                    piece.path,
+                    letters_pdf([piece.letter]),
+                    compress_type=zipfile.ZIP_STORED,
+                )
             elif piece.invoice is not None:
                 info = zipfile.ZipInfo(piece.path, date_time=time.localtime()[:6])
                 info.compress_type = zipfile.ZIP_STORED

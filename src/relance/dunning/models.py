@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,11 @@ from relance.invoices.models import MONEY, Customer, Invoice
 
 class DunningStep(models.Model):
     """« Étape de relance »: when to remind, and with which message."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Courriel")
+        LETTER = "letter", _("Courrier")
+        BOTH = "both", _("Courriel et courrier")
 
     class TriggerChoice(models.TextChoices):
         AFTER_DUE_DATE = Trigger.AFTER_DUE_DATE, _("Après l'échéance de la facture")
@@ -48,6 +55,16 @@ class DunningStep(models.Model):
             "cette étape, jamais regroupées avec d'autres."
         ),
     )
+    channel = models.CharField(
+        _("envoi par"),
+        max_length=10,
+        choices=Channel.choices,
+        default=Channel.EMAIL,
+        help_text=_(
+            "Un courrier attend dans « Courriers à envoyer » : imprimé, envoyé en "
+            "recommandé, puis son avis de réception noté."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -63,6 +80,14 @@ class DunningStep(models.Model):
     @property
     def has_template(self) -> bool:
         return bool(self.subject.strip() and self.body.strip())
+
+    @property
+    def sends_email(self) -> bool:
+        return self.channel != self.Channel.LETTER
+
+    @property
+    def sends_letter(self) -> bool:
+        return self.channel != self.Channel.EMAIL
 
 
 class Origin(models.TextChoices):
@@ -314,3 +339,92 @@ class ReminderInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} niveau {self.level}"
+
+
+class Letter(models.Model):
+    """A formal notice (« mise en demeure ») as a letter: made when a reminder
+    of a letter step goes, with its parties and amounts frozen at its date;
+    then printed, sent by registered post, and its receipt acknowledged."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("À envoyer")
+        SENT = "sent", _("Envoyé en recommandé")
+        RECEIVED = "received", _("Avis de réception reçu")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="letters"
+    )
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.PROTECT, related_name="letter"
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    dated_on = models.DateField(_("date du courrier"))
+    pay_by = models.DateField(_("à payer avant le"))
+    consumer = models.BooleanField(_("client consommateur"), default=False)
+    # Both parties as they were on the letter's date.
+    sender_name = models.CharField(_("expéditeur"), max_length=200)
+    sender_address = models.TextField(_("adresse de l'expéditeur"), blank=True)
+    sender_place = models.CharField(_("lieu"), max_length=100, blank=True)
+    recipient_name = models.CharField(_("destinataire"), max_length=200)
+    recipient_address = models.TextField(_("adresse du destinataire"), blank=True)
+    signatory = models.CharField(_("signataire"), max_length=150, blank=True)
+    body = models.TextField(_("texte"), blank=True)  # the company's, rendered
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    tracking_number = models.CharField(_("n° de recommandé"), max_length=20, blank=True)
+    sent_on = models.DateField(_("envoyé le"), null=True, blank=True)
+    received_on = models.DateField(_("avis de réception du"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("courrier")
+        verbose_name_plural = _("courriers")
+        ordering = ["-dated_on", "-id"]
+        indexes = [
+            models.Index(fields=["company", "status"], name="letter_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_name} {self.dated_on}"
+
+    @property
+    def claimed(self) -> Decimal:
+        """What the letter asks for: principal and what the law adds (lines
+        prefetched, or one query)."""
+        return sum((line.amount for line in self.lines.all()), Decimal(0))
+
+
+class LetterInvoice(models.Model):
+    """One invoice a letter claims, with what the law gave on it that day."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="letter_lines"
+    )
+    number = models.CharField(_("numéro"), max_length=60)
+    issue_date = models.DateField(_("date"))
+    due_date = models.DateField(_("échéance"))
+    total = models.DecimalField(_("montant TTC"), **MONEY)
+    principal = models.DecimalField(_("reste dû"), **MONEY)
+    days_late = models.IntegerField(_("jours de retard"), default=0)
+    penalties = models.DecimalField(_("pénalités"), **MONEY)
+    indemnity = models.DecimalField(_("indemnité forfaitaire"), **MONEY)
+    legal_interest = models.DecimalField(_("intérêts au taux légal"), **MONEY)
+
+    class Meta:
+        verbose_name = _("facture mise en demeure")
+        verbose_name_plural = _("factures mises en demeure")
+        ordering = ["due_date", "number", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal + self.penalties + self.indemnity + self.legal_interest

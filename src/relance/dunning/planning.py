@@ -32,6 +32,7 @@ Code = StrEnum(
         ("NO_EMAIL", "no_email"),
         ("INVALID_EMAIL", "invalid_email"),
         ("NO_TEMPLATE", "no_template"),
+        ("NO_POSTAL_ADDRESS", "no_postal_address"),
         ("ALREADY_PENDING", "already_pending"),
         ("TIME_BARRED", "time_barred"),
         ("PAYMENT_SUGGESTED", "payment_suggested"),
@@ -43,7 +44,13 @@ Code = StrEnum(
 # What the user can fix (an address, a template, a wrong number): errors.
 # The rest is left out on purpose (paid, paused, not due yet…): no error.
 FIXABLE = frozenset(
-    {Code.NOT_FOUND, Code.NO_EMAIL, Code.INVALID_EMAIL, Code.NO_TEMPLATE}
+    {
+        Code.NOT_FOUND,
+        Code.NO_EMAIL,
+        Code.INVALID_EMAIL,
+        Code.NO_TEMPLATE,
+        Code.NO_POSTAL_ADDRESS,
+    }
 )
 
 # The heading of each group of errors in the summary, and how to fix it.
@@ -81,6 +88,12 @@ GROUPS = {
         gettext_lazy("Étapes sans modèle de courriel"),
         gettext_lazy(
             "Complétez l'objet et le corps de l'étape dans « Configurer mes relances »."
+        ),
+    ),
+    Code.NO_POSTAL_ADDRESS: (
+        gettext_lazy("Clients sans adresse postale"),
+        gettext_lazy(
+            "Ajoutez l'adresse du client : la mise en demeure part par courrier."
         ),
     ),
     Code.ALREADY_PENDING: (gettext_lazy("Relance déjà en cours ou envoyée"), ""),
@@ -309,7 +322,8 @@ def reminder_plan(
         if key in groups:
             groups[key].lines.append(line)
         else:
-            groups[key] = PlannedMessage(customer, [recipient_of(customer)], [line])
+            to = [recipient_of(customer)] if step.sends_email else []
+            groups[key] = PlannedMessage(customer, to, [line])
     plan.messages = sorted(
         groups.values(),
         key=lambda m: (sort_key(m.customer.name), m.lines[0].invoice.number),
@@ -433,6 +447,8 @@ def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int)
     if grouping == Grouping.INVOICE:
         return invoice.pk
     customer = (invoice.customer_id, invoice.currency)
+    if step.sends_letter:  # a letter claims the invoices of its step only
+        return (invoice.customer_id, invoice.currency, level)
     if grouping == Grouping.CUSTOMER and not step.formal_notice:
         return (*customer, 0)
     return (*customer, level)
@@ -573,20 +589,28 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("Pas encore à relancer : « %(step)s » prévue le %(date)s.")
             % {"step": step.name, "date": format_date(verdict.planned_on)},
         )
+    if step.sends_letter and not invoice.customer.address_lines:
+        return error(
+            Code.NO_POSTAL_ADDRESS,
+            _("Aucune adresse postale pour le client %(customer)s.")
+            % {"customer": invoice.customer.name},
+        )
     address = recipient_of(invoice.customer)
-    if not address:
+    if not step.sends_email:
+        pass  # a letter only: no email address needed
+    elif not address:
         return error(
             Code.NO_EMAIL,
             _("Aucune adresse e-mail pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
-    if not address_valid(address):
+    elif not address_valid(address):
         return error(
             Code.INVALID_EMAIL,
             _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
             % {"customer": invoice.customer.name, "address": address},
         )
-    if not step.has_template:
+    if step.sends_email and not step.has_template:
         return error(
             Code.NO_TEMPLATE,
             _("L'étape « %(step)s » n'a pas de modèle de courriel.")

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from relance.core.models import Company
 from relance.dunning import rules
-from relance.dunning.models import DunningStep, Reminder
+from relance.dunning.models import DunningStep, Letter, Reminder
 from relance.invoices.models import Invoice
 
 
@@ -56,3 +56,28 @@ def problem_reminders(*, company: Company, since: datetime | None = None):
         .prefetch_related("lines__invoice")
         .order_by("status", "customer__name")
     )
+
+
+def letter_list(*, company: Company, status: str = "") -> QuerySet:
+    """The company's letters, newest first (one status, or all), with their
+    customer, step and invoices (lines) ready to list."""
+    letters = (
+        Letter.objects.filter(company=company)
+        .select_related("customer", "reminder__step", "company")
+        .prefetch_related("lines")
+        .order_by("-dated_on", "-id")
+    )
+    if status:
+        letters = letters.filter(status=status)
+    return letters
+
+
+def letters_waiting_count(*, company: Company) -> int:
+    """Letters made and not yet recorded as sent."""
+    return Letter.objects.filter(company=company, status=Letter.Status.WAITING).count()
+
+
+def letters_by_ids(*, company: Company, ids) -> list[Letter]:
+    """These letters of the company, in the order given (others ignored)."""
+    found = letter_list(company=company).in_bulk(list(ids))
+    return [found[pk] for pk in dict.fromkeys(ids) if pk in found]

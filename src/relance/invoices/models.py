@@ -172,6 +172,12 @@ class Invoice(models.Model):
     # only by the dunning services (level, last reminder) and the daily job.
     dunning_level = models.PositiveSmallIntegerField(_("niveau de relance"), default=0)
     last_reminder_on = models.DateField(_("dernière relance le"), null=True, blank=True)
+    # The day the customer received a formal notice (the AR of its letter):
+    # a consumer's legal interest runs from it (C. civ. 1231-6). Written by
+    # dunning's letter services only.
+    formal_notice_received_on = models.DateField(
+        _("mise en demeure reçue le"), null=True, blank=True
+    )
     to_remind = models.BooleanField(_("à relancer"), default=False)
     next_level = models.PositiveSmallIntegerField(
         _("prochaine étape"), null=True, blank=True

@@ -99,6 +99,7 @@ def invoices_late_payment(
             amount_due=invoice.amount_due,
             payments=payments.get(invoice.pk, []),
             open=invoice.status in (Invoice.Status.OPEN, Invoice.Status.PAID),
+            notice_received_on=invoice.formal_notice_received_on,
         )
         outcomes.append(
             late_payment(

@@ -4,16 +4,19 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
 from relance.core.money import format_amount, format_date
 from relance.core.validators import validate_date_range, validate_french_postal_code
+from relance.dunning.letters import letter_body_check
 from relance.dunning.models import DunningStep
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.invoices.selectors import credit_notes_to_allocate, invoices_to_credit
 from relance.law.models import Rate
+from relance.mailing.templating import TemplateRefused
 
 
 class AmountField(forms.CharField):
@@ -304,7 +307,21 @@ class StepForm(forms.Form):
             "« Un seul courriel par client »."
         ),
     )
+    channel = forms.ChoiceField(
+        label=_("Envoi par"),
+        choices=DunningStep.Channel.choices,
+        initial=DunningStep.Channel.EMAIL,
+        required=False,
+        help_text=_(
+            "Un courrier attend dans « Courriers à envoyer » : à imprimer, envoyer "
+            "en recommandé, puis noter son avis de réception."
+        ),
+    )
     active = forms.BooleanField(label=_("Active"), required=False)
+
+    def clean_channel(self):
+        # Left out (an older page, a script): by email, as before.
+        return self.cleaned_data["channel"] or DunningStep.Channel.EMAIL
 
 
 class CompanyForm(forms.ModelForm):
@@ -347,6 +364,9 @@ class CompanyForm(forms.ModelForm):
             "auto_send",
             "daily_run_at",
             "bank_max_age_days",
+            "letter_deadline_days",
+            "letter_signatory",
+            "letter_body",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
@@ -368,6 +388,23 @@ class CompanyForm(forms.ModelForm):
             ),
             "daily_run_at": _("Dans le fuseau horaire de la société."),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out by an older page or a script: kept as it is.
+        self.fields["letter_deadline_days"].required = False
+
+    def clean_letter_deadline_days(self):
+        value = self.cleaned_data["letter_deadline_days"]
+        return self.instance.letter_deadline_days if value is None else value
+
+    def clean_letter_body(self):
+        value = normalize_newlines(self.cleaned_data["letter_body"]).strip()
+        try:
+            letter_body_check(value)
+        except TemplateRefused as error:
+            raise forms.ValidationError(str(error)) from None
+        return value
 
     def clean_postal_code(self):
         value = self.cleaned_data["postal_code"].strip()

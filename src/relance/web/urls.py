@@ -12,6 +12,7 @@ from relance.web.views import (
     imports,
     invitations,
     invoices,
+    letters,
     rates,
     reminders,
     reports,
@@ -107,6 +108,13 @@ urlpatterns = [
     path("relances/envoyer/", reminders.send, name="send"),
     path("relances/envois/<int:pk>/", reminders.progress, name="progress"),
     path("relances/apercu/", reminders.message_preview, name="message_preview"),
+    path("courriers/", letters.letters, name="letters"),
+    path("courriers/pdf/", letters.letters_pdf_view, name="letters_pdf"),
+    path("courriers/<int:pk>/pdf/", letters.letter_pdf, name="letter_pdf"),
+    path("courriers/<int:pk>/envoi/", letters.letter_sent, name="letter_sent"),
+    path(
+        "courriers/<int:pk>/reception/", letters.letter_received, name="letter_received"
+    ),
     path("import/", imports.imports, name="imports"),
     path("banque/", bank.bank, name="bank"),
     path(

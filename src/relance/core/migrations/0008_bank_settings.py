@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_penalty_rate'),
+        ('core', '0007_letter_settings'),
     ]
 
     operations = [

@@ -10,6 +10,9 @@ Each reminder moves pending → sending → sent | failed | uncertain:
 - a temporary failure is retried later (5 min, 30 min, 2 h), a permanent one
   fails at once with the server's answer and frees the level;
 - a message found "sending" after a crash becomes "uncertain" (`recovery.py`).
+- a letter step's reminder asks no server: its letter is made and the levels
+  raised at once (`_letter_only`); a « Courriel et courrier » step's letter
+  is made when its email is recorded as sent (ADR 12).
 
 The pipeline, top-down: load a batch of reminders (`_load`), check and render
 each (`_prepare`, which writes nothing), close those that will not leave
@@ -46,9 +49,11 @@ from relance.core.sql import (
 )
 from relance.dunning import rules
 from relance.dunning.context import Stage
+from relance.dunning.letters import letter_body_render
 from relance.dunning.messages import Composed, compose, email_build
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
+from relance.dunning.services.letters import letter_create
 from relance.dunning.services.recovery import reminders_recover, worker_name
 from relance.dunning.services.reminders import reminder_write
 from relance.dunning.services.state import invoices_refresh, state_of
@@ -126,9 +131,11 @@ class Outgoing:
     steps: list[rules.Step]
     live: list[ReminderInvoice]
     dropped: list[ReminderInvoice]
-    composed: Composed
-    email: Email
+    composed: Composed | None  # None: a letter only
+    email: Email | None
     claimed: bool = False
+    late: list | None = None  # the law's amounts today, for a letter
+    letter_body: str | None = None  # set when a letter goes too
 
 
 @dataclass
@@ -190,6 +197,8 @@ def reminders_deliver(
                 )
                 if isinstance(prepared, Unsent):
                     _close_unsent(prepared, now, delivered)
+                elif prepared.email is None:
+                    _letter_only(prepared, pipeline.clock(), delivered)
                 else:
                     pipeline.push(prepared)
         pipeline.finish()
@@ -267,10 +276,32 @@ def _prepare(
     # Whatever goes wrong while writing this message fails this message
     # alone, with its reason: never the others of the batch, nor another
     # company's, nor the next pass.
+    letter_body = None
     try:
         late = invoices_late_payment(
             invoices, on=today, company=company, rates=rates, payments=payments
         )
+        if reminder.step.sends_letter:
+            letter_body = letter_body_render(
+                company=company,
+                customer=reminder.customer,
+                invoices=invoices,
+                step=reminder.step,
+                today=today,
+                late=late,
+            )
+        if not reminder.step.sends_email:
+            return Outgoing(
+                reminder,
+                today,
+                active.rules,
+                live,
+                dropped,
+                None,
+                None,
+                late=late,
+                letter_body=letter_body,
+            )
         composed = compose(
             company=company,
             customer=reminder.customer,
@@ -298,6 +329,11 @@ def _prepare(
         ) % {"step": reminder.step.name}
         return Unsent(reminder, Status.FAILED, message, dropped)
     except templating.TemplateRefused as error:
+        if reminder.step.sends_letter and letter_body is None:
+            message = _(
+                "Texte de la mise en demeure (« Configuration › Société ») : %(error)s"
+            ) % {"error": error}
+            return Unsent(reminder, Status.FAILED, message, dropped)
         message = _("Modèle de l'étape « %(step)s » : %(error)s") % {
             "step": reminder.step.name,
             "error": error,
@@ -311,7 +347,17 @@ def _prepare(
             "relancer : vérifiez le modèle et les pièces jointes, puis relancez."
         ) % {"step": reminder.step.name}
         return Unsent(reminder, Status.FAILED, message, dropped)
-    return Outgoing(reminder, today, active.rules, live, dropped, composed, email)
+    return Outgoing(
+        reminder,
+        today,
+        active.rules,
+        live,
+        dropped,
+        composed,
+        email,
+        late=late,
+        letter_body=letter_body,
+    )
 
 
 def _check_again(company, steps, lines, today):
@@ -498,6 +544,52 @@ def _claim(outgoing: Outgoing, now: datetime, updates: Updates) -> None:
     )
 
 
+def _letter_new(outgoing: Outgoing) -> None:
+    letter_create(
+        reminder=outgoing.reminder,
+        lines=outgoing.live,
+        late=outgoing.late,
+        today=outgoing.today,
+        body=outgoing.letter_body,
+    )
+
+
+def _letter_only(outgoing: Outgoing, now: datetime, delivered: Delivered) -> None:
+    """A reminder of a « Courrier » step: no server to ask. Its letter is
+    made (it waits in « Courriers à envoyer ») and its invoices reach their
+    levels at once, as a sent email's do; all in one transaction, and only if
+    the reminder is still pending (another worker may have it)."""
+    reminder = outgoing.reminder
+    values = {
+        "status": Status.SENT,
+        "subject": _("Mise en demeure par courrier : %(step)s")
+        % {"step": reminder.step.name},
+        "body_text": "",
+        "body_html": "",
+        "error": "",
+        "claimed_at": now,
+        "claimed_by": worker_name(),
+        "sent_at": now,
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
+    with transaction.atomic():
+        claimed = Reminder.objects.filter(pk=reminder.pk, status=Status.PENDING).update(
+            **values, attempts=reminder.attempts + 1
+        )
+        if not claimed:
+            return
+        for name, value in values.items():
+            setattr(reminder, name, value)
+        reminder.attempts += 1
+        _drop(outgoing.dropped)
+        _letter_new(outgoing)
+        updates = Updates()
+        _levels_raise(outgoing, now, updates)
+        updates.run()
+    delivered.sent.append(reminder)
+
+
 def _drop(lines: list[ReminderInvoice]) -> None:
     for line in lines:
         ReminderInvoice.objects.filter(pk=line.pk).update(
@@ -552,6 +644,8 @@ def _record(
         if result.outcome == Outcome.SENT:
             for name, value in sent.items():
                 setattr(outgoing.reminder, name, value)
+            if outgoing.letter_body is not None:  # « Courriel et courrier »
+                _letter_new(outgoing)
             _levels_raise(outgoing, now, updates)
             delivered.sent.append(outgoing.reminder)
             left.append(outgoing.reminder.pk)

@@ -1,5 +1,6 @@
 """The daily digest: once a day, the company's reply-to address hears what
-did not go out (failed) or may have (uncertain)."""
+did not go out (failed) or may have (uncertain), and how many letters wait
+to be sent (said again whenever a new one came since the last digest)."""
 
 from datetime import datetime, timedelta
 
@@ -9,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from relance.core.models import Company
 from relance.dunning.messages import Composed, email_build
-from relance.dunning.models import DailyRun, Reminder
-from relance.dunning.selectors import problem_reminders
+from relance.dunning.models import DailyRun, Letter, Reminder
+from relance.dunning.selectors import letters_waiting_count, problem_reminders
 from relance.law.selectors import rates_missing
 from relance.mailing.delivery import Outcome, send_now
 from relance.mailing.html import text_to_html
@@ -25,14 +26,15 @@ RATES_REMINDER_EVERY = timedelta(days=7)
 
 
 def digest_compose(
-    *, problems: list[Reminder], rates_missing: list[str] = ()
+    *, problems: list[Reminder], rates_missing: list[str] = (), letters: int = 0
 ) -> Composed:
     """The digest's subject, text and HTML, from `dunning/digest.txt`."""
-    subject = (
-        _("Relance : %(n)s relance(s) à vérifier") % {"n": len(problems)}
-        if problems
-        else _("Relance : des taux manquent pour calculer les pénalités")
-    )
+    if problems:
+        subject = _("Relance : %(n)s relance(s) à vérifier") % {"n": len(problems)}
+    elif letters:
+        subject = _("Relance : %(n)s courrier(s) à envoyer") % {"n": letters}
+    else:
+        subject = _("Relance : des taux manquent pour calculer les pénalités")
     text = render_to_string(
         "dunning/digest.txt",
         {
@@ -49,6 +51,8 @@ def digest_compose(
                 ),
             ],
             "url": f"{settings.RELANCE_BASE_URL}/relances/",
+            "letters": letters,
+            "letters_url": f"{settings.RELANCE_BASE_URL}/courriers/",
         },
     )
     return Composed(subject, text, text_to_html(text, title=subject))
@@ -70,8 +74,21 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
     missing = rates_missing(on=run.date)
     if missing and not problems and previous and now - previous < RATES_REMINDER_EVERY:
         missing = []  # said less than a week ago
+    letters = letters_waiting_count(company=company)
+    new_letters = (
+        letters
+        and Letter.objects.filter(
+            company=company,
+            status=Letter.Status.WAITING,
+            created_at__gte=previous or now - timedelta(days=1),
+        ).exists()
+    )
     address = company.reply_to_email or company.sender_email
-    if not (problems or missing) or not address or not company.sender_email:
+    if (
+        not (problems or missing or new_letters)
+        or not address
+        or not company.sender_email
+    ):
         return False
     # Claim the digest of this run: a re-run never sends it twice.
     if not DailyRun.objects.filter(pk=run.pk, digest_sent_at=None).update(
@@ -81,7 +98,9 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
     email = email_build(
         company=company,
         to=[address],
-        composed=digest_compose(problems=problems, rates_missing=missing),
+        composed=digest_compose(
+            problems=problems, rates_missing=missing, letters=letters
+        ),
         message_id=message_id_new(company.sender_email),
         automatic=True,
     )

@@ -10,6 +10,7 @@ from relance.core.clock import company_today
 from relance.core.errors import ApplicationError
 from relance.dunning.models import Reminder
 from relance.dunning.services.delivery import Delivered, reminders_deliver
+from relance.dunning.services.letters import letter_for_confirmed
 from relance.dunning.services.reminders import reminder_write
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Invoice
@@ -47,6 +48,7 @@ def reminder_confirm_sent(*, reminder: Reminder, now: datetime) -> Reminder:
             today=today,
             invoice_ids=[line.invoice_id for line in lines],
         )
+        letter_for_confirmed(reminder=reminder, today=today)
     return reminder
 
 

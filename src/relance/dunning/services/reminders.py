@@ -65,6 +65,9 @@ def _reminder_new(plan: Plan, message, user, origin, run) -> Reminder:
         company=plan.company,
         customer=message.customer,
         step=message.step,
+        channel=Reminder.Channel.EMAIL
+        if message.step.sends_email
+        else Reminder.Channel.LETTER,
         recipients=message.recipients,
         message_id=message_id_new(plan.company.sender_email),
         origin=origin,

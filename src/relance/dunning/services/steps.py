@@ -24,6 +24,7 @@ FIELDS = (
     "attach_pdf",
     "attach_statement",
     "formal_notice",
+    "channel",
     "active",
 )
 BODY_MAX = 20_000  # characters: ten times the longest default template
@@ -73,6 +74,7 @@ def step_validate(raw: object) -> dict:
         "attach_pdf": raw.get("attach_pdf", True),
         "attach_statement": raw.get("attach_statement", False),
         "formal_notice": raw.get("formal_notice", False),
+        "channel": raw.get("channel", DunningStep.Channel.EMAIL.value),
         "active": raw.get("active", True),
     }
 
@@ -87,6 +89,11 @@ def step_validate(raw: object) -> dict:
         choices = ", ".join(t.value for t in Trigger)
         refuse(
             "trigger", _("valeur attendue parmi %(choices)s.") % {"choices": choices}
+        )
+    if values["channel"] not in DunningStep.Channel.values:
+        choices = ", ".join(DunningStep.Channel.values)
+        refuse(
+            "channel", _("valeur attendue parmi %(choices)s.") % {"choices": choices}
         )
     if isinstance(values["days"], bool) or not isinstance(values["days"], int):
         refuse("days", _("un nombre entier de jours est attendu."))

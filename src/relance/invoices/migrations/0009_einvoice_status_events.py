@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0006_penalty_rate'),
-        ('invoices', '0007_credit_notes'),
+        ('invoices', '0008_formal_notice_received'),
     ]
 
     operations = [

@@ -102,7 +102,7 @@ def customer_detail(request, pk):
     credits = list(credit_notes_to_allocate(customer=customer))
     reminders = (
         Reminder.objects.filter(customer=customer)
-        .select_related("step")
+        .select_related("step", "letter")
         .prefetch_related("lines__invoice")
         .order_by("-created_at")[:50]
     )

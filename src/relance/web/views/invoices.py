@@ -254,7 +254,7 @@ def _detail_context(request, invoice, **overrides) -> dict:
     names = step_names(company=company)
     reminders = (
         Reminder.objects.filter(lines__invoice=invoice)
-        .select_related("step", "triggered_by")
+        .select_related("step", "triggered_by", "letter")
         .prefetch_related("lines__invoice")
         .order_by("-created_at")
         .distinct()

@@ -183,7 +183,7 @@ def reminder_list(request):
 @company_required
 def reminder_detail(request, pk):
     reminder = get_object_or_404(
-        Reminder.objects.select_related("customer", "step", "triggered_by"),
+        Reminder.objects.select_related("customer", "step", "triggered_by", "letter"),
         pk=pk,
         company=request.company,
     )
