@@ -28,7 +28,10 @@ def test_existing_steps_companies_and_invoices_keep_what_they_had():
         "invoices": "0007_credit_notes",
         "dunning": "0009_step_attach_statement",
     }
-    old = migrate([(app, before.get(app, leaf)) for app, leaf in leaves()])
+    # The bank needs the latest core and invoices: unapplied with them.
+    old = migrate(
+        [(app, before.get(app, leaf)) for app, leaf in leaves() if app != "bank"]
+    )
     Company = old.get_model("core", "Company")
     Customer = old.get_model("invoices", "Customer")
     Invoice = old.get_model("invoices", "Invoice")
