@@ -232,7 +232,7 @@ class StepYield:
     @property
     def share(self) -> Decimal:
         """Per cent of the invoices reminded, one decimal."""
-        return average(self.paid * 100, self.sent) if self.sent else ZERO
+        return average(self.paid * 100, self.sent) if self.sent else Decimal("0.0")
 
 
 def step_yields(docs: Iterable[Doc], sent: Iterable[Sent], on: date):
