@@ -272,6 +272,17 @@ class Invoice(models.Model):
                 condition=Q(credit_left__gt=0),
                 name="invoice_credit_left_idx",
             ),
+            # DSO's sales of the last 12 months, by day.
+            models.Index(
+                fields=["company", "issue_date", "kind", "total", "status", "currency"],
+                name="invoice_sales_idx",
+            ),
+            # Payment promises (a few in a hundred invoices).
+            models.Index(
+                fields=["company", "paused_until"],
+                condition=Q(pause_kind="promise"),
+                name="invoice_promise_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -272,7 +272,7 @@ def promises(
         f"""
         SELECT outcome, COUNT(*), SUM(total) FROM (
             SELECT {outcome} AS outcome, i.total FROM invoices_invoice i
-            WHERE i.company_id = %s AND i.pause_kind = %s
+            WHERE i.company_id = %s AND i.pause_kind = '{PauseKind.PROMISE}'
               AND i.paused_until IS NOT NULL AND i.kind = %s
               AND i.status IN (%s, %s) AND i.issue_date <= %s AND i.currency = %s
         ) o GROUP BY outcome
@@ -282,7 +282,6 @@ def promises(
             on,
             on,
             company.pk,
-            PauseKind.PROMISE,
             Invoice.Kind.INVOICE,
             *COUNTS,
             on,
