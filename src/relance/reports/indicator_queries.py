@@ -223,28 +223,32 @@ def step_yields(
     """Per level, the invoices reminded (sent, not taken out) in the window
     and those paid in full within 15 days after: one GROUP BY."""
     first, last = ref.step_window(on)
-    sent_on = _date_of("sent_at")
+    sent_on = _date_of("r.sent_at")
+    # Paid in full (status paid; its last payment's date, looked up for
+    # those only) on the reminder's day or up to 15 days after; NULL
+    # otherwise, which BETWEEN reads as no.
     hit = (
-        f"status = %s AND paid_on IS NOT NULL AND "
-        f"{_days('paid_on')} - {_days(sent_on)} BETWEEN 0 AND {ref.STEP_DAYS}"
+        f"CASE WHEN i.status = %s THEN {_days(PAID_ON)} END"
+        f" - {_days(sent_on)} BETWEEN 0 AND {ref.STEP_DAYS}"
     )
+    # PostgreSQL would copy the inner expression into each outer use
+    # (computing the subquery twice a row): OFFSET 0 keeps it computed once.
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
     rows = _rows(
         f"""
-        SELECT level, COUNT(*), SUM(CASE WHEN {hit} THEN 1 ELSE 0 END),
-               SUM(amount_due), SUM(CASE WHEN {hit} THEN amount_due ELSE 0 END)
+        SELECT level, COUNT(*), SUM(hit), SUM(amount_due), SUM(hit * amount_due)
         FROM (
-            SELECT l.level, l.amount_due, r.sent_at, i.status, {PAID_ON} AS paid_on
+            SELECT l.level, l.amount_due, CASE WHEN {hit} THEN 1 ELSE 0 END AS hit
             FROM dunning_reminderinvoice l
             JOIN dunning_reminder r ON r.id = l.reminder_id
             JOIN invoices_invoice i ON i.id = l.invoice_id
             WHERE l.company_id = %s AND r.company_id = %s AND r.status = %s
               AND l.dropped = '' AND i.currency = %s
-              AND r.sent_at >= %s AND r.sent_at < %s
+              AND r.sent_at >= %s AND r.sent_at < %s {fence}
         ) r
         GROUP BY level ORDER BY level
         """,
         [
-            Invoice.Status.PAID,
             Invoice.Status.PAID,
             company.pk,
             company.pk,
