@@ -128,6 +128,8 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
                 pause,
                 kind,
                 "Litige" if kind == "dispute" else "",
+                "invoice",
+                Decimal(0),
             )
         )
     _insert(
@@ -135,7 +137,7 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
         "company_id, customer_id, number, issue_date, due_date, currency, total, "
         "amount_due, status, payment_terms, pdf, einvoice_status, dunning_level, "
         "last_reminder_on, to_remind, next_level, next_reminder_on, paused_until, "
-        "pause_kind, pause_reason",
+        "pause_kind, pause_reason, kind, credit_left",
         invoice_rows,
         timestamps=True,
     )
@@ -231,7 +233,7 @@ def sending_company(messages: int, today: date) -> Company:
             "invoices_invoice",
             "company_id, customer_id, number, issue_date, due_date, currency, total, "
             "amount_due, status, payment_terms, pdf, einvoice_status, dunning_level, "
-            "to_remind, pause_kind, pause_reason",
+            "to_remind, pause_kind, pause_reason, kind, credit_left",
             [
                 (
                     company.pk,
@@ -250,6 +252,8 @@ def sending_company(messages: int, today: date) -> Company:
                     False,
                     "",
                     "",
+                    "invoice",
+                    Decimal(0),
                 )
                 for n, customer in enumerate(customer_ids)
             ],

@@ -51,6 +51,7 @@ from relance.law.models import Rate
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
+from relance.reports.indicator_queries import indicators
 from relance.reports.selectors import aged_balance
 
 router = Router()
@@ -359,6 +360,23 @@ def aged_balance_get(request, date: s.Day | None = None, currency: str = "EUR"):
     `61_90`, `over_90`, with payments received since added back. One
     currency at a time (default EUR); customers owing nothing are left out."""
     return aged_balance(
+        company=request.company, on=today(request, date), currency=currency[:3]
+    ).as_dict()
+
+
+@router.get(
+    "/reports/indicators",
+    response={200: s.IndicatorsOut, **ERRORS},
+    tags=["reports"],
+)
+def indicators_get(request, date: s.Day | None = None, currency: str = "EUR"):
+    """The cockpit's indicators on `date` (default: today): DSO by the
+    countback method, the overdue amount and its trend (end of each of the
+    last 12 months, then the date), average days to pay per customer, what
+    each dunning level brings in within 15 days, payment promises kept,
+    broken and pending, the 10 most overdue customers. Amounts are strings
+    with two decimals, in one currency (default EUR)."""
+    return indicators(
         company=request.company, on=today(request, date), currency=currency[:3]
     ).as_dict()
 

@@ -424,6 +424,76 @@ class AgedBalanceOut(Schema):
     customers: list[AgedCustomerOut]
 
 
+class DsoMonthOut(Schema):
+    first: dt.date
+    last: dt.date
+    sales: str = Field(description="net sales: invoices less credit notes")
+    days: str = Field(description="days of the month counted, one decimal")
+
+
+class DsoOut(Schema):
+    method: Literal["countback"]
+    days: str = Field(description="one decimal")
+    receivables: str
+    more_than_12_months: bool
+    months: list[DsoMonthOut]
+
+
+class TrendPointOut(Schema):
+    date: dt.date
+    amount: str
+
+
+class PayTimesOut(Schema):
+    code: str
+    name: str
+    invoices: int
+    from_issue_date: str = Field(description="average days, one decimal")
+    from_due_date: str = Field(description="average days, one decimal")
+
+
+class StepYieldOut(Schema):
+    level: int
+    name: str
+    sent: int
+    paid_within_15_days: int
+    share: str = Field(description="per cent, one decimal")
+    amount_sent: str
+    amount_paid: str
+
+
+class TallyOut(Schema):
+    count: int
+    amount: str = Field(description="the invoices' totals")
+
+
+class PromisesOut(Schema):
+    kept: TallyOut
+    broken: TallyOut
+    pending: TallyOut
+
+
+class LatePayerOut(Schema):
+    code: str
+    name: str
+    overdue: str
+    days_late: int
+
+
+class IndicatorsOut(Schema):
+    """« Indicateurs » (docs/reports.md gives each formula)."""
+
+    date: dt.date
+    currency: str
+    dso: DsoOut
+    overdue: str
+    overdue_trend: list[TrendPointOut]
+    days_to_pay: list[PayTimesOut]
+    steps: list[StepYieldOut]
+    promises: PromisesOut
+    late_payers: list[LatePayerOut]
+
+
 class RateIO(Schema):
     kind: Literal["ecb", "legal_private", "legal_other"]
     start: Day

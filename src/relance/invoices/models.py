@@ -256,6 +256,45 @@ class Invoice(models.Model):
             models.Index(
                 fields=["company", "issue_date", "id"], name="invoice_issue_idx"
             ),
+            # The cockpit's indicators (reports/indicator_queries.py) read what
+            # is owed and the credit left from these alone (covering, partial:
+            # only rows with something owed or left), never the table.
+            models.Index(
+                fields=[
+                    "company",
+                    "due_date",
+                    "issue_date",
+                    "customer",
+                    "amount_due",
+                    "status",
+                    "currency",
+                ],
+                condition=Q(amount_due__gt=0),
+                name="invoice_owed_idx",
+            ),
+            models.Index(
+                fields=[
+                    "company",
+                    "issue_date",
+                    "customer",
+                    "credit_left",
+                    "status",
+                    "currency",
+                ],
+                condition=Q(credit_left__gt=0),
+                name="invoice_credit_left_idx",
+            ),
+            # DSO's sales of the last 12 months, by day.
+            models.Index(
+                fields=["company", "issue_date", "kind", "total", "status", "currency"],
+                name="invoice_sales_idx",
+            ),
+            # Payment promises (a few in a hundred invoices).
+            models.Index(
+                fields=["company", "paused_until"],
+                condition=Q(pause_kind="promise"),
+                name="invoice_promise_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -323,6 +362,8 @@ class Payment(models.Model):
         verbose_name = _("règlement")
         verbose_name_plural = _("règlements")
         ordering = ["-date", "-id"]
+        # The indicators read a year of payments by date.
+        indexes = [models.Index(fields=["company", "date"], name="payment_date_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payment_amount_positive"

@@ -6,7 +6,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet, Sum
 
 from relance.core.models import Company
-from relance.invoices.models import Customer, Invoice
+from relance.invoices.models import Customer, Invoice, PauseKind
 
 SORTS = {
     "number": "number",
@@ -28,6 +28,8 @@ FILTERS = (
     "barred_soon",
     "invoices",
     "credit_notes",
+    "paid",
+    "promised",
 )
 
 
@@ -47,6 +49,9 @@ class InvoiceQuery:
     due_from: date | None = None
     due_to: date | None = None
     issued_to: date | None = None
+    # The cockpit's indicators: issued from, reminded (sent) at a level.
+    issued_from: date | None = None
+    reminded: int | None = None
 
 
 def contract_penalty_rate(*, customer: Customer, company: Company):
@@ -100,6 +105,25 @@ def invoice_search(
         invoices = invoices.filter(kind=Invoice.Kind.INVOICE)
     if "credit_notes" in query.filters:
         invoices = invoices.filter(kind=Invoice.Kind.CREDIT_NOTE)
+    if "paid" in query.filters:
+        invoices = invoices.filter(status=Invoice.Status.PAID)
+    if "promised" in query.filters:
+        invoices = invoices.filter(
+            pause_kind=PauseKind.PROMISE, paused_until__isnull=False
+        )
+    if query.reminded is not None:
+        # Sent reminders' lines at that level, not taken out (the dunning
+        # app's tables, reached through their relation: no import upward).
+        invoices = invoices.filter(
+            pk__in=Invoice.objects.filter(
+                company=company,
+                reminder_lines__level=query.reminded,
+                reminder_lines__dropped="",
+                reminder_lines__reminder__status="sent",
+            ).values("pk")
+        )
+    if query.issued_from is not None:
+        invoices = invoices.filter(issue_date__gte=query.issued_from)
     if query.level is not None:
         invoices = invoices.filter(dunning_level=query.level)
     if query.customer is not None:

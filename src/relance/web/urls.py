@@ -99,6 +99,7 @@ urlpatterns = [
         reports.aged_balance_view,
         name="aged_balance_file",
     ),
+    path("indicateurs/", reports.indicators_view, name="indicators"),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),
     path(

@@ -46,6 +46,8 @@ def query_from(params, today: date) -> InvoiceQuery:
         due_from=day("due_from"),
         due_to=day("due_to"),
         issued_to=day("issued_to"),
+        issued_from=day("issued_from"),
+        reminded=number("reminded"),
     )
 
 

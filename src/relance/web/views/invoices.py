@@ -59,6 +59,8 @@ FILTER_LABELS = {
     "barred_soon": gettext_lazy("Bientôt prescrites"),
     "invoices": gettext_lazy("Factures seulement"),
     "credit_notes": gettext_lazy("Avoirs"),
+    "paid": gettext_lazy("Payées"),
+    "promised": gettext_lazy("Promesses de paiement"),
 }
 
 

@@ -1,17 +1,24 @@
-"""The cockpit's pages: « Balance âgée »."""
+"""The cockpit's pages: « Balance âgée », « Indicateurs »."""
+
+from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from relance.core.money import format_amount as money
 from relance.core.pdfs import PdfUnavailable, pdf_from_html
 from relance.dunning import exports
 from relance.invoices.pdf import STYLESHEET
 from relance.reports.aging import KEYS, due_ranges
+from relance.reports.indicator_queries import indicators
+from relance.reports.indicators import step_window
 from relance.reports.selectors import FILTERS, SORTS, aged_balance
 from relance.web.access import company_required
 from relance.web.views.common import XLSX, date_param, download, today_of
@@ -158,3 +165,133 @@ def _toggle(key: str, sort: str, direction: str) -> str:
     if key == sort:
         return "asc" if direction == "desc" else "desc"
     return "asc" if key in ("code", "name") else "desc"
+
+
+# The trend chart's drawing box (SVG user units; it scales to the width).
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 640, 220, 24, 40
+
+
+def _bars(points: list[tuple]) -> list[dict]:
+    """Vertical bars for (day, label, amount, link, title), tallest at full
+    height; negative amounts drawn as nothing (their label says them)."""
+    most = max((point[2] for point in points), default=Decimal(0))
+    room = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    step = CHART_WIDTH / max(len(points), 1)
+    bars = []
+    for n, (day, label, amount, href, title) in enumerate(points):
+        height = float(amount / most) * room if most > 0 and amount > 0 else 0
+        bars.append(
+            {
+                "x": round(n * step + step * 0.15, 1),
+                "width": round(step * 0.7, 1),
+                "y": round(CHART_TOP + room - height, 1),
+                "height": round(height, 1),
+                "middle": round(n * step + step / 2, 1),
+                "day": day,
+                "label": label,
+                "amount": amount,
+                "href": href,
+                "title": title,
+                "last": n == len(points) - 1,
+            }
+        )
+    return bars
+
+
+@company_required
+def indicators_view(request):
+    """« Indicateurs » at a date (?date=YYYY-MM-DD, today by default): DSO,
+    overdue and its trend, days to pay, what each step brings in, promises,
+    top late payers; each figure a link to its invoices."""
+    today = today_of(request)
+    on = date_param(request.GET.get("date", ""), today)
+    figures = indicators(company=request.company, on=on)
+    currency = figures.currency
+
+    def invoices(**params) -> str:
+        params = {
+            k: v.isoformat() if hasattr(v, "isoformat") else v
+            for k, v in params.items()
+            if v is not None
+        }
+        return f"{reverse('web:invoices')}?{urlencode(params, doseq=True)}"
+
+    def overdue_link(day):
+        return invoices(
+            issued_to=day,
+            due_to=day - timedelta(days=1),
+            filter="late" if day == today else "invoices",
+        )
+
+    points = [
+        (
+            day,
+            _("Auj.") if day == on else date_format(day, "M y"),
+            amount,
+            overdue_link(day),
+            _("En retard le %(date)s : %(amount)s")
+            % {"date": date_format(day, "d/m/Y"), "amount": money(amount, currency)},
+        )
+        for day, amount in figures.overdue.items()
+    ]
+    steps = [
+        {
+            "level": level,
+            "name": figures.step_names.get(level) or _("Niveau %(n)s") % {"n": level},
+            "yield": y,
+            "width": round(float(y.share) * 3, 1),  # 300 units for 100 %
+            "href": invoices(reminded=level),
+            "paid_href": invoices(reminded=level, filter="paid"),
+        }
+        for level, y in figures.steps.items()
+    ]
+    first, last = step_window(on)
+    promise_labels = {
+        "kept": _("Promesses tenues"),
+        "broken": _("Promesses non tenues"),
+        "pending": _("Promesses en cours"),
+    }
+    context = {
+        "on": on,
+        "today": today,
+        "figures": figures,
+        "currency": currency,
+        "overdue_href": overdue_link(on),
+        "bars": _bars(points),
+        "chart": {
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "base": CHART_HEIGHT - CHART_BOTTOM,
+        },
+        "dso_months": [
+            (
+                first_day,
+                last_day,
+                sales,
+                days,
+                invoices(issued_from=first_day, issued_to=last_day),
+            )
+            for first_day, last_day, sales, days in figures.dso.months
+        ],
+        "receivables_href": invoices(issued_to=on, filter="open"),
+        "steps": steps,
+        "step_first": first,
+        "step_last": last,
+        "promises": [
+            (key, promise_labels[key], tally, invoices(filter="promised"))
+            for key, tally in figures.promises.items()
+        ],
+        "payers": [
+            (payer, invoices(customer=payer.customer.pk, filter="late"))
+            for payer in figures.late_payers
+        ],
+        "pay_times": [
+            (line, invoices(customer=line.pk, filter="paid"))
+            for line in figures.days_to_pay[:PAY_TIMES_SHOWN]
+        ],
+        "pay_times_more": max(len(figures.days_to_pay) - PAY_TIMES_SHOWN, 0),
+    }
+    return render(request, "web/indicators.html", context)
+
+
+PAY_TIMES_SHOWN = 20  # the slowest payers on the page; all through the API

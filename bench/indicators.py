@@ -1,0 +1,242 @@
+"""« Indicateurs » at scale: python bench/indicators.py [--n 100000 1000000]
+[--db sqlite postgres] [--runs 20]
+
+For each database and size: a fresh database, the synthetic invoices of
+bench/generate.py (half of them the biggest company's), then a history on
+top of them (bench/generate.py leaves none): 40 % of the invoices paid in
+full (one payment each, 0 to 39 days after the due date, never after the
+day), one payment on each partly paid invoice, one sent reminder for each
+invoice at its level reached (on its last reminder's date). Then the
+biggest company's indicators, `runs` times after 2 of warm-up, p50 and p95,
+with the time of each figure's queries at the last run. Prints a table.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import Database, postgres_available  # noqa: E402
+
+TODAY_ISO = "2026-11-02"  # bench/part.py's TODAY
+
+
+def history() -> dict:
+    """Payments and reminders for every company, by set-based SQL."""
+    from django.db import connection, transaction
+
+    pg = connection.vendor == "postgresql"
+
+    def plus_days(column: str, days: str) -> str:
+        if pg:
+            return f"LEAST({column} + ({days})::int, DATE '{TODAY_ISO}')"
+        return f"min(date({column}, '+' || ({days}) || ' days'), '{TODAY_ISO}')"
+
+    stamp = "'2026-01-01 00:00:00+00'" if pg else "'2026-01-01 00:00:00'"
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # 40 % of the invoices paid in full (those not partly paid, not paused).
+        cursor.execute(
+            "UPDATE invoices_invoice SET status = 'paid', amount_due = 0, "
+            "dunning_level = 0, last_reminder_on = NULL "
+            "WHERE id % 5 IN (0, 1) AND amount_due = total AND paused_until IS NULL"
+        )
+        paid = cursor.rowcount
+        # Promises: make the paused ones' outcomes vary (some paid by then).
+        cursor.execute(
+            "UPDATE invoices_invoice SET status = 'paid', amount_due = 0 "
+            "WHERE pause_kind = 'promise' AND id % 2 = 0"
+        )
+        cursor.execute(
+            "INSERT INTO invoices_payment (company_id, invoice_id, date, amount, "
+            "method, reference, created_at, cancel_reason) "
+            f"SELECT company_id, id, {plus_days('due_date', 'id % 40')}, "
+            f"total - amount_due, 'transfer', '', {stamp}, '' "
+            "FROM invoices_invoice WHERE amount_due < total"
+        )
+        payments = cursor.rowcount
+        # One sent reminder per invoice at its level (the bench's customers get
+        # one per invoice: grouping does not change the figures' SQL).
+        cursor.execute(
+            "INSERT INTO dunning_reminder (company_id, customer_id, step_id, "
+            "channel, recipients, subject, body_text, body_html, message_id, "
+            "status, error, attempts, claimed_by, origin, created_at, updated_at, "
+            "sent_at) "
+            "SELECT i.company_id, i.customer_id, s.id, 'email', '[]', '', '', '', "
+            "'<' || i.id || '@bench>', 'sent', '', 1, '', 'daily', "
+            f"{stamp}, {stamp}, "
+            + (
+                "i.last_reminder_on + TIME '09:00'"
+                if pg
+                else "i.last_reminder_on || ' 09:00:00'"
+            )
+            + " FROM invoices_invoice i JOIN dunning_dunningstep s "
+            'ON s.company_id = i.company_id AND s."order" = i.dunning_level '
+            "WHERE i.dunning_level > 0 AND i.last_reminder_on IS NOT NULL"
+        )
+        reminders = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO dunning_reminderinvoice (company_id, reminder_id, "
+            "invoice_id, level, amount_due, holds_level, dropped) "
+            "SELECT i.company_id, r.id, i.id, i.dunning_level, i.amount_due, "
+            + ("true" if pg else "1")
+            + ", '' FROM dunning_reminder r JOIN invoices_invoice i "
+            "ON r.message_id = '<' || i.id || '@bench>'"
+        )
+        if pg:
+            cursor.execute("ANALYZE")
+    return {
+        "paid": paid,
+        "payments": payments,
+        "reminders": reminders,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def measure(runs: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.part import TODAY, big_company, company_invoices
+    from relance.reports import indicator_queries as q
+
+    company = big_company()
+    timings = []
+    for index in range(runs + 2):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            figures = q.indicators(company=company, on=TODAY)
+            elapsed = time.perf_counter() - started
+        if index >= 2:
+            timings.append(elapsed * 1000)
+    timings.sort()
+    parts = {}
+    scope = {"company": company, "on": TODAY}
+    for name, call in (
+        ("trend", lambda: q.overdue_trend(**scope)),
+        ("dso", lambda: q.dso(**scope, owed=figures.dso.receivables)),
+        ("days_to_pay", lambda: q.days_to_pay(**scope)),
+        ("steps", lambda: q.step_yields(**scope)),
+        ("promises", lambda: q.promises(**scope)),
+        ("late_payers", lambda: q.late_payers(**scope)),
+    ):
+        started = time.perf_counter()
+        call()
+        parts[name] = round((time.perf_counter() - started) * 1000, 1)
+    past = []
+    for index in range(5):
+        started = time.perf_counter()
+        q.indicators(company=company, on=TODAY - timedelta(days=30 * index + 30))
+        past.append((time.perf_counter() - started) * 1000)
+    return {
+        "invoices": company_invoices(company),
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 1),
+        "past_max_ms": round(max(past), 1),
+        "queries": len(captured),
+        "parts_ms": parts,
+        "late_payers": len(figures.late_payers),
+        "paying_customers": len(figures.days_to_pay),
+        "dso": str(figures.dso.days),
+    }
+
+
+def inner(n: int, runs: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
+    os.environ.setdefault("RELANCE_LOG_LEVEL", "ERROR")
+    import django
+
+    django.setup()
+    from bench.part import setup
+
+    loaded = setup(n)
+    made = history()
+    print(json.dumps({"load": loaded, "history": made, **measure(runs)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.inner:
+        inner(options.n[0], options.runs)
+        return
+    kinds = [k for k in options.db if k != "postgres" or postgres_available()]
+    rows = []
+    for kind in kinds:
+        for n in options.n:
+            with tempfile.TemporaryDirectory(prefix="relance-bench-") as folder:
+                database = Database(kind, Path(folder))
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": database.url,
+                    "RELANCE_DATA_DIR": folder,
+                    "RELANCE_LOG_LEVEL": "ERROR",
+                }
+                try:
+                    result = subprocess.run(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--inner",
+                            "--n",
+                            str(n),
+                            "--runs",
+                            str(options.runs),
+                        ],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        timeout=7200,
+                    )
+                    if result.returncode:
+                        raise SystemExit(result.stdout + result.stderr)
+                    row = json.loads(result.stdout.strip().splitlines()[-1])
+                    rows.append({"db": kind, "n": n, **row})
+                    print(f"… {kind} {n:,}: {json.dumps(row)}", file=sys.stderr)
+                finally:
+                    database.drop()
+    print(
+        "| DB | invoices | its invoices | p50 | p95 | past dates, max | queries "
+        "| trend | DSO | days to pay | steps | promises | late payers |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        parts = row["parts_ms"]
+        cells = [
+            row["db"],
+            f"{row['n']:,}",
+            f"{row['invoices']:,}",
+            f"{row['p50_ms']} ms",
+            f"{row['p95_ms']} ms",
+            f"{row['past_max_ms']} ms",
+            str(row["queries"]),
+            *(
+                f"{parts[k]} ms"
+                for k in (
+                    "trend",
+                    "dso",
+                    "days_to_pay",
+                    "steps",
+                    "promises",
+                    "late_payers",
+                )
+            ),
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+from relance.cli.base import RelanceCommand, iso_date
+from relance.core.clock import company_today
+from relance.core.money import format_amount, format_date
+from relance.core.selectors import company_get
+from relance.reports.indicator_queries import indicators
+
+
+class Command(RelanceCommand):
+    help = (
+        "Affiche les indicateurs : DSO (méthode par épuisement), montant en "
+        "retard et son évolution sur 12 mois, délai moyen de paiement par "
+        "client, ce que rapporte chaque relance, promesses tenues et non "
+        "tenues, les 10 plus gros retards."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date",
+            type=iso_date,
+            help="date des indicateurs (AAAA-MM-JJ ; défaut : ce jour)",
+        )
+        parser.add_argument("--company", type=int, help="société (identifiant)")
+        parser.add_argument("--json", action="store_true", help="sortie JSON")
+
+    def handle(self, *args, **options):
+        company = company_get(options["company"])
+        on = options["date"] or company_today(company)
+        figures = indicators(company=company, on=on)
+        if options["json"]:
+            self.write_json(figures.as_dict())
+            return
+
+        def money(amount) -> str:
+            return format_amount(amount, figures.currency, "fr")
+
+        def decimal(value) -> str:
+            return str(value).replace(".", ",")
+
+        write = self.stdout.write
+        write(f"Indicateurs au {format_date(on)}")
+        write(
+            f"DSO (méthode par épuisement) : {decimal(figures.dso.days)} jours, "
+            f"encours {money(figures.dso.receivables)}"
+        )
+        write(f"En retard : {money(figures.overdue_now)}")
+        write("Évolution (fin de mois) :")
+        for day, amount in figures.overdue.items():
+            write(f"  {format_date(day)}  {money(amount).rjust(16)}")
+        write("Ce que rapporte chaque relance (payées sous 15 jours) :")
+        for level, y in figures.steps.items():
+            name = figures.step_names.get(level, f"Niveau {level}")
+            write(f"  {name} : {y.paid}/{y.sent} ({decimal(y.share)} %)")
+        p = figures.promises
+        write(
+            f"Promesses : {p['kept'].count} tenues, {p['broken'].count} non "
+            f"tenues, {p['pending'].count} en cours"
+        )
+        write("Les 10 plus gros retards :")
+        for payer in figures.late_payers:
+            write(
+                f"  {payer.customer.code} {payer.customer.name}"[:42].ljust(42)
+                + f" {money(payer.overdue).rjust(16)}  {payer.days_late} j"
+            )
+        write("Délai moyen de paiement (depuis la facture, les plus lents) :")
+        for line in figures.days_to_pay[:10]:
+            write(
+                f"  {line.code} {line.name}"[:42].ljust(42)
+                + f" {decimal(line.times.average_from_issue)} j ({line.times.invoices})"
+            )

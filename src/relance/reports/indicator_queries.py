@@ -1,0 +1,485 @@
+"""The cockpit's indicators in SQL, set-based: one aggregate query per figure
+(or per kind of row it adds up), whatever the number of invoices. Each is
+held to its pure reference (indicators.py) by a property test; the formulas
+are there and in docs/reports.md."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import DecimalField, F, Min, Q, Sum
+
+from relance.core.models import Company
+from relance.invoices.models import Customer, Invoice, PauseKind, Payment
+from relance.reports import indicators as ref
+
+COUNTS = [Invoice.Status.OPEN, Invoice.Status.PAID]
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _days(column: str) -> str:
+    """A day number of a date column (differences are days)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) AS INTEGER)"
+
+
+def _date_of(column: str) -> str:
+    """The local date of a timestamp column."""
+    if connection.vendor == "postgresql":
+        return f"CAST(({column} AT TIME ZONE '{settings.TIME_ZONE}') AS DATE)"
+    return f"date({column})"  # stored in UTC; TIME_ZONE is UTC on SQLite
+
+
+def _moment(day: date):
+    """The start of `day` as a timestamp parameter."""
+    value = datetime.combine(day, time(), ZoneInfo(settings.TIME_ZONE))
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _scope(company: Company, currency: str, prefix: str = "") -> Q:
+    return Q(
+        **{
+            f"{prefix}company": company,
+            f"{prefix}currency": currency,
+            f"{prefix}status__in": COUNTS,
+        }
+    )
+
+
+def overdue_trend(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> tuple[dict[date, Decimal], Decimal]:
+    """What was overdue at the end of each of the last 12 months and on
+    `on`, and the receivables on `on` (all owed, late or not).
+
+    Four GROUP BYs by date (a few hundred groups, read from covering
+    indexes), summed here for the 13 dates: an invoice is late on a day
+    when its due date is before it (its issue date, never after its due
+    date, then is too); a payment dated after the day counts back; a credit
+    note's credit counts from the day after its date."""
+    days = ref.trend_dates(on)
+    first = days[0]
+    late = dict.fromkeys(days, ref.ZERO)
+    owed = ref.ZERO
+
+    def add(amount, *, due: date, paid: date | None = None, credit=False):
+        """`amount` owed on each day after `due` (before `paid`)."""
+        nonlocal owed
+        amount = -amount if credit else amount
+        if paid is None or paid > on:
+            owed += amount
+        for day in days:
+            if due < day and (paid is None or paid > day):
+                late[day] += amount
+
+    for row in (
+        Invoice.objects.filter(
+            _scope(company, currency), amount_due__gt=0, issue_date__lte=on
+        )
+        .values("due_date")
+        .annotate(amount=Sum("amount_due"))
+        .order_by()
+    ):
+        add(row["amount"], due=row["due_date"])
+    for row in (
+        Invoice.objects.filter(
+            _scope(company, currency),
+            kind=Invoice.Kind.CREDIT_NOTE,
+            credit_left__gt=0,
+            issue_date__lte=on,
+        )
+        .values("issue_date")
+        .annotate(amount=Sum("credit_left"))
+        .order_by()
+    ):
+        add(row["amount"], due=row["issue_date"], credit=True)
+    for row in (
+        Payment.objects.filter(
+            _scope(company, currency, "invoice__"),
+            company=company,
+            cancelled_at__isnull=True,
+            date__gt=first,
+            invoice__issue_date__lte=on,
+        )
+        .values("date", "invoice__due_date")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    ):
+        add(row["amount"], due=row["invoice__due_date"], paid=row["date"])
+    for row in (
+        Payment.objects.filter(
+            _scope(company, currency, "credit_note__"),
+            company=company,
+            cancelled_at__isnull=True,
+            date__gt=first,
+            credit_note__issue_date__lte=on,
+        )
+        .values("date", "credit_note__issue_date")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    ):
+        add(
+            row["amount"],
+            due=row["credit_note__issue_date"],
+            paid=row["date"],
+            credit=True,
+        )
+    return late, owed
+
+
+def dso(*, company: Company, on: date, owed: Decimal, currency: str = "EUR"):
+    """DSO by countback: the net sales of each day (one GROUP BY), added up
+    by month here; the receivables `owed` come from overdue_trend."""
+    periods = ref.months(on)
+    sales = dict.fromkeys(periods, ref.ZERO)
+    for row in (
+        Invoice.objects.filter(
+            _scope(company, currency), issue_date__range=(periods[-1][0], on)
+        )
+        .values("issue_date", "kind")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    ):
+        for first, last in periods:
+            if first <= row["issue_date"] <= last:
+                credit = row["kind"] == Invoice.Kind.CREDIT_NOTE
+                sales[first, last] += -row["amount"] if credit else row["amount"]
+    return ref.countback(
+        owed, [(first, last, amount) for (first, last), amount in sales.items()]
+    )
+
+
+def _money(value) -> Decimal:
+    """A raw SUM of amounts (SQLite answers a float) as cents."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class CustomerPayTimes:
+    pk: int
+    code: str
+    name: str
+    times: ref.PayTimes
+
+
+def days_to_pay(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> list[CustomerPayTimes]:
+    """Per customer, the invoices paid in full whose last payment falls in
+    the 365 days ending on `on`: one GROUP BY over the payments per
+    invoice. Slowest first."""
+    first = on - timedelta(days=ref.PAID_WINDOW - 1)
+    rows = _rows(
+        f"""
+        SELECT i.customer_id, c.code, c.name, COUNT(*),
+               SUM({_days("p.paid_on")} - {_days("i.issue_date")}),
+               SUM({_days("p.paid_on")} - {_days("i.due_date")})
+        FROM (
+            SELECT invoice_id, MAX(date) AS paid_on FROM invoices_payment
+            WHERE company_id = %s AND cancelled_at IS NULL AND date >= %s
+            GROUP BY invoice_id HAVING MAX(date) <= %s
+        ) p
+        JOIN invoices_invoice i ON i.id = p.invoice_id
+        JOIN invoices_customer c ON c.id = i.customer_id
+        WHERE i.company_id = %s AND i.status = %s AND i.kind = %s
+          AND i.currency = %s
+        GROUP BY i.customer_id, c.code, c.name
+        """,
+        [
+            company.pk,
+            first,
+            on,
+            company.pk,
+            Invoice.Status.PAID,
+            Invoice.Kind.INVOICE,
+            currency,
+        ],
+    )
+    lines = [
+        CustomerPayTimes(pk, code, name, ref.PayTimes(n, int(issue), int(due)))
+        for pk, code, name, n, issue, due in rows
+    ]
+    lines.sort(key=lambda c: (-c.times.average_from_issue, c.code, c.pk))
+    return lines
+
+
+PAID_ON = """(SELECT MAX(pp.date) FROM invoices_payment pp
+              WHERE pp.invoice_id = i.id AND pp.cancelled_at IS NULL)"""
+
+
+def step_yields(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> dict[int, ref.StepYield]:
+    """Per level, the invoices reminded (sent, not taken out) in the window
+    and those paid in full within 15 days after: one GROUP BY."""
+    first, last = ref.step_window(on)
+    sent_on = _date_of("r.sent_at")
+    # Paid in full (status paid; its last payment's date, looked up for
+    # those only) on the reminder's day or up to 15 days after; NULL
+    # otherwise, which BETWEEN reads as no.
+    hit = (
+        f"CASE WHEN i.status = %s THEN {_days(PAID_ON)} END"
+        f" - {_days(sent_on)} BETWEEN 0 AND {ref.STEP_DAYS}"
+    )
+    # PostgreSQL would copy the inner expression into each outer use
+    # (computing the subquery twice a row): OFFSET 0 keeps it computed once.
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
+    rows = _rows(
+        f"""
+        SELECT level, COUNT(*), SUM(hit), SUM(amount_due), SUM(hit * amount_due)
+        FROM (
+            SELECT l.level, l.amount_due, CASE WHEN {hit} THEN 1 ELSE 0 END AS hit
+            FROM dunning_reminderinvoice l
+            JOIN dunning_reminder r ON r.id = l.reminder_id
+            JOIN invoices_invoice i ON i.id = l.invoice_id
+            WHERE l.company_id = %s AND r.company_id = %s AND r.status = %s
+              AND l.dropped = '' AND i.currency = %s
+              AND r.sent_at >= %s AND r.sent_at < %s {fence}
+        ) r
+        GROUP BY level ORDER BY level
+        """,
+        [
+            Invoice.Status.PAID,
+            company.pk,
+            company.pk,
+            "sent",
+            currency,
+            _moment(first),
+            _moment(last + timedelta(days=1)),
+        ],
+    )
+    return {
+        level: ref.StepYield(sent, paid, _money(amount), _money(amount_paid))
+        for level, sent, paid, amount, amount_paid in rows
+    }
+
+
+def promises(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> dict[str, ref.Tally]:
+    """The payment promises (current pauses of that kind) kept, broken and
+    pending on `on`: one GROUP BY on the outcome."""
+    outcome = f"""CASE
+        WHEN i.status = %s AND {PAID_ON} <= i.paused_until AND {PAID_ON} <= %s
+        THEN 'kept' WHEN i.paused_until < %s THEN 'broken' ELSE 'pending' END"""
+    # SQLite without statistics (ANALYZE) would read the company's invoices
+    # by issue date rather than the few promises.
+    hint = "INDEXED BY invoice_promise_idx" if connection.vendor == "sqlite" else ""
+    rows = _rows(
+        f"""
+        SELECT outcome, COUNT(*), SUM(total) FROM (
+            SELECT {outcome} AS outcome, i.total FROM invoices_invoice i {hint}
+            WHERE i.company_id = %s AND i.pause_kind = '{PauseKind.PROMISE}'
+              AND i.paused_until IS NOT NULL AND i.kind = %s
+              AND i.status IN (%s, %s) AND i.issue_date <= %s AND i.currency = %s
+        ) o GROUP BY outcome
+        """,
+        [
+            Invoice.Status.PAID,
+            on,
+            on,
+            company.pk,
+            Invoice.Kind.INVOICE,
+            *COUNTS,
+            on,
+            currency,
+        ],
+    )
+    out = {key: ref.Tally() for key in ("kept", "broken", "pending")}
+    for key, count, amount in rows:
+        out[key] = ref.Tally(count, _money(amount))
+    return out
+
+
+@dataclass(frozen=True)
+class Payer:
+    customer: Customer
+    overdue: Decimal
+    days_late: int
+
+
+def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Payer]:
+    """The 10 customers most overdue on `on` (then the oldest late invoice
+    still owed, then the first created): four GROUP BYs per customer (two when no
+    payment is dated after `on`), sorted in Python."""
+    amounts: dict[int, Decimal] = {}
+    oldest: dict[int, date] = {}
+
+    def add(rows, prefix="", due=None):
+        for row in rows:
+            pk = row[f"{prefix}customer_id"]
+            amounts[pk] = amounts.get(pk, ref.ZERO) + (row["amount"] or 0)
+            if due and row[due] and (pk not in oldest or row[due] < oldest[pk]):
+                oldest[pk] = row[due]
+
+    add(
+        Invoice.objects.filter(
+            _scope(company, currency),
+            amount_due__gt=0,
+            issue_date__lte=on,
+            due_date__lt=on,
+        )
+        .values("customer_id")
+        .annotate(amount=Sum("amount_due"), oldest=Min("due_date"))
+        .order_by(),
+        due="oldest",
+    )
+    add(
+        Invoice.objects.filter(
+            _scope(company, currency),
+            kind=Invoice.Kind.CREDIT_NOTE,
+            credit_left__gt=0,
+            issue_date__lt=on,
+        )
+        .values("customer_id")
+        .annotate(amount=Sum(-F("credit_left"), output_field=MONEY))
+        .order_by()
+    )
+    if Payment.objects.filter(company=company, date__gt=on).exists():
+        add(
+            Payment.objects.filter(
+                _scope(company, currency, "invoice__"),
+                company=company,
+                cancelled_at__isnull=True,
+                date__gt=on,
+                invoice__issue_date__lte=on,
+                invoice__due_date__lt=on,
+            )
+            .values("invoice__customer_id")
+            .annotate(amount=Sum("amount"), oldest=Min("invoice__due_date"))
+            .order_by(),
+            "invoice__",
+            due="oldest",
+        )
+        add(
+            Payment.objects.filter(
+                _scope(company, currency, "credit_note__"),
+                company=company,
+                cancelled_at__isnull=True,
+                date__gt=on,
+                credit_note__issue_date__lt=on,
+            )
+            .values("credit_note__customer_id")
+            .annotate(amount=Sum(-F("amount"), output_field=MONEY))
+            .order_by(),
+            "credit_note__",
+        )
+    top = sorted(
+        (
+            (-amount, -(on - oldest[pk]).days if pk in oldest else 0, pk)
+            for pk, amount in amounts.items()
+            if amount > 0
+        )
+    )[: ref.TOP]
+    customers = Customer.objects.in_bulk([pk for _a, _d, pk in top])
+    return [Payer(customers[pk], -amount, -days) for amount, days, pk in top]
+
+
+@dataclass(frozen=True)
+class Indicators:
+    on: date
+    currency: str
+    dso: ref.Dso
+    overdue: dict[date, Decimal]  # the trend's dates, then `on`
+    days_to_pay: list[CustomerPayTimes]
+    steps: dict[int, ref.StepYield]
+    step_names: dict[int, str]
+    promises: dict[str, ref.Tally]
+    late_payers: list[Payer]
+
+    @property
+    def overdue_now(self) -> Decimal:
+        return self.overdue[self.on]
+
+    def as_dict(self) -> dict:
+        def money(value: Decimal) -> str:
+            return f"{value:.2f}"
+
+        return {
+            "date": self.on.isoformat(),
+            "currency": self.currency,
+            "dso": {
+                "method": "countback",
+                "days": str(self.dso.days),
+                "receivables": money(self.dso.receivables),
+                "more_than_12_months": self.dso.capped,
+                "months": [
+                    {
+                        "first": first.isoformat(),
+                        "last": last.isoformat(),
+                        "sales": money(sales),
+                        "days": str(days),
+                    }
+                    for first, last, sales, days in self.dso.months
+                ],
+            },
+            "overdue": money(self.overdue_now),
+            "overdue_trend": [
+                {"date": day.isoformat(), "amount": money(amount)}
+                for day, amount in self.overdue.items()
+            ],
+            "days_to_pay": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "invoices": c.times.invoices,
+                    "from_issue_date": str(c.times.average_from_issue),
+                    "from_due_date": str(c.times.average_from_due),
+                }
+                for c in self.days_to_pay
+            ],
+            "steps": [
+                {
+                    "level": level,
+                    "name": self.step_names.get(level, ""),
+                    "sent": y.sent,
+                    "paid_within_15_days": y.paid,
+                    "share": str(y.share),
+                    "amount_sent": money(y.amount_sent),
+                    "amount_paid": money(y.amount_paid),
+                }
+                for level, y in self.steps.items()
+            ],
+            "promises": {
+                key: {"count": t.count, "amount": money(t.amount)}
+                for key, t in self.promises.items()
+            },
+            "late_payers": [
+                {
+                    "code": p.customer.code,
+                    "name": p.customer.name,
+                    "overdue": money(p.overdue),
+                    "days_late": p.days_late,
+                }
+                for p in self.late_payers
+            ],
+        }
+
+
+def indicators(*, company: Company, on: date, currency: str = "EUR") -> Indicators:
+    """Every indicator of the cockpit on `on`."""
+    from relance.dunning.selectors import step_names
+
+    scope = {"company": company, "on": on, "currency": currency}
+    trend, owed = overdue_trend(**scope)
+    return Indicators(
+        on=on,
+        currency=currency,
+        dso=dso(**scope, owed=owed),
+        overdue=trend,
+        days_to_pay=days_to_pay(**scope),
+        steps=step_yields(**scope),
+        step_names=step_names(company=company),
+        promises=promises(**scope),
+        late_payers=late_payers(**scope),
+    )

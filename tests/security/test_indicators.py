@@ -1,0 +1,71 @@
+"""Issue 19 §2: another company's invoices, payments, promises and reminders
+never count in a company's indicators (page, API, command line, list
+filters); the page needs a login."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from relance.core.tokens import token_create
+from tests.factories import make_company, make_user
+from tests.reports.test_indicators import EXPECTED, ON, company  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+NOTHING = {
+    **EXPECTED,
+    "dso": {
+        "method": "countback",
+        "days": "0.0",
+        "receivables": "0.00",
+        "more_than_12_months": False,
+        "months": [],
+    },
+    "overdue": "0.00",
+    "overdue_trend": [
+        {**point, "amount": "0.00"} for point in EXPECTED["overdue_trend"]
+    ],
+    "days_to_pay": [],
+    "steps": [],
+    "promises": {
+        key: {"count": 0, "amount": "0.00"} for key in ("kept", "broken", "pending")
+    },
+    "late_payers": [],
+}
+
+
+def test_another_company_counts_none_of_it(company):  # noqa: F811
+    other = make_company(name="Concurrent")
+    token = token_create(company=other, name="ERP")[1]
+    answer = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(
+        "/api/v1/reports/indicators", {"date": ON.isoformat()}
+    )
+    assert answer.json() == NOTHING
+    out = StringIO()
+    call_command(
+        "indicators",
+        "--company",
+        str(other.pk),
+        "--date",
+        ON.isoformat(),
+        "--json",
+        stdout=out,
+    )
+    assert json.loads(out.getvalue()) == NOTHING
+    client = Client()
+    client.force_login(make_user(other))
+    page = client.get("/indicateurs/", {"date": ON.isoformat()}).content.decode()
+    assert "Garage Dupuis" not in page and "Boulangerie Martin" not in page
+    assert "Aucun retard à cette date" in page
+    for params in ({"reminded": "1"}, {"filter": "promised"}, {"filter": "paid"}):
+        listed = client.get("/factures/", params).content.decode()
+        assert "B-1" not in listed and "G-1" not in listed
+
+
+def test_the_page_and_the_api_need_a_login(company):  # noqa: F811
+    answer = Client().get("/indicateurs/")
+    assert answer.status_code == 302 and "/connexion/" in answer["Location"]
+    assert Client().get("/api/v1/reports/indicators").status_code == 401
