@@ -142,6 +142,11 @@ class Company(models.Model):
         default=365,
     )
     auto_send = models.BooleanField(_("envoi automatique des relances"), default=False)
+    # What comes back (dunning/services/inbound.py): a customer's answer to a
+    # reminder pauses their dunning this many days, while it waits for a person.
+    reply_pause_days = models.PositiveSmallIntegerField(
+        _("pause après une réponse du client (jours)"), default=5
+    )
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)
     )

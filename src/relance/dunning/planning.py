@@ -31,6 +31,7 @@ Code = StrEnum(
         *((reason.name, reason.value) for reason in rules.Reason),
         ("NO_EMAIL", "no_email"),
         ("INVALID_EMAIL", "invalid_email"),
+        ("REFUSED_EMAIL", "refused_email"),
         ("NO_TEMPLATE", "no_template"),
         ("ALREADY_PENDING", "already_pending"),
         ("TIME_BARRED", "time_barred"),
@@ -42,7 +43,13 @@ Code = StrEnum(
 # What the user can fix (an address, a template, a wrong number): errors.
 # The rest is left out on purpose (paid, paused, not due yet…): no error.
 FIXABLE = frozenset(
-    {Code.NOT_FOUND, Code.NO_EMAIL, Code.INVALID_EMAIL, Code.NO_TEMPLATE}
+    {
+        Code.NOT_FOUND,
+        Code.NO_EMAIL,
+        Code.INVALID_EMAIL,
+        Code.REFUSED_EMAIL,
+        Code.NO_TEMPLATE,
+    }
 )
 
 # The heading of each group of errors in the summary, and how to fix it.
@@ -75,6 +82,13 @@ GROUPS = {
     Code.INVALID_EMAIL: (
         gettext_lazy("Adresses e-mail invalides"),
         gettext_lazy("Corrigez le courriel de relance du client."),
+    ),
+    Code.REFUSED_EMAIL: (
+        gettext_lazy("Adresses refusées par le serveur du client"),
+        gettext_lazy(
+            "Un message y a été refusé pour de bon : corrigez le courriel de "
+            "relance du client."
+        ),
     ),
     Code.NO_TEMPLATE: (
         gettext_lazy("Étapes sans modèle de courriel"),
@@ -516,6 +530,19 @@ def _refusal(invoice, verdict, steps, held) -> PlanError | None:
             Code.INVALID_EMAIL,
             _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
             % {"customer": invoice.customer.name, "address": address},
+        )
+    if invoice.customer.reminder_email_refused:
+        return error(
+            Code.REFUSED_EMAIL,
+            _(
+                "Adresse « %(address)s » refusée par le serveur du client "
+                "%(customer)s (%(reason)s) : à corriger."
+            )
+            % {
+                "address": address,
+                "customer": invoice.customer.name,
+                "reason": invoice.customer.email_refused_reason or _("échec définitif"),
+            },
         )
     if not step.has_template:
         return error(

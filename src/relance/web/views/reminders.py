@@ -31,6 +31,7 @@ STATUS_TONES = {
     Reminder.Status.FAILED: "danger",
     Reminder.Status.UNCERTAIN: "warning",
     Reminder.Status.CANCELLED: "neutral",
+    Reminder.Status.BOUNCED: "danger",
 }
 
 
