@@ -9,6 +9,7 @@ from relance.web.views import (
     customers,
     dashboard,
     imports,
+    inbound,
     invitations,
     invoices,
     rates,
@@ -69,6 +70,10 @@ urlpatterns = [
         name="payment_cancel",
     ),
     path("factures/<int:pk>/pause/", invoices.invoice_pause_view, name="invoice_pause"),
+    path("courriels-recus/", inbound.inbound_list, name="inbound"),
+    path(
+        "courriels-recus/<int:pk>/suite/", inbound.inbound_reply, name="inbound_reply"
+    ),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),
     path(

@@ -83,7 +83,7 @@ def mailbox_import(
     try:
         parsed = mailbox_file_read(files=files)
     except Unreadable as error:
-        raise ApplicationError(str(error), field="file") from None
+        raise ApplicationError(str(error)) from None
     return messages_take_in(company=company, messages=parsed, now=now)
 
 
