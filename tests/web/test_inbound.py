@@ -143,3 +143,27 @@ def test_the_page_needs_a_signed_in_user(company):
     response = Client().get("/courriels-recus/")
     assert response.status_code == 302
     assert response["Location"].startswith("/connexion/")
+
+
+def test_the_pause_after_a_reply_is_a_company_setting(company):
+    admin = make_user(company)
+    admin.memberships.update(role="admin")
+    client = Client()
+    client.force_login(admin)
+    data = {
+        "name": "Durand BTP",
+        "time_zone": "Europe/Paris",
+        "language": "fr",
+        "min_gap_days": "5",
+        "daily_run_at": "06:00",
+        "grouping": "step",
+        "penalty_day_basis": 365,
+        "sender_email": "relances@durand-btp.fr",
+        "reply_pause_days": "8",
+    }
+    assert client.post("/configuration/societe/", data).status_code == 302
+    company.refresh_from_db()
+    assert company.reply_pause_days == 8
+    data["reply_pause_days"] = "91"
+    page = client.post("/configuration/societe/", data).content.decode()
+    assert "90 jours au plus." in page

@@ -30,6 +30,7 @@ COMPANY_FIELDS = (
     "penalty_day_basis",
     "auto_send",
     "daily_run_at",
+    "reply_pause_days",
 )
 
 

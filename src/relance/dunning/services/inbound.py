@@ -335,7 +335,7 @@ def inbound_reply_handle(
         DISPUTE: _("Litige"),
         PROMISE: _("Promesse de paiement"),
         PAYMENT: _("Règlement"),
-        CLOSE: _("Close"),
+        CLOSE: _("Classée sans suite"),
     }
     note = notes[action]
     with transaction.atomic():
