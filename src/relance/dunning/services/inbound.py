@@ -30,7 +30,7 @@ from relance.core.clock import company_today, local_date
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.dunning.models import InboundMessage, Reminder, ReminderInvoice
-from relance.dunning.services.pauses import customer_pause, invoice_pause
+from relance.dunning.services.pauses import customers_pause_at_least, invoice_pause
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind
 from relance.mailing import inbound
@@ -98,22 +98,44 @@ def messages_take_in(
             company=company, message_id__in=list(unique)
         ).values_list("message_id", flat=True)
     )
+    changed = _Changed()
     with transaction.atomic():
         for message in unique.values():
             if message.message_id in known:
                 continue
             row = _row(company, message, now)
             if message.kind == inbound.BOUNCE:
-                _bounce(company, message, row, today, now, report)
+                _bounce(company, message, row, now, report, changed)
             elif message.kind == inbound.AUTO_REPLY:
                 row.kind = Kind.AUTO_REPLY
                 row.reminder = _reminder_answered(company, message.answers)
                 row.customer_id = row.reminder.customer_id if row.reminder else None
                 report.auto_replies += 1
             else:
-                _reply(company, message, row, today, report)
+                _reply(company, message, row, report, changed)
             row.save()
+        # The state of what changed, recomputed once, set-based.
+        refreshed: set[int] = set()
+        if changed.replied and company.reply_pause_days:
+            refreshed.update(
+                customers_pause_at_least(
+                    company=company,
+                    customer_ids=sorted(changed.replied),
+                    until=today + timedelta(days=company.reply_pause_days),
+                    reason=_("réponse du client à traiter"),
+                    today=today,
+                )
+            )
+        rest = sorted(changed.invoices - refreshed)
+        if rest:
+            invoices_refresh(company=company, today=today, invoice_ids=rest)
     return report
+
+
+@dataclass
+class _Changed:
+    invoices: set[int] = field(default_factory=set)  # levels taken back
+    replied: set[int] = field(default_factory=set)  # customers who answered
 
 
 def _row(company: Company, message: Parsed, now: datetime) -> InboundMessage:
@@ -135,13 +157,19 @@ def _reminder_answered(company: Company, ids: list[str]) -> Reminder | None:
     found in their order)."""
     if not ids:
         return None
+    # By Message-ID alone (its index), the company checked here: filtering
+    # the company in SQL may take its index and read all its reminders.
     found = {
         reminder.message_id: reminder
-        for reminder in Reminder.objects.filter(
-            company=company, message_id__in=ids[:50]
-        ).select_related("customer")
+        for reminder in Reminder.objects.filter(message_id__in=ids[:50])
+        .select_related("customer")
+        .order_by("pk")
+        if reminder.company_id == company.pk
     }
-    return next((found[i] for i in ids if i in found), None)
+    reminder = next((found[i] for i in ids if i in found), None)
+    if reminder is not None:
+        reminder.company = company
+    return reminder
 
 
 def _reminder_to(company: Company, address: str) -> Reminder | None:
@@ -150,7 +178,7 @@ def _reminder_to(company: Company, address: str) -> Reminder | None:
     customers = Customer.objects.filter(company=company).filter(
         Q(dunning_email__iexact=address) | Q(dunning_email="", email__iexact=address)
     )
-    return (
+    reminder = (
         Reminder.objects.filter(
             company=company,
             customer__in=customers,
@@ -161,9 +189,12 @@ def _reminder_to(company: Company, address: str) -> Reminder | None:
         .order_by("-sent_at", "-pk")
         .first()
     )
+    if reminder is not None:
+        reminder.company = company
+    return reminder
 
 
-def _bounce(company, message: Parsed, row, today, now, report) -> None:
+def _bounce(company, message: Parsed, row, now, report, changed) -> None:
     row.kind = Kind.BOUNCE
     failure = next((f for f in message.failures if f.failed), None) or next(
         iter(message.failures), None
@@ -186,9 +217,8 @@ def _bounce(company, message: Parsed, row, today, now, report) -> None:
     if reminder is not None:
         row.customer_id = reminder.customer_id
         if failure.failed and reminder.status == Status.SENT:
-            invoices = reminder_bounce(
-                reminder=reminder, reason=row.reason, today=today, now=now
-            )
+            invoices, ids = _reminder_bounced(reminder, row.reason, now)
+            changed.invoices.update(ids)
         customer = reminder.customer
     else:
         customer = _customer_at(company, failure.recipient)
@@ -229,13 +259,25 @@ def reminder_bounce(
     level and last reminder date they had before it (those it had raised),
     and their state is recomputed. Returns their numbers."""
     with transaction.atomic():
+        numbers, ids = _reminder_bounced(reminder, reason, now)
+        if ids:
+            invoices_refresh(company=reminder.company, today=today, invoice_ids=ids)
+    return numbers
+
+
+def _reminder_bounced(
+    reminder: Reminder, reason: str, now: datetime
+) -> tuple[list[str], list[int]]:
+    """reminder_bounce without the state's refresh (the caller's, once for
+    many): the invoices' numbers and ids."""
+    with transaction.atomic():
         updated = Reminder.objects.filter(pk=reminder.pk, status=Status.SENT).update(
             status=Status.BOUNCED,
             error=_("Non remise : %(reason)s") % {"reason": reason},
             updated_at=now,
         )
         if not updated:
-            return []
+            return [], []
         reminder.status = Status.BOUNCED
         lines = list(reminder.lines.filter(holds_level=True).select_related("invoice"))
         reminder.lines.update(holds_level=False)
@@ -249,8 +291,7 @@ def reminder_bounce(
                 last_reminder_on=before.get(line.invoice_id),
                 updated_at=now,
             )
-        invoices_refresh(company=reminder.company, today=today, invoice_ids=ids)
-    return sorted(line.invoice.number for line in lines)
+    return sorted(line.invoice.number for line in lines), ids
 
 
 def _last_sent_on(reminder: Reminder, invoice_ids: list[int]) -> dict[int, date]:
@@ -282,7 +323,7 @@ def customer_email_refuse(*, customer: Customer, address: str, reason: str) -> N
     customer.email_refused_reason = reason[:500]
 
 
-def _reply(company, message: Parsed, row, today, report) -> None:
+def _reply(company, message: Parsed, row, report, changed) -> None:
     reminder = _reminder_answered(company, message.answers)
     if reminder is None:
         row.kind = Kind.UNKNOWN
@@ -292,19 +333,7 @@ def _reply(company, message: Parsed, row, today, report) -> None:
     row.reminder = reminder
     row.customer_id = reminder.customer_id
     report.replies.append({"reminder": reminder.pk, "customer": reminder.customer.code})
-    days = company.reply_pause_days
-    if not days:
-        return
-    customer = reminder.customer
-    until = today + timedelta(days=days)
-    if customer.paused_until is not None and customer.paused_until >= until:
-        return
-    customer_pause(
-        customer=customer,
-        until=until,
-        reason=_("réponse du client à traiter"),
-        today=today,
-    )
+    changed.replied.add(reminder.customer_id)
 
 
 # What a person does with a reply (« Réponses à traiter »).
