@@ -428,3 +428,27 @@ def test_the_command_says_what_came_back_in_french(company, smtp_server):
         "0 réponse(s) automatique(s).",
         "1 message(s) inconnu(s), gardé(s).",
     ]
+
+
+def test_the_daily_digest_counts_the_reminders_not_delivered(company, smtp_server):
+    from relance.dunning.models import DailyRun
+    from relance.dunning.services.digest import digest_send
+
+    company.reply_to_email = "compta@durand-btp.fr"
+    company.save()
+    reminded(company, 1, "compta@client-disparu.fr")
+    take_in(company, "postfix_bounce.eml")
+    run = DailyRun.objects.create(company=company, date=TODAY, started_at=LATER)
+    smtp_server.received.clear()
+
+    assert digest_send(company=company, run=run, now=LATER) is True
+
+    [digest] = smtp_server.received
+    assert digest.message["Subject"] == "Relance : 1 relance(s) à vérifier"
+    text = digest.message.get_body(("plain",)).get_content()
+    assert "Non remises : adresse à corriger, puis relancer (1)" in text
+    assert (
+        "- Client 1 — Relance 1 (FA-2026-001) : Non remise : 550 5.1.1 "
+        "<compta@client-disparu.fr>: Recipient address rejected: User unknown in "
+        "virtual mailbox table"
+    ) in text

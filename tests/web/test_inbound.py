@@ -167,3 +167,15 @@ def test_the_pause_after_a_reply_is_a_company_setting(company):
     data["reply_pause_days"] = "91"
     page = client.post("/configuration/societe/", data).content.decode()
     assert "90 jours au plus." in page
+
+
+@time_machine.travel("2026-12-01 12:00 +01:00", tick=False)
+def test_the_reminder_page_shows_what_came_back(client, company, smtp_server):
+    _customer, _invoice, reminder = reminded(company, 1, "compta@client-disparu.fr")
+    upload(client, "postfix_bounce.eml")
+
+    page = client.get(f"/relances/{reminder.pk}/").content.decode()
+
+    assert "Ce qui est revenu" in page
+    assert "Undelivered Mail Returned to Sender" in page
+    assert "User unknown in virtual mailbox table" in page
