@@ -16,7 +16,7 @@ from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.inbound import inbound_reply_handle, mailbox_import
 from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
-from relance.invoices.models import Customer, PauseKind
+from relance.invoices.models import Customer, Invoice, PauseKind
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
 pytestmark = pytest.mark.django_db
@@ -452,3 +452,19 @@ def test_the_daily_digest_counts_the_reminders_not_delivered(company, smtp_serve
         "<compta@client-disparu.fr>: Recipient address rejected: User unknown in "
         "virtual mailbox table"
     ) in text
+
+
+def test_a_bounce_settles_an_uncertain_reminder_as_not_delivered(company, smtp_server):
+    _customer, invoice, reminder = reminded(company, 1, "compta@client-disparu.fr")
+    # As after a crash mid-send: uncertain, the level not raised.
+    Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.UNCERTAIN)
+    Invoice.objects.filter(pk=invoice.pk).update(dunning_level=0, last_reminder_on=None)
+
+    report = take_in(company, "postfix_bounce.eml")
+
+    assert report["bounces"][0]["invoices"] == ["FA-2026-001"]
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.BOUNCED
+    assert not reminder.lines.filter(holds_level=True).exists()
+    invoice.refresh_from_db()
+    assert (invoice.dunning_level, invoice.to_remind) == (0, True)

@@ -22,7 +22,7 @@ reminders are ever found.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
@@ -90,6 +90,16 @@ def mailbox_import(
 def messages_take_in(
     *, company: Company, messages: list[Parsed], now: datetime
 ) -> InboundReport:
+    """Take these messages in, those already known left out. Two imports of
+    the same messages at once: the second one to write finds them known
+    when it tries again."""
+    try:
+        return _take_in(company, messages, now)
+    except IntegrityError:
+        return _take_in(company, messages, now)
+
+
+def _take_in(company: Company, messages: list[Parsed], now: datetime) -> InboundReport:
     report = InboundReport(read=len(messages))
     today = company_today(company, now)
     unique = {message.message_id: message for message in messages}
@@ -216,7 +226,7 @@ def _bounce(company, message: Parsed, row, now, report, changed) -> None:
     invoices: list[str] = []
     if reminder is not None:
         row.customer_id = reminder.customer_id
-        if failure.failed and reminder.status == Status.SENT:
+        if failure.failed and reminder.status in (Status.SENT, Status.UNCERTAIN):
             invoices, ids = _reminder_bounced(reminder, row.reason, now)
             changed.invoices.update(ids)
         customer = reminder.customer
@@ -271,7 +281,10 @@ def _reminder_bounced(
     """reminder_bounce without the state's refresh (the caller's, once for
     many): the invoices' numbers and ids."""
     with transaction.atomic():
-        updated = Reminder.objects.filter(pk=reminder.pk, status=Status.SENT).update(
+        # An uncertain one did leave: its bounce says so.
+        updated = Reminder.objects.filter(
+            pk=reminder.pk, status__in=(Status.SENT, Status.UNCERTAIN)
+        ).update(
             status=Status.BOUNCED,
             error=_("Non remise : %(reason)s") % {"reason": reason},
             updated_at=now,
