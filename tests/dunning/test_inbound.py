@@ -468,3 +468,36 @@ def test_a_bounce_settles_an_uncertain_reminder_as_not_delivered(company, smtp_s
     assert not reminder.lines.filter(holds_level=True).exists()
     invoice.refresh_from_db()
     assert (invoice.dunning_level, invoice.to_remind) == (0, True)
+
+
+def test_a_reminder_queued_to_an_address_refused_since_never_leaves(
+    company, smtp_server
+):
+    customer, invoice, _first = reminded(company, 1, "compta@client-disparu.fr")
+    Reminder.objects.filter(pk=_first.pk).update(message_id="<first@durand-btp.fr>")
+    later = date(2026, 12, 20)
+    invoices_refresh(company=company, today=later)
+    plan = reminder_plan(company=company, today=later, invoices=[invoice])
+    [queued] = reminders_create(plan=plan, origin="user", user=None).reminders
+    Customer.objects.filter(pk=customer.pk).update(
+        email_refused="compta@client-disparu.fr",
+        email_refused_reason="550 5.1.1 User unknown",
+    )
+    smtp_server.received.clear()
+
+    delivered = reminders_deliver(
+        reminder_ids=[queued.pk],
+        now=datetime(2026, 12, 20, 8, 0, tzinfo=UTC),
+        today=later,
+    )
+
+    assert smtp_server.received == []
+    assert [r.pk for r in delivered.failed] == [queued.pk]
+    queued.refresh_from_db()
+    assert queued.status == Reminder.Status.FAILED
+    assert queued.error == (
+        "Adresse « compta@client-disparu.fr » refusée par le serveur du client "
+        "(550 5.1.1 User unknown) : corrigez-la, puis relancez."
+    )
+    invoice.refresh_from_db()
+    assert invoice.dunning_level == 1
