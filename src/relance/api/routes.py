@@ -735,7 +735,9 @@ def reminder_out(reminder: Reminder) -> dict:
 @paginate(Pages)
 def reminder_list(
     request,
-    status: Literal["pending", "sending", "sent", "failed", "uncertain", "cancelled"]
+    status: Literal[
+        "pending", "sending", "sent", "failed", "uncertain", "cancelled", "bounced"
+    ]
     | None = None,
     invoice_number: s.text(60) = "",
 ):

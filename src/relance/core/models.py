@@ -176,6 +176,11 @@ class Company(models.Model):
     bank_statement_on = models.DateField(
         _("dernier relevé bancaire du"), null=True, blank=True
     )
+    # What comes back (dunning/services/inbound.py): a customer's answer to a
+    # reminder pauses their dunning this many days, while it waits for a person.
+    reply_pause_days = models.PositiveSmallIntegerField(
+        _("pause après une réponse du client (jours)"), default=5
+    )
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)
     )

@@ -33,6 +33,7 @@ COMPANY_FIELDS = (
     "letter_deadline_days",
     "letter_signatory",
     "letter_body",
+    "reply_pause_days",
 )
 LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
 

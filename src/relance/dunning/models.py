@@ -230,6 +230,8 @@ class Reminder(models.Model):
         FAILED = "failed", _("Échec")
         UNCERTAIN = "uncertain", _("Incertaine")
         CANCELLED = "cancelled", _("Annulée")
+        # Accepted by the server, then a bounce came back (InboundMessage).
+        BOUNCED = "bounced", _("Non remise")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Courriel")
@@ -299,6 +301,8 @@ class Reminder(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["company", "status"], name="reminder_status_idx"),
+            # Answers and bounces name the reminder by its Message-ID.
+            models.Index(fields=["message_id"], name="reminder_message_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -428,3 +432,69 @@ class LetterInvoice(models.Model):
     @property
     def amount(self) -> Decimal:
         return self.principal + self.penalties + self.indemnity + self.legal_interest
+
+
+class InboundMessage(models.Model):
+    """A message that came back to the company's mailbox: a bounce, an
+    automatic reply, a customer's answer, or something else (kept, never
+    acted upon). Known by its Message-ID (or a hash of its bytes)."""
+
+    class Kind(models.TextChoices):
+        BOUNCE = "bounce", _("Non remis")
+        AUTO_REPLY = "auto_reply", _("Réponse automatique")
+        REPLY = "reply", _("Réponse")
+        UNKNOWN = "unknown", _("Inconnu")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    reminder = models.ForeignKey(
+        Reminder,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("relance"),
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("client"),
+    )
+    sender = models.CharField(_("expéditeur"), max_length=255, blank=True)
+    subject = models.CharField(_("objet"), max_length=255, blank=True)
+    # A bounce: the address refused, for good or not, and the server's words.
+    recipient = models.CharField(_("destinataire refusé"), max_length=254, blank=True)
+    permanent = models.BooleanField(_("échec définitif"), default=False)
+    reason = models.CharField(_("motif"), max_length=500, blank=True)
+    # A reply: its text, for the list (bounded).
+    excerpt = models.TextField(_("extrait"), blank=True)
+    raw = models.BinaryField(_("message"), blank=True)  # bounded: RAW_KEPT
+    raw_truncated = models.BooleanField(default=False)
+    received_at = models.DateTimeField(_("reçu le"), null=True, blank=True)
+    handled = models.BooleanField(_("traité"), default=False)
+    handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    handled_note = models.CharField(_("suite donnée"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("courriel reçu")
+        verbose_name_plural = _("courriels reçus")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "message_id"],
+                name="inbound_message_once_per_company",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "kind", "handled"], name="inbound_kind_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.message_id}"

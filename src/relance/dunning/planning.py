@@ -31,6 +31,7 @@ Code = StrEnum(
         *((reason.name, reason.value) for reason in rules.Reason),
         ("NO_EMAIL", "no_email"),
         ("INVALID_EMAIL", "invalid_email"),
+        ("REFUSED_EMAIL", "refused_email"),
         ("NO_TEMPLATE", "no_template"),
         ("NO_POSTAL_ADDRESS", "no_postal_address"),
         ("ALREADY_PENDING", "already_pending"),
@@ -48,6 +49,7 @@ FIXABLE = frozenset(
         Code.NOT_FOUND,
         Code.NO_EMAIL,
         Code.INVALID_EMAIL,
+        Code.REFUSED_EMAIL,
         Code.NO_TEMPLATE,
         Code.NO_POSTAL_ADDRESS,
     }
@@ -83,6 +85,13 @@ GROUPS = {
     Code.INVALID_EMAIL: (
         gettext_lazy("Adresses e-mail invalides"),
         gettext_lazy("Corrigez le courriel de relance du client."),
+    ),
+    Code.REFUSED_EMAIL: (
+        gettext_lazy("Adresses refusées par le serveur du client"),
+        gettext_lazy(
+            "Un message y a été refusé pour de bon : corrigez le courriel de "
+            "relance du client."
+        ),
     ),
     Code.NO_TEMPLATE: (
         gettext_lazy("Étapes sans modèle de courriel"),
@@ -609,6 +618,19 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             Code.INVALID_EMAIL,
             _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
             % {"customer": invoice.customer.name, "address": address},
+        )
+    if step.sends_email and invoice.customer.reminder_email_refused:
+        return error(
+            Code.REFUSED_EMAIL,
+            _(
+                "Adresse « %(address)s » refusée par le serveur du client "
+                "%(customer)s (%(reason)s) : à corriger."
+            )
+            % {
+                "address": address,
+                "customer": invoice.customer.name,
+                "reason": invoice.customer.email_refused_reason or _("échec définitif"),
+            },
         )
     if step.sends_email and not step.has_template:
         return error(

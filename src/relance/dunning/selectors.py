@@ -45,8 +45,9 @@ def invoice_facts(invoice: Invoice) -> rules.InvoiceFacts:
 
 
 def problem_reminders(*, company: Company, since: datetime | None = None):
-    """Reminders that need a person: failed (since `since`) and uncertain ones."""
-    failed = Q(status=Reminder.Status.FAILED)
+    """Reminders that need a person: failed or bounced (since `since`) and
+    uncertain ones."""
+    failed = Q(status__in=[Reminder.Status.FAILED, Reminder.Status.BOUNCED])
     if since is not None:
         failed &= Q(updated_at__gt=since)
     return (

@@ -58,6 +58,14 @@ class Customer(models.Model):
         blank=True,
         help_text=_("Vide : le taux de la société."),
     )
+    # The reminder address a mail server refused for good (a bounce): never
+    # used again while the customer's reminder address is still this one.
+    email_refused = models.CharField(
+        _("adresse refusée par le serveur"), max_length=254, blank=True
+    )
+    email_refused_reason = models.CharField(
+        _("motif du refus"), max_length=500, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +86,13 @@ class Customer(models.Model):
     def reminder_email(self) -> str:
         """Where reminders go: the dedicated dunning address, else the main one."""
         return self.dunning_email or self.email
+
+    @property
+    def reminder_email_refused(self) -> bool:
+        """The reminder address is the one a server refused: fix it first.
+        Changing the address is enough to clear this."""
+        address = self.reminder_email.strip().casefold()
+        return bool(address) and address == self.email_refused.strip().casefold()
 
     @property
     def address_lines(self) -> list[str]:

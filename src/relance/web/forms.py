@@ -367,6 +367,7 @@ class CompanyForm(forms.ModelForm):
             "letter_deadline_days",
             "letter_signatory",
             "letter_body",
+            "reply_pause_days",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
@@ -387,12 +388,27 @@ class CompanyForm(forms.ModelForm):
                 "Sinon, elle les marque « À relancer » seulement."
             ),
             "daily_run_at": _("Dans le fuseau horaire de la société."),
+            "reply_pause_days": _(
+                "Quand un client répond à une relance, plus de relance pendant ces "
+                "jours, le temps de traiter sa réponse. 0 : pas de pause."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Left out by an older page or a script: kept as it is.
         self.fields["letter_deadline_days"].required = False
+        self.fields["reply_pause_days"].required = False
+        self.fields["reply_pause_days"].max_value = 90
+        self.fields["reply_pause_days"].widget.attrs["max"] = 90
+
+    def clean_reply_pause_days(self):
+        value = self.cleaned_data.get("reply_pause_days")
+        if value is None:
+            return self.instance.reply_pause_days
+        if value > 90:
+            raise forms.ValidationError(_("90 jours au plus."))
+        return value
 
     def clean_letter_deadline_days(self):
         value = self.cleaned_data["letter_deadline_days"]

@@ -10,6 +10,7 @@ from relance.web.views import (
     customers,
     dashboard,
     imports,
+    inbound,
     invitations,
     invoices,
     letters,
@@ -75,6 +76,10 @@ urlpatterns = [
         "factures/<int:pk>/statut-facturation-electronique/",
         invoices.einvoice_status_view,
         name="invoice_einvoice_status",
+    ),
+    path("courriels-recus/", inbound.inbound_list, name="inbound"),
+    path(
+        "courriels-recus/<int:pk>/suite/", inbound.inbound_reply, name="inbound_reply"
     ),
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),

@@ -267,6 +267,18 @@ def _prepare(
             ),
             dropped,
         )
+    refused = reminder.customer.email_refused.strip().casefold()
+    if refused and refused in (a.strip().casefold() for a in reminder.recipients):
+        # A bounce came back from this address since the reminder was
+        # queued: never again, until the customer's address changes.
+        message = _(
+            "Adresse « %(address)s » refusée par le serveur du client "
+            "(%(reason)s) : corrigez-la, puis relancez."
+        ) % {
+            "address": reminder.customer.email_refused,
+            "reason": reminder.customer.email_refused_reason,
+        }
+        return Unsent(reminder, Status.FAILED, message, dropped)
     invoices = [line.invoice for line in live]
     # Each invoice at its own stage (they differ in a merged message).
     stages = [

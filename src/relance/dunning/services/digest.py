@@ -49,6 +49,10 @@ def digest_compose(
                     _("Envoi incertain : vérifiez avant de renvoyer"),
                     [r for r in problems if r.status == Status.UNCERTAIN],
                 ),
+                (
+                    _("Non remises : adresse à corriger, puis relancer"),
+                    [r for r in problems if r.status == Status.BOUNCED],
+                ),
             ],
             "url": f"{settings.RELANCE_BASE_URL}/relances/",
             "letters": letters,

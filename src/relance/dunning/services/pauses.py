@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from relance.core.clock import utc_now
@@ -122,6 +123,30 @@ def customer_pause(
         ids = list(customer.invoices.values_list("pk", flat=True))
         invoices_refresh(company=_company(customer), today=today, invoice_ids=ids)
     return customer
+
+
+def customers_pause_at_least(
+    *, company: Company, customer_ids: list[int], until: date, reason: str, today: date
+) -> list[int]:
+    """Pause these customers of the company until `until`, leaving alone
+    those already paused as long or longer; set-based (many replies at
+    once). Returns the invoice ids whose state was recomputed."""
+    _check_until(until, today)
+    with transaction.atomic():
+        paused = Customer.objects.filter(company=company, pk__in=customer_ids).filter(
+            Q(paused_until__isnull=True) | Q(paused_until__lt=until)
+        )
+        ids = list(paused.values_list("pk", flat=True))
+        if not ids:
+            return []
+        Customer.objects.filter(pk__in=ids).update(
+            paused_until=until, pause_reason=reason.strip()[:255]
+        )
+        invoice_ids = list(
+            Invoice.objects.filter(customer_id__in=ids).values_list("pk", flat=True)
+        )
+        invoices_refresh(company=company, today=today, invoice_ids=invoice_ids)
+    return invoice_ids
 
 
 def _company(row: Invoice | Customer) -> Company:

@@ -11,7 +11,7 @@ from relance.core.money import format_date
 from relance.core.pdfs import PdfUnavailable
 from relance.dunning import exports
 from relance.dunning.court_file import court_file, court_file_zip
-from relance.dunning.models import Reminder
+from relance.dunning.models import InboundMessage, Reminder
 from relance.dunning.selectors import step_names
 from relance.dunning.services.pauses import customer_pause
 from relance.dunning.statements import customer_statement, statement_pdf
@@ -114,6 +114,9 @@ def customer_detail(request, pk):
         "credits": credits,
         "reminders": reminders,
         "paused": bool(customer.paused_until and customer.paused_until >= today),
+        "received": InboundMessage.objects.filter(
+            customer=customer, kind__in=["reply", "bounce"]
+        ).order_by("-received_at", "-pk")[:20],
     }
     return render(request, "web/customer_detail.html", context)
 

@@ -31,6 +31,7 @@ STATUS_TONES = {
     Reminder.Status.FAILED: "danger",
     Reminder.Status.UNCERTAIN: "warning",
     Reminder.Status.CANCELLED: "neutral",
+    Reminder.Status.BOUNCED: "danger",
 }
 
 
@@ -163,7 +164,11 @@ def reminder_list(request):
     status = request.GET.get("status", "")
     if status == "problems":
         reminders = reminders.filter(
-            status__in=[Reminder.Status.FAILED, Reminder.Status.UNCERTAIN]
+            status__in=[
+                Reminder.Status.FAILED,
+                Reminder.Status.BOUNCED,
+                Reminder.Status.UNCERTAIN,
+            ]
         )
     elif status in Reminder.Status.values:
         reminders = reminders.filter(status=status)
