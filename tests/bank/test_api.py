@@ -1,18 +1,24 @@
 """POST /api/v1/bank/transactions: an aggregator's push."""
 
+import json
+
 import time_machine
 from django.test import Client
 
 from relance.bank.models import Transaction
 from relance.core.tokens import token_create
 from relance.invoices.models import Invoice
-from tests.api.conftest import Api
 from tests.factories import make_company
 
 
 def push(company, objects):
-    api = Api(token_create(company=company, name="Agrégateur")[1])
-    return api.call("post", "/bank/transactions", objects)
+    token = token_create(company=company, name="Agrégateur")[1]
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+        "/api/v1/bank/transactions",
+        json.dumps(objects),
+        content_type="application/json",
+    )
+    return response.status_code, response.json()
 
 
 @time_machine.travel("2026-12-03 09:00 +0100", tick=False)
