@@ -147,6 +147,29 @@ def main() -> None:
         f"{book_seconds:.2f} s; matching alone {match_seconds:.2f} s"
     )
 
+    from relance.bank import services, statements
+
+    spent: dict[str, float] = {}
+
+    def timed(module, name, label):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            begun = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0) + time.perf_counter() - begun
+
+        setattr(module, name, wrapper)
+
+    timed(services, "statement_read", "reading")
+    timed(services, "book_read", "open invoices")
+    timed(matching, "credits_match", "matching")
+    timed(services, "_transactions_insert", "transactions written")
+    timed(services, "payments_record", "payments (payments_record)")
+    timed(services, "_rows_insert", "rows written")
+    del statements
     started = time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
@@ -168,6 +191,7 @@ def main() -> None:
         f"recorded, {len(result.suggested):,} suggestions, {result.unmatched:,} "
         f"unmatched ({sum(o.matched for o in outcomes):,} credits matched)"
     )
+    print("  of which: " + "; ".join(f"{k} {v:.2f} s" for k, v in spent.items()))
     started = time.perf_counter()
     again = statement_take_in(
         company=company, content=content, filename="bench.xml", today=TODAY

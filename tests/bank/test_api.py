@@ -11,8 +11,9 @@ from tests.factories import make_company
 
 
 def push(company, objects):
-    api = Api(token_create(company=company, name="Agrégateur")[1])
-    return api.call("post", "/bank/transactions", objects)
+    return Api(token_create(company=company, name="Agrégateur")[1]).call(
+        "post", "/bank/transactions", objects
+    )
 
 
 @time_machine.travel("2026-12-03 09:00 +0100", tick=False)
