@@ -58,6 +58,27 @@ def smtp_server(settings):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def _dovecot_server():
+    from tests.dovecot import Dovecot, dovecot_binary
+
+    if dovecot_binary() is None:
+        pytest.skip("Dovecot absent (paquet Debian dovecot-imapd) : tests IMAP sautés")
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot(_dovecot_server, settings):
+    """A real IMAP server (Dovecot) with an empty INBOX; RELANCE_INBOX_URL
+    points to it (plain IMAP: it is on this machine)."""
+    _dovecot_server.reset()
+    settings.RELANCE_INBOX_URL = _dovecot_server.url()
+    settings.RELANCE_INBOX_CA_FILE = ""
+    return _dovecot_server
+
+
 class Api:
     """The API as an ERP calls it, with a bearer token."""
 

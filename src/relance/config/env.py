@@ -104,6 +104,31 @@ VARIABLES = {
             "A server that times out is not waited for again in the same pass.",
         ),
         Variable(
+            "RELANCE_INBOX_URL",
+            "",
+            "Mailbox where bounces and replies come back, read over IMAP by the "
+            "worker and `relance mailbox fetch`: "
+            "imaps://user:password@host/INBOX, or imap://…?starttls=1. Empty: "
+            "not read.",
+        ),
+        Variable(
+            "RELANCE_INBOX_CA_FILE",
+            "",
+            "PEM file of a private certificate authority the IMAP server's "
+            "certificate is checked against (default: the system's).",
+        ),
+        Variable(
+            "RELANCE_INBOX_COMPANY",
+            "",
+            "Company (id) whose mailbox RELANCE_INBOX_URL is, when there are several.",
+            "the only company",
+        ),
+        Variable(
+            "RELANCE_INBOX_EVERY_MINUTES",
+            "5",
+            "How often the worker reads RELANCE_INBOX_URL, in minutes (1 to 60).",
+        ),
+        Variable(
             "RELANCE_QUEUE",
             "sqlite",
             "Where the task queue lives: sqlite (a file in RELANCE_DATA_DIR, one "

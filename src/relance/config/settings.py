@@ -204,6 +204,19 @@ globals().update(
     )
 )
 
+# The mailbox read over IMAP (relance/mailing/imap.py): parsed when read, so
+# that a bad URL is a clear message of `relance mailbox fetch`, not a crash.
+RELANCE_INBOX_URL = env.get("RELANCE_INBOX_URL")
+RELANCE_INBOX_CA_FILE = env.get("RELANCE_INBOX_CA_FILE")
+RELANCE_INBOX_COMPANY = (
+    env.get_int("RELANCE_INBOX_COMPANY", minimum=1)
+    if env.get("RELANCE_INBOX_COMPANY")
+    else None
+)
+RELANCE_INBOX_EVERY_MINUTES = env.get_int("RELANCE_INBOX_EVERY_MINUTES", minimum=1)
+if RELANCE_INBOX_EVERY_MINUTES > 60:
+    raise ValueError("RELANCE_INBOX_EVERY_MINUTES must be between 1 and 60")
+
 # The task queue (see relance/core/queue.py).
 RELANCE_QUEUE = env.get("RELANCE_QUEUE")
 RELANCE_QUEUE_FILE = DATA_DIR / "queue.sqlite3"

@@ -5,18 +5,24 @@ next pass and a repeated one does nothing.
 This module sits above the services: it calls them, they never call it.
 """
 
+import logging
+
+from django.conf import settings
 from django.db import transaction
 from huey import crontab
 
 from relance.core.clock import utc_now
+from relance.core.errors import ApplicationError
 from relance.core.queue import db_periodic_task, db_task
+from relance.core.selectors import company_get
 from relance.dunning.models import DailyRun, ImportRun, Reminder, SendRun
 from relance.dunning.planning import Plan
-from relance.dunning.services import daily, delivery, import_runs
+from relance.dunning.services import daily, delivery, import_runs, inbound
 from relance.dunning.services.reminders import Created
 from relance.dunning.services.send_runs import send_run_record
 
 CHUNK = 200  # reminders per delivery task: workers share a big run
+logger = logging.getLogger(__name__)
 
 
 def send_run_start(
@@ -103,3 +109,38 @@ def tick() -> None:
 def every_minute() -> None:
     """The scheduler's beat."""
     tick()
+
+
+def inbox_fetch() -> inbound.InboundReport | None:
+    """Read the IMAP mailbox (`RELANCE_INBOX_URL`), when there is one. A
+    failure is logged (in French, without the password) and tried again at
+    the next pass; nothing is lost, the messages stay unread."""
+    if not settings.RELANCE_INBOX_URL:
+        return None
+    try:
+        company = company_get(settings.RELANCE_INBOX_COMPANY)
+        report = inbound.mailbox_fetch(company=company, now=utc_now())
+    except ApplicationError as error:
+        logger.error("Boîte aux lettres IMAP non lue : %s", error)
+        return None
+    if report.read:
+        logger.info(
+            "Boîte aux lettres IMAP : %s lu(s), %s non remis, %s réponse(s) "
+            "automatique(s), %s réponse(s), %s inconnu(s)",
+            report.read,
+            len(report.bounces),
+            report.auto_replies,
+            len(report.replies),
+            report.unknown,
+        )
+    return report
+
+
+def _every(minutes: int) -> str:
+    return "0" if minutes >= 60 else f"*/{minutes}"
+
+
+@db_periodic_task(crontab(minute=_every(settings.RELANCE_INBOX_EVERY_MINUTES)))
+def every_few_minutes() -> None:
+    """The mailbox's beat (RELANCE_INBOX_EVERY_MINUTES)."""
+    inbox_fetch()

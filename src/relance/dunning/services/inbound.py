@@ -19,9 +19,11 @@ company: taken in twice, it changes nothing. Only the company's own
 reminders are ever found.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
@@ -33,11 +35,12 @@ from relance.dunning.models import InboundMessage, Reminder, ReminderInvoice
 from relance.dunning.services.pauses import customers_pause_at_least, invoice_pause
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind
-from relance.mailing import inbound
+from relance.mailing import imap, inbound
 from relance.mailing.inbound import Parsed, Unreadable
 
 Kind = InboundMessage.Kind
 Status = Reminder.Status
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,6 +53,16 @@ class InboundReport:
     auto_replies: int = 0
     replies: list[dict] = field(default_factory=list)
     unknown: int = 0
+    # Messages left in the mailbox, unread, and why (IMAP only; not in as_dict).
+    skipped: list[str] = field(default_factory=list)
+
+    def add(self, other: "InboundReport") -> None:
+        self.read += other.read
+        self.bounces += other.bounces
+        self.auto_replies += other.auto_replies
+        self.replies += other.replies
+        self.unknown += other.unknown
+        self.skipped += other.skipped
 
     def as_dict(self) -> dict:
         return {
@@ -85,6 +98,40 @@ def mailbox_import(
     except Unreadable as error:
         raise ApplicationError(str(error)) from None
     return messages_take_in(company=company, messages=parsed, now=now)
+
+
+def mailbox_fetch(
+    *, company: Company, now: datetime, url: str | None = None
+) -> InboundReport:
+    """Take in the unread messages of the IMAP mailbox (`RELANCE_INBOX_URL`,
+    or `url`) for the company, batch by batch, through `messages_take_in`
+    like a file. A batch's messages are marked read (or moved) only once
+    taken in: a crash in between leaves them unread, and reading them again
+    changes nothing (known by their Message-ID). A message too big or that
+    is no email is left unread and said in `skipped`; the others go on."""
+    inbox = imap.inbox_parse(
+        settings.RELANCE_INBOX_URL if url is None else url,
+        ca_file=settings.RELANCE_INBOX_CA_FILE,
+    )
+    report = InboundReport()
+    with imap.mailbox_open(inbox) as box:
+        uids = box.unseen()[: inbound.MAX_MESSAGES]
+        for batch in box.batches(uids, report.skipped):
+            taken, parsed = [], []
+            for uid, raw in batch:
+                try:
+                    parsed.append(inbound.message_read(raw, uid, inbox.folder))
+                except Unreadable as error:
+                    report.skipped.append(
+                        _("%(error)s Laissé non lu.") % {"error": error}
+                    )
+                    continue
+                taken.append(uid)
+            report.add(messages_take_in(company=company, messages=parsed, now=now))
+            box.taken(taken)
+    for reason in report.skipped:
+        logger.warning("%s : %s", inbox, reason)
+    return report
 
 
 def messages_take_in(

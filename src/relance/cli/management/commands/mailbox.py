@@ -1,18 +1,20 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from relance.cli.base import RelanceCommand
 from relance.core.clock import utc_now
 from relance.core.selectors import company_get
-from relance.dunning.services.inbound import mailbox_import
+from relance.dunning.services.inbound import mailbox_fetch, mailbox_import
 from relance.mailing.inbound import MAX_FILE
 
 
 class Command(RelanceCommand):
     help = (
         "Prend les courriels revenus (non remis, réponses automatiques, réponses "
-        "des clients) d'un fichier mbox ou de fichiers .eml."
+        "des clients) d'un fichier mbox, de fichiers .eml ou de la boîte IMAP "
+        "(RELANCE_INBOX_URL)."
     )
 
     def add_arguments(self, parser):
@@ -23,24 +25,33 @@ class Command(RelanceCommand):
         command.add_argument("files", nargs="+", metavar="FICHIER", help="mbox ou .eml")
         command.add_argument("--json", action="store_true", help="sortie JSON")
         command.add_argument("--company", type=int, help="société (identifiant)")
+        command = sub.add_parser(
+            "fetch",
+            help="lire les messages non lus de la boîte IMAP (RELANCE_INBOX_URL)",
+        )
+        command.add_argument("--json", action="store_true", help="sortie JSON")
+        command.add_argument(
+            "--company",
+            type=int,
+            help="société (identifiant ; par défaut RELANCE_INBOX_COMPANY)",
+        )
 
     def handle(self, *args, **options):
-        company = company_get(options["company"])
-        files = []
-        for name in options["files"]:
-            path = Path(name)
-            try:
-                if path.stat().st_size > MAX_FILE:
-                    raise CommandError(
-                        f"Fichier « {path.name} » trop volumineux : "
-                        f"{MAX_FILE // (1024 * 1024)} Mo au plus."
-                    )
-                files.append((path.name, path.read_bytes()))
-            except OSError as error:
+        if options["action"] == "fetch":
+            if not settings.RELANCE_INBOX_URL:
                 raise CommandError(
-                    f"Lecture impossible de {path} : {error.strerror}"
-                ) from None
-        report = mailbox_import(company=company, files=files, now=utc_now())
+                    "RELANCE_INBOX_URL n'est pas renseignée : aucune boîte à lire "
+                    "(voir docs/inbound.md)."
+                )
+            company = company_get(options["company"] or settings.RELANCE_INBOX_COMPANY)
+            report = mailbox_fetch(company=company, now=utc_now())
+            for reason in report.skipped:
+                self.stderr.write(reason)
+        else:
+            company = company_get(options["company"])
+            report = mailbox_import(
+                company=company, files=self._files(options["files"]), now=utc_now()
+            )
         if options["json"]:
             self.write_json(report.as_dict())
             return
@@ -59,3 +70,21 @@ class Command(RelanceCommand):
                 f"(relance {reply['reminder']}) : à traiter."
             )
         self.stdout.write(f"{report.unknown} message(s) inconnu(s), gardé(s).")
+
+    @staticmethod
+    def _files(names: list[str]) -> list[tuple[str, bytes]]:
+        files = []
+        for name in names:
+            path = Path(name)
+            try:
+                if path.stat().st_size > MAX_FILE:
+                    raise CommandError(
+                        f"Fichier « {path.name} » trop volumineux : "
+                        f"{MAX_FILE // (1024 * 1024)} Mo au plus."
+                    )
+                files.append((path.name, path.read_bytes()))
+            except OSError as error:
+                raise CommandError(
+                    f"Lecture impossible de {path} : {error.strerror}"
+                ) from None
+        return files
