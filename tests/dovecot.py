@@ -15,16 +15,21 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.smtp import free_port
-
 USER = "relances@durand-btp.fr"
 PASSWORD = "Mot de p@sse/secret%42"  # needs percent-encoding in the URL
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def dovecot_binary() -> str | None:

@@ -315,7 +315,7 @@ def mailbox_open(inbox: Inbox) -> Iterator[Mailbox]:
     connection = None
     try:
         connection = _connect(inbox, context)
-        connection.login(inbox.user, inbox.password)
+        _login(connection, inbox)
     except imaplib.IMAP4.abort as error:
         _close(connection)
         raise InboxError(
@@ -402,13 +402,27 @@ def _connect(inbox: Inbox, context: ssl.SSLContext | None) -> imaplib.IMAP4:
         connection.starttls(ssl_context=context)
     except imaplib.IMAP4.error:
         _close(connection)
-        raise ssl.SSLError(
-            _("le serveur ne propose pas STARTTLS (essayez imaps://)")
+        raise InboxError(
+            _(
+                "Échange chiffré impossible avec le serveur IMAP %(where)s : "
+                "le serveur ne propose pas STARTTLS (essayez imaps://)"
+            )
+            % {"where": f"{inbox.host}:{inbox.port}"}
         ) from None
     except BaseException:
         _close(connection)
         raise
     return connection
+
+
+def _login(connection: imaplib.IMAP4, inbox: Inbox) -> None:
+    """LOGIN, or SASL PLAIN in UTF-8 for a user or password that is not
+    ASCII (LOGIN's strings are ASCII in imaplib)."""
+    if (inbox.user + inbox.password).isascii():
+        connection.login(inbox.user, inbox.password)
+        return
+    secret = f"\0{inbox.user}\0{inbox.password}".encode()
+    connection.authenticate("PLAIN", lambda _challenge: secret)
 
 
 def _folder_ensure(connection: imaplib.IMAP4, name: str) -> None:
