@@ -30,6 +30,16 @@ SAMPLES = {  # sample → (its reminder's Message-ID number, its address)
 
 
 def mbox(count: int) -> bytes:
+    """`count` messages in one mbox."""
+    return b"".join(
+        b"From bench Tue Dec  1 09:14:07 2026\n"
+        + data.replace(b"\nFrom ", b"\n>From ")
+        + b"\n"
+        for data in messages(count)
+    )
+
+
+def messages(count: int) -> list[bytes]:
     """`count` messages: message n answers reminder n (its own Message-ID,
     its own address)."""
     samples = [(name, *SAMPLES[name], (FILES / name).read_bytes()) for name in SAMPLES]
@@ -44,15 +54,15 @@ def mbox(count: int) -> bytes:
                 f"<176457924400.1234.555000{number}@durand-btp.fr>".encode(),
                 f"<reminder-{n}@bench.example>".encode(),
             ).replace(address.encode(), f"c{n}@client.example".encode())
-        data = data.replace(b"\nFrom ", b"\n>From ")
-        parts.append(b"From bench Tue Dec  1 09:14:07 2026\n" + data + b"\n")
-    return b"".join(parts)
+        parts.append(data)
+    return parts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--database-url")
+    parser.add_argument("--imap", action="store_true", help="through Dovecot")
     options = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="relance-bench-inbound-")
     os.environ["RELANCE_DATA_DIR"] = folder
@@ -117,6 +127,9 @@ def main() -> None:
         ReminderInvoice(company=company, reminder=r, invoice=i, level=1, amount_due=100)
         for r, i in zip(reminders, invoices, strict=True)
     )
+    if options.imap:
+        imap_passes(company, count)
+        return
     data = mbox(count)
     print(f"{connection.vendor}, {count:,} messages, {len(data) / 1e6:.1f} MB")
     now = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
@@ -129,6 +142,41 @@ def main() -> None:
             f"{len(report.bounces)} bounces, {report.auto_replies} auto-replies, "
             f"{len(report.replies)} replies, {report.unknown} unknown"
         )
+
+
+def imap_passes(company, count: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from django.conf import settings
+    from tests.dovecot import Dovecot
+
+    from relance.dunning.services.inbound import mailbox_fetch
+
+    server = Dovecot().start()
+    try:
+        started = time.perf_counter()
+        server.append(*messages(count))
+        print(
+            f"IMAP (Dovecot, plain, loopback), {count:,} messages put in "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        settings.RELANCE_INBOX_URL = server.url()
+        now = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+        for name in ("first fetch", "made unread, fetched again"):
+            started = time.perf_counter()
+            report = mailbox_fetch(company=company, now=now)
+            seconds = time.perf_counter() - started
+            print(
+                f"{name}: {seconds:.2f} s ({count / seconds:,.0f} messages/s): "
+                f"{report.read} read, {len(report.bounces)} bounces, "
+                f"{report.auto_replies} auto-replies, {len(report.replies)} "
+                f"replies, {report.unknown} unknown"
+            )
+            client = server.client()
+            client.select("INBOX")
+            client.store("1:*", "-FLAGS.SILENT", r"(\Seen)")
+            client.logout()
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -466,3 +466,44 @@ def test_over_tls_the_certificate_is_checked_against_the_ca_file(
 def test_the_password_in_the_url_is_percent_decoded(dovecot):
     inbox = imap.inbox_parse(dovecot.url())
     assert (inbox.user, inbox.password) == (USER, PASSWORD)
+
+
+def test_with_several_companies_the_mailbox_goes_to_the_one_named(
+    company, smtp_server, dovecot, settings, monkeypatch
+):
+    other = make_company(name="Autre SARL", sender_email="relances@autre.example")
+    _customer, invoice, reminder = reminded(
+        company, "FA-2026-001", "compta@client-disparu.fr"
+    )
+    dovecot.append(sample("postfix_bounce.eml", 1, reminder))
+
+    assert fetch_refused(settings, dovecot.url()) == (
+        f"company : Plusieurs sociétés : précisez --company ({company.pk} = "
+        f"Durand BTP, {other.pk} = Autre SARL)."
+    )
+    settings.RELANCE_INBOX_COMPANY = other.pk
+    monkeypatch.setattr(tasks, "utc_now", lambda: LATER)
+    assert tasks.inbox_fetch().as_dict() == {
+        **NOTHING,
+        "read": 1,
+        "bounces": [
+            {
+                "reminder": None,
+                "invoices": [],
+                "recipient": "compta@client-disparu.fr",
+                "permanent": True,
+                "reason": POSTFIX_REASON,
+            }
+        ],
+    }
+    # Another company's reminder is never touched.
+    invoice.refresh_from_db()
+    assert invoice.dunning_level == 1
+    assert InboundMessage.objects.get().company == other
+
+    dovecot.append(
+        sample("postfix_bounce.eml", 1, reminder).replace(b"4Fq2Xk1Z3mz9sRv", b"X2")
+    )
+    out = StringIO()
+    call_command("mailbox", "fetch", "--json", f"--company={company.pk}", stdout=out)
+    assert json.loads(out.getvalue())["bounces"][0]["reminder"] == reminder.pk
