@@ -98,3 +98,18 @@ def test_a_certificate_for_another_name_is_refused_even_from_a_trusted_authority
         f"Certificat du serveur IMAP localhost:{dovecot_tls.tls_port} refusé ("
     )
     assert "mismatch" in str(refused.value) or "match" in str(refused.value)
+
+
+def test_a_server_that_is_not_imap_is_said_so(smtp_server):
+    with pytest.raises(InboxError) as refused:
+        mailbox_fetch(
+            company=None,
+            now=None,
+            url=f"imap://u:{SECRET}@127.0.0.1:{smtp_server.port}/INBOX",
+        )
+
+    message = str(refused.value)
+    assert message.startswith(
+        f"Le serveur 127.0.0.1:{smtp_server.port} ne répond pas en IMAP : "
+    )
+    assert SECRET not in message

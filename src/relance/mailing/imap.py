@@ -316,14 +316,18 @@ def mailbox_open(inbox: Inbox) -> Iterator[Mailbox]:
     try:
         connection = _connect(inbox, context)
         _login(connection, inbox)
-    except imaplib.IMAP4.abort as error:
-        _close(connection)
-        raise InboxError(
-            _("Connexion au serveur IMAP %(where)s interrompue : %(error)s")
-            % {"where": where, "error": _scrub(str(error), inbox)}
-        ) from None
     except imaplib.IMAP4.error as error:
         _close(connection)
+        if connection is None:  # its greeting was not IMAP's
+            raise InboxError(
+                _("Le serveur %(where)s ne répond pas en IMAP : %(error)s")
+                % {"where": where, "error": _scrub(str(error), inbox)}
+            ) from None
+        if isinstance(error, imaplib.IMAP4.abort):
+            raise InboxError(
+                _("Connexion au serveur IMAP %(where)s interrompue : %(error)s")
+                % {"where": where, "error": _scrub(str(error), inbox)}
+            ) from None
         raise InboxError(
             _(
                 "Le serveur IMAP %(where)s refuse l'utilisateur « %(user)s » "
