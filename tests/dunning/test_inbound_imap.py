@@ -5,6 +5,7 @@ read (or moved)."""
 
 import json
 import logging
+import shutil
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from io import StringIO
@@ -432,6 +433,8 @@ def test_the_worker_reads_every_few_minutes_as_set():
 def dovecot_tls():
     if dovecot_binary() is None:
         pytest.skip("Dovecot absent (paquet Debian dovecot-imapd) : tests IMAP sautés")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl absent : pas de certificat pour les tests IMAPS")
     server = Dovecot(tls=True).start()
     yield server
     server.stop()

@@ -3,6 +3,7 @@ error or a log; the connection is never silently left unencrypted, nor made
 to a server whose certificate does not match."""
 
 import logging
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,8 @@ def test_starttls_asked_of_a_server_without_it_is_refused_not_done_in_clear(
 def dovecot_tls():
     if dovecot_binary() is None:
         pytest.skip("Dovecot absent (paquet Debian dovecot-imapd) : tests IMAP sautés")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl absent : pas de certificat pour les tests IMAPS")
     server = Dovecot(tls=True).start()
     yield server
     server.stop()
