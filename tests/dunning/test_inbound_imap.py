@@ -510,3 +510,24 @@ def test_with_several_companies_the_mailbox_goes_to_the_one_named(
     out = StringIO()
     call_command("mailbox", "fetch", "--json", f"--company={company.pk}", stdout=out)
     assert json.loads(out.getvalue())["bounces"][0]["reminder"] == reminder.pk
+
+
+def test_a_message_left_unread_is_said_by_the_command_and_logged_by_the_worker(
+    company, dovecot, caplog
+):
+    dovecot.append(b"Subject: rien\n\nx\n")
+    [uid] = dovecot.uids()
+    said = (
+        f"Message {uid} de « INBOX » : ce n'est pas un courriel (ni From, ni "
+        "Date, ni Message-ID). Laissé non lu."
+    )
+    out, err = StringIO(), StringIO()
+
+    call_command("mailbox", "fetch", "--json", stdout=out, stderr=err)
+
+    assert json.loads(out.getvalue()) == NOTHING
+    assert err.getvalue().splitlines() == [said]
+    with caplog.at_level(logging.WARNING):
+        tasks.inbox_fetch()
+    assert caplog.messages == [f"Boîte aux lettres IMAP : {said}"]
+    assert dovecot.flags() == [""]

@@ -123,6 +123,8 @@ def inbox_fetch() -> inbound.InboundReport | None:
     except ApplicationError as error:
         logger.error("Boîte aux lettres IMAP non lue : %s", error)
         return None
+    for reason in report.skipped:
+        logger.warning("Boîte aux lettres IMAP : %s", reason)
     if report.read:
         logger.info(
             "Boîte aux lettres IMAP : %s lu(s), %s non remis, %s réponse(s) "

@@ -19,7 +19,6 @@ company: taken in twice, it changes nothing. Only the company's own
 reminders are ever found.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -40,7 +39,6 @@ from relance.mailing.inbound import Parsed, Unreadable
 
 Kind = InboundMessage.Kind
 Status = Reminder.Status
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -129,8 +127,6 @@ def mailbox_fetch(
                 taken.append(uid)
             report.add(messages_take_in(company=company, messages=parsed, now=now))
             box.taken(taken)
-    for reason in report.skipped:
-        logger.warning("%s : %s", inbox, reason)
     return report
 
 
