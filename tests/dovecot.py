@@ -135,7 +135,6 @@ service imap-login {{
             message = (folder / "start.log").read_text() + self.log()
             shutil.rmtree(folder, ignore_errors=True)
             raise RuntimeError(f"Dovecot did not start:\n{message}")
-        self.pid = int((folder / "run" / "master.pid").read_text().strip())
         try:
             self._wait_ready()
         except BaseException:
@@ -169,8 +168,21 @@ service imap-login {{
         )
         os.chmod(self.ca_file, 0o644)
 
+    def _master_pid(self) -> int | None:
+        """The daemon's pid: its file is written a moment after the command
+        that started it returned."""
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.folder / "run" / "master.pid").read_text().strip())
+        return None
+
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
+        while self.pid is None:
+            self.pid = self._master_pid()
+            if self.pid is None:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Dovecot wrote no pid:\n" + self.log())
+                time.sleep(0.05)
         while True:
             try:
                 client = self.client()
@@ -189,6 +201,8 @@ service imap-login {{
         return ""
 
     def stop(self) -> None:
+        if self.pid is None:
+            self.pid = self._master_pid()
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGTERM)
