@@ -42,8 +42,7 @@ def test_a_note_too_long_or_empty_gets_a_french_400_naming_the_field(api, custom
     assert (status, body) == (
         400,
         {
-            "detail": "La note dépasse 5 000 caractères (5\u202f001) : "
-            "raccourcissez-la.",
+            "detail": "La note dépasse 5 000 caractères (5\xa0001) : raccourcissez-la.",
             "field": "text",
         },
     )

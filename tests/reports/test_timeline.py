@@ -581,7 +581,7 @@ def test_a_note_is_refused_empty_or_over_5000_characters_in_french(db):
     with pytest.raises(ApplicationError) as long:
         customer_note_add(customer=customer, text="x" * 5001)
     assert long.value.message == (
-        "La note dépasse 5 000 caractères (5\u202f001) : raccourcissez-la."
+        "La note dépasse 5 000 caractères (5\xa0001) : raccourcissez-la."
     )
     note = customer_note_add(customer=customer, text=" " + "é" * 5000 + "\r\n")
     assert len(note.text) == 5000 and CustomerNote.objects.count() == 1

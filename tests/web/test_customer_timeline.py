@@ -60,7 +60,7 @@ def test_a_note_too_long_is_refused_in_french_next_to_its_field(client, customer
     )
     assert response.status_code == 200
     assert (
-        "La note dépasse 5 000 caractères (5\u202f001) : raccourcissez-la."
+        "La note dépasse 5 000 caractères (5\xa0001) : raccourcissez-la."
         in response.content.decode()
     )
     assert CustomerNote.objects.count() == 0

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
+from relance.core.money import NBSP, active_language
 from relance.dunning.models import CustomerNote, NoteOrigin
 from relance.invoices.models import Customer
 
@@ -26,7 +27,7 @@ def customer_note_add(
     if len(text) > CustomerNote.MAX_LENGTH:
         raise ApplicationError(
             _("La note dépasse 5 000 caractères (%(count)s) : raccourcissez-la.")
-            % {"count": f"{len(text):,}".replace(",", "\u202f")},
+            % {"count": _count(len(text))},
             field="text",
         )
     if "\x00" in text:
@@ -41,3 +42,9 @@ def customer_note_add(
         origin=origin,
         created_at=now or utc_now(),
     )
+
+
+def _count(number: int) -> str:
+    """5 001 in French, 5,001 in English."""
+    grouped = f"{number:,}"
+    return grouped if active_language() == "en" else grouped.replace(",", NBSP)
