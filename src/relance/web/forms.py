@@ -245,7 +245,7 @@ class CustomerNoteForm(forms.Form):
         label=_("Nouvelle note"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
