@@ -141,7 +141,23 @@ def shoot(base: str) -> None:
         save("16-factures-telephone")
         page.goto(page.url.replace("/factures/?filter=to_remind", "/import/"))
         save("17-import-telephone")
+        customer_history(page, base, save)
         browser.close()
+
+
+def customer_history(page, base: str, save) -> None:
+    """A customer's history (issue 19 §4) at 1366×768, then on a phone."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    # A customer who promised to pay: reminders, payments, a pause, a note.
+    page.goto(f"{base}/factures/?filter=promised")
+    page.locator("tbody tr").first.locator("a").first.click()
+    page.locator(".field a[href^='/clients/']").first.click()
+    history = page.locator("#history")
+    history.evaluate("heading => heading.scrollIntoView()")
+    save("19-client-historique-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    history.evaluate("heading => heading.scrollIntoView()")
+    save("20-client-historique-telephone")
 
 
 if __name__ == "__main__":

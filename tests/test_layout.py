@@ -59,7 +59,13 @@ def test_an_app_imports_only_the_apps_below_it(app):
 
 @pytest.mark.parametrize(
     "path",
-    ["dunning/rules.py", "law/penalties.py", "reports/aging.py", "bank/matching.py"],
+    [
+        "dunning/rules.py",
+        "law/penalties.py",
+        "reports/aging.py",
+        "reports/timeline.py",
+        "bank/matching.py",
+    ],
 )
 def test_the_rules_are_pure(path):
     tree = ast.parse((PACKAGE / path).read_text())

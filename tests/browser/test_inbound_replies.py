@@ -78,5 +78,5 @@ def test_a_reply_is_uploaded_then_turned_into_a_payment_promise(page, app):
     page.goto(f"{base}/factures/{facts['invoice']}/")
     expect(page.locator("body")).to_contain_text(f"Promesse de paiement · {shown}")
     page.goto(f"{base}/clients/{facts['customer']}/")
-    expect(page.locator("#received")).to_be_visible()
+    expect(page.locator("#history")).to_be_visible()
     expect(page.locator("body")).to_contain_text(f"Promesse de paiement ({shown})")

@@ -230,3 +230,43 @@ def test_a_rate_is_written_the_way_of_each_language():
     with translation.override("fr"):
         assert percent(Decimal("12.4"), "-2") == "12,40 %"
         assert percent(Decimal("3"), "-3") == "3 %"
+
+
+@pytest.mark.django_db
+def test_a_customers_history_in_english_titles_dates_and_note_form(english_reader):
+    from relance.dunning.services.notes import customer_note_add
+    from relance.dunning.services.pauses import invoice_pause
+
+    customer = make_customer(english_reader.company)
+    invoice = make_invoice(customer, number="INV-7", issue_date=date(2026, 1, 5))
+    invoice_pause(
+        invoice=invoice,
+        until=date(2099, 3, 31),
+        kind="promise",
+        reason="",
+        today=date(2026, 1, 6),
+        by=english_reader.user,
+    )
+    customer_note_add(customer=customer, text="Called back.", by=english_reader.user)
+    html = english_reader.get(f"/clients/{customer.pk}/").content.decode()
+    for text in (
+        ">History</h2>",
+        "New note",
+        "Add the note",
+        "<strong>Note</strong>",
+        "<strong>Pause: Payment promise</strong>",
+        "until 31 Mar 2099",
+        "Promise pending",
+        "<strong>Invoice issued</strong>",
+        '<span class="when">5 Jan 2026</span>',
+        "due on 31 Jan 2026",
+    ):
+        assert text in html, text
+    for french in ("Historique", "Facture émise", "Ajouter la note", "jusqu&#x27;au"):
+        assert french not in html, french
+    too_long = english_reader.post(
+        f"/clients/{customer.pk}/", {"action": "note", "text": "x" * 5001}
+    )
+    assert "The note is over 5,000 characters (5,001): shorten it." in (
+        too_long.content.decode()
+    )

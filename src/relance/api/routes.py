@@ -14,7 +14,15 @@ from relance.api import schemas as s
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
 from relance.dunning.letters import letter_data, letter_filename, letters_pdf
-from relance.dunning.models import DailyRun, Letter, Reminder, SendRun
+from relance.dunning.models import (
+    CustomerNote,
+    DailyRun,
+    Letter,
+    NoteOrigin,
+    PauseOrigin,
+    Reminder,
+    SendRun,
+)
 from relance.dunning.planning import reminder_plan
 from relance.dunning.selectors import letter_list, step_names
 from relance.dunning.services.daily import daily_runs_now
@@ -33,6 +41,7 @@ from relance.dunning.services.letters import (
     letter_receipt_record,
     letter_send_record,
 )
+from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import credit_allocate, payment_cancel
 from relance.dunning.services.send_runs import send_run_progress
@@ -53,6 +62,7 @@ from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
 from relance.reports.indicator_queries import indicators
 from relance.reports.selectors import aged_balance
+from relance.reports.timeline_queries import customer_timeline
 
 router = Router()
 ERRORS = {
@@ -119,6 +129,90 @@ def customer_put(request, payload: s.CustomerIn):
             201, customer_create(company=request.company, code=code, **values)
         )
     return Status(200, customer_update(customer=customer, **values))
+
+
+def _customer(request, customer_id: int) -> Customer:
+    return get_object_or_404(Customer, pk=customer_id, company=request.company)
+
+
+@router.get(
+    "/customers/{customer_id}/timeline",
+    response={200: s.TimelineOut, **ERRORS},
+    tags=["customers"],
+)
+def customer_timeline_get(
+    request, customer_id: Path[s.Id], limit: int = Query(50, ge=1, le=1000)
+):
+    """The customer's history, newest first: its `limit` newest events and
+    whether older ones exist (`more`)."""
+    customer = _customer(request, customer_id)
+    page = customer_timeline(
+        customer=customer,
+        today=today(request),
+        limit=limit,
+        time_zone=request.company.time_zone,
+    )
+    return {
+        "events": [
+            {
+                "date": event.day,
+                "time": event.at,
+                "source": event.source,
+                "title": event.title,
+                "detail": event.detail,
+                "text": event.text,
+                "status": event.status,
+                "who": event.who,
+                "amount": event.amount,
+                "currency": event.currency,
+                "invoice_id": event.invoice_id,
+                "invoice_number": event.invoice_number,
+                "reminder_id": event.reminder_id,
+                "letter_id": event.letter_id,
+            }
+            for event in page.events
+        ],
+        "more": page.more,
+    }
+
+
+def note_out(note: CustomerNote) -> dict:
+    author = str(note.author) if note.author_id else ""
+    if not author and note.origin == NoteOrigin.API:
+        author = _("API")
+    return {
+        "id": note.pk,
+        "text": note.text,
+        "author": author,
+        "created_at": note.created_at,
+    }
+
+
+@router.get(
+    "/customers/{customer_id}/notes",
+    response={200: list[s.NoteOut], **ERRORS},
+    tags=["customers"],
+)
+@paginate(Pages)
+def customer_note_list(request, customer_id: Path[s.Id]):
+    """The customer's notes, newest first."""
+    customer = _customer(request, customer_id)
+    notes = CustomerNote.objects.filter(customer=customer).select_related("author")
+    return Rows(notes.order_by("-created_at", "-id"), note_out)
+
+
+@router.post(
+    "/customers/{customer_id}/notes",
+    response={201: s.NoteOut, **ERRORS},
+    tags=["customers"],
+)
+def customer_note_post(request, customer_id: Path[s.Id], payload: s.NoteIn):
+    """Add a note to the customer (1 to 5,000 characters), written « API »."""
+    customer = _customer(request, customer_id)
+    note = customer_note_add(
+        customer=customer, text=payload.text, origin=NoteOrigin.API
+    )
+    return Status(201, note_out(note))
 
 
 # --- invoices ------------------------------------------------------------------
@@ -416,6 +510,7 @@ def invoice_pause_set(request, invoice_id: Path[s.Id], payload: s.PauseIn):
         kind=payload.kind,
         reason=payload.reason,
         today=today(request),
+        origin=PauseOrigin.API,
     )
     return invoice_out(invoice, step_names(company=request.company))
 
@@ -427,7 +522,9 @@ def invoice_pause_set(request, invoice_id: Path[s.Id], payload: s.PauseIn):
 )
 def invoice_pause_delete(request, invoice_id: Path[s.Id]):
     invoice = get_object_or_404(Invoice, pk=invoice_id, company=request.company)
-    invoice = invoice_pause_lift(invoice=invoice, today=today(request))
+    invoice = invoice_pause_lift(
+        invoice=invoice, today=today(request), origin=PauseOrigin.API
+    )
     return invoice_out(invoice, step_names(company=request.company))
 
 

@@ -72,6 +72,47 @@ class CustomerOut(Schema):
     pause_reason: str
 
 
+class NoteIn(Schema):
+    # Line breaks allowed; 5,000 characters at most, said by the service.
+    text: Annotated[
+        str,
+        StringConstraints(
+            max_length=20_000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+        ),
+    ]
+
+
+class NoteOut(Schema):
+    id: int
+    text: str
+    author: str  # the user's name, « API », or empty
+    created_at: dt.datetime
+
+
+class EventOut(Schema):
+    """One line of a customer's history (docs/api.md)."""
+
+    date: dt.date
+    time: dt.time | None  # in the company's time zone, when known
+    source: str
+    title: str
+    detail: str
+    text: str
+    status: str
+    who: str
+    amount: Decimal | None
+    currency: str
+    invoice_id: int | None
+    invoice_number: str
+    reminder_id: int | None
+    letter_id: int | None
+
+
+class TimelineOut(Schema):
+    events: list[EventOut]
+    more: bool
+
+
 # The lifecycle statuses of the French e-invoicing reform (CDAR codes).
 EInvoiceCode = Literal[
     "200", "201", "202", "203", "204", "205", "206",

@@ -28,7 +28,12 @@ from relance.core.money import quantize
 from relance.core.pdfs import PdfUnavailable
 from relance.dunning import rules
 from relance.dunning.context import message_context
-from relance.dunning.models import Reminder, ReminderInvoice
+from relance.dunning.models import (
+    CustomerNote,
+    PauseRecord,
+    Reminder,
+    ReminderInvoice,
+)
 from relance.dunning.selectors import rule_steps, step_list_active
 from relance.dunning.services.payments import payments_record
 from relance.dunning.services.state import invoices_refresh
@@ -447,6 +452,62 @@ def _record_sent(company, invoice, step, level, on, tz, user) -> None:
     )
 
 
+def _pause_history(company, paused, planned, today) -> None:
+    """The demo's pauses as the pause services would have recorded them (set
+    by the administrator a few days ago), and a note on each customer."""
+    admin = (
+        Membership.objects.filter(company=company, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .first()
+    )
+    user = admin.user if admin else None
+    tz = ZoneInfo(company.time_zone)
+    records, notes = [], []
+    for days, invoice in enumerate(paused, start=2):
+        moment = datetime.combine(today - timedelta(days=days), time(10, 15), tz)
+        records.append(
+            PauseRecord(
+                company=company,
+                customer_id=invoice.customer_id,
+                invoice=invoice,
+                kind=invoice.pause_kind,
+                until=invoice.paused_until,
+                reason=invoice.pause_reason,
+                set_by=user,
+                set_at=moment,
+            )
+        )
+        notes.append(
+            CustomerNote(
+                company=company,
+                customer_id=invoice.customer_id,
+                text=(
+                    f"Appelé au sujet de {invoice.number} : "
+                    + (
+                        "conteste la facture, attend un avoir."
+                        if invoice.pause_kind == PauseKind.DISPUTE
+                        else "promet le règlement par virement."
+                    )
+                ),
+                author=user,
+                created_at=moment - timedelta(minutes=5),
+            )
+        )
+    moment = datetime.combine(today - timedelta(days=1), time(16, 40), tz)
+    records.append(
+        PauseRecord(
+            company=company,
+            customer=planned,
+            until=planned.paused_until,
+            reason=planned.pause_reason,
+            set_by=user,
+            set_at=moment,
+        )
+    )
+    PauseRecord.objects.bulk_create(records)
+    CustomerNote.objects.bulk_create(notes)
+
+
 def _pauses(company, customers, invoices, today, rng) -> None:
     open_late = [
         i
@@ -471,6 +532,7 @@ def _pauses(company, customers, invoices, today, rng) -> None:
     planned.paused_until = today + timedelta(days=45)
     planned.pause_reason = "Échéancier accordé : trois versements mensuels"
     planned.save(update_fields=["paused_until", "pause_reason"])
+    _pause_history(company, open_late[:6], planned, today)
     # One draft and two cancelled invoices, as in any real ledger.
     recent = [
         i for i in invoices if i.status == Invoice.Status.OPEN and i.due_date > today

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relance.core.models import Company
 from relance.dunning.rules import Trigger
-from relance.invoices.models import MONEY, Customer, Invoice
+from relance.invoices.models import MONEY, Customer, Invoice, PauseKind
 
 
 class DunningStep(models.Model):
@@ -498,3 +498,140 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.message_id}"
+
+
+class PauseOrigin(models.TextChoices):
+    USER = "user", _("Utilisateur")
+    API = "api", _("API")
+    REPLY = "reply", _("Réponse reçue")
+    EINVOICE = "einvoice", _("Statut de facture électronique")
+    IMPORT = "import", _("Import")
+
+
+class PauseRecord(models.Model):
+    """One pause set on an invoice (or, with no invoice, on a customer):
+    who set it, when, its kind, its end and reason, and when it was lifted
+    or replaced. The current pause stays in the invoice's and customer's
+    columns; this is its history, written only by
+    `dunning.services.pauses`. A pause that ends by itself on its date has
+    no `lifted_at`."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="pause_records",
+        db_index=False,  # the index below starts with it
+    )
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="pause_records",
+    )
+    kind = models.CharField(
+        _("motif"), max_length=10, choices=PauseKind.choices, blank=True
+    )
+    until = models.DateField(_("jusqu'au"))
+    reason = models.CharField(_("motif de la pause"), max_length=255, blank=True)
+    origin = models.CharField(
+        _("origine"),
+        max_length=10,
+        choices=PauseOrigin.choices,
+        default="user",
+        blank=True,  # unknown: a pause found in place when the history began
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    set_at = models.DateTimeField(_("mise le"))
+    # A pause found in place when the history began: when it was set is unknown.
+    set_at_known = models.BooleanField(default=True)
+    lifted_at = models.DateTimeField(_("levée le"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    lifted_origin = models.CharField(
+        _("levée par"), max_length=10, choices=PauseOrigin.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        ordering = ["-set_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "set_at", "id"], name="pause_record_customer_idx"
+            ),
+            models.Index(
+                fields=["customer", "lifted_at", "id"],
+                condition=Q(lifted_at__isnull=False),
+                name="pause_record_lifted_idx",
+            ),
+            # The open record of an invoice (or of a customer) to close.
+            models.Index(
+                fields=["invoice"],
+                condition=Q(lifted_at__isnull=True),
+                name="pause_record_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind or 'customer'} {self.until}"
+
+
+class NoteOrigin(models.TextChoices):
+    WEB = "web", _("Utilisateur")
+    API = "api", _("API")
+
+
+class CustomerNote(models.Model):
+    """A note a user (or the API) wrote about a customer, for its history."""
+
+    MAX_LENGTH = 5000
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
+    text = models.TextField(_("note"), max_length=MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    origin = models.CharField(
+        _("origine"), max_length=5, choices=NoteOrigin.choices, default="web"
+    )
+    created_at = models.DateTimeField(_("écrite le"))
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "created_at", "id"], name="customer_note_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]

@@ -239,6 +239,16 @@ class EInvoiceStatusForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), required=False, max_length=500)
 
 
+class CustomerNoteForm(forms.Form):
+    # Its length is the service's to check (customer_note_add), in French.
+    text = forms.CharField(
+        label=_("Nouvelle note"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class CustomerPauseForm(forms.Form):
     paused_until = forms.DateField(
         label=_("Jusqu'au (inclus)"),

@@ -30,7 +30,12 @@ from django.utils.translation import gettext as _
 from relance.core.clock import company_today, local_date
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
-from relance.dunning.models import InboundMessage, Reminder, ReminderInvoice
+from relance.dunning.models import (
+    InboundMessage,
+    PauseOrigin,
+    Reminder,
+    ReminderInvoice,
+)
 from relance.dunning.services.pauses import customers_pause_at_least, invoice_pause
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind
@@ -407,6 +412,7 @@ def inbound_reply_handle(
     today: date,
     now: datetime,
     until: date | None = None,
+    by=None,
 ) -> InboundMessage:
     """Turn a reply into a dispute or a promise on the reminder's invoices
     (until `until`), record that it led to a payment, or close it."""
@@ -446,6 +452,8 @@ def inbound_reply_handle(
                     kind=PauseKind.DISPUTE if action == DISPUTE else PauseKind.PROMISE,
                     reason=reason[:255],
                     today=today,
+                    by=by,
+                    origin=PauseOrigin.REPLY,
                 )
             note = f"{note} ({until.strftime('%d/%m/%Y')})"
         updated = InboundMessage.objects.filter(pk=message.pk, handled=False).update(

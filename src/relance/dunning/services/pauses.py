@@ -2,6 +2,12 @@
 
 A pause holds until its date, inclusive, and ends by itself: no job needs to
 lift it. It takes effect at once on the stored state.
+
+Every pause set here is also recorded (`PauseRecord`: who, when, kind, end,
+reason), and the record of the pause in force is closed (`lifted_at`) when it
+is lifted or replaced; a pause past its date is left as it ended, by itself.
+`by` is the user who set or lifted it when a person did; `origin` says
+through what (a user's page, the API, a reply, an e-invoicing status).
 """
 
 from dataclasses import dataclass
@@ -15,6 +21,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.sql import rows_set
+from relance.dunning.models import PauseOrigin, PauseRecord
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice, PauseKind
 
@@ -28,7 +35,14 @@ def _check_until(until: date, today: date) -> None:
 
 
 def invoice_pause(
-    *, invoice: Invoice, until: date, kind: str, reason: str, today: date
+    *,
+    invoice: Invoice,
+    until: date,
+    kind: str,
+    reason: str,
+    today: date,
+    by=None,
+    origin: str = PauseOrigin.USER,
 ) -> Invoice:
     _check_until(until, today)
     if kind not in PauseKind.values:
@@ -42,6 +56,8 @@ def invoice_pause(
         invoice.save(
             update_fields=["paused_until", "pause_kind", "pause_reason", "updated_at"]
         )
+        _records_close(invoice_ids=[invoice.pk], today=today, by=by, origin=origin)
+        _records_open([invoice], by=by, origin=origin)
         invoices_refresh(
             company=_company(invoice), today=today, invoice_ids=[invoice.pk]
         )
@@ -49,7 +65,9 @@ def invoice_pause(
     return invoice
 
 
-def invoice_pause_lift(*, invoice: Invoice, today: date) -> Invoice:
+def invoice_pause_lift(
+    *, invoice: Invoice, today: date, by=None, origin: str = PauseOrigin.USER
+) -> Invoice:
     with transaction.atomic():
         invoice.paused_until = None
         invoice.pause_kind = ""
@@ -57,6 +75,7 @@ def invoice_pause_lift(*, invoice: Invoice, today: date) -> Invoice:
         invoice.save(
             update_fields=["paused_until", "pause_kind", "pause_reason", "updated_at"]
         )
+        _records_close(invoice_ids=[invoice.pk], today=today, by=by, origin=origin)
         invoices_refresh(
             company=_company(invoice), today=today, invoice_ids=[invoice.pk]
         )
@@ -80,6 +99,7 @@ def invoices_pause_set(
     pauses: dict[int, InvoicePause | None],
     today: date,
     refresh: bool = True,
+    origin: str = PauseOrigin.EINVOICE,
 ) -> None:
     """Set or lift (None) the pause of many of the company's invoices at
     once (an e-invoicing status « en litige » or « suspendue », docs/einvoicing.md): one
@@ -102,6 +122,17 @@ def invoices_pause_set(
             changed,
             ["paused_until", "pause_kind", "pause_reason", "updated_at"],
         )
+        _records_close(
+            invoice_ids=[invoice.pk for invoice in changed],
+            today=today,
+            by=None,
+            origin=origin,
+        )
+        _records_open(
+            [invoice for invoice in changed if invoice.paused_until],
+            by=None,
+            origin=origin,
+        )
         if refresh and changed:
             invoices_refresh(
                 company=company,
@@ -111,7 +142,13 @@ def invoices_pause_set(
 
 
 def customer_pause(
-    *, customer: Customer, until: date | None, reason: str, today: date
+    *,
+    customer: Customer,
+    until: date | None,
+    reason: str,
+    today: date,
+    by=None,
+    origin: str = PauseOrigin.USER,
 ) -> Customer:
     """Pause every invoice of a customer until `until`; None lifts the pause."""
     if until is not None:
@@ -120,13 +157,29 @@ def customer_pause(
         customer.paused_until = until
         customer.pause_reason = reason.strip() if until else ""
         customer.save(update_fields=["paused_until", "pause_reason", "updated_at"])
+        _records_close(customer_ids=[customer.pk], today=today, by=by, origin=origin)
+        if until is not None:
+            _customer_records_open(
+                customer.company_id,
+                [customer.pk],
+                until,
+                customer.pause_reason,
+                by=by,
+                origin=origin,
+            )
         ids = list(customer.invoices.values_list("pk", flat=True))
         invoices_refresh(company=_company(customer), today=today, invoice_ids=ids)
     return customer
 
 
 def customers_pause_at_least(
-    *, company: Company, customer_ids: list[int], until: date, reason: str, today: date
+    *,
+    company: Company,
+    customer_ids: list[int],
+    until: date,
+    reason: str,
+    today: date,
+    origin: str = PauseOrigin.REPLY,
 ) -> list[int]:
     """Pause these customers of the company until `until`, leaving alone
     those already paused as long or longer; set-based (many replies at
@@ -142,11 +195,76 @@ def customers_pause_at_least(
         Customer.objects.filter(pk__in=ids).update(
             paused_until=until, pause_reason=reason.strip()[:255]
         )
+        _records_close(customer_ids=ids, today=today, by=None, origin=origin)
+        _customer_records_open(
+            company.pk, ids, until, reason.strip()[:255], by=None, origin=origin
+        )
         invoice_ids = list(
             Invoice.objects.filter(customer_id__in=ids).values_list("pk", flat=True)
         )
         invoices_refresh(company=company, today=today, invoice_ids=invoice_ids)
     return invoice_ids
+
+
+def _records_close(
+    *,
+    today: date,
+    by,
+    origin: str,
+    invoice_ids: list[int] | None = None,
+    customer_ids: list[int] | None = None,
+) -> None:
+    """Close the records of the pauses in force (their date not passed) on
+    these invoices, or on these customers themselves: lifted or replaced now."""
+    if invoice_ids is not None:
+        scope = Q(invoice_id__in=invoice_ids)
+    else:
+        scope = Q(customer_id__in=customer_ids, invoice__isnull=True)
+    PauseRecord.objects.filter(scope, lifted_at__isnull=True, until__gte=today).update(
+        lifted_at=utc_now(), lifted_by=by, lifted_origin=origin
+    )
+
+
+def _records_open(invoices: list[Invoice], *, by, origin: str) -> None:
+    now = utc_now()
+    PauseRecord.objects.bulk_create(
+        [
+            PauseRecord(
+                company_id=invoice.company_id,
+                customer_id=invoice.customer_id,
+                invoice_id=invoice.pk,
+                kind=invoice.pause_kind,
+                until=invoice.paused_until,
+                reason=invoice.pause_reason,
+                origin=origin,
+                set_by=by,
+                set_at=now,
+            )
+            for invoice in invoices
+        ],
+        batch_size=500,
+    )
+
+
+def _customer_records_open(
+    company_id: int, customer_ids: list[int], until: date, reason: str, *, by, origin
+) -> None:
+    now = utc_now()
+    PauseRecord.objects.bulk_create(
+        [
+            PauseRecord(
+                company_id=company_id,
+                customer_id=pk,
+                until=until,
+                reason=reason,
+                origin=origin,
+                set_by=by,
+                set_at=now,
+            )
+            for pk in customer_ids
+        ],
+        batch_size=500,
+    )
 
 
 def _company(row: Invoice | Customer) -> Company:

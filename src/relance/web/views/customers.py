@@ -11,8 +11,8 @@ from relance.core.money import format_date
 from relance.core.pdfs import PdfUnavailable
 from relance.dunning import exports
 from relance.dunning.court_file import court_file, court_file_zip
-from relance.dunning.models import InboundMessage, Reminder
 from relance.dunning.selectors import step_names
+from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import customer_pause
 from relance.dunning.statements import customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
@@ -21,8 +21,14 @@ from relance.invoices.services import customer_update
 from relance.law.penalties import RateMissing
 from relance.law.selectors import rate_missing_text
 from relance.law.services import penalty_rate_check
+from relance.reports.timeline_queries import LIMIT, LIMIT_MAX, customer_timeline
 from relance.web.access import company_required
-from relance.web.forms import CustomerForm, CustomerPauseForm, apply_error
+from relance.web.forms import (
+    CustomerForm,
+    CustomerNoteForm,
+    CustomerPauseForm,
+    apply_error,
+)
 from relance.web.views.common import XLSX, date_param, download, today_of
 from relance.web.views.invoices import Row, allocation_form
 
@@ -47,8 +53,23 @@ def customer_detail(request, pk):
             "pause_reason": customer.pause_reason,
         }
     )
+    note_form = CustomerNoteForm()
     if request.method == "POST":
-        if request.POST.get("action") == "pause":
+        if request.POST.get("action") == "note":
+            note_form = CustomerNoteForm(request.POST)
+            if note_form.is_valid():
+                try:
+                    customer_note_add(
+                        customer=customer,
+                        text=note_form.cleaned_data["text"],
+                        by=request.user,
+                    )
+                except ApplicationError as error:
+                    apply_error(note_form, error)
+                else:
+                    messages.success(request, _("Note ajoutée."))
+                    return redirect(reverse("web:customer", args=[pk]) + "#history")
+        elif request.POST.get("action") == "pause":
             pause_form = CustomerPauseForm(request.POST)
             if pause_form.is_valid():
                 try:
@@ -57,6 +78,7 @@ def customer_detail(request, pk):
                         until=pause_form.cleaned_data["paused_until"],
                         reason=pause_form.cleaned_data["pause_reason"],
                         today=today,
+                        by=request.user,
                     )
                 except ApplicationError as error:
                     apply_error(pause_form, error)
@@ -68,7 +90,13 @@ def customer_detail(request, pk):
                     )
                     return redirect("web:customer", pk=customer.pk)
         elif request.POST.get("action") == "lift":
-            customer_pause(customer=customer, until=None, reason="", today=today)
+            customer_pause(
+                customer=customer,
+                until=None,
+                reason="",
+                today=today,
+                by=request.user,
+            )
             messages.success(request, _("Pause levée."))
             return redirect("web:customer", pk=customer.pk)
         else:
@@ -100,25 +128,33 @@ def customer_detail(request, pk):
         .order_by("due_date", "number")
     )
     credits = list(credit_notes_to_allocate(customer=customer))
-    reminders = (
-        Reminder.objects.filter(customer=customer)
-        .select_related("step", "letter")
-        .prefetch_related("lines__invoice")
-        .order_by("-created_at")[:50]
-    )
+    shown = _events_param(request.GET.get("evenements", ""))
     context = {
         "customer": customer,
         "form": form,
         "pause_form": pause_form,
         "rows": [Row(invoice, names, today) for invoice in invoices],
         "credits": credits,
-        "reminders": reminders,
         "paused": bool(customer.paused_until and customer.paused_until >= today),
-        "received": InboundMessage.objects.filter(
-            customer=customer, kind__in=["reply", "bounce"]
-        ).order_by("-received_at", "-pk")[:20],
+        "note_form": note_form,
+        "timeline": customer_timeline(
+            customer=customer,
+            today=today,
+            limit=shown,
+            time_zone=company.time_zone,
+        ),
+        "more": min(shown + LIMIT, LIMIT_MAX),
     }
     return render(request, "web/customer_detail.html", context)
+
+
+def _events_param(value: str) -> int:
+    """How many events the history shows (« Voir plus » adds 50), within
+    bounds; anything else gives the first page."""
+    try:
+        return max(LIMIT, min(int(value), LIMIT_MAX))
+    except ValueError:
+        return LIMIT
 
 
 @company_required

@@ -115,6 +115,7 @@ def inbound_reply(request, pk):
             until=until,
             today=today_of(request),
             now=utc_now(),
+            by=request.user,
         )
     except ApplicationError as refused:
         messages.error(request, refused.message)

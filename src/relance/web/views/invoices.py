@@ -505,7 +505,7 @@ def invoice_pause_view(request, pk):
     today = today_of(request)
     back = reverse("web:invoice", args=[invoice.pk]) + "#tab-other"
     if request.POST.get("action") == "lift":
-        invoice_pause_lift(invoice=invoice, today=today)
+        invoice_pause_lift(invoice=invoice, today=today, by=request.user)
         messages.success(
             request, _("Pause levée : la facture reprend sa place dans les relances.")
         )
@@ -520,6 +520,7 @@ def invoice_pause_view(request, pk):
                 kind=data["pause_kind"],
                 reason=data["pause_reason"],
                 today=today,
+                by=request.user,
             )
         except ApplicationError as error:
             apply_error(form, error)
