@@ -57,17 +57,13 @@ def line(name: str, seconds: list[float]) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--batches", type=int, default=20)
-    parser.add_argument("--size", type=int, default=1000)
-    parser.add_argument("--database-url")
-    options = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="relance-bench-batch-")
+def fresh_company(*, database_url: str | None, prefix: str):
+    """Django set up on a fresh database (a new SQLite file, or the
+    PostgreSQL `database_url` as given), migrated, with one company, its
+    default steps, and an API client holding its token."""
+    folder = tempfile.mkdtemp(prefix=prefix)
     os.environ["RELANCE_DATA_DIR"] = folder
-    os.environ["DATABASE_URL"] = (
-        options.database_url or f"sqlite:///{folder}/relance.sqlite3"
-    )
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{folder}/relance.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
     os.environ.setdefault("RELANCE_LOG_LEVEL", "ERROR")
     os.environ.setdefault("RELANCE_ALLOWED_HOSTS", "testserver,localhost")
@@ -75,7 +71,6 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
 
     from relance.core.models import Company
@@ -88,6 +83,20 @@ def main() -> None:
     client = Client(
         HTTP_AUTHORIZATION=f"Bearer {token_create(company=company, name='ERP')[1]}"
     )
+    return company, client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--database-url")
+    options = parser.parse_args()
+    _company, client = fresh_company(
+        database_url=options.database_url, prefix="relance-bench-batch-"
+    )
+    from django.db import connection
+
     print(f"{connection.vendor}, batches of {options.size:,}")
     # The process's first call builds the API's schemas and imports what it
     # needs: once per server process, not per call.

@@ -13,16 +13,14 @@ Prints the server time of each call and its SQL statement count.
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_batch import invoices
+from api_batch import fresh_company, invoices, timed
 
 CODES = ["212", "207", "210", "205"]
 CDAR = """<?xml version="1.0" encoding="UTF-8"?>
@@ -47,41 +45,17 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=20_000)
     parser.add_argument("--database-url")
     options = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="relance-bench-einvoice-")
-    os.environ["RELANCE_DATA_DIR"] = folder
-    os.environ["DATABASE_URL"] = (
-        options.database_url or f"sqlite:///{folder}/relance.sqlite3"
+    company, client = fresh_company(
+        database_url=options.database_url, prefix="relance-bench-einvoice-"
     )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
-    os.environ.setdefault("RELANCE_LOG_LEVEL", "ERROR")
-    os.environ.setdefault("RELANCE_ALLOWED_HOSTS", "testserver,localhost")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from relance.core.clock import company_today
-    from relance.core.models import Company
-    from relance.core.tokens import token_create
     from relance.dunning.services.einvoice import einvoice_cdar_take_in
-    from relance.dunning.services.steps import steps_create_defaults
 
-    call_command("migrate", verbosity=0)
-    company = Company.objects.create(name="Bench")
-    steps_create_defaults(company=company)
-    client = Client(
-        HTTP_AUTHORIZATION=f"Bearer {token_create(company=company, name='ERP')[1]}"
-    )
     for batch in range(options.invoices // 1000):
-        response = client.post(
-            "/api/v1/invoices/batch",
-            json.dumps(invoices(batch, 1000)),
-            content_type="application/json",
-        )
-        assert response.status_code == 200, response.content[:300]
+        timed(client, "/api/v1/invoices/batch", invoices(batch, 1000))
     print(f"{connection.vendor}, {options.invoices:,} invoices")
     statuses = [
         {

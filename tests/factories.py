@@ -117,3 +117,78 @@ def sign_in_attempt(client, email: str, password: str, *, address="203.0.113.7")
         {"username": email, "password": password},
         REMOTE_ADDR=address,
     )
+
+
+# Letters (issue 14 §4): a formal notice sent by post, made on LETTER_ON.
+LETTER_ON = date(2025, 7, 15)
+
+
+def remind(company: Company, today: date):
+    """Tag, plan and deliver the company's reminders of `today` (at 09:00
+    UTC): the plan and what was delivered."""
+    from datetime import UTC, datetime
+
+    from relance.dunning.planning import reminder_plan
+    from relance.dunning.services.delivery import reminders_deliver
+    from relance.dunning.services.reminders import reminders_create
+    from relance.dunning.services.state import invoices_refresh
+
+    invoices_refresh(company=company, today=today)
+    plan = reminder_plan(company=company, today=today)
+    created = reminders_create(plan=plan)
+    return plan, reminders_deliver(
+        reminder_ids=[r.pk for r in created.reminders],
+        now=datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(hour=9),
+        today=today,
+    )
+
+
+def company_with_letter_step(channel=DunningStep.Channel.LETTER, **fields) -> Company:
+    """« Bâtiments Durand » (address, signatory, IBAN) with one step,
+    « Mise en demeure », 10 days after the due date, sent by `channel`."""
+    company = make_company(
+        name="Bâtiments Durand",
+        address_line1="3 rue des Lilas",
+        postal_code="69003",
+        city="Lyon",
+        letter_signatory="Marie Durand, gérante",
+        iban="FR7630006000011234567890189",
+        **fields,
+    )
+    [step] = make_steps(company, [("Mise en demeure", "after_due_date", 10)])
+    step.channel = channel
+    step.save()
+    return company
+
+
+def customer_of(company: Company, kind=Customer.Kind.BUSINESS, **fields) -> Customer:
+    """« Garage Dupuis » (411DUPUIS) with a postal address, a business."""
+    fields.setdefault("address_line1", "12 avenue Foch")
+    fields.setdefault("postal_code", "42000")
+    fields.setdefault("city", "Saint-Étienne")
+    fields.setdefault("code", "411DUPUIS")
+    fields.setdefault("name", "Garage Dupuis")
+    return make_customer(company, kind=kind, **fields)
+
+
+def late_invoice(customer: Customer, number: str = "FC-1") -> Invoice:
+    """10 000 € issued 01/05/2025, due 31/05/2025, 4 000 € paid 15/06/2025."""
+    invoice = make_invoice(
+        customer,
+        number=number,
+        issue_date=date(2025, 5, 1),
+        due_date=date(2025, 5, 31),
+        total=Decimal("10000.00"),
+    )
+    pay(invoice, on=date(2025, 6, 15), amount="4000.00")
+    invoice.refresh_from_db()
+    return invoice
+
+
+def company_with_letter_waiting(**fields) -> Company:
+    """A company whose letter step made one letter on LETTER_ON, waiting to
+    be sent: Garage Dupuis, FC-1, 6 000 € left (6 156,42 € claimed)."""
+    company = company_with_letter_step(**fields)
+    late_invoice(customer_of(company))
+    remind(company, LETTER_ON)
+    return company

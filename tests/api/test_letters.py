@@ -10,14 +10,7 @@ from relance.core.tokens import token_create
 from relance.dunning.models import Letter
 from relance.invoices.models import Invoice
 from tests.conftest import Api
-from tests.dunning.test_letters import (
-    LETTER_ON,
-    company_with_letter_step,
-    customer_of,
-    late_invoice,
-    remind,
-)
-from tests.factories import make_company
+from tests.factories import company_with_letter_waiting, make_company
 from tests.invoices.test_pdf import text_of
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def company():
-    company = company_with_letter_step()
-    late_invoice(customer_of(company))
-    remind(company, LETTER_ON)
-    return company
+    return company_with_letter_waiting()
 
 
 def test_the_letters_waiting_come_with_their_frozen_amounts(api):

@@ -15,6 +15,19 @@ def row(page, number):
     return page.locator("tr", has=page.get_by_role("link", name=number, exact=True))
 
 
+def sent_by_hand(smtp_session, before):
+    """The messages received since `before` but those the scheduler sent on
+    its own (« Auto-Submitted: auto-generated »). The server under test runs
+    its scheduler: a company another module makes (test_letters.py's
+    Charpentes Martin) gets its first daily run at the next minute, and its
+    digest (missing rates, a letter waiting) may arrive during these tests."""
+    return [
+        received
+        for received in smtp_session.received[before:]
+        if received.message["Auto-Submitted"] != "auto-generated"
+    ]
+
+
 def test_bulk_reminders_from_the_list_send_two_and_report_one_error(
     page, app, smtp_session
 ):
@@ -46,7 +59,7 @@ def test_bulk_reminders_from_the_list_send_two_and_report_one_error(
     modal.get_by_role("button", name="Envoyer les relances").click()
     expect(modal.get_by_test_id("sent")).to_have_text("2", timeout=30_000)
     expect(page.locator(".toast")).to_contain_text("2 relances envoyées")
-    received = smtp_session.received[before:]
+    received = sent_by_hand(smtp_session, before)
     assert sorted(r.recipients[0] for r in received) == [
         "compta@herbly.example",
         "riou@riou.example",
@@ -78,7 +91,7 @@ def test_relancer_on_one_invoice(page, app, smtp_session):
     before = len(smtp_session.received)
     modal.get_by_role("button", name="Envoyer les relances").click()
     expect(modal.get_by_test_id("sent")).to_have_text("1", timeout=30_000)
-    assert [r.recipients for r in smtp_session.received[before:]] == [
+    assert [r.recipients for r in sent_by_hand(smtp_session, before)] == [
         ["compta@herbly.example"]
     ]
     modal.get_by_role("button", name="Terminer").click()

@@ -9,13 +9,7 @@ from django.core.management import CommandError, call_command
 
 from relance.core.clock import company_today
 from relance.dunning.models import Letter
-from tests.dunning.test_letters import (
-    LETTER_ON,
-    company_with_letter_step,
-    customer_of,
-    late_invoice,
-    remind,
-)
+from tests.factories import company_with_letter_waiting
 from tests.invoices.test_pdf import text_of
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +23,7 @@ def run(*args) -> str:
 
 @pytest.fixture
 def company():
-    company = company_with_letter_step()
-    late_invoice(customer_of(company))
-    remind(company, LETTER_ON)
-    return company
+    return company_with_letter_waiting()
 
 
 def test_the_letters_waiting_are_listed_with_what_they_claim(company):

@@ -4,7 +4,7 @@ sent."""
 
 import email
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from email import policy
 from io import BytesIO
@@ -15,10 +15,6 @@ from django.test import Client
 
 from relance.dunning.court_file import court_file, court_file_write
 from relance.dunning.models import Reminder
-from relance.dunning.planning import reminder_plan
-from relance.dunning.services.delivery import reminders_deliver
-from relance.dunning.services.reminders import reminders_create
-from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_create_defaults
 from relance.invoices.services import invoice_pdf_attach
 from tests.factories import (
@@ -28,6 +24,7 @@ from tests.factories import (
     make_pdf,
     make_user,
     pay,
+    remind,
 )
 from tests.invoices.test_pdf import text_of
 
@@ -35,16 +32,6 @@ pytestmark = pytest.mark.django_db
 
 REMINDED_ON = date(2025, 7, 15)
 FILE_ON = date(2025, 8, 1)
-
-
-def remind(company, today):
-    invoices_refresh(company=company, today=today)
-    created = reminders_create(plan=reminder_plan(company=company, today=today))
-    reminders_deliver(
-        reminder_ids=[r.pk for r in created.reminders],
-        now=datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(hour=9),
-        today=today,
-    )
 
 
 @pytest.fixture

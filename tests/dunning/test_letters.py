@@ -11,71 +11,26 @@ from relance.core.errors import ApplicationError
 from relance.dunning.letters import letters_pdf
 from relance.dunning.models import DunningStep, Letter, Reminder
 from relance.dunning.planning import Code, reminder_plan
-from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.letters import (
     letter_receipt_record,
     letter_send_record,
     tracking_number_clean,
 )
-from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 from relance.law.selectors import invoice_late_payment
-from tests.factories import make_company, make_customer, make_invoice, make_steps, pay
+from tests.factories import (
+    LETTER_ON,
+    company_with_letter_step,
+    customer_of,
+    late_invoice,
+    make_company,
+    make_steps,
+    remind,
+)
 from tests.invoices.test_pdf import text_of
 
 pytestmark = pytest.mark.django_db
-
-LETTER_ON = date(2025, 7, 15)
-
-
-def remind(company, today):
-    invoices_refresh(company=company, today=today)
-    plan = reminder_plan(company=company, today=today)
-    created = reminders_create(plan=plan)
-    return plan, reminders_deliver(
-        reminder_ids=[r.pk for r in created.reminders],
-        now=datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(hour=9),
-        today=today,
-    )
-
-
-def company_with_letter_step(channel=DunningStep.Channel.LETTER, **fields):
-    company = make_company(
-        name="Bâtiments Durand",
-        address_line1="3 rue des Lilas",
-        postal_code="69003",
-        city="Lyon",
-        letter_signatory="Marie Durand, gérante",
-        iban="FR7630006000011234567890189",
-        **fields,
-    )
-    [step] = make_steps(company, [("Mise en demeure", "after_due_date", 10)])
-    step.channel = channel
-    step.save()
-    return company
-
-
-def customer_of(company, kind=Customer.Kind.BUSINESS, **fields):
-    fields.setdefault("address_line1", "12 avenue Foch")
-    fields.setdefault("postal_code", "42000")
-    fields.setdefault("city", "Saint-Étienne")
-    fields.setdefault("code", "411DUPUIS")
-    fields.setdefault("name", "Garage Dupuis")
-    return make_customer(company, kind=kind, **fields)
-
-
-def late_invoice(customer, number="FC-1"):
-    invoice = make_invoice(
-        customer,
-        number=number,
-        issue_date=date(2025, 5, 1),
-        due_date=date(2025, 5, 31),
-        total=Decimal("10000.00"),
-    )
-    pay(invoice, on=date(2025, 6, 15), amount="4000.00")
-    invoice.refresh_from_db()
-    return invoice
 
 
 def test_a_letter_step_makes_a_letter_with_its_amounts_frozen_and_sends_no_email(

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from relance.api import routes
 from relance.core.tokens import token_create
 from relance.dunning.models import DunningStep, Reminder
+from tests.conftest import Api
 from tests.factories import (
     make_company,
     make_customer,
@@ -34,9 +34,7 @@ pytestmark = pytest.mark.django_db
 def test_a_list_reads_one_page_whatever_the_company_holds(path, out, monkeypatch):
     company = make_company()
     make_steps(company)
-    client = Client(
-        HTTP_AUTHORIZATION=f"Bearer {token_create(company=company, name='ERP')[1]}"
-    )
+    client = Api(token_create(company=company, name="ERP")[1]).client
     answered = []
     answer = getattr(routes, out)
     monkeypatch.setattr(

@@ -3,7 +3,6 @@ never found, a credit note is never allocated across customers, two
 allocations at once never give more than it holds, hostile input gets a
 clear message, never a 500."""
 
-import json
 import threading
 from datetime import date
 from decimal import Decimal
@@ -16,6 +15,7 @@ from relance.core.errors import ApplicationError
 from relance.core.tokens import token_create
 from relance.dunning.services.payments import credit_allocate
 from relance.invoices.models import Invoice, Payment
+from tests.conftest import Api
 from tests.factories import (
     make_company,
     make_credit_note,
@@ -28,12 +28,7 @@ TODAY = date(2026, 3, 1)
 
 
 def api_post(company, path, data):
-    token = token_create(company=company, name="ERP")[1]
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    response = client.post(
-        f"/api/v1{path}", json.dumps(data), content_type="application/json"
-    )
-    return response.status_code, response.json()
+    return Api(token_create(company=company, name="ERP")[1]).call("post", path, data)
 
 
 @pytest.mark.django_db

@@ -3,7 +3,6 @@ break a company for good. Every date that comes in is bounded, no date
 computed from one can be unreadable, and an API call that answers 4xx saves
 nothing."""
 
-import json
 from datetime import date
 from io import StringIO
 
@@ -14,7 +13,6 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 from relance.api.middleware import AllOrNothing
-from relance.core.tokens import token_create
 from relance.dunning.models import DailyRun
 from relance.dunning.planning import reminder_plan
 from relance.dunning.rules import plus_days
@@ -41,20 +39,9 @@ def company():
     return company
 
 
-def api_post(company, path, payload):
-    token = token_create(company=company, name="ERP")[1]
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    response = client.post(
-        f"/api/v1{path}", json.dumps(payload), content_type="application/json"
-    )
-    return response.status_code, response.json()
-
-
-def test_the_api_refuses_a_due_date_of_9999_naming_the_field_and_saves_nothing(
-    company,
-):
-    status, body = api_post(
-        company,
+def test_the_api_refuses_a_due_date_of_9999_naming_the_field_and_saves_nothing(api):
+    status, body = api.call(
+        "post",
         "/invoices",
         {
             "number": "FC1",
@@ -72,10 +59,10 @@ def test_the_api_refuses_a_due_date_of_9999_naming_the_field_and_saves_nothing(
     assert Invoice.objects.count() == Customer.objects.count() == 0
 
 
-def test_a_payment_dated_1900_is_refused_by_the_api(company):
+def test_a_payment_dated_1900_is_refused_by_the_api(company, api):
     make_invoice(make_customer(company), number="FC1")
-    status, body = api_post(
-        company,
+    status, body = api.call(
+        "post",
         "/payments",
         {"invoice_number": "FC1", "date": "1900-01-01", "amount": "10.00"},
     )

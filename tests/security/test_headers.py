@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from relance.core.tokens import token_create
 from tests.factories import make_company, make_customer, make_invoice, make_user
 from tests.security.process import run_django
 
@@ -88,16 +87,14 @@ def test_htmx_injects_no_style_and_evaluates_no_code(signed_in):
     }
 
 
-def test_signed_in_pages_and_api_answers_are_never_stored(signed_in, company):
+def test_signed_in_pages_and_api_answers_are_never_stored(signed_in, company, api):
     invoice = make_invoice(make_customer(company))
-    _token, raw = token_create(company=company, name="ERP")
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     answers = {
         "/": signed_in.get("/"),
         "/factures/": signed_in.get("/factures/"),
         "invoice": signed_in.get(f"/factures/{invoice.pk}/"),
         "export": signed_in.get("/factures/export.csv"),
-        "api": api.get("/api/v1/invoices"),
+        "api": api.client.get("/api/v1/invoices"),
     }
     assert {name: r["Cache-Control"] for name, r in answers.items()} == dict.fromkeys(
         answers, "private, no-store"
@@ -111,9 +108,8 @@ def test_the_sign_in_page_keeps_djangos_never_cache(db):
     )
 
 
-def test_an_oversized_api_request_gets_413_in_json(company):
-    _token, raw = token_create(company=company, name="ERP")
-    response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").post(
+def test_an_oversized_api_request_gets_413_in_json(api):
+    response = api.client.post(
         "/api/v1/customers",
         json.dumps({"code": "411A", "name": "x" * (2_621_440 + 1)}),
         content_type="application/json",

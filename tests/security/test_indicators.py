@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from relance.core.tokens import token_create
+from tests.conftest import Api
 from tests.factories import make_company, make_user
 from tests.reports.test_indicators import EXPECTED, ON, company  # noqa: F401
 
@@ -39,11 +40,11 @@ NOTHING = {
 
 def test_another_company_counts_none_of_it(company):  # noqa: F811
     other = make_company(name="Concurrent")
-    token = token_create(company=other, name="ERP")[1]
-    answer = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(
-        "/api/v1/reports/indicators", {"date": ON.isoformat()}
+    api = Api(token_create(company=other, name="ERP")[1])
+    assert api.call("get", "/reports/indicators", date=ON.isoformat()) == (
+        200,
+        NOTHING,
     )
-    assert answer.json() == NOTHING
     out = StringIO()
     call_command(
         "indicators",

@@ -9,6 +9,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from relance.core.tokens import token_create
 from relance.invoices.models import Invoice
 from tests.api.test_invoice_pdf import File
+from tests.conftest import Api
 from tests.factories import (
     make_company,
     make_customer,
@@ -42,8 +43,7 @@ def web_client(company):
 
 
 def api_client(company):
-    raw = token_create(company=company, name="ERP")[1]
-    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return Api(token_create(company=company, name="ERP")[1]).client
 
 
 def web_upload(client, invoice, content):

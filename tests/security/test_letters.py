@@ -15,7 +15,7 @@ from relance.core.services import company_update
 from relance.dunning.letters import BATCH_MAX, STYLESHEET, letters_pdf
 from relance.dunning.models import Letter
 from relance.web.forms import CompanyForm
-from tests.dunning.test_letters import (
+from tests.factories import (
     LETTER_ON,
     company_with_letter_step,
     customer_of,

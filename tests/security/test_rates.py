@@ -1,7 +1,6 @@
 """The rate table is shared by every company of an installation: one
 company's admin must not change another's penalties."""
 
-import json
 from datetime import date
 
 import pytest
@@ -10,6 +9,7 @@ from django.test import Client
 from relance.core.models import Membership
 from relance.core.tokens import token_create
 from relance.law.models import Rate
+from tests.conftest import Api
 from tests.factories import make_company, make_user
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +44,10 @@ def test_with_two_companies_an_admin_cannot_change_the_rates():
 def test_with_two_companies_an_api_token_cannot_change_the_rates():
     company = make_company(name="A")
     make_company(name="B")
-    token = token_create(company=company, name="ERP")[1]
-    answer = Client(HTTP_AUTHORIZATION=f"Bearer {token}").put(
-        "/api/v1/rates", json.dumps(NEW), content_type="application/json"
-    )
-    assert answer.status_code == 403
-    assert answer.json()["detail"].startswith(
+    api = Api(token_create(company=company, name="ERP")[1])
+    status, answer = api.call("put", "/rates", NEW)
+    assert status == 403
+    assert answer["detail"].startswith(
         "Les taux valent pour toutes les sociétés de cette installation"
     )
     assert not Rate.objects.filter(start=date(2031, 1, 1)).exists()

@@ -9,14 +9,16 @@ from relance.core.clock import company_today
 from relance.core.models import Membership
 from relance.dunning.models import DunningStep, Letter
 from relance.invoices.models import Invoice
-from tests.dunning.test_letters import (
+from tests.factories import (
     LETTER_ON,
     company_with_letter_step,
+    company_with_letter_waiting,
     customer_of,
     late_invoice,
+    make_company,
+    make_user,
     remind,
 )
-from tests.factories import make_company, make_user
 from tests.invoices.test_pdf import text_of
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def company():
-    company = company_with_letter_step()
-    late_invoice(customer_of(company))
-    remind(company, LETTER_ON)
-    return company
+    return company_with_letter_waiting()
 
 
 @pytest.fixture

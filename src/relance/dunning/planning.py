@@ -361,11 +361,22 @@ def _payment_suggested(invoice: Invoice) -> PlanError | None:
     )
 
 
+def bank_statement_stale(company: Company, today: date) -> date | None:
+    """The date of the company's last bank statement when it is older than
+    its limit (`bank_max_age_days`); None when it is recent enough, or when
+    the company never imported one (it does not use the bank feature). The
+    one rule behind the summary's notice and the daily digest's line."""
+    last = company.bank_statement_on
+    if last is None or (today - last).days <= company.bank_max_age_days:
+        return None
+    return last
+
+
 def bank_notice(company: Company, today: date) -> str:
     """« relevé bancaire non importé depuis le … » when the company's last
     statement is older than its limit (none when it never imported one)."""
-    last = company.bank_statement_on
-    if last is None or (today - last).days <= company.bank_max_age_days:
+    last = bank_statement_stale(company, today)
+    if last is None:
         return ""
     return _(
         "Relevé bancaire non importé depuis le %(date)s : un règlement reçu depuis "

@@ -50,6 +50,31 @@ def _scope(company: Company, currency: str, prefix: str = "") -> Q:
     )
 
 
+def _credits_left(company: Company, currency: str, **filters):
+    """The credit notes in scope with credit left to allocate."""
+    return Invoice.objects.filter(
+        _scope(company, currency),
+        kind=Invoice.Kind.CREDIT_NOTE,
+        credit_left__gt=0,
+        **filters,
+    )
+
+
+def _payments_after(
+    company: Company, currency: str, *, of: str, after: date, **filters
+):
+    """The payments not cancelled dated after `after` that pay an invoice
+    (`of="invoice"`) or spend a credit note (`of="credit_note"`) in scope;
+    `filters` apply to that invoice or credit note."""
+    return Payment.objects.filter(
+        _scope(company, currency, f"{of}__"),
+        company=company,
+        cancelled_at__isnull=True,
+        date__gt=after,
+        **{f"{of}__{lookup}": value for lookup, value in filters.items()},
+    )
+
+
 def overdue_trend(
     *, company: Company, on: date, currency: str = "EUR"
 ) -> tuple[dict[date, Decimal], Decimal]:
@@ -86,24 +111,15 @@ def overdue_trend(
     ):
         add(row["amount"], due=row["due_date"])
     for row in (
-        Invoice.objects.filter(
-            _scope(company, currency),
-            kind=Invoice.Kind.CREDIT_NOTE,
-            credit_left__gt=0,
-            issue_date__lte=on,
-        )
+        _credits_left(company, currency, issue_date__lte=on)
         .values("issue_date")
         .annotate(amount=Sum("credit_left"))
         .order_by()
     ):
         add(row["amount"], due=row["issue_date"], credit=True)
     for row in (
-        Payment.objects.filter(
-            _scope(company, currency, "invoice__"),
-            company=company,
-            cancelled_at__isnull=True,
-            date__gt=first,
-            invoice__issue_date__lte=on,
+        _payments_after(
+            company, currency, of="invoice", after=first, issue_date__lte=on
         )
         .values("date", "invoice__due_date")
         .annotate(amount=Sum("amount"))
@@ -111,12 +127,8 @@ def overdue_trend(
     ):
         add(row["amount"], due=row["invoice__due_date"], paid=row["date"])
     for row in (
-        Payment.objects.filter(
-            _scope(company, currency, "credit_note__"),
-            company=company,
-            cancelled_at__isnull=True,
-            date__gt=first,
-            credit_note__issue_date__lte=on,
+        _payments_after(
+            company, currency, of="credit_note", after=first, issue_date__lte=on
         )
         .values("date", "credit_note__issue_date")
         .annotate(amount=Sum("amount"))
@@ -335,25 +347,20 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
         due="oldest",
     )
     add(
-        Invoice.objects.filter(
-            _scope(company, currency),
-            kind=Invoice.Kind.CREDIT_NOTE,
-            credit_left__gt=0,
-            issue_date__lt=on,
-        )
+        _credits_left(company, currency, issue_date__lt=on)
         .values("customer_id")
         .annotate(amount=Sum(-F("credit_left"), output_field=MONEY))
         .order_by()
     )
     if Payment.objects.filter(company=company, date__gt=on).exists():
         add(
-            Payment.objects.filter(
-                _scope(company, currency, "invoice__"),
-                company=company,
-                cancelled_at__isnull=True,
-                date__gt=on,
-                invoice__issue_date__lte=on,
-                invoice__due_date__lt=on,
+            _payments_after(
+                company,
+                currency,
+                of="invoice",
+                after=on,
+                issue_date__lte=on,
+                due_date__lt=on,
             )
             .values("invoice__customer_id")
             .annotate(amount=Sum("amount"), oldest=Min("invoice__due_date"))
@@ -362,12 +369,8 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
             due="oldest",
         )
         add(
-            Payment.objects.filter(
-                _scope(company, currency, "credit_note__"),
-                company=company,
-                cancelled_at__isnull=True,
-                date__gt=on,
-                credit_note__issue_date__lt=on,
+            _payments_after(
+                company, currency, of="credit_note", after=on, issue_date__lt=on
             )
             .values("credit_note__customer_id")
             .annotate(amount=Sum(-F("amount"), output_field=MONEY))

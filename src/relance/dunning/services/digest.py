@@ -1,16 +1,20 @@
 """The daily digest: once a day, the company's reply-to address hears what
-did not go out (failed) or may have (uncertain), and how many letters wait
-to be sent (said again whenever a new one came since the last digest)."""
+did not go out (failed) or may have (uncertain), how many letters wait
+to be sent (said again whenever a new one came since the last digest), and,
+when it sends automatically, that its last bank statement is too old (said
+every day until a newer one is imported)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from relance.core.models import Company
+from relance.core.money import format_date
 from relance.dunning.messages import Composed, email_build
 from relance.dunning.models import DailyRun, Letter, Reminder
+from relance.dunning.planning import bank_statement_stale
 from relance.dunning.selectors import letters_waiting_count, problem_reminders
 from relance.law.selectors import rates_missing
 from relance.mailing.delivery import Outcome, send_now
@@ -26,13 +30,20 @@ RATES_REMINDER_EVERY = timedelta(days=7)
 
 
 def digest_compose(
-    *, problems: list[Reminder], rates_missing: list[str] = (), letters: int = 0
+    *,
+    problems: list[Reminder],
+    rates_missing: list[str] = (),
+    letters: int = 0,
+    bank_stale_on: date | None = None,
+    bank_max_age_days: int = 0,
 ) -> Composed:
     """The digest's subject, text and HTML, from `dunning/digest.txt`."""
     if problems:
         subject = _("Relance : %(n)s relance(s) à vérifier") % {"n": len(problems)}
     elif letters:
         subject = _("Relance : %(n)s courrier(s) à envoyer") % {"n": letters}
+    elif bank_stale_on:
+        subject = _("Relance : relevé bancaire à importer")
     else:
         subject = _("Relance : des taux manquent pour calculer les pénalités")
     text = render_to_string(
@@ -57,6 +68,9 @@ def digest_compose(
             "url": f"{settings.RELANCE_BASE_URL}/relances/",
             "letters": letters,
             "letters_url": f"{settings.RELANCE_BASE_URL}/courriers/",
+            "bank_stale_on": bank_stale_on and format_date(bank_stale_on),
+            "bank_max_age_days": bank_max_age_days,
+            "bank_url": f"{settings.RELANCE_BASE_URL}/banque/",
         },
     )
     return Composed(subject, text, text_to_html(text, title=subject))
@@ -87,9 +101,13 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
             created_at__gte=previous or now - timedelta(days=1),
         ).exists()
     )
+    # Sending automatically on an old statement may remind paid invoices.
+    bank_stale_on = (
+        bank_statement_stale(company, run.date) if company.auto_send else None
+    )
     address = company.reply_to_email or company.sender_email
     if (
-        not (problems or missing or new_letters)
+        not (problems or missing or new_letters or bank_stale_on)
         or not address
         or not company.sender_email
     ):
@@ -103,7 +121,11 @@ def digest_send(*, company: Company, run: DailyRun, now: datetime) -> bool:
         company=company,
         to=[address],
         composed=digest_compose(
-            problems=problems, rates_missing=missing, letters=letters
+            problems=problems,
+            rates_missing=missing,
+            letters=letters,
+            bank_stale_on=bank_stale_on,
+            bank_max_age_days=company.bank_max_age_days,
         ),
         message_id=message_id_new(company.sender_email),
         automatic=True,

@@ -179,7 +179,8 @@ def reminder_list(request):
         {
             "page": page,
             "status": status,
-            "statuses": Reminder.Status.choices,
+            # The filter chips after « Toutes »: the problems, then each status.
+            "filters": [("problems", _("À vérifier")), *Reminder.Status.choices],
             "tones": STATUS_TONES,
         },
     )
