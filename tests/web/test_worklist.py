@@ -5,7 +5,9 @@ recorded with French errors naming the field; only the company's tasks."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from relance.core.clock import company_today
 from relance.dunning.models import Task
@@ -153,3 +155,19 @@ def test_the_step_form_takes_a_call_step_without_subject_or_body(company):
     )
     assert response.status_code == 200
     assert "Ce champ est obligatoire." in response.content.decode()
+
+
+def test_the_page_costs_the_same_queries_for_one_task_or_many(
+    client, company, owner, task
+):
+    with CaptureQueriesContext(connection) as one:
+        client.get("/taches/?scope=all")
+    for n in range(3):
+        customer = make_customer(company, phone=f"0102030{n}", owner=owner)
+        late_invoice(customer, f"FM-{n}")
+    remind(company)
+    assert Task.objects.count() == 4
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/taches/?scope=all").content.decode()
+    assert page.count('data-testid="task"') == 4
+    assert len(many) == len(one)
