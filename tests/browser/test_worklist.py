@@ -46,13 +46,19 @@ def facts(app):
     return app["instance"].python(f"PASSWORD = {PASSWORD!r}\nEMAIL = {EMAIL!r}\n{DATA}")
 
 
+WIDEST = """() => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-3).map(e => e.tagName + "." + e.className)"""
+
+
 def no_sideways_scroll(page):
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], width
+    assert width <= page.viewport_size["width"], (width, page.evaluate(WIDEST))
 
 
 def test_a_call_made_by_a_step_gets_its_promise_recorded(page, app, facts):
     base = app["url"]
+    page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, base, email=EMAIL)
     page.goto(f"{base}/factures/{facts['invoice']}/")
     page.get_by_role("button", name="Relancer").click()
