@@ -72,8 +72,10 @@ def test_tasks_are_listed_with_their_invoices_and_filtered(api, mine, task):
         "done_by_email": "",
         "done_at": None,
     }
-    # The token of a user with no tasks: none of « mine ».
+    # A token made by no user has no tasks of « mine », not even nobody's.
+    Task.objects.update(assignee=None)
     assert api.call("get", "/tasks", mine="true")[1]["count"] == 0
+    Task.objects.update(assignee=task.assignee)
     assert mine.call("get", "/tasks", mine="true")[1]["count"] == 1
     assert mine.call("get", "/tasks", status="done")[1]["count"] == 0
 

@@ -99,6 +99,9 @@ def task_list(
     customer and its owner, the assignee and the invoices come along."""
     tasks = Task.objects.filter(company=company)
     if scope == MINE:
+        # Nobody's tasks are nobody's in particular (a token without a user).
+        if user is None:
+            return Task.objects.none()
         tasks = tasks.filter(assignee=user, due_on__lte=today)
         status = status or Task.Status.OPEN
     if status:
