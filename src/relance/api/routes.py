@@ -15,10 +15,16 @@ from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
 from relance.core.selectors import company_users
 from relance.dunning.letters import letter_data, letter_filename, letters_pdf
-from relance.dunning.models import DailyRun, Letter, Reminder, SendRun, Task
+from relance.dunning.models import DailyRun, Letter, Reminder, SendRun
 from relance.dunning.planning import reminder_plan
-from relance.dunning.rules import days_late
-from relance.dunning.selectors import ALL, MINE, letter_list, step_names, task_list
+from relance.dunning.selectors import (
+    ALL,
+    MINE,
+    letter_list,
+    step_names,
+    task_data,
+    task_list,
+)
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.einvoice import (
     NewStatus,
@@ -872,36 +878,6 @@ def letter_received_post(request, letter_id: Path[s.Id], payload: s.LetterReceiv
 # --- calls and tasks (« Mes tâches du jour », ADR 16) -------------------------------
 
 
-def task_out(task: Task, on) -> dict:
-    return {
-        "id": task.pk,
-        "kind": task.kind,
-        "status": task.status,
-        "customer": task.customer.name,
-        "customer_code": task.customer.code,
-        "phone": task.customer.phone,
-        "step": task.step.name,
-        "reminder_id": task.reminder_id,
-        "due_on": task.due_on,
-        "assignee_email": task.assignee.email if task.assignee else "",
-        "invoices": [
-            {
-                "number": invoice.number,
-                "due_date": invoice.due_date,
-                "amount_due": f"{invoice.amount_due:.2f}",
-                "currency": invoice.currency,
-                "days_late": days_late(invoice.due_date, on),
-            }
-            for invoice in task.invoices.all()
-        ],
-        "outcome": task.outcome,
-        "outcome_on": task.outcome_on,
-        "note": task.note,
-        "done_by_email": task.done_by.email if task.done_by else "",
-        "done_at": task.done_at,
-    }
-
-
 @router.get("/tasks", response={200: list[s.TaskOut], **ERRORS}, tags=["tasks"])
 @paginate(Pages)
 def task_list_get(
@@ -917,7 +893,7 @@ def task_list_get(
         scope=MINE if mine else ALL,
         status=status or "",
     )
-    return Rows(tasks, lambda task: task_out(task, on))
+    return Rows(tasks, lambda task: task_data(task, on))
 
 
 @router.post(
@@ -940,7 +916,7 @@ def task_outcome_post(request, task_id: Path[s.Id], payload: s.TaskOutcomeIn):
         today=on,
         now=utc_now(),
     )
-    return task_out(task, on)
+    return task_data(task, on)
 
 
 # --- the daily job -------------------------------------------------------------

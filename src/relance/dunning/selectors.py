@@ -140,3 +140,35 @@ def tasks_history(tasks) -> None:
             recent[reminder.customer_id].append(reminder)
     for task in tasks:
         task.history = recent.get(task.customer_id, [])
+
+
+def task_data(task: Task, on) -> dict:
+    """A task as the API and `relance tasks --json` show it (days late at
+    `on`; amounts as strings, two decimals)."""
+    return {
+        "id": task.pk,
+        "kind": task.kind,
+        "status": task.status,
+        "customer": task.customer.name,
+        "customer_code": task.customer.code,
+        "phone": task.customer.phone,
+        "step": task.step.name,
+        "reminder_id": task.reminder_id,
+        "due_on": task.due_on,
+        "assignee_email": task.assignee.email if task.assignee else "",
+        "invoices": [
+            {
+                "number": invoice.number,
+                "due_date": invoice.due_date,
+                "amount_due": f"{invoice.amount_due:.2f}",
+                "currency": invoice.currency,
+                "days_late": rules.days_late(invoice.due_date, on),
+            }
+            for invoice in task.invoices.all()
+        ],
+        "outcome": task.outcome,
+        "outcome_on": task.outcome_on,
+        "note": task.note,
+        "done_by_email": task.done_by.email if task.done_by else "",
+        "done_at": task.done_at,
+    }
