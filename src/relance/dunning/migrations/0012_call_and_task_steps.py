@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0009_reply_pause_days'),
         ('dunning', '0011_inbound_messages'),
-        ('invoices', '0013_customer_owner'),
+        ('invoices', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
