@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0009_reply_pause_days'),
+        ('core', '0001_initial'),
         ('dunning', '0011_inbound_messages'),
         ('invoices', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
