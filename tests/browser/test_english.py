@@ -178,6 +178,8 @@ def test_every_main_page_reads_english_only(page, app, acme, browser):
         "users": "/configuration/utilisateurs/",
         "tokens": "/configuration/jetons/",
         "imports": "/import/",
+        "my tasks": "/taches/",
+        "all tasks": "/taches/?scope=all",
         "profile": "/profil/",
         "password": "/profil/mot-de-passe/",
     }

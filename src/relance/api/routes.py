@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from relance.api import schemas as s
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
+from relance.core.selectors import company_users
 from relance.dunning.letters import letter_data, letter_filename, letters_pdf
 from relance.dunning.models import (
     CustomerNote,
@@ -24,7 +25,14 @@ from relance.dunning.models import (
     SendRun,
 )
 from relance.dunning.planning import reminder_plan
-from relance.dunning.selectors import letter_list, step_names
+from relance.dunning.selectors import (
+    ALL,
+    MINE,
+    letter_list,
+    step_names,
+    task_data,
+    task_list,
+)
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.einvoice import (
     NewStatus,
@@ -47,6 +55,7 @@ from relance.dunning.services.payments import credit_allocate, payment_cancel
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
+from relance.dunning.services.worklist import task_outcome_record
 from relance.dunning.tasks import send_run_start
 from relance.invoices.importing import Refused
 from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, Payment
@@ -110,7 +119,11 @@ def today(request, forced=None):
 )
 @paginate(Pages)
 def customer_list(request, code: s.text(40) = ""):
-    customers = Customer.objects.filter(company=request.company).order_by("code", "id")
+    customers = (
+        Customer.objects.filter(company=request.company)
+        .select_related("owner")
+        .order_by("code", "id")
+    )
     return customers.filter(code=code) if code else customers
 
 
@@ -123,6 +136,9 @@ def customer_put(request, payload: s.CustomerIn):
     """Create a customer, or update it when its code exists."""
     values = payload.dict()
     code = values.pop("code")
+    owner_email = values.pop("owner_email")
+    if owner_email is not None:
+        values["owner"] = _member(request, owner_email)
     customer = Customer.objects.filter(company=request.company, code=code).first()
     if customer is None:
         return Status(
@@ -213,6 +229,22 @@ def customer_note_post(request, customer_id: Path[s.Id], payload: s.NoteIn):
         customer=customer, text=payload.text, origin=NoteOrigin.API
     )
     return Status(201, note_out(note))
+def _member(request, email: str):
+    """The company's user with this email; None for ""."""
+    if not email.strip():
+        return None
+    user = (
+        company_users(company_id=request.company.pk)
+        .filter(email__iexact=email.strip())
+        .first()
+    )
+    if user is None:
+        raise ApplicationError(
+            _("Aucun utilisateur de la société n'a l'adresse %(email)s.")
+            % {"email": email.strip()},
+            field="owner_email",
+        )
+    return user
 
 
 # --- invoices ------------------------------------------------------------------
@@ -936,6 +968,50 @@ def letter_received_post(request, letter_id: Path[s.Id], payload: s.LetterReceiv
     letter = _letter(request, letter_id)
     letter_receipt_record(letter=letter, on=payload.date, today=today(request))
     return letter_out(letter)
+
+
+# --- calls and tasks (« Mes tâches du jour », ADR 16) -------------------------------
+
+
+@router.get("/tasks", response={200: list[s.TaskOut], **ERRORS}, tags=["tasks"])
+@paginate(Pages)
+def task_list_get(
+    request, mine: bool = False, status: Literal["open", "done"] | None = None
+):
+    """The company's calls and tasks, by due date. `mine=true`: those of the
+    token's creator due today or before (open unless `status` says done)."""
+    on = today(request)
+    tasks = task_list(
+        company=request.company,
+        user=request.auth.created_by,
+        today=on,
+        scope=MINE if mine else ALL,
+        status=status or "",
+    )
+    return Rows(tasks, lambda task: task_data(task, on))
+
+
+@router.post(
+    "/tasks/{task_id}/outcome", response={200: s.TaskOut, **ERRORS}, tags=["tasks"]
+)
+def task_outcome_post(request, task_id: Path[s.Id], payload: s.TaskOutcomeIn):
+    """Record what came of a call or a task (its `done_by`: the token's
+    creator)."""
+    on = today(request)
+    task = get_object_or_404(
+        task_list(company=request.company, user=None, today=on, scope=ALL),
+        pk=task_id,
+    )
+    task_outcome_record(
+        task=task,
+        outcome=payload.outcome,
+        on=payload.date,
+        note=payload.note,
+        user=request.auth.created_by,
+        today=on,
+        now=utc_now(),
+    )
+    return task_data(task, on)
 
 
 # --- the daily job -------------------------------------------------------------

@@ -57,6 +57,9 @@ class CustomerIn(Schema):
     dunning_email: text(254) = ""
     phone: text(30) = ""
     language: Literal["fr", "en"] = "fr"
+    # The user who follows it (calls and tasks go to them), by email: one of
+    # the company's users; "" for nobody; left out: unchanged.
+    owner_email: text(254) | None = None
 
 
 class CustomerOut(Schema):
@@ -70,6 +73,11 @@ class CustomerOut(Schema):
     language: str
     paused_until: dt.date | None
     pause_reason: str
+    owner_email: str
+
+    @staticmethod
+    def resolve_owner_email(obj) -> str:
+        return obj.owner.email if obj.owner_id else ""
 
 
 class NoteIn(Schema):
@@ -295,7 +303,7 @@ class StepIO(Schema):
     attach_pdf: bool = True
     attach_statement: bool = False
     formal_notice: bool = False
-    channel: Literal["email", "letter", "both"] = "email"
+    channel: Literal["email", "letter", "both", "call", "task"] = "email"
     active: bool = True
 
 
@@ -679,3 +687,43 @@ class LetterReceivedIn(Schema):
     """The date of the acknowledgement of receipt (AR)."""
 
     date: Day
+
+
+class TaskInvoiceOut(Schema):
+    number: str
+    due_date: dt.date
+    amount_due: str
+    currency: str
+    days_late: int
+
+
+class TaskOut(Schema):
+    """A call or a task made by a step « Appel téléphonique » or « Tâche »."""
+
+    id: int
+    kind: Literal["call", "task"]
+    status: Literal["open", "done"]
+    customer: str
+    customer_code: str
+    phone: str
+    step: str
+    reminder_id: int
+    due_on: dt.date
+    assignee_email: str
+    invoices: list[TaskInvoiceOut]
+    outcome: Literal["", "reached", "promise", "dispute", "unreachable", "callback"]
+    outcome_on: dt.date | None
+    note: str
+    done_by_email: str
+    done_at: dt.datetime | None
+
+
+class TaskOutcomeIn(Schema):
+    """What came of it: `reached` or `unreachable` (closes; `note` optional),
+    `promise` (`date` needed: its invoices paused as a promise until then),
+    `dispute` (`note` is the reason; `date` optional, 90 days by default),
+    `callback` (`date` needed: the task moves there and stays open)."""
+
+    outcome: Literal["reached", "promise", "dispute", "unreachable", "callback"]
+    date: Day | None = None
+    note: text(2000) = ""

@@ -36,3 +36,10 @@ def user_get(email: str) -> User:
             field="email",
         )
     return user
+
+
+def company_users(*, company_id: int):
+    """The company's users (those who may follow its customers), by name."""
+    return User.objects.filter(memberships__company_id=company_id).order_by(
+        "full_name", "email"
+    )

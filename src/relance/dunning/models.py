@@ -17,6 +17,8 @@ class DunningStep(models.Model):
         EMAIL = "email", _("Courriel")
         LETTER = "letter", _("Courrier")
         BOTH = "both", _("Courriel et courrier")
+        CALL = "call", _("Appel téléphonique")
+        TASK = "task", _("Tâche")
 
     class TriggerChoice(models.TextChoices):
         AFTER_DUE_DATE = Trigger.AFTER_DUE_DATE, _("Après l'échéance de la facture")
@@ -62,7 +64,9 @@ class DunningStep(models.Model):
         default=Channel.EMAIL,
         help_text=_(
             "Un courrier attend dans « Courriers à envoyer » : imprimé, envoyé en "
-            "recommandé, puis son avis de réception noté."
+            "recommandé, puis son avis de réception noté. Un appel ou une tâche "
+            "ne part pas par courriel : il attend dans « Mes tâches du jour » "
+            "du responsable du client."
         ),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -83,11 +87,16 @@ class DunningStep(models.Model):
 
     @property
     def sends_email(self) -> bool:
-        return self.channel != self.Channel.LETTER
+        return self.channel in (self.Channel.EMAIL, self.Channel.BOTH)
 
     @property
     def sends_letter(self) -> bool:
-        return self.channel != self.Channel.EMAIL
+        return self.channel in (self.Channel.LETTER, self.Channel.BOTH)
+
+    @property
+    def makes_task(self) -> bool:
+        """A phone call or a task for a person: no message at all (ADR 16)."""
+        return self.channel in (self.Channel.CALL, self.Channel.TASK)
 
 
 class Origin(models.TextChoices):
@@ -236,6 +245,8 @@ class Reminder(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Courriel")
         LETTER = "letter", _("Courrier")
+        CALL = "call", _("Appel téléphonique")
+        TASK = "task", _("Tâche")
 
     Origin = Origin
 
@@ -635,3 +646,76 @@ class CustomerNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+class Task(models.Model):
+    """A phone call to make or a task to do for a customer: made when a
+    reminder of a « Appel téléphonique » or « Tâche » step goes (ADR 16),
+    assigned to the customer's owner, closed by its outcome."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Appel")
+        TASK = "task", _("Tâche")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("À faire")
+        DONE = "done", _("Faite")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Joint")
+        PROMISE = "promise", _("Promesse de paiement")
+        DISPUTE = "dispute", _("Litige")
+        UNREACHABLE = "unreachable", _("Injoignable")
+        CALLBACK = "callback", _("Rappeler")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tasks"
+    )
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.PROTECT, related_name="task"
+    )
+    step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="+")
+    invoices = models.ManyToManyField(Invoice, related_name="tasks", blank=True)
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    due_on = models.DateField(_("à faire le"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsable"),
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    outcome = models.CharField(
+        _("résultat"), max_length=12, choices=Outcome.choices, blank=True
+    )
+    outcome_on = models.DateField(_("date du résultat"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("faite par"),
+    )
+    done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tâche")
+        verbose_name_plural = _("tâches")
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["company", "status", "due_on"], name="task_status_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.customer} {self.due_on}"

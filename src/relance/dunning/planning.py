@@ -34,6 +34,7 @@ Code = StrEnum(
         ("REFUSED_EMAIL", "refused_email"),
         ("NO_TEMPLATE", "no_template"),
         ("NO_POSTAL_ADDRESS", "no_postal_address"),
+        ("NO_PHONE", "no_phone"),
         ("ALREADY_PENDING", "already_pending"),
         ("TIME_BARRED", "time_barred"),
         ("PAYMENT_SUGGESTED", "payment_suggested"),
@@ -52,6 +53,7 @@ FIXABLE = frozenset(
         Code.REFUSED_EMAIL,
         Code.NO_TEMPLATE,
         Code.NO_POSTAL_ADDRESS,
+        Code.NO_PHONE,
     }
 )
 
@@ -103,6 +105,12 @@ GROUPS = {
         gettext_lazy("Clients sans adresse postale"),
         gettext_lazy(
             "Ajoutez l'adresse du client : la mise en demeure part par courrier."
+        ),
+    ),
+    Code.NO_PHONE: (
+        gettext_lazy("Téléphone manquant"),
+        gettext_lazy(
+            "Ajoutez le téléphone du client : l'étape est un appel téléphonique."
         ),
     ),
     Code.ALREADY_PENDING: (gettext_lazy("Relance déjà en cours ou envoyée"), ""),
@@ -239,7 +247,17 @@ class Plan:
 
     @property
     def to_send(self) -> int:
+        """Everything the run makes: messages, letters, calls and tasks."""
         return len(self.messages)
+
+    @property
+    def tasks_to_create(self) -> int:
+        """The calls and tasks among them (no message: ADR 16)."""
+        return sum(1 for message in self.messages if message.step.makes_task)
+
+    @property
+    def messages_to_send(self) -> int:
+        return self.to_send - self.tasks_to_create
 
     @property
     def to_fix(self) -> list[PlanError]:
@@ -467,7 +485,7 @@ def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int)
     if grouping == Grouping.INVOICE:
         return invoice.pk
     customer = (invoice.customer_id, invoice.currency)
-    if step.sends_letter:  # a letter claims the invoices of its step only
+    if step.sends_letter or step.makes_task:  # the invoices of its step only
         return (invoice.customer_id, invoice.currency, level)
     if grouping == Grouping.CUSTOMER and not step.formal_notice:
         return (*customer, 0)
@@ -615,9 +633,15 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("Aucune adresse postale pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
+    if step.channel == DunningStep.Channel.CALL and not invoice.customer.phone.strip():
+        return error(
+            Code.NO_PHONE,
+            _("Téléphone manquant pour le client %(customer)s.")
+            % {"customer": invoice.customer.name},
+        )
     address = recipient_of(invoice.customer)
     if not step.sends_email:
-        pass  # a letter only: no email address needed
+        pass  # a letter, a call or a task: no email address needed
     elif not address:
         return error(
             Code.NO_EMAIL,

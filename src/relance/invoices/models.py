@@ -66,6 +66,16 @@ class Customer(models.Model):
     email_refused_reason = models.CharField(
         _("motif du refus"), max_length=500, blank=True
     )
+    # Who follows this customer: the calls and tasks of its steps go to them.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsable"),
+        help_text=_("Les appels et tâches de relance de ce client lui reviennent."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
-from relance.core.models import Company
+from relance.core.models import Company, Membership
 from relance.core.money import format_amount
 from relance.core.sql import rows_set
 from relance.invoices.models import Customer, Invoice, Payment
@@ -193,6 +193,7 @@ CUSTOMER_FIELDS = (
     "phone",
     "language",
     "agreed_penalty_rate",
+    "owner",
 )
 CODE_SKIPPED_WORDS = {"M.", "MME", "ET", "LE", "LA", "LES", "DE", "DU", "DES"}
 
@@ -232,11 +233,24 @@ def customer_update(*, customer, **values):
     unknown = set(values) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
+    if "owner" in values:
+        _owner_check(customer.company_id, values["owner"])
     for field, value in values.items():
         setattr(customer, field, value.strip() if isinstance(value, str) else value)
-    model_validate(customer, values)
+    model_validate(customer, [f for f in values if f != "owner"])
     customer.save(update_fields=[*values, "updated_at"])
     return customer
+
+
+def _owner_check(company_id: int, owner) -> None:
+    """A customer's owner is one of its company's users, or nobody."""
+    if owner is None:
+        return
+    if not Membership.objects.filter(user=owner, company_id=company_id).exists():
+        raise ApplicationError(
+            _("Ce responsable n'est pas un utilisateur de la société."),
+            field="owner",
+        )
 
 
 def customer_create(*, company, code: str, **values):
@@ -248,8 +262,10 @@ def customer_create(*, company, code: str, **values):
         raise ApplicationError(
             _("Le code client %(code)s existe déjà.") % {"code": code}, field="code"
         )
+    if "owner" in values:
+        _owner_check(company.pk, values["owner"])
     customer = Customer(company=company, code=code.strip(), **values)
-    model_validate(customer, ["code", *values])
+    model_validate(customer, ["code", *[f for f in values if f != "owner"]])
     customer.save()
     return customer
 

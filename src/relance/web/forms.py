@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
 from relance.core.money import format_amount, format_date
+from relance.core.selectors import company_users
 from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.letters import letter_body_check
-from relance.dunning.models import DunningStep
+from relance.dunning.models import DunningStep, Task
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.invoices.selectors import credit_notes_to_allocate, invoices_to_credit
 from relance.law.models import Rate
@@ -269,6 +270,7 @@ class CustomerForm(forms.ModelForm):
             "phone",
             "language",
             "agreed_penalty_rate",
+            "owner",
         ]
         localized_fields = ["agreed_penalty_rate"]
         help_texts = {
@@ -276,6 +278,13 @@ class CustomerForm(forms.ModelForm):
                 "Les relances partent ici ; à défaut, au courriel principal."
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the company's users may follow its customers.
+        owner = self.fields["owner"]
+        owner.queryset = company_users(company_id=self.instance.company_id)
+        owner.empty_label = _("(personne)")
 
 
 class StepForm(forms.Form):
@@ -292,10 +301,12 @@ class StepForm(forms.Form):
     subject = forms.CharField(
         label=_("Objet du courriel"),
         max_length=255,
+        required=False,
         widget=forms.TextInput(attrs={"data-template-field": ""}),
     )
     body = forms.CharField(
         label=_("Corps du courriel"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 18, "data-template-field": ""}),
     )
     attach_pdf = forms.BooleanField(
@@ -324,7 +335,10 @@ class StepForm(forms.Form):
         required=False,
         help_text=_(
             "Un courrier attend dans « Courriers à envoyer » : à imprimer, envoyer "
-            "en recommandé, puis noter son avis de réception."
+            "en recommandé, puis noter son avis de réception. Un appel "
+            "téléphonique ou une tâche n'envoie rien : il attend dans « Mes "
+            "tâches du jour » du responsable du client, avec ses factures ; "
+            "l'objet et le corps sont alors facultatifs."
         ),
     )
     active = forms.BooleanField(label=_("Active"), required=False)
@@ -332,6 +346,16 @@ class StepForm(forms.Form):
     def clean_channel(self):
         # Left out (an older page, a script): by email, as before.
         return self.cleaned_data["channel"] or DunningStep.Channel.EMAIL
+
+    def clean(self):
+        data = super().clean()
+        channel = data.get("channel") or DunningStep.Channel.EMAIL
+        if channel in (DunningStep.Channel.CALL, DunningStep.Channel.TASK):
+            return data  # nothing is sent: no email to write
+        for name in ("subject", "body"):
+            if name in data and not data[name].strip():
+                self.add_error(name, _("Ce champ est obligatoire."))
+        return data
 
 
 class CompanyForm(forms.ModelForm):
@@ -490,4 +514,33 @@ class RateForm(forms.Form):
         label=_("Source"),
         max_length=500,
         help_text=_("Publication officielle : arrêté au Journal officiel, lien."),
+    )
+
+
+class TaskOutcomeForm(forms.Form):
+    """What came of a call or a task (« Mes tâches du jour »)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Résultat"),
+        choices=[
+            (Task.Outcome.REACHED, _("Joint")),
+            (Task.Outcome.PROMISE, _("Promesse au …")),
+            (Task.Outcome.DISPUTE, _("Litige")),
+            (Task.Outcome.UNREACHABLE, _("Injoignable")),
+            (Task.Outcome.CALLBACK, _("Rappeler le …")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_date_range],
+        help_text=_("Promesse au, rappeler le, ou fin du litige."),
+    )
+    note = forms.CharField(
+        label=_("Note ou motif du litige"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

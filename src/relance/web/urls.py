@@ -18,6 +18,7 @@ from relance.web.views import (
     reminders,
     reports,
     tokens,
+    worklist,
 )
 
 app_name = "web"
@@ -121,6 +122,8 @@ urlpatterns = [
     path(
         "courriers/<int:pk>/reception/", letters.letter_received, name="letter_received"
     ),
+    path("taches/", worklist.tasks, name="tasks"),
+    path("taches/<int:pk>/resultat/", worklist.task_outcome, name="task_outcome"),
     path("import/", imports.imports, name="imports"),
     path("banque/", bank.bank, name="bank"),
     path(

@@ -12,7 +12,8 @@ Each reminder moves pending → sending → sent | failed | uncertain:
 - a message found "sending" after a crash becomes "uncertain" (`recovery.py`).
 - a letter step's reminder asks no server: its letter is made and the levels
   raised at once (`_letter_only`); a « Courriel et courrier » step's letter
-  is made when its email is recorded as sent (ADR 12).
+  is made when its email is recorded as sent (ADR 12); a call or task
+  step's reminder makes its task the same way (ADR 16).
 
 The pipeline, top-down: load a batch of reminders (`_load`), check and render
 each (`_prepare`, which writes nothing), close those that will not leave
@@ -57,6 +58,7 @@ from relance.dunning.services.letters import letter_create
 from relance.dunning.services.recovery import reminders_recover, worker_name
 from relance.dunning.services.reminders import reminder_write
 from relance.dunning.services.state import invoices_refresh, state_of
+from relance.dunning.services.worklist import task_create
 from relance.dunning.statements import customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
 from relance.law.penalties import RateMissing, RateTable
@@ -279,6 +281,9 @@ def _prepare(
             "reason": reminder.customer.email_refused_reason,
         }
         return Unsent(reminder, Status.FAILED, message, dropped)
+    if reminder.step.makes_task:
+        # A call or a task: nothing to write, no server (ADR 16).
+        return Outgoing(reminder, today, active.rules, live, dropped, None, None)
     invoices = [line.invoice for line in live]
     # Each invoice at its own stage (they differ in a merged message).
     stages = [
@@ -566,16 +571,25 @@ def _letter_new(outgoing: Outgoing) -> None:
     )
 
 
+def _subject_without_server(step: DunningStep) -> str:
+    if step.channel == DunningStep.Channel.CALL:
+        return _("Appel téléphonique à passer : %(step)s") % {"step": step.name}
+    if step.channel == DunningStep.Channel.TASK:
+        return _("Tâche à faire : %(step)s") % {"step": step.name}
+    return _("Mise en demeure par courrier : %(step)s") % {"step": step.name}
+
+
 def _letter_only(outgoing: Outgoing, now: datetime, delivered: Delivered) -> None:
     """A reminder of a « Courrier » step: no server to ask. Its letter is
     made (it waits in « Courriers à envoyer ») and its invoices reach their
     levels at once, as a sent email's do; all in one transaction, and only if
-    the reminder is still pending (another worker may have it)."""
+    the reminder is still pending (another worker may have it). A reminder of
+    an « Appel téléphonique » or « Tâche » step goes the same way, its task
+    made instead of a letter (it waits in « Mes tâches du jour », ADR 16)."""
     reminder = outgoing.reminder
     values = {
         "status": Status.SENT,
-        "subject": _("Mise en demeure par courrier : %(step)s")
-        % {"step": reminder.step.name},
+        "subject": _subject_without_server(reminder.step),
         "body_text": "",
         "body_html": "",
         "error": "",
@@ -595,7 +609,10 @@ def _letter_only(outgoing: Outgoing, now: datetime, delivered: Delivered) -> Non
             setattr(reminder, name, value)
         reminder.attempts += 1
         _drop(outgoing.dropped)
-        _letter_new(outgoing)
+        if reminder.step.makes_task:
+            task_create(reminder=reminder, lines=outgoing.live, today=outgoing.today)
+        else:
+            _letter_new(outgoing)
         updates = Updates()
         _levels_raise(outgoing, now, updates)
         updates.run()

@@ -65,15 +65,21 @@ def _reminder_new(plan: Plan, message, user, origin, run) -> Reminder:
         company=plan.company,
         customer=message.customer,
         step=message.step,
-        channel=Reminder.Channel.EMAIL
-        if message.step.sends_email
-        else Reminder.Channel.LETTER,
+        channel=_channel(message.step),
         recipients=message.recipients,
         message_id=message_id_new(plan.company.sender_email),
         origin=origin,
         triggered_by=user,
         run=run,
     )
+
+
+def _channel(step) -> str:
+    if step.sends_email:
+        return Reminder.Channel.EMAIL
+    if step.makes_task:
+        return step.channel  # « call » or « task », the same values
+    return Reminder.Channel.LETTER
 
 
 def _lines_new(reminder: Reminder, message) -> list[ReminderInvoice]:
