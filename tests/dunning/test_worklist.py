@@ -15,6 +15,7 @@ from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.worklist import task_outcome_record
 from relance.invoices.models import Invoice, PauseKind
+from relance.reports.timeline_queries import customer_timeline
 from tests.factories import (
     make_company,
     make_customer,
@@ -307,3 +308,25 @@ def test_existing_email_and_letter_steps_keep_their_channels():
         False,
         True,
     )
+
+
+def test_a_call_outcome_and_its_promise_appear_in_the_customers_history(setup):
+    company, owner, customer, _first, _second = setup
+    remind(company)
+    task_outcome_record(
+        task=Task.objects.get(),
+        outcome="promise",
+        on=date(2026, 3, 25),
+        note="Virement vendredi",
+        user=owner,
+        today=TODAY,
+        now=NOW,
+    )
+    page = customer_timeline(customer=customer, today=TODAY, time_zone="Europe/Paris")
+    call = [event for event in page.events if event.source == "task"]
+    assert [(e.title, e.detail, e.text, e.who) for e in call] == [
+        ("Appel", "Promesse de paiement au 25/03/2026", "Virement vendredi", "Marie")
+    ]
+    pauses = [event for event in page.events if event.source == "pause"]
+    assert {event.who for event in pauses} == {"Marie"}
+    assert len(pauses) == 2

@@ -229,6 +229,8 @@ def customer_note_post(request, customer_id: Path[s.Id], payload: s.NoteIn):
         customer=customer, text=payload.text, origin=NoteOrigin.API
     )
     return Status(201, note_out(note))
+
+
 def _member(request, email: str):
     """The company's user with this email; None for ""."""
     if not email.strip():

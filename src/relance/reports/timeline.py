@@ -20,6 +20,7 @@ from decimal import Decimal
 # Ties on the same instant: a later stage of a story first (newest first).
 RANKS = {
     "note": 90,
+    "task": 85,
     "inbound": 80,
     "pause_lifted": 70,
     "pause": 60,

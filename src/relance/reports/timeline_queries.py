@@ -26,6 +26,7 @@ from relance.dunning.models import (
     PauseOrigin,
     PauseRecord,
     Reminder,
+    Task,
 )
 from relance.invoices.models import (
     Customer,
@@ -405,6 +406,45 @@ def _notes(customer, tz, n, today) -> list[Event]:
     ]
 
 
+TASK_TONES = {
+    Task.Outcome.REACHED: "success",
+    Task.Outcome.PROMISE: "warning",
+    Task.Outcome.DISPUTE: "danger",
+    Task.Outcome.UNREACHABLE: "neutral",
+}
+
+
+def _tasks(customer, tz, n, today) -> list[Event]:
+    """Calls and tasks done, with their outcome (the call itself, when its
+    step went, is a reminder above)."""
+    tasks = (
+        Task.objects.filter(customer=customer, done_at__isnull=False)
+        .select_related("done_by")
+        .order_by("-done_at", "-id")[:n]
+    )
+    events = []
+    for task in tasks:
+        detail = task.get_outcome_display()
+        if task.outcome_on:
+            detail = _("%(outcome)s au %(date)s") % {
+                "outcome": detail,
+                "date": format_date(task.outcome_on),
+            }
+        events.append(
+            Event(
+                **_local(task.done_at, tz),
+                source="task",
+                pk=task.pk,
+                title=task.get_kind_display(),
+                detail=detail,
+                text=task.note,
+                tone=TASK_TONES.get(task.outcome, "neutral"),
+                who=_user(task.done_by),
+            )
+        )
+    return events
+
+
 SOURCES: list[Callable[..., list[Event]]] = [
     _invoices,
     _reminders,
@@ -416,4 +456,5 @@ SOURCES: list[Callable[..., list[Event]]] = [
     _inbound,
     _einvoice,
     _notes,
+    _tasks,
 ]

@@ -100,6 +100,7 @@ def invoices_pause_set(
     today: date,
     refresh: bool = True,
     origin: str = PauseOrigin.EINVOICE,
+    by=None,
 ) -> None:
     """Set or lift (None) the pause of many of the company's invoices at
     once (an e-invoicing status « en litige » or « suspendue », docs/einvoicing.md): one
@@ -125,12 +126,12 @@ def invoices_pause_set(
         _records_close(
             invoice_ids=[invoice.pk for invoice in changed],
             today=today,
-            by=None,
+            by=by,
             origin=origin,
         )
         _records_open(
             [invoice for invoice in changed if invoice.paused_until],
-            by=None,
+            by=by,
             origin=origin,
         )
         if refresh and changed:

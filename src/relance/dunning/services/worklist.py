@@ -18,7 +18,13 @@ from relance.core.errors import ApplicationError
 from relance.core.models import Membership
 from relance.core.money import format_date
 from relance.core.validators import date_out_of_range
-from relance.dunning.models import DunningStep, Reminder, ReminderInvoice, Task
+from relance.dunning.models import (
+    DunningStep,
+    PauseOrigin,
+    Reminder,
+    ReminderInvoice,
+    Task,
+)
 from relance.dunning.services.pauses import InvoicePause, invoices_pause_set
 from relance.invoices.models import Invoice, PauseKind
 
@@ -116,7 +122,7 @@ def task_outcome_record(
         if locked.status != Task.Status.OPEN:
             raise ApplicationError(_("Cette tâche est déjà terminée."))
         if outcome in (Outcome.PROMISE, Outcome.DISPUTE):
-            _invoices_pause(task, outcome, on, note, today)
+            _invoices_pause(task, outcome, on, note, today, user)
         values = {"outcome": outcome, "outcome_on": on, "updated_at": now}
         if note:
             values["note"] = note
@@ -130,7 +136,7 @@ def task_outcome_record(
     return task
 
 
-def _invoices_pause(task: Task, outcome: str, until: date, note: str, today):
+def _invoices_pause(task: Task, outcome: str, until: date, note: str, today, user):
     invoices = list(
         task.invoices.filter(status=Invoice.Status.OPEN, amount_due__gt=0).order_by(
             "number"
@@ -149,4 +155,6 @@ def _invoices_pause(task: Task, outcome: str, until: date, note: str, today):
         invoices=invoices,
         pauses={invoice.pk: pause for invoice in invoices},
         today=today,
+        origin=PauseOrigin.USER,
+        by=user,
     )
