@@ -84,14 +84,14 @@ def test_one_bad_object_refuses_the_whole_batch_naming_each_index(api, company):
                 "message": "l'échéance précède la date de facture",
             },
             {
-                "index": 3,
-                "field": "number",
-                "message": "facture « FC1 » déjà présente ligne 0",
-            },
-            {
                 "index": 2,
                 "field": "customer_name",
                 "message": "client « NEW » inconnu : indiquez son nom",
+            },
+            {
+                "index": 3,
+                "field": "number",
+                "message": "facture « FC1 » déjà présente ligne 0",
             },
         ],
     }
