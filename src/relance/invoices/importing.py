@@ -428,12 +428,13 @@ def _table_read(content: bytes, filename: str, columns, required) -> Table:
     for count, row in enumerate(table.rows, 1):
         if count > MAX_LISTED_ROWS:
             raise ApplicationError(
-                _("Fichier trop grand : %(n)s lignes au plus.")
-                % {"n": MAX_LISTED_ROWS}
+                _("Fichier trop grand : %(n)s lignes au plus.") % {"n": MAX_LISTED_ROWS}
             )
         rows.append(row)
     refused = [
-        error for line, row in rows for error in _cells_refused(line, row, table.columns)
+        error
+        for line, row in rows
+        for error in _cells_refused(line, row, table.columns)
     ]
     if refused:
         raise Refused(Report(errors=refused))
@@ -765,7 +766,9 @@ def _customers_save(
                     changed[code] = customer
     Customer.objects.bulk_create(new.values(), batch_size=1000)
     if changed:
-        rows_set(Customer, list(changed.values()), ["name", "email", "kind", "updated_at"])
+        rows_set(
+            Customer, list(changed.values()), ["name", "email", "kind", "updated_at"]
+        )
     return {code: known.get(code) or new[code] for code in codes}, set(new)
 
 
@@ -851,7 +854,7 @@ def _invoices_save(
     _changes_as_json(company, kept, customers)
     Invoice.objects.bulk_create(new, batch_size=1000)
     if changed:
-        rows_set(Invoice, changed, sorted(columns) + ["updated_at"])
+        rows_set(Invoice, changed, [*sorted(columns), "updated_at"])
     later = _credited_link(company, rows, saved)
     if links_pending is not None:
         links_pending.update(later)

@@ -160,6 +160,16 @@ class _Budget:
         return self.spent + running > self.seconds
 
 
+def rows_estimate(content: bytes, filename: str) -> int | None:
+    """How many rows a file holds after its header, to show progress: a
+    CSV's line breaks (a cell holding one counts twice); None for an Excel
+    sheet, whose rows are only known once read."""
+    if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
+        return None
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    return max(lines - 1, 0)
+
+
 def character_refused(text: str) -> str | None:
     """Why a cell's text cannot be imported, or None."""
     found = _REFUSED.search(text)
