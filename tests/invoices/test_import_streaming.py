@@ -2,10 +2,13 @@
 one transaction (issue 16 §1, ADR 16): 1,000-row files here, in chunks of
 100 rows, so that every path across chunks is taken."""
 
+import io
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from relance.dunning.services.intake import invoices_take_in
 from relance.dunning.services.state import invoices_refresh
@@ -181,3 +184,44 @@ def test_errors_past_a_thousand_are_counted_not_listed(company, monkeypatch):
     assert report.more_errors == 990
     assert str(refused.value) == "1000 erreur(s) : rien n'a été importé."
     assert report.as_dict()["more_errors"] == 990
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def import_command(company, tmp_path, *options, stderr=None):
+    path = tmp_path / "historique.csv"
+    path.write_bytes(csv(invoice_lines(250)))
+    out = io.StringIO()
+    call_command(
+        "import",
+        "invoices",
+        str(path),
+        "--company",
+        str(company.pk),
+        *options,
+        stdout=out,
+        stderr=stderr or io.StringIO(),
+    )
+    return out.getvalue()
+
+
+def test_the_command_shows_a_progress_line_on_a_terminal(company, tmp_path):
+    terminal = Terminal()
+    out = import_command(company, tmp_path, "--json", stderr=terminal)
+    assert terminal.getvalue() == (
+        "\r100 / 250 lignes (40 %)\r200 / 250 lignes (80 %)\r250 / 250 lignes (100 %)\n"
+    )
+    assert json.loads(out)["created"] == 250  # --json unchanged
+
+
+def test_no_progress_line_with_no_progress_or_off_a_terminal(company, tmp_path):
+    terminal = Terminal()
+    import_command(company, tmp_path, "--no-progress", stderr=terminal)
+    assert terminal.getvalue() == ""
+    piped = io.StringIO()
+    out = import_command(company, tmp_path, stderr=piped)
+    assert piped.getvalue() == ""
+    assert "250 inchangée(s)" in out
