@@ -135,13 +135,7 @@ def test_bad_credit_notes_are_refused_whole_each_error_named(company):
             "AV-OLD;411RIOU;;01/01/2026;31/01/2026;100,00;;\r\n",
         )
     errors = [(e.line, e.column, e.message) for e in refused.value.report.errors]
-    assert errors == [
-        (
-            5,
-            "Facture d'origine",
-            "seul un avoir indique une facture d'origine (type : avoir)",
-        ),
-        (7, "Type pièce", "valeur inconnue « note » (attendu : facture, avoir)"),
+    assert errors == [  # in the file's order
         (2, "Facture d'origine", "facture d'origine « FC-INCONNUE » inconnue"),
         (
             3,
@@ -150,10 +144,16 @@ def test_bad_credit_notes_are_refused_whole_each_error_named(company):
         ),
         (4, "Facture d'origine", "« AV-OLD » est un avoir, pas une facture"),
         (
+            5,
+            "Facture d'origine",
+            "seul un avoir indique une facture d'origine (type : avoir)",
+        ),
+        (
             6,
             "Type pièce",
             "FC-OLD est déjà importée comme « Facture » : son type ne change pas",
         ),
+        (7, "Type pièce", "valeur inconnue « note » (attendu : facture, avoir)"),
         (
             8,
             "Montant TTC",

@@ -47,7 +47,7 @@ def test_an_xlsx_bomb_posted_to_the_import_page_gets_its_french_error(
     response = upload(signed_in, "factures.xlsx", forge.last_row_bomb("A1:XFD1048576"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert error_notice("Fichier trop grand : 200000 lignes au plus.") in page
+    assert error_notice("Fichier trop grand : 1000000 lignes au plus.") in page
     assert "Importer</button>" not in page
 
 

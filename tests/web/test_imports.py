@@ -334,3 +334,58 @@ def test_an_administrator_creates_and_revokes_a_token(signed_in):
     signed_in.post("/configuration/jetons/", {"revoke": token.pk})
     assert api.get("/api/v1/invoices").status_code == 401
     assert raw not in signed_in.get("/configuration/jetons/").content.decode()
+
+
+def test_a_running_import_shows_its_progress_bar_to_the_polling_page(
+    signed_in, django_capture_on_commit_callbacks
+):
+    """The rows done come from the cache, written by the worker after each
+    chunk outside the import's transaction (ADR 17)."""
+    from relance.dunning.services import import_runs
+
+    run = ImportRun.objects.create(
+        company=signed_in.company,
+        kind="invoices",
+        filename="historique.csv",
+        status="running",
+        rows_total=100_000,
+    )
+    import_runs._progress_write(run.pk, 42_000)
+    page = signed_in.get(f"/import/{run.pk}/", HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert 'data-testid="import-progress" data-done="42000" data-total="100000"' in (
+        html
+    )
+    assert '<progress class="progress" max="100000" value="42000"' in html
+    assert "42000 lignes sur 100000 (42 %)" in html
+    assert 'hx-trigger="load delay:1s"' in html  # polled again
+    # Once done, no bar: the counts of the run.
+    run.status, run.rows_done = "done", 100_000
+    run.save()
+    html = signed_in.get(f"/import/{run.pk}/", HTTP_HX_REQUEST="true").content
+    assert b"import-progress" not in html
+
+
+def test_an_excel_import_counts_its_rows_without_a_total(signed_in):
+    from relance.dunning.services import import_runs
+
+    run = ImportRun.objects.create(
+        company=signed_in.company,
+        kind="invoices",
+        filename="historique.xlsx",
+        status="running",
+    )
+    import_runs._progress_write(run.pk, 6000)
+    html = signed_in.get(f"/import/{run.pk}/", HTTP_HX_REQUEST="true").content
+    assert "6000 lignes traitées" in html.decode()
+
+
+def test_an_import_run_records_its_rows(signed_in, django_capture_on_commit_callbacks):
+    run, _page = checked(
+        signed_in,
+        "invoices",
+        "export.csv",
+        SAGE_EXPORT,
+        django_capture_on_commit_callbacks,
+    )
+    assert (run.rows_total, run.rows_done) == (3, 3)

@@ -207,6 +207,12 @@ class ImportRun(models.Model):
     created = models.PositiveIntegerField(_("créées"), default=0)
     updated = models.PositiveIntegerField(_("mises à jour"), default=0)
     unchanged = models.PositiveIntegerField(_("inchangées"), default=0)
+    # Progress: the file's rows (estimated when it starts; None when unknown,
+    # an Excel sheet), and those done once finished. While it runs, the rows
+    # done are in the cache (import_runs.import_run_progress), since the
+    # import's own transaction holds the database.
+    rows_total = models.PositiveIntegerField(_("lignes"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("lignes traitées"), default=0)
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     # What the file does, bounded whatever its size (importing.Report.
     # preview_dict): its first rows to create or update, and its warnings.

@@ -5,16 +5,21 @@ column; only a file without a single error is saved, in one transaction.
 Customers are created or updated by code, invoices by number.
 """
 
+import enum
 import functools
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import islice
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import DateField, DecimalField
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -22,6 +27,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
+from relance.core.sql import any_of, rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     DOCUMENT_KINDS,
@@ -35,7 +41,12 @@ from relance.invoices.parsing import (
     parse_einvoice_status,
 )
 from relance.invoices.services import NewPayment
-from relance.invoices.tables import Table, character_refused, read_table
+from relance.invoices.tables import (
+    MAX_LISTED_ROWS,
+    Table,
+    character_refused,
+    table_stream,
+)
 
 
 def _names(*names: str) -> set[str]:
@@ -134,11 +145,14 @@ class Preview:
         self._changing: list[dict] = []
         self._unchanged: list[dict] = []
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict) -> bool:
+        """Count the row; keep it if there is room. Returns whether kept."""
         self.total += 1
         kept = self._unchanged if row["action"] == "unchanged" else self._changing
         if len(kept) < self.limit:
             kept.append(row)
+            return True
+        return False
 
     @property
     def rows(self) -> list[dict]:
@@ -152,23 +166,50 @@ class Preview:
         return self.total - len(self.rows)
 
 
+MAX_LISTED = 1000  # errors (and warnings) a report lists; it counts them all
+
+
 @dataclass
 class Report:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The first MAX_LISTED errors and warnings (add them with error() and
+    # warning()); more_errors and more_warnings count the others.
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)  # saved all the same
-    invoice_ids: list[int] = field(default_factory=list)
+    more_errors: int = 0
+    more_warnings: int = 0
+    # The rows' invoices, in the file's order (8 bytes each: a million rows
+    # stay small), and those of them that are credit notes.
+    invoice_ids: "array[int]" = field(default_factory=lambda: array("q"))
+    credit_note_ids: list[int] = field(default_factory=list)
     preview: Preview = field(default_factory=Preview)
     # The rows' e-invoicing statuses, for the dunning to record: (invoice
     # id, code, status date or None, reason).
     einvoice_statuses: list[tuple] = field(default_factory=list)
 
+    def error(self, error: RowError) -> None:
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append(error)
+        else:
+            self.more_errors += 1
+
+    def warning(self, warning: RowError) -> None:
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append(warning)
+        else:
+            self.more_warnings += 1
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + self.more_errors
+
     def as_dict(self) -> dict:
         """`created`, `updated` and `errors` as always; then `unchanged`,
-        `warnings`, and the first rows (`rows`, `more_rows`: see Preview)."""
-        return {
+        `warnings`, and the first rows (`rows`, `more_rows`: see Preview);
+        `more_errors` and `more_warnings` only when some were left out."""
+        out = {
             "created": self.created,
             "updated": self.updated,
             "errors": [error.as_dict() for error in self.errors],
@@ -177,6 +218,11 @@ class Report:
             "rows": self.preview.rows,
             "more_rows": self.preview.more,
         }
+        if self.more_errors:
+            out["more_errors"] = self.more_errors
+        if self.more_warnings:
+            out["more_warnings"] = self.more_warnings
+        return out
 
     def preview_dict(self, limit: int = PREVIEW_ROWS) -> dict:
         """What an import run keeps of the report, bounded: the preview's
@@ -185,22 +231,38 @@ class Report:
             "rows": self.preview.rows,
             "more_rows": self.preview.more,
             "warnings": [w.as_dict() for w in islice(self.warnings, limit)],
-            "more_warnings": max(len(self.warnings) - limit, 0),
+            "more_warnings": max(len(self.warnings) - limit, 0) + self.more_warnings,
         }
 
 
 class Refused(ApplicationError):
-    """A whole import refused; `report.errors` lists every problem."""
+    """A whole import refused; `report.errors` lists every problem (the
+    first MAX_LISTED; the message counts them all)."""
 
     def __init__(self, report: Report):
         self.report = report
         super().__init__(
-            _("%(n)s erreur(s) : rien n'a été importé.") % {"n": len(report.errors)}
+            _("%(n)s erreur(s) : rien n'a été importé.") % {"n": report.error_count}
         )
 
 
 def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+_INVOICE_READERS = {  # built once: a big file checks many rows
+    "issue_date": parse_date,
+    "due_date": parse_date,
+    "total": parse_amount,
+    "amount_due": parse_amount,
+    "status": lambda v: parse_choice(
+        v, STATUSES, _("ouverte, payée, annulée, brouillon")
+    ),
+    "customer_kind": lambda v: parse_choice(v, KINDS, _("professionnel, particulier")),
+    "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
+    "einvoice_status": lambda v: parse_einvoice_status(v, einvoice_labels()),
+    "einvoice_status_date": parse_date,
+}
 
 
 def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
@@ -213,21 +275,7 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     for name in INVOICE_REQUIRED:
         if _empty(raw.get(name)):
             problems.append((name, _("valeur obligatoire")))
-    readers = {
-        "issue_date": parse_date,
-        "due_date": parse_date,
-        "total": parse_amount,
-        "amount_due": parse_amount,
-        "status": lambda v: parse_choice(
-            v, STATUSES, _("ouverte, payée, annulée, brouillon")
-        ),
-        "customer_kind": lambda v: parse_choice(
-            v, KINDS, _("professionnel, particulier")
-        ),
-        "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
-        "einvoice_status": lambda v: parse_einvoice_status(v, einvoice_labels()),
-        "einvoice_status_date": parse_date,
-    }
+    readers = _INVOICE_READERS
     for name, value in raw.items():
         if name not in INVOICE_COLUMNS or _empty(value):
             continue
@@ -348,12 +396,10 @@ def invoice_warnings(values: dict, today: date | None) -> list[tuple[str, str]]:
     ]
 
 
-def _table_read(content: bytes, filename: str, columns, required) -> Table:
-    """The file's table; refused, every absent required column listed, if
-    any is missing, or every cell listed that holds a character no export or
-    database would take (a control character, a byte that was neither UTF-8
-    nor Windows-1252)."""
-    table = read_table(content, filename, columns)
+def _table_open(content: bytes, filename: str, columns, required) -> Table:
+    """The file's table, its rows read as they are iterated; refused, every
+    absent required column listed, if any is missing."""
+    table = table_stream(content, filename, columns)
     missing = [name for name in required if name not in table.columns]
     if missing:
         raise Refused(
@@ -364,19 +410,46 @@ def _table_read(content: bytes, filename: str, columns, required) -> Table:
                 ]
             )
         )
-    refused = [
-        RowError(line, table.columns[name], message)
-        for line, row in table.rows
+    return table
+
+
+def _cells_refused(line, row: dict, columns: dict[str, str]) -> list[RowError]:
+    """Every cell of the row holding a character no export or database
+    would take (a control character, a byte that was neither UTF-8 nor
+    Windows-1252)."""
+    return [
+        RowError(line, columns[name], message)
         for name, value in row.items()
         if isinstance(value, str) and (message := character_refused(value))
     ]
+
+
+def _table_read(content: bytes, filename: str, columns, required) -> Table:
+    """The file's table, every row read (MAX_LISTED_ROWS at most); refused
+    as _table_open, or listing every cell _cells_refused finds."""
+    table = _table_open(content, filename, columns, required)
+    rows = []
+    for count, row in enumerate(table.rows, 1):
+        if count > MAX_LISTED_ROWS:
+            raise ApplicationError(
+                _("Fichier trop grand : %(n)s lignes au plus.") % {"n": MAX_LISTED_ROWS}
+            )
+        rows.append(row)
+    refused = [
+        error
+        for line, row in rows
+        for error in _cells_refused(line, row, table.columns)
+    ]
     if refused:
         raise Refused(Report(errors=refused))
-    return table
+    return Table(table.headers, rows, table.columns)
 
 
 def _column(table_columns: dict[str, str], name: str) -> str:
     return table_columns.get(name, name)
+
+
+Progress = Callable[[int], None]  # told the rows done so far, after each chunk
 
 
 def invoices_import(
@@ -386,13 +459,15 @@ def invoices_import(
     filename: str,
     dry_run: bool,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused.
     The report says what each row does (`preview`) and what looks wrong but
-    is saved all the same (`warnings`: a due date far ahead of `today`)."""
-    table = _table_read(content, filename, INVOICE_COLUMNS, INVOICE_REQUIRED)
+    is saved all the same (`warnings`: a due date far ahead of `today`).
+    The file is read as it is imported, CHUNK_ROWS rows at a time."""
+    table = _table_open(content, filename, INVOICE_COLUMNS, INVOICE_REQUIRED)
     return invoices_table_import(
-        company=company, table=table, dry_run=dry_run, today=today
+        company=company, table=table, dry_run=dry_run, today=today, progress=progress
     )
 
 
@@ -402,79 +477,174 @@ def objects_table(objects: list[dict]) -> Table:
     return Table(headers=[], rows=list(enumerate(objects)), columns={})
 
 
+CHUNK_ROWS = 2000  # rows checked, then written, together
+
+
 def invoices_table_import(
-    *, company: Company, table: Table, dry_run: bool, today: date | None = None
+    *,
+    company: Company,
+    table: Table,
+    dry_run: bool,
+    today: date | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """The rows of `table` imported as invoices, all or nothing (raises
-    Refused): a file's or an API batch's, see invoices_import."""
+    Refused): a file's or an API batch's, see invoices_import.
+
+    One pass, in one transaction, CHUNK_ROWS rows at a time: each chunk is
+    checked, then its valid rows written (so that the checks of the next
+    chunks, and the end's, find them in the database); any error, and a dry
+    run, roll everything back (ADR 17). What needs the whole file (a new
+    customer named on a later line, a credit note naming a later invoice) is
+    checked at the end."""
     report = Report()
-    rows = []
-    seen: dict[str, int] = {}
-    for line, raw in table.rows:
-        values, problems = clean_invoice_row(raw)
-        problems += einvoice_status_problems(values, today)
-        for name, message in problems:
-            report.errors.append(RowError(line, _column(table.columns, name), message))
-        if not problems:
-            for name, message in invoice_warnings(values, today):
-                report.warnings.append(
-                    RowError(line, _column(table.columns, name), message)
-                )
-        number = values.get("number")
-        if number in seen:
-            report.errors.append(
-                RowError(
-                    line,
-                    _column(table.columns, "number"),
-                    _("facture « %(n)s » déjà présente ligne %(line)s")
-                    % {"n": number, "line": seen[number]},
-                )
-            )
-        elif number:
-            seen[number] = line
-        rows.append((line, values))
-    if not rows and not report.errors:
-        report.errors.append(RowError(None, "", _("aucune ligne à importer")))
-    _check_customers(company, rows, table.columns, report)
-    _check_credits(company, rows, table.columns, report)
-    if report.errors:
-        raise Refused(report)
+    run = _InvoiceImport(company, table.columns, report, today)
     with transaction.atomic():
-        _invoices_save(company, rows, report)
+        for chunk in _chunks(table.rows, CHUNK_ROWS):
+            run.chunk(chunk)
+            if progress is not None:
+                progress(run.rows)
+        run.finish()
+        if report.errors:
+            raise Refused(report)  # rolls back
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
-def _check_customers(company, rows, columns, report) -> None:
-    """A new customer code needs a name somewhere in the file."""
-    codes = {values.get("customer_code") for _line, values in rows} - {None}
-    known = set(
-        Customer.objects.filter(company=company, code__in=codes).values_list(
-            "code", flat=True
+def _chunks(rows: Iterable, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _InvoiceImport:
+    """What an import keeps from one chunk to the next: bounded but for the
+    numbers seen (to refuse a number twice in the file)."""
+
+    def __init__(self, company, columns: dict[str, str], report: Report, today):
+        self.company, self.columns, self.report, self.today = (
+            company,
+            columns,
+            report,
+            today,
         )
-    )
-    named = {
-        values["customer_code"] for _l, values in rows if values.get("customer_name")
-    }
-    for line, values in rows:
-        code = values.get("customer_code")
-        if code and code not in known and code not in named:
-            report.errors.append(
-                RowError(
-                    line,
-                    _column(columns, "customer_name"),
-                    _("client « %(code)s » inconnu : indiquez son nom")
-                    % {"code": code},
+        self.rows = 0
+        self.seen: dict[str, int] = {}  # number → its line
+        self.unnamed: dict[str, int] = {}  # a new customer's code → first line
+        self.credits_pending: list[tuple] = []  # (line, values) naming a later one
+        self.links_pending: dict[int, str] = {}  # credit note id → origin
+        # Customers created by this import have a greater id.
+        self.customers_before = (
+            Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        )
+        self.now = utc_now()
+
+    def error(self, line, name: str, message: str) -> None:
+        self.report.error(RowError(line, _column(self.columns, name), message))
+
+    def chunk(self, chunk: list) -> None:
+        checked, valid = [], []
+        for line, raw in chunk:
+            self.rows += 1
+            refused = _cells_refused(line, raw, self.columns)
+            if refused:
+                for error in refused:
+                    self.report.error(error)
+                continue
+            values, problems = clean_invoice_row(raw)
+            problems += einvoice_status_problems(values, self.today)
+            number = values.get("number")
+            if number in self.seen:
+                problems.append(
+                    (
+                        "number",
+                        _("facture « %(n)s » déjà présente ligne %(line)s")
+                        % {"n": number, "line": self.seen[number]},
+                    )
                 )
+            elif number:
+                self.seen[number] = line
+            for name, message in problems:
+                self.error(line, name, message)
+            if not problems:
+                for name, message in invoice_warnings(values, self.today):
+                    self.report.warning(
+                        RowError(line, _column(self.columns, name), message)
+                    )
+                valid.append((line, values))
+            checked.append((line, values))
+        customers = self._check_customers(checked)
+        failed: set = set()
+        self.credits_pending.extend(
+            _check_credits(self.company, checked, self.columns, self.report, failed)
+        )
+        valid = [(line, values) for line, values in valid if line not in failed]
+        if valid:
+            _invoices_save(
+                self.company,
+                valid,
+                self.report,
+                customers=customers,
+                new_after=self.customers_before,
+                now=self.now,
+                links_pending=self.links_pending,
+                fast=True,
             )
-            named.add(code)  # report it once
+
+    def _check_customers(self, rows) -> dict:
+        """A new customer code needs a name somewhere in the file: one not
+        named in this chunk waits for a later one. Returns the chunk's
+        customers known already, by code."""
+        codes = list(
+            dict.fromkeys(v["customer_code"] for _l, v in rows if "customer_code" in v)
+        )
+        known = _by_key(Customer.objects.filter(company=self.company), "code", codes)
+        named = {v["customer_code"] for _l, v in rows if v.get("customer_name")}
+        for code in named & self.unnamed.keys():
+            del self.unnamed[code]
+        for line, values in rows:
+            code = values.get("customer_code")
+            if code and code not in known and code not in named:
+                self.unnamed.setdefault(code, line)
+        return known
+
+    def finish(self) -> None:
+        if not self.rows and not self.report.errors:
+            self.report.error(RowError(None, "", _("aucune ligne à importer")))
+        for code, line in self.unnamed.items():
+            self.error(
+                line,
+                "customer_name",
+                _("client « %(code)s » inconnu : indiquez son nom") % {"code": code},
+            )
+        if self.credits_pending:
+            still = _check_credits(
+                self.company, self.credits_pending, self.columns, self.report
+            )
+            for line, values in still:
+                self.error(
+                    line,
+                    "credited_invoice",
+                    _("facture d'origine « %(n)s » inconnue")
+                    % {"n": values["credited_invoice"]},
+                )
+        if self.links_pending and not self.report.errors:
+            _credited_link_later(self.company, self.links_pending)
+        # In the file's order (a check of the whole file comes at its end).
+        self.report.errors.sort(key=lambda e: (e.line is not None, e.line or 0))
 
 
-def _check_credits(company, rows, columns, report) -> None:
+def _check_credits(company, rows, columns, report, failed=None) -> list[tuple]:
     """A document keeps its kind; a credit note names an invoice (already
-    known, or in the file) of its own customer; a credit note's new amount
-    is never below what was allocated of it. One query."""
+    known, or in these rows) of its own customer; a credit note's new amount
+    is never below what was allocated of it. One query. Returns the rows of
+    credit notes naming an invoice not known (yet)."""
     by_number = {values["number"]: values for _l, values in rows if "number" in values}
     wanted = set(by_number) | {
         values["credited_invoice"]
@@ -490,7 +660,9 @@ def _check_credits(company, rows, columns, report) -> None:
     }
 
     def error(line, name, message):
-        report.errors.append(RowError(line, _column(columns, name), message))
+        report.error(RowError(line, _column(columns, name), message))
+        if failed is not None:
+            failed.add(line)
 
     def kind_of(number):
         if number in by_number and "kind" in by_number[number]:
@@ -498,6 +670,7 @@ def _check_credits(company, rows, columns, report) -> None:
         invoice = known.get(number)
         return invoice.kind if invoice else Invoice.Kind.INVOICE
 
+    unknown = []
     for line, values in rows:
         invoice = known.get(values.get("number"))
         if invoice and values.get("kind") and values["kind"] != invoice.kind:
@@ -521,10 +694,16 @@ def _check_credits(company, rows, columns, report) -> None:
         if not origin or values.get("kind") != Invoice.Kind.CREDIT_NOTE:
             continue  # an invoice naming one: refused by clean_invoice_row
         if origin not in by_number and origin not in known:
-            error(
-                line,
-                "credited_invoice",
-                _("facture d'origine « %(n)s » inconnue") % {"n": origin},
+            # Checked again at the end of the file: (line, what it needs).
+            unknown.append(
+                (
+                    line,
+                    {
+                        key: values[key]
+                        for key in ("kind", "credited_invoice", "customer_code")
+                        if key in values
+                    },
+                )
             )
         elif kind_of(origin) != Invoice.Kind.INVOICE:
             error(
@@ -545,6 +724,7 @@ def _check_credits(company, rows, columns, report) -> None:
                     _("la facture d'origine « %(n)s » est celle d'un autre client")
                     % {"n": origin},
                 )
+    return unknown
 
 
 CHUNK = 5000  # keys looked up together
@@ -559,24 +739,31 @@ def _by_key(queryset, field: str, keys: list) -> dict:
     return found
 
 
-def _customers_save(company, rows: list[dict], now) -> tuple[dict, set[str]]:
-    """The rows' customers by code: new codes created, known ones updated
-    with the non-empty name, email and kind of their rows (the last wins).
-    Returns them, and the codes created."""
+def _customers_save(
+    company, rows: list[dict], now, known: dict | None = None, fast: bool = False
+) -> tuple[dict, set[str]]:
+    """The rows' customers by code: new codes created, known ones (read
+    here, or given) updated with the non-empty name, email and kind of their
+    rows (the last wins). Returns them, and the codes created. `fast`: the
+    new ones are inserted by _insert and given as plain records."""
     codes = list(dict.fromkeys(values["customer_code"] for values in rows))
-    known = _by_key(Customer.objects.filter(company=company), "code", codes)
+    if known is None:
+        known = _by_key(Customer.objects.filter(company=company), "code", codes)
     new: dict[str, Customer] = {}
     changed: dict[str, Customer] = {}
     for values in rows:
         code = values["customer_code"]
         customer = known.get(code) or new.get(code)
         if customer is None:
-            new[code] = Customer(
-                company=company,
-                code=code,
-                name=values.get("customer_name", code),
-                email=values.get("customer_email", ""),
-                kind=values.get("customer_kind", Customer.Kind.BUSINESS),
+            fields = {
+                "company_id": company.pk,
+                "code": code,
+                "name": values.get("customer_name", code),
+                "email": values.get("customer_email", ""),
+                "kind": values.get("customer_kind", Customer.Kind.BUSINESS),
+            }
+            new[code] = (
+                SimpleNamespace(pk=None, **fields) if fast else Customer(**fields)
             )
             continue
         for name, column in CUSTOMER_CHANGES.items():
@@ -586,11 +773,22 @@ def _customers_save(company, rows: list[dict], now) -> tuple[dict, set[str]]:
                 if code in known:
                     customer.updated_at = now
                     changed[code] = customer
-    Customer.objects.bulk_create(new.values(), batch_size=1000)
-    Customer.objects.bulk_update(
-        changed.values(), ["name", "email", "kind", "updated_at"], batch_size=1000
-    )
-    return {**known, **new}, set(new)
+    if fast and new:
+        _insert(Customer, [vars(customer) for customer in new.values()], now)
+        ids = _by_key(
+            Customer.objects.filter(company=company).only("pk", "code"),
+            "code",
+            list(new),
+        )
+        for code, customer in new.items():
+            customer.pk = ids[code].pk
+    else:
+        Customer.objects.bulk_create(new.values(), batch_size=1000)
+    if changed:
+        rows_set(
+            Customer, list(changed.values()), ["name", "email", "kind", "updated_at"]
+        )
+    return {code: known.get(code) or new[code] for code in codes}, set(new)
 
 
 CUSTOMER_CHANGES = {
@@ -601,22 +799,34 @@ CUSTOMER_CHANGES = {
 
 
 def _invoices_save(
-    company, rows: list[tuple[int | None, dict]], report
+    company,
+    rows: list[tuple[int | None, dict]],
+    report,
+    *,
+    customers: dict | None = None,
+    new_after: int | None = None,
+    now=None,
+    links_pending: dict | None = None,
+    fast: bool = False,
 ) -> list[tuple[Invoice, bool]]:
     """Create or update the rows' customers and invoices (by code and
-    number), with a fixed number of statements per thousand rows; each row,
+    number), with a fixed number of statements per chunk of rows; each row,
     with its line, goes to the report's preview. Returns each row's invoice
-    and whether it was created, in order."""
-    now = utc_now()
+    and whether it was created, in order. A customer is new if created here,
+    or if its id is greater than `new_after` (created by an earlier chunk).
+    A credit note naming an invoice not written yet goes to `links_pending`.
+    `fast` (a file): new rows inserted by _insert, and returned as plain
+    records (pk, number, credited_invoice_id, is_credit_note), not models."""
+    now = now or utc_now()
     customers, new_codes = _customers_save(
-        company, [values for _line, values in rows], now
+        company, [values for _line, values in rows], now, known=customers, fast=fast
     )
     known = _by_key(
         Invoice.objects.filter(company=company),
         "number",
         [values["number"] for _line, values in rows],
     )
-    saved, new, changed, columns = [], [], [], set()
+    saved, new, changed, columns, kept = [], [], [], set(), []
     for line, values in rows:
         invoice = known.get(values["number"])
         customer = customers[values["customer_code"]]
@@ -626,14 +836,25 @@ def _invoices_save(
             "number": values["number"],
             "customer_code": customer.code,
             "customer_name": customer.name,
-            "new_customer": customer.code in new_codes,
+            "new_customer": customer.code in new_codes
+            or (new_after is not None and customer.pk > new_after),
             "issue_date": fields["issue_date"].isoformat(),
             "due_date": fields["due_date"].isoformat(),
             "total": str(fields["total"]),
             "currency": fields["currency"],
         }
         if invoice is None:
-            invoice = Invoice(company=company, number=values["number"], **fields)
+            if fast:
+                invoice = SimpleNamespace(
+                    pk=None,
+                    company_id=company.pk,
+                    number=values["number"],
+                    credited_invoice_id=None,
+                    **fields,
+                )
+                invoice.is_credit_note = fields.get("kind") == Invoice.Kind.CREDIT_NOTE
+            else:
+                invoice = Invoice(company=company, number=values["number"], **fields)
             new.append(invoice)
             saved.append((invoice, True))
             report.created += 1
@@ -656,22 +877,33 @@ def _invoices_save(
             changed.append(invoice)
             report.updated += 1
             row = {**row, "action": "update", "changes": changes}
+            if report.preview.add(row):
+                kept.append(row)
         else:
             report.unchanged += 1
-            row = {**row, "action": "unchanged"}
-        report.preview.add(row)
+            report.preview.add({**row, "action": "unchanged"})
         saved.append((invoice, False))
-    _changes_as_json(company, report.preview.rows, customers)
-    Invoice.objects.bulk_create(new, batch_size=1000)
-    if changed:
-        Invoice.objects.bulk_update(
-            changed,
-            [name.replace("customer_id", "customer") for name in sorted(columns)]
-            + ["updated_at"],
-            batch_size=1000,
+    _changes_as_json(company, kept, customers)
+    if fast and new:
+        _insert(
+            Invoice,
+            [{k: v for k, v in vars(i).items() if k != "is_credit_note"} for i in new],
+            now,
         )
-    _credited_link(company, rows, saved)
+        ids = _ids_by(Invoice, company, "number", [invoice.number for invoice in new])
+        for invoice in new:
+            invoice.pk = ids[invoice.number]
+    else:
+        Invoice.objects.bulk_create(new, batch_size=1000)
+    if changed:
+        rows_set(Invoice, changed, [*sorted(columns), "updated_at"])
+    later = _credited_link(company, rows, saved)
+    if links_pending is not None:
+        links_pending.update(later)
     report.invoice_ids.extend(invoice.pk for invoice, _created in saved)
+    report.credit_note_ids.extend(
+        invoice.pk for invoice, _created in saved if invoice.is_credit_note
+    )
     report.einvoice_statuses.extend(
         (
             invoice.pk,
@@ -685,29 +917,130 @@ def _invoices_save(
     return saved
 
 
-def _credited_link(company, rows, saved) -> None:
+def _insert(model, rows: list[dict], now) -> None:
+    """INSERT `rows` (attname → value; a field left out takes its default,
+    created_at and updated_at `now`) in one executemany. Django's
+    bulk_create builds its SQL value by value, and on SQLite 999 values a
+    statement: most of a big import's time (ADR 17). Values go through their
+    field's conversion (dates, amounts, times), computed once per value."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    defaults = [
+        now
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        else field.get_default()
+        for field in fields
+    ]
+    converters = [_converter(field) for field in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    base = [
+        convert(default) for default, convert in zip(defaults, converters, strict=True)
+    ]
+    index = {
+        field.attname: (position, convert)
+        for position, (field, convert) in enumerate(
+            zip(fields, converters, strict=True)
+        )
+    }
+    params = []
+    for row in rows:
+        values = base.copy()
+        for name, value in row.items():
+            found = index.get(name)
+            if found is not None:
+                values[found[0]] = found[1](value)
+        params.append(values)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _ids_by(model, company, column: str, keys: list[str]) -> dict:
+    """The ids of the company's rows whose `column` is one of `keys`, by key
+    (one SELECT written directly: the ORM's `__in` costs more than it)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    found = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), CHUNK):
+            condition, params = any_of(column, keys[start : start + CHUNK])
+            cursor.execute(
+                f"SELECT {column}, id FROM {table} WHERE company_id = %s AND "
+                + condition,
+                [company.pk, *params],
+            )
+            found.update(cursor.fetchall())
+    return found
+
+
+def _converter(field):
+    """A value as the database stores `field`: converted by the field for
+    dates, times and amounts (each distinct value once), as is otherwise
+    (an enumeration's member as its value)."""
+    if isinstance(field, DateField | DecimalField):  # DateTimeField included
+        memo: dict = {}
+
+        def convert(value):
+            if value is None:
+                return None
+            try:
+                return memo[value]
+            except KeyError:
+                memo[value] = field.get_db_prep_save(value, connection)
+                return memo[value]
+
+        return convert
+    return lambda value: value.value if isinstance(value, enum.Enum) else value
+
+
+def _credited_link(company, rows, saved) -> dict[int, str]:
     """Point each credit note at the invoice it names (checked before, by
-    _check_credits): one of the file's, or one known already."""
+    _check_credits): one of these rows', or one known already. Returns the
+    credit notes whose invoice is not known yet (a later chunk's), by id."""
     origins = {
         invoice.pk: values["credited_invoice"]
         for (_line, values), (invoice, _created) in zip(rows, saved, strict=True)
         if values.get("credited_invoice")
     }
     if not origins:
-        return
+        return {}
     ids = {invoice.number: invoice.pk for invoice, _created in saved}
     missing = sorted(set(origins.values()) - set(ids))
     found = _by_key(
         Invoice.objects.filter(company=company).only("pk", "number"), "number", missing
     )
     ids.update((number, invoice.pk) for number, invoice in found.items())
-    linked = []
+    linked, later = [], {}
     for invoice, _created in saved:
-        origin = ids.get(origins.get(invoice.pk))
-        if origin and invoice.credited_invoice_id != origin:
+        if invoice.pk not in origins:
+            continue
+        origin = ids.get(origins[invoice.pk])
+        if origin is None:
+            later[invoice.pk] = origins[invoice.pk]
+        elif invoice.credited_invoice_id != origin:
             invoice.credited_invoice_id = origin
             linked.append(invoice)
-    Invoice.objects.bulk_update(linked, ["credited_invoice"], batch_size=1000)
+    if linked:
+        rows_set(Invoice, linked, ["credited_invoice"])
+    return later
+
+
+def _credited_link_later(company, origins: dict[int, str]) -> None:
+    """The credit notes whose invoice came later in the file, linked to it
+    once the whole file is written."""
+    found = _by_key(
+        Invoice.objects.filter(company=company).only("pk", "number"),
+        "number",
+        sorted(set(origins.values())),
+    )
+    linked = [
+        Invoice(pk=pk, credited_invoice_id=found[number].pk)
+        for pk, number in origins.items()
+        if number in found
+    ]
+    rows_set(Invoice, linked, ["credited_invoice"])
 
 
 def _changes_as_json(company, rows: list[dict], customers: dict) -> None:
@@ -822,8 +1155,26 @@ def invoice_upsert(
     if problems:
         raise row_refused(problems)
     report = Report()
-    _check_customers(company, [(None, values)], {}, report)
-    _check_credits(company, [(None, values)], {}, report)
+    code = values["customer_code"]
+    if not values.get("customer_name") and not (
+        Customer.objects.filter(company=company, code=code).exists()
+    ):
+        report.error(
+            RowError(
+                None,
+                "customer_name",
+                _("client « %(code)s » inconnu : indiquez son nom") % {"code": code},
+            )
+        )
+    for _line, unknown in _check_credits(company, [(None, values)], {}, report):
+        report.error(
+            RowError(
+                None,
+                "credited_invoice",
+                _("facture d'origine « %(n)s » inconnue")
+                % {"n": unknown["credited_invoice"]},
+            )
+        )
     if report.errors:
         raise Refused(report)
     with transaction.atomic():

@@ -13,7 +13,7 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import iterparse
 
@@ -22,14 +22,18 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.invoices.parsing import normalize_header
 
-MAX_ROWS = 200_000  # after the header; an XLSX's blank rows count
-MAX_CELLS = 3_000_000  # empty ones included: 200,000 rows of 15 columns
+# A file of invoices or payments is read as a stream (table_stream): only a
+# chunk of its rows is held at a time, so these bound time, not memory.
+MAX_ROWS = 1_000_000  # after the header; an XLSX's blank rows count
+MAX_CELLS = 20_000_000  # empty ones included: 1,000,000 rows of 20 columns
+# A table read whole (read_table: a bank statement's CSV) holds every row.
+MAX_LISTED_ROWS = 200_000
 MAX_COLUMNS = 16_384  # cells in a row: Excel's own limit (column XFD)
 MAX_BYTES = 150 * 2**20  # a CSV; an XLSX uncompressed, all its parts together
 MAX_PART_BYTES = 10 * 2**20  # an XLSX part parsed whole (workbook, styles…)
 MAX_RATIO = 100  # uncompressed / compressed, for an XLSX part over 1 MiB
 MAX_PARTS = 10_000  # parts in an XLSX's zip
-MAX_SECONDS = 20  # to read a file: less than gunicorn's 30-second timeout
+MAX_SECONDS = 20  # reading a file (not checking nor saving its rows)
 MAX_RECORD_CHARS = 2**20  # a CSV row, all its cells together
 MAX_ITEM_NODES = 10_000  # XML elements in one XLSX cell or shared string
 MAX_DEPTH = 100  # nesting of XML elements
@@ -47,19 +51,38 @@ _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\udc80-\udcff\ufffe\u
 @dataclass(frozen=True)
 class Table:
     headers: list[str]  # as written in the file
-    rows: list[tuple[int, dict[str, object]]]  # (line number, canonical name → value)
+    # (line number, canonical name → value): a list, or, from table_stream,
+    # an iterator that reads the file as it is iterated (once).
+    rows: Iterable[tuple[int, dict[str, object]]]
     columns: dict[str, str]  # canonical name → header as written
 
 
 def read_table(content: bytes, filename: str, aliases: dict[str, set[str]]) -> Table:
-    """CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX (first sheet)."""
-    deadline = time.monotonic() + MAX_SECONDS
+    """CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX (first sheet),
+    every row read into a list (MAX_LISTED_ROWS at most)."""
+    table = table_stream(content, filename, aliases, max_rows=MAX_LISTED_ROWS)
+    return Table(table.headers, list(table.rows), table.columns)
+
+
+def table_stream(
+    content: bytes,
+    filename: str,
+    aliases: dict[str, set[str]],
+    *,
+    max_rows: int = MAX_ROWS,
+) -> Table:
+    """The file's headers, read now (an unreadable or empty file, or two
+    columns saying the same thing, are refused at once); its rows as an
+    iterator that reads them as they are asked for, each limit checked as it
+    comes. The reading time counts the reader's own time only, not that of
+    who consumes the rows."""
+    budget = _Budget(MAX_SECONDS)
     if (
         filename.lower().endswith((".xlsx", ".xlsm"))
         or content[:2] == b"PK"
         or content[:8] == OLE2
     ):
-        lines = _xlsx_lines(content, deadline)
+        lines = _xlsx_lines(content, budget, max_rows)
     else:
         lines = _csv_lines(content)
     try:
@@ -83,18 +106,27 @@ def read_table(content: bytes, filename: str, aliases: dict[str, set[str]]) -> T
             )
         columns[canonical] = header.strip()
         positions[index] = canonical
-    rows = []
+    budget.pause()
+    return Table(
+        [h.strip() for h in headers],
+        _rows(lines, positions, budget, max_rows),
+        columns,
+    )
+
+
+def _rows(lines, positions: dict[int, str], budget: "_Budget", max_rows: int):
+    budget.resume()
     count = cells = 0
     for line, values in lines:
         count += 1
         cells += len(values)
-        if count > MAX_ROWS:
-            raise _too_many_rows()
+        if count > max_rows:
+            raise _too_many_rows(max_rows)
         if cells > MAX_CELLS:
             raise ApplicationError(
                 _("Fichier trop grand : %(n)s cellules au plus.") % {"n": MAX_CELLS}
             )
-        if time.monotonic() > deadline:
+        if budget.over():
             raise _too_slow()
         if all(v is None or str(v).strip() == "" for v in values):
             continue
@@ -102,8 +134,40 @@ def read_table(content: bytes, filename: str, aliases: dict[str, set[str]]) -> T
         for index, canonical in positions.items():
             value = values[index] if index < len(values) else None
             row[canonical] = value.strip() if isinstance(value, str) else value
-        rows.append((line, row))
-    return Table([h.strip() for h in headers], rows, columns)
+        budget.pause()
+        yield line, row
+        budget.resume()
+
+
+class _Budget:
+    """Seconds spent reading, paused while the rows read are used."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.spent = 0.0
+        self.since: float | None = time.monotonic()
+
+    def pause(self) -> None:
+        if self.since is not None:
+            self.spent += time.monotonic() - self.since
+            self.since = None
+
+    def resume(self) -> None:
+        self.since = time.monotonic()
+
+    def over(self) -> bool:
+        running = time.monotonic() - self.since if self.since is not None else 0.0
+        return self.spent + running > self.seconds
+
+
+def rows_estimate(content: bytes, filename: str) -> int | None:
+    """How many rows a file holds after its header, to show progress: a
+    CSV's line breaks (a cell holding one counts twice); None for an Excel
+    sheet, whose rows are only known once read."""
+    if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
+        return None
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    return max(lines - 1, 0)
 
 
 def character_refused(text: str) -> str | None:
@@ -118,9 +182,9 @@ def character_refused(text: str) -> str | None:
     return _("caractère de contrôle interdit")
 
 
-def _too_many_rows() -> ApplicationError:
+def _too_many_rows(max_rows: int) -> ApplicationError:
     return ApplicationError(
-        _("Fichier trop grand : %(n)s lignes au plus.") % {"n": MAX_ROWS}
+        _("Fichier trop grand : %(n)s lignes au plus.") % {"n": max_rows}
     )
 
 
@@ -210,7 +274,9 @@ class _CsvLines:
 # XLSX
 
 
-def _xlsx_lines(content: bytes, deadline: float) -> Iterator[tuple[int, list]]:
+def _xlsx_lines(
+    content: bytes, budget: "_Budget", max_rows: int
+) -> Iterator[tuple[int, list]]:
     """(line number, cells) for each row of the first sheet, the header
     first; a blank row may be left out."""
     from openpyxl.reader.excel import ExcelReader
@@ -218,7 +284,7 @@ def _xlsx_lines(content: bytes, deadline: float) -> Iterator[tuple[int, list]]:
     from openpyxl.worksheet._reader import WorkSheetParser
     from openpyxl.xml.constants import SHARED_STRINGS
 
-    archive = _xlsx_archive(content, deadline)
+    archive = _xlsx_archive(content, budget)
     try:
         # openpyxl's own steps, but not its worksheets: it would read every
         # sheet that does not declare its dimension, whole, just to size it.
@@ -249,14 +315,14 @@ def _xlsx_lines(content: bytes, deadline: float) -> Iterator[tuple[int, list]]:
             timedelta_formats=workbook._timedelta_formats,
         )
         with archive.open(sheet) as source:
-            yield from _sheet_lines(source, cell_reader)
+            yield from _sheet_lines(source, cell_reader, max_rows)
     except (ApplicationError, MemoryError):
         raise
     except Exception:  # openpyxl and a broken XML raise many kinds of errors
         raise _unreadable() from None
 
 
-def _xlsx_archive(content: bytes, deadline: float) -> "_Archive":
+def _xlsx_archive(content: bytes, budget: "_Budget") -> "_Archive":
     if content[:8] == OLE2:  # an .xls, or an .xlsx under a password
         raise ApplicationError(
             _(
@@ -274,7 +340,7 @@ def _xlsx_archive(content: bytes, deadline: float) -> "_Archive":
         archive = _Archive(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise _unreadable() from None
-    archive.deadline = deadline
+    archive.budget = budget
     parts = archive.infolist()
     if "[Content_Types].xml" not in archive.NameToInfo:
         raise ApplicationError(
@@ -299,9 +365,10 @@ def _xlsx_archive(content: bytes, deadline: float) -> "_Archive":
 
 class _Archive(zipfile.ZipFile):
     """An XLSX's zip whose parts are read within the limits: a part parsed
-    whole is MAX_PART_BYTES at most, and no part is read past the deadline."""
+    whole is MAX_PART_BYTES at most, and no part is read once the reading
+    time is spent (`budget`, set once opened)."""
 
-    deadline = 0.0
+    budget: "_Budget"
 
     def read(self, name, pwd=None) -> bytes:
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
@@ -314,20 +381,20 @@ class _Archive(zipfile.ZipFile):
 
     def open(self, name, mode="r", pwd=None, **kwargs):
         stream = super().open(name, mode, pwd, **kwargs)
-        return _Timed(stream, self.deadline) if mode == "r" else stream
+        return _Timed(stream, self.budget) if mode == "r" else stream
 
 
 class _Timed(io.RawIOBase):
-    """A zip part that stops being read at the deadline."""
+    """A zip part that stops being read once the reading time is spent."""
 
-    def __init__(self, stream, deadline: float):
-        self.stream, self.deadline = stream, deadline
+    def __init__(self, stream, budget: "_Budget"):
+        self.stream, self.budget = stream, budget
 
     def readable(self) -> bool:
         return True
 
     def read(self, size=-1) -> bytes:
-        if time.monotonic() > self.deadline:
+        if self.budget.over():
             raise _too_slow()
         return self.stream.read(size)
 
@@ -341,7 +408,7 @@ class _Timed(io.RawIOBase):
         super().close()
 
 
-def _sheet_lines(source, cell_reader) -> Iterator[tuple[int, list]]:
+def _sheet_lines(source, cell_reader, max_rows: int) -> Iterator[tuple[int, list]]:
     """The rows of a worksheet's XML, one at a time, as the file numbers them.
 
     Not openpyxl's iter_rows: it builds each row whole, however many cells it
@@ -382,8 +449,8 @@ def _sheet_lines(source, cell_reader) -> Iterator[tuple[int, list]]:
             line = int(number) if number else line + 1
             if line < 1:
                 raise _unreadable()
-            if line > MAX_ROWS + 1:
-                raise _too_many_rows()
+            if line > max_rows + 1:
+                raise _too_many_rows(max_rows)
             cell_reader.row_counter, cell_reader.col_counter = line, 0
             cells = []
         else:  # the row's end

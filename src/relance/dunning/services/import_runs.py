@@ -6,7 +6,9 @@ file, all or nothing. The page follows the run's status."""
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import translation
@@ -18,6 +20,7 @@ from relance.core.models import Company
 from relance.dunning.models import ImportRun
 from relance.dunning.services.intake import invoices_take_in, payments_take_in
 from relance.invoices.importing import Refused
+from relance.invoices.tables import rows_estimate
 
 TAKE_IN = {
     ImportRun.Kind.INVOICES: invoices_take_in,
@@ -96,10 +99,16 @@ def import_run_execute(
 def _take_in(run: ImportRun, *, today) -> None:
     """Check or import the run's file; its outcome set on `run`, not saved."""
     take_in = TAKE_IN[run.kind]
-    options = {"user": run.triggered_by} if run.kind == ImportRun.Kind.PAYMENTS else {}
+    if run.kind == ImportRun.Kind.PAYMENTS:
+        options = {"user": run.triggered_by}
+    else:
+        options = {"progress": lambda done: _progress_write(run.pk, done)}
     try:
         with run.file.open("rb") as file:
             content = file.read()
+        # Written now, outside the import's transaction, for the page.
+        run.rows_total = rows_estimate(content, run.filename)
+        ImportRun.objects.filter(pk=run.pk).update(rows_total=run.rows_total)
         report = take_in(
             company=run.company,
             content=content,
@@ -123,9 +132,42 @@ def _take_in(run: ImportRun, *, today) -> None:
         )
     else:
         run.status = Status.DONE
+        run.rows_done = report.created + report.updated + report.unchanged
         run.created, run.updated = report.created, report.updated
         run.unchanged = report.unchanged
         run.preview = report.preview_dict()
+
+
+def _progress_key(run_id: int) -> str:
+    return f"relance:import-run:{run_id}:rows-done"
+
+
+def _progress_write(run_id: int, done: int) -> None:
+    """The rows done so far, in the cache (a file on one machine): never in
+    the database, which the import's one transaction holds (SQLite would
+    make the page wait for the whole import)."""
+    cache.set(_progress_key(run_id), done, timeout=int(STALE_AFTER.total_seconds()))
+
+
+class Progress(NamedTuple):
+    done: int
+    total: int | None  # None: not known (an Excel sheet)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, self.done * 100 // self.total)
+
+
+def import_run_progress(*, run: ImportRun) -> Progress:
+    """Where a run is: the rows done (from the cache while it runs) of how
+    many (the estimate made when it started)."""
+    if run.finished or run.status == Status.QUEUED:
+        return Progress(run.rows_done, run.rows_total)
+    done = cache.get(_progress_key(run.pk), 0)
+    total = run.rows_total
+    return Progress(min(done, total) if total else done, total)
 
 
 def import_runs_due(*, now: datetime) -> list[int]:

@@ -38,7 +38,10 @@ def invoices_take_in(
     filename: str,
     today: date,
     dry_run: bool = False,
+    progress: importing.Progress | None = None,
 ) -> importing.Report:
+    """A file of invoices, streamed: all or nothing; `progress` is told the
+    rows done after each chunk."""
     with transaction.atomic():
         report = importing.invoices_import(
             company=company,
@@ -46,21 +49,33 @@ def invoices_take_in(
             filename=filename,
             dry_run=dry_run,
             today=today,
+            progress=progress,
         )
         if not dry_run:
-            credits_allocate_named(
-                company=company, credit_note_ids=report.invoice_ids, today=today
-            )
-            einvoice_statuses_take_in(
-                company=company,
-                rows=report.einvoice_statuses,
-                today=today,
-                source=EInvoiceStatusEvent.Source.IMPORT,
-            )
-            invoices_refresh(
-                company=company, today=today, invoice_ids=report.invoice_ids
-            )
+            _imported_settle(company, report, today, EInvoiceStatusEvent.Source.IMPORT)
     return report
+
+
+REFRESHED_TOGETHER = 100_000  # invoice ids given to invoices_refresh at once
+
+
+def _imported_settle(company, report: importing.Report, today: date, source) -> None:
+    """What follows invoices written: credit notes naming their invoice
+    allocated, e-invoicing statuses recorded, then the dunning state of
+    every invoice of the report, set-based."""
+    credits_allocate_named(
+        company=company, credit_note_ids=report.credit_note_ids, today=today
+    )
+    einvoice_statuses_take_in(
+        company=company, rows=report.einvoice_statuses, today=today, source=source
+    )
+    ids = report.invoice_ids
+    for start in range(0, len(ids), REFRESHED_TOGETHER):
+        invoices_refresh(
+            company=company,
+            today=today,
+            invoice_ids=ids[start : start + REFRESHED_TOGETHER],
+        )
 
 
 def payments_take_in(
@@ -97,16 +112,7 @@ def invoices_batch_take_in(
             dry_run=False,
             today=today,
         )
-        credits_allocate_named(
-            company=company, credit_note_ids=report.invoice_ids, today=today
-        )
-        einvoice_statuses_take_in(
-            company=company,
-            rows=report.einvoice_statuses,
-            today=today,
-            source=EInvoiceStatusEvent.Source.API,
-        )
-        invoices_refresh(company=company, today=today, invoice_ids=report.invoice_ids)
+        _imported_settle(company, report, today, EInvoiceStatusEvent.Source.API)
     return report
 
 

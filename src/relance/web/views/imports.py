@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.dunning.models import ImportRun
 from relance.dunning.services.einvoice import einvoice_cdar_take_in
+from relance.dunning.services.import_runs import import_run_progress
 from relance.dunning.services.intake import facturx_take_in
 from relance.dunning.tasks import import_run_confirm, import_run_start
 from relance.invoices.facturx import facturx_read
@@ -74,8 +75,9 @@ def imports(request):
 
 @company_required
 def import_run(request, pk):
-    """A file being checked or imported by a worker: its status, followed
-    every second while it runs; then its report, and « Importer » once it
+    """A file being checked or imported by a worker: its status and its
+    progress (rows done, a bar), followed every second while it runs; then
+    its report, and « Importer » once it
     was checked without error."""
     run = get_object_or_404(ImportRun, pk=pk, company=request.company)
     if request.method == "POST":
@@ -90,6 +92,7 @@ def import_run(request, pk):
     preview = run.preview or {}
     context = {
         "run": run,
+        "progress": import_run_progress(run=run),
         "rows": import_preview_rows(run.kind, preview.get("rows", [])),
         "more_rows": preview.get("more_rows", 0),
         "warnings": preview.get("warnings", []),

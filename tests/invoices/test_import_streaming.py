@@ -1,0 +1,227 @@
+"""A big file of invoices is read as a stream and written chunk by chunk in
+one transaction (issue 16 §1, ADR 17): 1,000-row files here, in chunks of
+100 rows, so that every path across chunks is taken."""
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from relance.dunning.services.intake import invoices_take_in
+from relance.dunning.services.state import invoices_refresh
+from relance.invoices import importing
+from relance.invoices.importing import Refused, RowError
+from relance.invoices.models import Customer, Invoice
+from tests.factories import make_company, make_steps
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 3, 1)
+HEADER = (
+    "numero;code_client;client;date_facture;date_echeance;montant_ttc;"
+    "type_piece;facture_d_origine"
+)
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 100)
+
+
+@pytest.fixture
+def company():
+    company = make_company()
+    make_steps(company)
+    return company
+
+
+def invoice_lines(count=1000, amount="100,00"):
+    """`count` invoices F0…, of 50 customers C0…C49, each named."""
+    return [
+        f"F{n};C{n % 50};Client {n % 50};01/01/2026;31/01/2026;{amount};;"
+        for n in range(count)
+    ]
+
+
+def csv(lines) -> bytes:
+    return ("\n".join([HEADER, *lines]) + "\n").encode()
+
+
+def take_in(company, content, dry_run=False, progress=None):
+    return invoices_take_in(
+        company=company,
+        content=content,
+        filename="factures.csv",
+        today=TODAY,
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+def test_a_thousand_rows_are_imported_across_chunks_customers_created_once(company):
+    done = []
+    report = take_in(company, csv(invoice_lines()), progress=done.append)
+    assert (report.created, report.updated, report.unchanged) == (1000, 0, 0)
+    assert done == list(range(100, 1001, 100))
+    assert Invoice.objects.filter(company=company).count() == 1000
+    assert Customer.objects.filter(company=company).count() == 50
+    assert Customer.objects.get(code="C7").name == "Client 7"
+    assert Invoice.objects.get(number="F957").customer.code == "C7"
+    # The preview marks every row of a customer the file created, whatever
+    # its chunk.
+    assert all(row["new_customer"] for row in report.preview.rows)
+
+
+def test_the_dunning_state_of_every_imported_invoice_is_computed(company):
+    take_in(company, csv(invoice_lines()))
+    # 29 days late on 1 March: every invoice is to remind, and a full
+    # recompute finds nothing to change.
+    assert Invoice.objects.filter(company=company, to_remind=True).count() == 1000
+    result = invoices_refresh(company=company, today=TODAY)
+    assert (result.tagged, result.untagged, result.to_remind) == (0, 0, 1000)
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(company):
+    content = csv(invoice_lines())
+    take_in(company, content)
+    stamps = dict(Invoice.objects.values_list("number", "updated_at"))
+    report = take_in(company, content)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1000)
+    assert dict(Invoice.objects.values_list("number", "updated_at")) == stamps
+    assert Customer.objects.filter(company=company).count() == 50
+
+
+def test_new_amounts_update_every_invoice_across_chunks(company):
+    take_in(company, csv(invoice_lines()))
+    report = take_in(company, csv(invoice_lines(amount="90,00")))
+    assert (report.created, report.updated) == (0, 1000)
+    assert set(Invoice.objects.values_list("total", "amount_due")) == {
+        (Decimal("90.00"), Decimal("90.00"))
+    }
+
+
+def test_an_error_on_the_last_line_leaves_nothing_imported(company):
+    lines = invoice_lines()
+    lines[-1] = "F999;C1;Client 1;31/02/2026;31/03/2026;100,00;;"
+    with pytest.raises(Refused) as refused:
+        take_in(company, csv(lines))
+    assert refused.value.report.errors == [
+        RowError(1001, "date_facture", "date impossible « 31/02/2026 »")
+    ]
+    assert not Invoice.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_errors_in_several_chunks_are_all_listed_in_the_files_order(company):
+    lines = invoice_lines()
+    lines[10] = "F10;C10;Client 10;01/01/2026;31/01/2026;douze;;"
+    lines[950] = "F3;C0;Client 0;01/01/2026;31/01/2026;100,00;;"  # F3 again
+    lines[520] = "F520;NEW;;01/01/2026;31/01/2026;100,00;;"  # never named
+    with pytest.raises(Refused) as refused:
+        take_in(company, csv(lines))
+    assert [(e.line, e.message) for e in refused.value.report.errors] == [
+        (12, "montant illisible « douze » (attendu : 1 234,56)"),
+        (522, "client « NEW » inconnu : indiquez son nom"),
+        (952, "facture « F3 » déjà présente ligne 5"),
+    ]
+    assert not Invoice.objects.exists()
+
+
+def test_a_dry_run_of_a_thousand_rows_counts_and_saves_nothing(company):
+    report = take_in(company, csv(invoice_lines()), dry_run=True)
+    assert (report.created, report.updated) == (1000, 0)
+    assert not Invoice.objects.exists()
+    assert not Customer.objects.exists()
+
+
+def test_a_customer_named_only_in_a_later_chunk_is_created_with_that_name(company):
+    lines = invoice_lines()
+    lines[3] = "F3;411LATE;;01/01/2026;31/01/2026;100,00;;"
+    lines[900] = "F900;411LATE;Client nommé tard;01/01/2026;31/01/2026;100,00;;"
+    take_in(company, csv(lines))
+    late = Customer.objects.get(code="411LATE")
+    assert late.name == "Client nommé tard"
+    assert set(late.invoices.values_list("number", flat=True)) == {"F3", "F900"}
+
+
+def test_a_credit_note_naming_an_invoice_of_a_later_chunk_is_linked_and_allocated(
+    company,
+):
+    lines = invoice_lines()
+    lines[5] = "AV1;C0;Client 0;05/01/2026;;-30,00;avoir;F950"
+    take_in(company, csv(lines))
+    credit = Invoice.objects.get(number="AV1")
+    invoice = Invoice.objects.get(number="F950")
+    assert credit.credited_invoice_id == invoice.pk
+    assert (credit.credit_left, invoice.amount_due) == (
+        Decimal("0.00"),
+        Decimal("70.00"),
+    )
+
+
+def test_a_credit_note_naming_an_invoice_in_no_chunk_is_refused_with_its_line(
+    company,
+):
+    lines = invoice_lines()
+    lines[5] = "AV1;C0;Client 0;05/01/2026;;-30,00;avoir;F-NOWHERE"
+    with pytest.raises(Refused) as refused:
+        take_in(company, csv(lines))
+    assert refused.value.report.errors == [
+        RowError(7, "facture_d_origine", "facture d'origine « F-NOWHERE » inconnue")
+    ]
+    assert not Invoice.objects.exists()
+
+
+def test_errors_past_a_thousand_are_counted_not_listed(company, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_LISTED", 10)
+    lines = [f"F{n};C1;Client 1;01/01/2026;31/01/2026;douze;;" for n in range(1000)]
+    with pytest.raises(Refused) as refused:
+        take_in(company, csv(lines))
+    report = refused.value.report
+    assert [error.line for error in report.errors] == list(range(2, 12))
+    assert report.more_errors == 990
+    assert str(refused.value) == "1000 erreur(s) : rien n'a été importé."
+    assert report.as_dict()["more_errors"] == 990
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def import_command(company, tmp_path, *options, stderr=None):
+    path = tmp_path / "historique.csv"
+    path.write_bytes(csv(invoice_lines(250)))
+    out = io.StringIO()
+    call_command(
+        "import",
+        "invoices",
+        str(path),
+        "--company",
+        str(company.pk),
+        *options,
+        stdout=out,
+        stderr=stderr or io.StringIO(),
+    )
+    return out.getvalue()
+
+
+def test_the_command_shows_a_progress_line_on_a_terminal(company, tmp_path):
+    terminal = Terminal()
+    out = import_command(company, tmp_path, "--json", stderr=terminal)
+    assert terminal.getvalue() == (
+        "\r100 / 250 lignes (40 %)\r200 / 250 lignes (80 %)\r250 / 250 lignes (100 %)\n"
+    )
+    assert json.loads(out)["created"] == 250  # --json unchanged
+
+
+def test_no_progress_line_with_no_progress_or_off_a_terminal(company, tmp_path):
+    terminal = Terminal()
+    import_command(company, tmp_path, "--no-progress", stderr=terminal)
+    assert terminal.getvalue() == ""
+    piped = io.StringIO()
+    out = import_command(company, tmp_path, stderr=piped)
+    assert piped.getvalue() == ""
+    assert "250 inchangée(s)" in out
