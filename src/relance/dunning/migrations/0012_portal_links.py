@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0010_company_portal_link_days'),
         ('dunning', '0011_inbound_messages'),
-        ('invoices', '0012_customer_email_invalid'),
+        ('invoices', '0001_initial'),
     ]
 
     operations = [
