@@ -65,6 +65,25 @@ def make_credit_note(customer: Customer, **fields) -> Invoice:
     )
 
 
+def make_portal_link(customer: Customer, *, now, token: str | None = None) -> str:
+    """A live private link of the customer (as a reminder would make it); its
+    token, which only the message would hold."""
+    from relance.dunning.services.portal_links import (
+        portal_digest,
+        portal_link_create,
+        portal_token_new,
+    )
+
+    token = token or portal_token_new()
+    portal_link_create(
+        company=customer.company,
+        customer=customer,
+        digest=portal_digest(token),
+        now=now,
+    )
+    return token
+
+
 def make_pdf(title: str = "Facture") -> bytes:
     """A small real PDF (one blank A4 page), its title in its metadata."""
     from io import BytesIO

@@ -22,6 +22,8 @@ ALLOWED = {
     | {"bank"},
     "cli": {"core", "invoices", "mailing", "law", "dunning", "reports", "config"}
     | {"bank"},
+    # The customer's private page: an entry point beside web and api.
+    "portal": {"core", "invoices", "mailing", "law", "dunning", "config"},
 }
 
 

@@ -1,6 +1,7 @@
 """Issue 12 §1: every message is true of every invoice it covers, whatever
 the mix of steps, with the default templates, over a real SMTP server."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -255,7 +256,8 @@ def test_a_consumer_reads_no_penalty_nor_indemnity_at_any_step(company, smtp_ser
             last_reminder_on=date(2026, 1, 10) if level else None,
         )
     send(company)
-    texts = [text_of(r) for r in smtp_server.received]
+    # The private link's random token may hold any digits: left out.
+    texts = [re.sub(r"/p/[^/]+/", "/p/…/", text_of(r)) for r in smtp_server.received]
     assert len(texts) == 4
     for text in texts:
         assert "pénalité" not in text.lower()

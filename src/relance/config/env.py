@@ -147,7 +147,8 @@ VARIABLES = {
         Variable(
             "RELANCE_BASE_URL",
             "http://localhost:8000",
-            "Address of the web interface, for links in the daily digest email.",
+            "Address of the web interface, for links in the daily digest email and "
+            "in reminders (the customer's page).",
         ),
         Variable(
             "RELANCE_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."

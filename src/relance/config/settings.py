@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "relance.reports",
     "relance.mailing",
     "relance.api",
+    "relance.portal",
     "relance.web",
     "relance.cli",
     "axes",

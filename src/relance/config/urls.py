@@ -10,6 +10,8 @@ admin.site.login_form = AdminLoginForm  # says when sign-in is locked
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("relance.api.urls")),
+    # The customer's private page, without sign-in (portal/, ADR 18).
+    path("p/", include("relance.portal.urls")),
     # Browsers ask for it on every page they show without a <link rel=icon>.
     path(
         "favicon.ico",

@@ -5,6 +5,7 @@ from django.contrib.auth.models import (
     BaseUserManager,
     PermissionsMixin,
 )
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -180,6 +181,13 @@ class Company(models.Model):
     # reminder pauses their dunning this many days, while it waits for a person.
     reply_pause_days = models.PositiveSmallIntegerField(
         _("pause après une réponse du client (jours)"), default=5
+    )
+    # The customer's private page (portal/): its links stop working this
+    # many days after the customer's last reminder.
+    portal_link_days = models.PositiveSmallIntegerField(
+        _("validité du lien de l'espace client (jours après la dernière relance)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)

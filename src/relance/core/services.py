@@ -34,6 +34,7 @@ COMPANY_FIELDS = (
     "letter_signatory",
     "letter_body",
     "reply_pause_days",
+    "portal_link_days",
 )
 LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
 

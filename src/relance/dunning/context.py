@@ -33,6 +33,7 @@ def message_context(
     stages: Sequence[Stage] | None = None,
     late: Sequence[Outcome] | None = None,
     language: str = "fr",
+    portal_url: str = "",
 ) -> dict:
     """Template data for one message about `invoices` of `customer`.
 
@@ -41,7 +42,8 @@ def message_context(
     different steps (« Un seul courriel par client ») is written with the
     highest one's template, which reads each invoice's stage so as to say
     nothing untrue of any. `late`: what the law gives on each invoice today
-    (law/penalties.py), computed here when not given.
+    (law/penalties.py), computed here when not given. `portal_url`: the
+    customer's private page (a new link, made by the delivery; ADR 18).
 
     Raises law.penalties.RateMissing when a rate it needs is not known.
     """
@@ -109,4 +111,5 @@ def message_context(
         },
         "mixed_steps": len({stage.level for stage in stages}) > 1,
         "today": when(today),
+        "portal_url": portal_url,
     }

@@ -42,6 +42,12 @@ IBAN : {{ company.iban }}{% if company.bic %} — BIC : {{ company.bic }}{% endi
 {% endif %}
 """
 
+# The customer's private page (portal/, docs/portal.md): a new link per message.
+_PORTAL = (
+    "{% if portal_url %}Retrouvez vos factures, leurs PDF et un QR code de "
+    "virement sur votre espace personnel :\n{{ portal_url }}\n\n{% endif %}"
+)
+
 _SIGNATURE = """\
 {{ company.name }}
 {% if company.phone %}
@@ -74,6 +80,7 @@ FIRST = {
         "délais.{% else %}Nous vous remercions de bien vouloir procéder au "
         "règlement à l'échéance.{% endif %}\n\n"
         + _PAYMENT
+        + _PORTAL
         + "Si votre paiement a été effectué entre-temps, merci de ne pas tenir "
         "compte de ce message. Pour toute question, il vous suffit de répondre "
         "à ce courriel.\n\n"
@@ -106,6 +113,7 @@ SECOND = {
         "problème de facturation, demande d'échéancier), répondez-nous dès "
         "maintenant afin que nous puissions en discuter.\n\n"
         + _PAYMENT
+        + _PORTAL
         + "Si votre paiement a été effectué entre-temps, merci de ne pas tenir "
         "compte de ce message.\n\n"
         "Cordialement,\n\n" + _SIGNATURE
@@ -142,7 +150,7 @@ THIRD = {
         "des pénalités de retard ainsi qu'une indemnité forfaitaire pour frais de "
         "recouvrement de 40 € par facture (articles L441-10 et D441-5 du Code de "
         "commerce).\n\n"
-        "{% endif %}" + _PAYMENT + "Cordialement,\n\n" + _SIGNATURE
+        "{% endif %}" + _PAYMENT + _PORTAL + "Cordialement,\n\n" + _SIGNATURE
     ),
 }
 
@@ -184,6 +192,7 @@ FORMAL_NOTICE = {
         "l'intégralité de ces sommes dans un délai de huit jours à compter de la "
         "réception de ce courriel.\n\n"
         + _PAYMENT
+        + _PORTAL
         + "À défaut de règlement dans ce délai, nous engagerons sans autre avis "
         "une procédure de recouvrement judiciaire (injonction de payer), dont les "
         "frais resteront à votre charge dans les conditions prévues par la loi.\n\n"

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -17,6 +18,13 @@ from relance.law.selectors import rate_missing_text
 from relance.mailing import templating
 from relance.mailing.html import text_to_html
 from relance.mailing.mime import Attachment, Email, email_message
+
+TOKEN_MASK = "…"
+
+
+def portal_url_shown() -> str:
+    """The private link as previews and the history show it: no token."""
+    return f"{settings.RELANCE_BASE_URL}/p/{TOKEN_MASK}/"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ def compose(
     today: date,
     stages: Sequence[Stage] | None = None,
     late: Sequence[Outcome] | None = None,
+    portal_url: str = "",
 ) -> Composed:
     """Render `step`'s template for these invoices of one customer (each at
     its own stage when given; see message_context).
@@ -64,6 +73,7 @@ def compose(
             today=today,
             stages=stages,
             late=late,
+            portal_url=portal_url,
         )
     except RateMissing as missing:
         raise templating.TemplateRefused(rate_missing_text(missing)) from None
@@ -90,6 +100,19 @@ def preview(*, step: DunningStep, invoices: Sequence[Invoice], today: date) -> C
         step=step,
         today=today,
         stages=stages,
+        portal_url=portal_url_shown(),
+    )
+
+
+def composed_masked(composed: Composed, token: str) -> Composed:
+    """The message as the history keeps it: the customer's token, which only
+    the sent message holds, replaced by « … » (ADR 18)."""
+    if not token:
+        return composed
+    return Composed(
+        composed.subject.replace(token, TOKEN_MASK),
+        composed.text.replace(token, TOKEN_MASK),
+        composed.html.replace(token, TOKEN_MASK),
     )
 
 

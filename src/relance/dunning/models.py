@@ -725,3 +725,39 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.customer} {self.due_on}"
+
+
+class PortalLink(models.Model):
+    """A private link to the customer's page (portal/), made when a reminder
+    that quotes it is written. Only the SHA-256 digest of its token is kept:
+    the token itself exists in the sent message alone (ADR 18). A customer's
+    links expire together, `Company.portal_link_days` after their last
+    reminder, and are revoked together."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="portal_links"
+    )
+    reminder = models.ForeignKey(
+        Reminder,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    token_hash = models.CharField(_("empreinte du jeton"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("créé le"))
+    expires_at = models.DateTimeField(_("expire le"))
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière visite"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lien de l'espace client")
+        verbose_name_plural = _("liens de l'espace client")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ({self.created_at:%Y-%m-%d})"

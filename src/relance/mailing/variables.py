@@ -134,6 +134,14 @@ VARIABLES: list[Variable] = [
         1,
     ),
     Variable("today", _("date du jour"), "28/11/2026"),
+    Variable(
+        "portal_url",
+        _(
+            "lien privé vers l'espace du client : ses factures ouvertes, leurs PDF, "
+            "l'IBAN et les QR codes de virement (un lien neuf à chaque relance)"
+        ),
+        "https://relance.example.fr/p/…/",
+    ),
 ]
 
 

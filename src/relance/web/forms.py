@@ -402,6 +402,7 @@ class CompanyForm(forms.ModelForm):
             "letter_signatory",
             "letter_body",
             "reply_pause_days",
+            "portal_link_days",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
@@ -426,6 +427,11 @@ class CompanyForm(forms.ModelForm):
                 "Quand un client répond à une relance, plus de relance pendant ces "
                 "jours, le temps de traiter sa réponse. 0 : pas de pause."
             ),
+            "portal_link_days": _(
+                "Le lien de l'espace client cité par les relances ({{ portal_url }}) "
+                "cesse de fonctionner ce nombre de jours après la dernière relance "
+                "du client (1 à 366)."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -435,6 +441,7 @@ class CompanyForm(forms.ModelForm):
         self.fields["reply_pause_days"].required = False
         self.fields["reply_pause_days"].max_value = 90
         self.fields["reply_pause_days"].widget.attrs["max"] = 90
+        self.fields["portal_link_days"].required = False
 
     def clean_reply_pause_days(self):
         value = self.cleaned_data.get("reply_pause_days")
@@ -443,6 +450,10 @@ class CompanyForm(forms.ModelForm):
         if value > 90:
             raise forms.ValidationError(_("90 jours au plus."))
         return value
+
+    def clean_portal_link_days(self):
+        value = self.cleaned_data.get("portal_link_days")
+        return self.instance.portal_link_days if value is None else value
 
     def clean_letter_deadline_days(self):
         value = self.cleaned_data["letter_deadline_days"]

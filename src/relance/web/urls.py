@@ -85,6 +85,11 @@ urlpatterns = [
     path("clients/", customers.customer_list, name="customers"),
     path("clients/<int:pk>/", customers.customer_detail, name="customer"),
     path(
+        "clients/<int:pk>/espace-client/revoquer/",
+        customers.customer_portal_revoke,
+        name="customer_portal_revoke",
+    ),
+    path(
         "clients/<int:pk>/avoir/",
         customers.customer_allocation_new,
         name="customer_allocation_new",

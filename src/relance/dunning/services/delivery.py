@@ -51,10 +51,16 @@ from relance.core.sql import (
 from relance.dunning import rules
 from relance.dunning.context import Stage
 from relance.dunning.letters import letter_body_render
-from relance.dunning.messages import Composed, compose, email_build
-from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
+from relance.dunning.messages import Composed, compose, composed_masked, email_build
+from relance.dunning.models import DunningStep, PortalLink, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
 from relance.dunning.services.letters import letter_create
+from relance.dunning.services.portal_links import (
+    portal_digest,
+    portal_expiry,
+    portal_token_new,
+    portal_url,
+)
 from relance.dunning.services.recovery import reminders_recover, worker_name
 from relance.dunning.services.reminders import reminder_write
 from relance.dunning.services.state import invoices_refresh, state_of
@@ -133,11 +139,12 @@ class Outgoing:
     steps: list[rules.Step]
     live: list[ReminderInvoice]
     dropped: list[ReminderInvoice]
-    composed: Composed | None  # None: a letter only
+    composed: Composed | None  # None: a letter only; as recorded (no token)
     email: Email | None
     claimed: bool = False
     late: list | None = None  # the law's amounts today, for a letter
     letter_body: str | None = None  # set when a letter goes too
+    portal_digest: str = ""  # the message quotes a new private link (ADR 18)
 
 
 @dataclass
@@ -319,7 +326,10 @@ def _prepare(
                 late=late,
                 letter_body=letter_body,
             )
-        composed = compose(
+        # A new private link for each message (ADR 18): its token is only
+        # in the email; the history keeps the message with « … » instead.
+        token = portal_token_new()
+        sent = compose(
             company=company,
             customer=reminder.customer,
             invoices=invoices,
@@ -327,11 +337,14 @@ def _prepare(
             today=today,
             stages=stages,
             late=late,
+            portal_url=portal_url(token),
         )
+        composed = composed_masked(sent, token)
+        quoted = composed != sent
         email = email_build(
             company=company,
             to=reminder.recipients,
-            composed=composed,
+            composed=sent,
             message_id=reminder.message_id,
             automatic=reminder.origin == Reminder.Origin.SCHEDULE,
             attachments=_attachments(reminder, invoices, today),
@@ -374,6 +387,7 @@ def _prepare(
         email,
         late=late,
         letter_body=letter_body,
+        portal_digest=portal_digest(token) if quoted else "",
     )
 
 
@@ -522,6 +536,7 @@ class _Pipeline:
             for outgoing in group:
                 _claim(outgoing, now, updates)
             updates.run()
+            _portal_links_create(group, now)
         for outgoing in group:
             if outgoing.claimed:
                 future = self.courier.submit(self.transport.send, outgoing.email)
@@ -559,6 +574,39 @@ def _claim(outgoing: Outgoing, now: datetime, updates: Updates) -> None:
         [reminder.pk, db_value(Reminder, "next_attempt_at", now)],
         then=claimed,
     )
+
+
+def _portal_links_create(group: list[Outgoing], now: datetime) -> None:
+    """The private links the claimed messages quote, made before they leave
+    (one INSERT); each customer's other live links now expire with them (one
+    UPDATE per company)."""
+    made = [o for o in group if o.claimed and o.portal_digest]
+    if not made:
+        return
+    links = [
+        PortalLink(
+            company=o.reminder.company,
+            customer_id=o.reminder.customer_id,
+            reminder_id=o.reminder.pk,
+            token_hash=o.portal_digest,
+            created_at=now,
+            expires_at=portal_expiry(company=o.reminder.company, now=now),
+        )
+        for o in made
+    ]
+    PortalLink.objects.bulk_create(links)
+    by_company: dict[int, tuple[datetime, set[int]]] = {}
+    for link in links:
+        expires, customers = by_company.setdefault(
+            link.company_id, (link.expires_at, set())
+        )
+        customers.add(link.customer_id)
+    for expires, customers in by_company.values():
+        PortalLink.objects.filter(
+            customer_id__in=customers,
+            revoked_at__isnull=True,
+            expires_at__lt=expires,
+        ).update(expires_at=expires)
 
 
 def _letter_new(outgoing: Outgoing) -> None:

@@ -5,7 +5,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.money import format_date
 from relance.core.pdfs import PdfUnavailable
@@ -14,6 +17,10 @@ from relance.dunning.court_file import court_file, court_file_zip
 from relance.dunning.selectors import step_names
 from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import customer_pause
+from relance.dunning.services.portal_links import (
+    portal_links_live,
+    portal_links_revoke,
+)
 from relance.dunning.statements import customer_statement, statement_pdf
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.selectors import credit_notes_to_allocate, customer_search
@@ -144,6 +151,7 @@ def customer_detail(request, pk):
             time_zone=company.time_zone,
         ),
         "more": min(shown + LIMIT, LIMIT_MAX),
+        "portal_links": portal_links_live(customer=customer, now=utc_now()).count(),
     }
     return render(request, "web/customer_detail.html", context)
 
@@ -155,6 +163,27 @@ def _events_param(value: str) -> int:
         return max(LIMIT, min(int(value), LIMIT_MAX))
     except ValueError:
         return LIMIT
+
+
+@company_required
+@require_POST
+def customer_portal_revoke(request, pk):
+    """« Révoquer les liens » : the customer's private links stop working
+    (the next reminder makes a new one)."""
+    customer = get_object_or_404(Customer, pk=pk, company=request.company)
+    count = portal_links_revoke(
+        company=request.company, customer=customer, now=utc_now()
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s lien vers l'espace client révoqué.",
+            "%(count)s liens vers l'espace client révoqués.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("web:customer", pk=customer.pk)
 
 
 @company_required

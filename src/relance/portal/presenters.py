@@ -1,0 +1,85 @@
+"""The page's data, formatted in the customer's language, with its QR codes."""
+
+from decimal import Decimal
+
+import segno
+from django.utils.safestring import mark_safe
+
+from relance.core.identifiers import iban_display
+from relance.core.models import Company
+from relance.core.money import format_amount, format_date
+from relance.invoices.models import Customer
+from relance.portal.epc import Transfer, epc_payload, references_joined
+from relance.portal.selectors import OpenInvoice, total_due
+
+
+def qr_svg(payload: str, title: str = "QR code") -> str:
+    """An inline SVG QR code (EPC069-12 asks for error correction M)."""
+    code = segno.make(payload, error="m", micro=False, encoding="utf-8")
+    # segno's own SVG (the title escaped by it): safe to insert.
+    return mark_safe(
+        code.svg_inline(
+            scale=4, border=4, dark="#111", light="#fff", omitsize=True, title=title
+        )
+    )
+
+
+def _transfer_qr(company: Company, amount: Decimal, reference: str) -> str:
+    payload = epc_payload(
+        Transfer(
+            name=company.name,
+            iban=company.iban,
+            bic=company.bic,
+            amount=amount,
+            reference=reference,
+        )
+    )
+    return qr_svg(payload) if payload else ""
+
+
+def page_context(
+    *,
+    company: Company,
+    customer: Customer,
+    invoices: list[OpenInvoice],
+    language: str,
+) -> dict:
+    can_transfer = bool(company.iban)
+    rows = [
+        {
+            "pk": o.invoice.pk,
+            "number": o.invoice.number,
+            "issue_date": format_date(o.invoice.issue_date, language),
+            "due_date": format_date(o.invoice.due_date, language),
+            "amount_due": format_amount(
+                o.invoice.amount_due, o.invoice.currency, language
+            ),
+            "days_late": o.days_late,
+            "has_pdf": bool(o.invoice.pdf),
+            "qr": _transfer_qr(company, o.invoice.amount_due, o.invoice.number)
+            if can_transfer and o.invoice.currency == "EUR"
+            else "",
+        }
+        for o in invoices
+    ]
+    total = total_due(invoices)
+    euro_numbers = [o.invoice.number for o in invoices if o.invoice.currency == "EUR"]
+    total_reference = references_joined(euro_numbers)
+    return {
+        "company": {
+            "name": company.name,
+            "email": company.reply_to_email or company.sender_email,
+            "phone": company.phone,
+            "address": company.address_lines,
+            "iban": iban_display(company.iban),
+            "bic": company.bic,
+        },
+        "customer": {"name": customer.name, "code": customer.code},
+        "invoices": rows,
+        "total": format_amount(total, "EUR", language),
+        "total_reference": total_reference,
+        "total_qr": _transfer_qr(company, total, total_reference)
+        if can_transfer and len(euro_numbers) > 1
+        else "",
+        "language": language,
+    }
