@@ -19,7 +19,11 @@ from relance.dunning import rules
 from relance.dunning.models import DailyRun, DunningStep
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
 from relance.dunning.services.daily import daily_runs_now
-from relance.dunning.services.state import invoices_refresh, state_of
+from relance.dunning.services.state import (
+    company_settings_update,
+    invoices_refresh,
+    state_of,
+)
 from relance.invoices.models import Customer, Invoice
 from tests.dunning.test_state_sql import TODAY, invoice, maybe_day, near, step
 from tests.factories import make_company, make_customer, make_invoice, make_steps
@@ -277,3 +281,17 @@ def test_relance_daily_full_recomputes_every_invoice():
     invoice.refresh_from_db()
     assert (invoice.to_remind, invoice.next_reminder_on) == (True, date(2026, 1, 4))
     assert DailyRun.objects.filter(company=company).latest("id").full is True
+
+
+@pytest.mark.django_db
+def test_saving_a_new_minimum_gap_recomputes_every_invoice_at_once():
+    company, invoice = _company_with_one_invoice()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        dunning_level=1, last_reminder_on=date(2026, 2, 3)
+    )
+    invoices_refresh(company=company, today=date(2026, 2, 4))
+    invoice.refresh_from_db()
+    assert invoice.next_reminder_on == date(2026, 2, 18)  # 15 days after
+    company_settings_update(company=company, min_gap_days=30)
+    invoice.refresh_from_db()
+    assert (invoice.next_level, invoice.next_reminder_on) == (2, date(2026, 3, 5))
