@@ -24,7 +24,7 @@ SMALL_COMPANY = 5_000  # invoices of each company beside the big one
 CUSTOMER_COLUMNS = (
     "company_id, code, name, kind, email, dunning_email, phone, language, "
     "address_line1, address_line2, postal_code, city, country, siren, "
-    "paused_until, pause_reason"
+    "paused_until, pause_reason, email_refused, email_refused_reason"
 )
 
 
@@ -147,7 +147,7 @@ def _customer_row(company_id, code, name, kind, email, paused_until=None, reason
     return (
         *(company_id, code, name, kind, email, "", "", "fr"),
         *("", "", "", "", "FR", ""),
-        *(paused_until, reason),
+        *(paused_until, reason, "", ""),
     )
 
 

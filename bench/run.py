@@ -1,5 +1,5 @@
 """Benchmarks: python bench/run.py [--n 10000 100000 1000000] [--db sqlite postgres]
-[--parts daily summary list send]
+[--parts daily summary list send incremental]
 
 For each database and size: a fresh database, synthetic data, then each
 measure in a fresh process (so that peak memory is the measure's own).
@@ -159,6 +159,34 @@ def main() -> None:
                     database.drop()
     print_table(rows)
     print_aged(rows)
+    print_incremental(rows)
+
+
+def print_incremental(rows: list[dict]) -> None:
+    """Issue 16 §4: the next day's run after a day of changes (about 1 %)."""
+    rows = [row for row in rows if "incremental" in row]
+    if not rows:
+        return
+    print()
+    print(
+        "| DB | invoices | full run | changed during the day | next day's run "
+        "| tagged | untagged | the same day again | load average |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        part = row["incremental"]
+        cells = [
+            row["db"],
+            f"{row['n']:,}",
+            f"{part['full_seconds']} s",
+            f"{part['changed']:,}",
+            f"{part['seconds']} s",
+            f"{part['tagged']:,}",
+            f"{part['untagged']:,}",
+            " / ".join(f"{a} s" for a in part["again_seconds"]),
+            " ".join(part["loadavg"]),
+        ]
+        print("| " + " | ".join(cells) + " |")
 
 
 def print_aged(rows: list[dict]) -> None:

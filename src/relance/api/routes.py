@@ -1027,6 +1027,7 @@ def daily(request, payload: s.DailyIn):
         on=payload.date,
         companies=[request.company],
         force=payload.force,
+        full=payload.full,
     )
     return {
         "date": run.date,

@@ -402,6 +402,11 @@ class ReminderOut(Schema):
 class DailyIn(Schema):
     date: Day | None = None
     force: bool = Field(False, description="accept a date before the last daily run's")
+    full: bool = Field(
+        False,
+        description="recompute every invoice, not only those whose date has come "
+        "(done by itself after a change of steps or minimum gap)",
+    )
 
 
 class DailyOut(Schema):

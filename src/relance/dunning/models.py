@@ -154,6 +154,11 @@ class DailyRun(models.Model):
     failed = models.PositiveIntegerField(_("non envoyées"), default=0)
     digest_sent_at = models.DateTimeField(_("résumé envoyé le"), null=True, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    # Every invoice recomputed (the first run, steps or minimum gap changed
+    # since the last run, `relance daily --full`), or only those whose date
+    # has come (ADR 19). `state_key`: the steps and gap it computed with.
+    full = models.BooleanField(_("recalcul complet"), default=True)
+    state_key = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("tâche quotidienne")

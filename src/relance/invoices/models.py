@@ -314,6 +314,13 @@ class Invoice(models.Model):
                 fields=["company", "issue_date", "kind", "total", "status", "currency"],
                 name="invoice_sales_idx",
             ),
+            # The daily job's incremental run (ADR 19): the invoices whose
+            # planned date has come and are not tagged, or tagged too early.
+            models.Index(
+                fields=["company", "to_remind", "next_reminder_on"],
+                condition=Q(next_reminder_on__isnull=False),
+                name="invoice_dated_idx",
+            ),
             # Payment promises (a few in a hundred invoices).
             models.Index(
                 fields=["company", "paused_until"],

@@ -20,10 +20,11 @@ from relance.core.money import format_date
 from relance.dunning import rules
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.planning import reminder_plan
+from relance.dunning.selectors import step_list_active
 from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.digest import digest_send
 from relance.dunning.services.send_runs import send_run_record
-from relance.dunning.services.state import invoices_refresh
+from relance.dunning.services.state import invoices_refresh, state_key
 
 RESTART_AFTER = timedelta(minutes=10)  # a daily run unfinished by then is re-queued
 
@@ -66,6 +67,7 @@ def daily_runs_now(
     on: date | None = None,
     companies: list[Company] | None = None,
     force: bool = False,
+    full: bool = False,
 ) -> list[DailyRun]:
     """Run the daily job now for each company (all by default), recorded as
     started by a person.
@@ -107,20 +109,37 @@ def daily_runs_now(
             origin=DailyRun.Origin.MANUAL,
             started_at=now,
         )
-        runs.append(daily_run_execute(run_id=run.pk, now=now))
+        runs.append(daily_run_execute(run_id=run.pk, now=now, full=full))
     return runs
 
 
-def daily_run_execute(*, run_id: int, now: datetime) -> DailyRun:
+def daily_run_execute(*, run_id: int, now: datetime, full: bool = False) -> DailyRun:
     """The daily job of one company: tag; when scheduled, send if automatic
     and report failures.
+
+    Tagging looks only at the invoices whose tag the date changes, when the
+    company's last daily run had the same steps and minimum gap (ADR 19):
+    every write recomputes the state of the rows it changes, and a change of
+    steps recomputes them all. Otherwise, or when `full`, every invoice.
 
     Safe to run twice: tagging is idempotent, a reminder already pending for a
     level is never created again, and the digest is claimed before it goes.
     """
     run = DailyRun.objects.select_related("company").get(pk=run_id)
     company = run.company
-    result = invoices_refresh(company=company, today=run.date)
+    steps = step_list_active(company=company)
+    run.state_key = state_key(company=company, steps=steps)
+    last_key = (
+        DailyRun.objects.filter(company=company, finished_at__isnull=False)
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-id")
+        .values_list("state_key", flat=True)
+        .first()
+    )
+    run.full = full or last_key != run.state_key
+    result = invoices_refresh(
+        company=company, today=run.date, dated_only=not run.full, steps=steps
+    )
     run.tagged, run.untagged, run.to_remind = (
         result.tagged,
         result.untagged,

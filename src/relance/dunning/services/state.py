@@ -7,12 +7,15 @@ few seconds). `tests/dunning/test_state_sql.py` holds this second writing to
 the first, on random invoices, steps and dates, with Hypothesis.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
 
+from relance.core.clock import company_today
 from relance.core.models import Company
+from relance.core.services import company_update
 from relance.dunning import rules
 from relance.dunning.selectors import step_list_active
 
@@ -156,23 +159,62 @@ def _changed(distinct: str) -> str:
     )
 
 
+def state_key(*, company: Company, steps: list | None = None) -> str:
+    """What every invoice's next step and planned date depend on beside the
+    invoice and its customer: the active steps' triggers and days, in order,
+    and the minimum gap. A daily run records it; the next one may look only at
+    the invoices whose date has come while it stays the same (ADR 19)."""
+    if steps is None:
+        steps = step_list_active(company=company)
+    described = ";".join(
+        f"{rules.Trigger(step.trigger).value}:{int(step.days)}" for step in steps
+    )
+    text = f"gap={int(company.min_gap_days)};steps={described}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _dated_selection() -> str:
+    """The invoices whose tag the date alone may change: not tagged and their
+    planned date come, or tagged and their planned date not come (a state
+    computed for a later day). Everything else in the state (next level,
+    planned date) does not depend on the day, and a write recomputes its own
+    rows: see ADR 19. Two ranges of `invoice_dated_idx` (written as a UNION:
+    with an OR, SQLite reads all the company's entries of the index)."""
+    return (
+        "i.id IN (SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
+        "AND to_remind = FALSE AND next_reminder_on <= %(today)s "
+        "UNION ALL SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
+        "AND to_remind = TRUE AND next_reminder_on > %(today)s)"
+    )
+
+
 def invoices_refresh(
-    *, company: Company, today: date, invoice_ids: list[int] | None = None
+    *,
+    company: Company,
+    today: date,
+    invoice_ids: list[int] | None = None,
+    dated_only: bool = False,
+    steps: list | None = None,
 ) -> RefreshResult:
     """Recompute the stored dunning state of the company's invoices for `today`.
 
     Every open invoice, and every other one still carrying a state, is looked
-    at (or only `invoice_ids`); only rows whose state changes are written, so a
-    second run on the same day writes nothing. A row changed meanwhile (a
-    reminder recorded, a payment) is skipped rather than overwritten.
+    at (or only `invoice_ids`; or, `dated_only`, only those whose tag the date
+    alone changes: the daily job's incremental run); only rows whose state
+    changes are written, so a second run on the same day writes nothing. A row
+    changed meanwhile (a reminder recorded, a payment) is skipped rather than
+    overwritten.
     """
-    steps = step_list_active(company=company)
+    if steps is None:
+        steps = step_list_active(company=company)
     params = {
         "company": company.pk,
         "today": today,
         "gap": _shift(int(company.min_gap_days)),
     }
-    if invoice_ids is None:
+    if dated_only:
+        selections = [_dated_selection()]
+    elif invoice_ids is None:
         selections = [
             _rows_of_company(company.pk)
             + " AND (i.status = 'open' OR i.to_remind OR i.next_level IS NOT NULL "
@@ -262,6 +304,21 @@ def _write_sqlite(cursor) -> tuple[int, int]:
     counts = cursor.fetchone()
     cursor.execute(_UPDATE)
     return counts
+
+
+STATE_SETTINGS = frozenset({"min_gap_days", "time_zone"})
+
+
+def company_settings_update(*, company: Company, **values) -> Company:
+    """`core.services.company_update`, then, when the minimum gap or the time
+    zone changed, every invoice's state recomputed for the company's day (in
+    the same transaction): the daily job's incremental run counts on it."""
+    before = {field: getattr(company, field) for field in STATE_SETTINGS}
+    with transaction.atomic():
+        company = company_update(company=company, **values)
+        if any(getattr(company, field) != was for field, was in before.items()):
+            invoices_refresh(company=company, today=company_today(company))
+    return company
 
 
 def state_of(verdict: rules.Verdict) -> tuple[bool, int | None, date | None]:

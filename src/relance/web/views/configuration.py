@@ -8,10 +8,11 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.invitations import invitation_cancel, invitations_pending
 from relance.core.models import Invitation, Membership
-from relance.core.services import COMPANY_FIELDS, company_update, membership_remove
+from relance.core.services import COMPANY_FIELDS, membership_remove
 from relance.dunning import defaults
 from relance.dunning.messages import compose
 from relance.dunning.models import DunningStep
+from relance.dunning.services.state import company_settings_update
 from relance.dunning.services.steps import FIELDS, step_create, step_move, step_update
 from relance.invoices.models import Invoice
 from relance.law.services import penalty_rate_check
@@ -189,7 +190,7 @@ def company_settings(request):
                 values["penalty_rate"] = penalty_rate_check(
                     values.get("penalty_rate"), on=today_of(request)
                 )
-                company_update(company=company, **values)
+                company_settings_update(company=company, **values)
             except ApplicationError as error:
                 apply_error(form, error)
             else:

@@ -26,6 +26,12 @@ class Command(RelanceCommand):
             help="accepter une --date antérieure à la dernière tâche quotidienne "
             "(les factures reviennent à ce jour-là jusqu'à la prochaine tâche)",
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="recalculer toutes les factures, pas seulement celles dont la date "
+            "est venue (fait de lui-même après un changement d'étapes ou d'écart)",
+        )
         parser.add_argument("--json", action="store_true", help="sortie JSON")
 
     def handle(self, *args, **options):
@@ -37,6 +43,7 @@ class Command(RelanceCommand):
             on=options["date"],
             companies=companies,
             force=options["force"],
+            full=options["full"],
         )
         total = {
             "tagged": sum(run.tagged for run in runs),

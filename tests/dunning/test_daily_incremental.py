@@ -1,0 +1,297 @@
+"""The daily job looks only at the invoices whose date has come (ADR 19).
+Hypothesis holds it to a full recompute, and so to `rules.py`: random
+invoices, random day jumps of 1 to 40 days, random writes between the runs
+(each recomputing its own rows, as every service does), on SQLite and
+PostgreSQL."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relance.core.models import Company
+from relance.dunning import rules
+from relance.dunning.models import DailyRun, DunningStep
+from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
+from relance.dunning.services.daily import daily_runs_now
+from relance.dunning.services.state import (
+    company_settings_update,
+    invoices_refresh,
+    state_of,
+)
+from relance.invoices.models import Customer, Invoice
+from tests.dunning.test_state_sql import TODAY, invoice, maybe_day, near, step
+from tests.factories import make_company, make_customer, make_invoice, make_steps
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+# A write between two runs: (kind, which invoice, a number of days, a share of
+# the amount, its day: mostly between the runs, sometimes after the next one,
+# as an API call dated in the future).
+write = st.tuples(
+    st.sampled_from(
+        [
+            "payment",
+            "paid",
+            "pause",
+            "unpause",
+            "customer_pause",
+            "customer_unpause",
+            "reminder",
+            "einvoice",
+            "new",
+            "gap",
+        ]
+    ),
+    st.integers(min_value=0, max_value=50),
+    st.one_of(near, st.integers(min_value=-10, max_value=40)),
+    st.sampled_from([Decimal("0.5"), Decimal(1)]),
+    st.integers(min_value=0, max_value=50),
+)
+# Mostly invoices in the dunning, so that dates come and go; some of every
+# other kind (test_state_sql.py's invoices).
+in_dunning = st.fixed_dictionaries(
+    {
+        "status": st.just("open"),
+        "kind": st.just("invoice"),
+        "issue": st.builds(
+            lambda n: TODAY + timedelta(days=n),
+            st.one_of(st.integers(-8, 2), st.integers(-60, 10)),
+        ),
+        "term": st.one_of(st.integers(0, 5), st.integers(0, 40)),
+        "due_share": st.sampled_from([Decimal("0.5"), Decimal(1)]),
+        "level": st.sampled_from([0, 0, 0, 1, 2]),
+        "last": maybe_day,
+        "paused": st.one_of(st.none(), st.none(), st.none(), maybe_day),
+        "customer_paused": st.one_of(st.none(), st.none(), st.none(), maybe_day),
+        "einvoice": st.sampled_from(["", "", "", "205", "207"]),
+    }
+)
+invoice_any = st.one_of(in_dunning, in_dunning, in_dunning, invoice)
+jump = st.tuples(
+    st.one_of(st.integers(1, 3), st.integers(1, 40)), st.lists(write, max_size=4)
+)
+
+
+def _invoice_add(company, n: int, spec: dict) -> Invoice:
+    customer = Customer.objects.create(
+        company=company,
+        code=f"C{n}",
+        name=f"C{n}",
+        paused_until=spec["customer_paused"],
+    )
+    total = Decimal("100.00")
+    credit = spec["kind"] == "credit_note"
+    return Invoice.objects.create(
+        company=company,
+        customer=customer,
+        number=f"N{n}",
+        issue_date=spec["issue"],
+        due_date=spec["issue"] + timedelta(days=spec["term"]),
+        total=total,
+        kind=spec["kind"],
+        amount_due=Decimal(0) if credit else total * spec["due_share"],
+        credit_left=total * spec["due_share"] if credit else Decimal(0),
+        status=spec["status"],
+        dunning_level=spec["level"],
+        last_reminder_on=spec["last"],
+        paused_until=spec["paused"],
+        einvoice_status=spec["einvoice"],
+    )
+
+
+def _write(company: Company, change: tuple, on: date, spec: dict) -> None:
+    """One write as a service makes it: the rows, then their state for `on`."""
+    kind, pick, days, share, _ = change
+    if kind == "gap":  # a setting changed behind the services' back
+        Company.objects.filter(pk=company.pk).update(min_gap_days=pick % 8)
+        return
+    invoices = list(Invoice.objects.filter(company=company).order_by("id"))
+    if kind == "new":
+        invoice = _invoice_add(company, len(invoices) + pick * 100, spec)
+        invoices_refresh(company=company, today=on, invoice_ids=[invoice.pk])
+        return
+    target = invoices[pick % len(invoices)]
+    rows = Invoice.objects.filter(pk=target.pk)
+    ids = [target.pk]
+    if kind == "payment":
+        rows.update(amount_due=target.amount_due * share)
+    elif kind == "paid":
+        rows.update(amount_due=0, status="paid")
+    elif kind == "pause":
+        rows.update(paused_until=on + timedelta(days=abs(days)))
+    elif kind == "unpause":
+        rows.update(paused_until=None)
+    elif kind in ("customer_pause", "customer_unpause"):
+        until = on + timedelta(days=abs(days)) if kind == "customer_pause" else None
+        Customer.objects.filter(pk=target.customer_id).update(paused_until=until)
+        ids = list(
+            Invoice.objects.filter(customer_id=target.customer_id).values_list(
+                "pk", flat=True
+            )
+        )
+    elif kind == "reminder":
+        rows.update(dunning_level=target.dunning_level + 1, last_reminder_on=on)
+    elif kind == "einvoice":
+        rows.update(einvoice_status=["", "205", "207", "212"][pick % 4])
+    invoices_refresh(company=company, today=on, invoice_ids=ids)
+
+
+def _states(company) -> dict[int, tuple]:
+    return {
+        pk: (tag, level, on)
+        for pk, tag, level, on in Invoice.objects.filter(company=company).values_list(
+            "pk", "to_remind", "next_level", "next_reminder_on"
+        )
+    }
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(step, min_size=1, max_size=4),
+    invoices=st.lists(invoice_any, min_size=1, max_size=10),
+    gap=st.one_of(st.integers(0, 3), st.integers(0, 10)),
+    jumps=st.lists(jump, min_size=1, max_size=4),
+    new=invoice_any,
+    back=st.none() | st.integers(1, 10) | st.integers(-40, 40),
+)
+def test_the_daily_job_looking_only_at_dated_invoices_gives_the_full_recompute(
+    steps, invoices, gap, jumps, new, back
+):
+    with transaction.atomic():
+        company = make_company(min_gap_days=gap)
+        for order, (trigger, offset, active) in enumerate(steps, start=1):
+            DunningStep.objects.create(
+                company=company,
+                order=order,
+                name=f"S{order}",
+                trigger=trigger,
+                days=offset,
+                active=active,
+            )
+        for n, spec in enumerate(invoices):
+            _invoice_add(company, n, spec)
+        day = TODAY
+        [first] = daily_runs_now(now=NOW, on=day, companies=[company])
+        assert first.full
+        if back is not None:
+            # A recompute for another day than the runs' (an API call dated
+            # in the future or the past).
+            invoices_refresh(company=company, today=day + timedelta(days=back))
+        for days, changes in jumps:
+            for change in changes:
+                on = day + timedelta(days=change[-1] % (days + 5))
+                _write(company, change, on, new)
+            day += timedelta(days=days)
+            company.refresh_from_db()
+            gap_changed = company.min_gap_days != gap
+            gap = company.min_gap_days
+            [run] = daily_runs_now(now=NOW, on=day, companies=[company])
+            assert run.full == gap_changed
+            incremental = _states(company)
+            full = invoices_refresh(company=company, today=day)
+            assert (full.tagged, full.untagged) == (0, 0)
+            assert _states(company) == incremental
+            assert run.to_remind == full.to_remind
+            rule = rule_steps(step_list_active(company=company))
+            for row in Invoice.objects.filter(company=company).select_related(
+                "customer"
+            ):
+                verdict = rules.verdict(invoice_facts(row), rule, day, gap)
+                assert incremental[row.pk] == state_of(verdict)
+        assert DailyRun.objects.filter(company=company).count() == len(jumps) + 1
+        transaction.set_rollback(True)
+
+
+def _company_with_one_invoice():
+    company = make_company()
+    make_steps(company)  # step 1: three days after the due date
+    invoice = make_invoice(make_customer(company), due_date=date(2026, 1, 31))
+    return company, invoice
+
+
+def _run(company, on: str) -> DailyRun:
+    [run] = daily_runs_now(now=NOW, on=date.fromisoformat(on), companies=[company])
+    return run
+
+
+@pytest.mark.django_db
+def test_after_a_first_full_run_the_next_day_looks_only_at_dated_invoices():
+    company, invoice = _company_with_one_invoice()
+    first = _run(company, "2026-02-01")
+    invoice.refresh_from_db()
+    assert (first.full, invoice.to_remind, invoice.next_reminder_on) == (
+        True,
+        False,
+        date(2026, 2, 3),
+    )
+    second = _run(company, "2026-02-03")
+    invoice.refresh_from_db()
+    assert (second.full, second.tagged, second.to_remind) == (False, 1, 1)
+    assert invoice.to_remind is True
+
+
+@pytest.mark.django_db
+def test_a_tag_computed_for_a_later_day_is_taken_back_by_the_next_run():
+    company, invoice = _company_with_one_invoice()
+    _run(company, "2026-02-01")
+    invoices_refresh(company=company, today=date(2026, 2, 10))  # an API call's date
+    invoice.refresh_from_db()
+    assert invoice.to_remind is True
+    run = _run(company, "2026-02-02")
+    invoice.refresh_from_db()
+    assert (run.full, run.untagged, run.to_remind) == (False, 1, 0)
+    assert invoice.to_remind is False
+
+
+@pytest.mark.django_db
+def test_a_changed_minimum_gap_or_step_makes_the_next_run_full():
+    company, invoice = _company_with_one_invoice()
+    _run(company, "2026-02-01")
+    assert _run(company, "2026-02-02").full is False
+    Company.objects.filter(pk=company.pk).update(min_gap_days=9)
+    assert _run(company, "2026-02-03").full is True
+    assert _run(company, "2026-02-04").full is False
+    DunningStep.objects.filter(company=company, order=1).update(days=7)
+    run = _run(company, "2026-02-05")
+    invoice.refresh_from_db()
+    assert run.full is True
+    assert (invoice.to_remind, invoice.next_reminder_on) == (False, date(2026, 2, 7))
+
+
+@pytest.mark.django_db
+def test_relance_daily_full_recomputes_every_invoice():
+    company, invoice = _company_with_one_invoice()
+    _run(company, "2026-02-01")
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=date(2026, 1, 1))
+    call_command("daily", "--date", "2026-02-02", stdout=StringIO())
+    invoice.refresh_from_db()
+    assert (invoice.to_remind, invoice.next_reminder_on) == (False, date(2026, 2, 3))
+    call_command("daily", "--date", "2026-02-02", "--full", stdout=StringIO())
+    invoice.refresh_from_db()
+    assert (invoice.to_remind, invoice.next_reminder_on) == (True, date(2026, 1, 4))
+    assert DailyRun.objects.filter(company=company).latest("id").full is True
+
+
+@pytest.mark.django_db
+def test_saving_a_new_minimum_gap_recomputes_every_invoice_at_once():
+    company, invoice = _company_with_one_invoice()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        dunning_level=1, last_reminder_on=date(2026, 2, 3)
+    )
+    invoices_refresh(company=company, today=date(2026, 2, 4))
+    invoice.refresh_from_db()
+    assert invoice.next_reminder_on == date(2026, 2, 18)  # 15 days after
+    company_settings_update(company=company, min_gap_days=30)
+    invoice.refresh_from_db()
+    assert (invoice.next_level, invoice.next_reminder_on) == (2, date(2026, 3, 5))
