@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from relance.bank import matching
-from relance.bank.models import Format, IbanLink, Match, StatementImport, Transaction
+from relance.bank.models import IbanLink, Match, StatementImport, Transaction
 from relance.bank.statements import Line, Statement, statement_read
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
@@ -104,7 +104,11 @@ def _statement_record(company, statement, filename, today, user) -> ImportResult
         known = _known_keys(company, list(lines))
         new = {key: line for key, line in lines.items() if key not in known}
         result.new = len(new)
-        statement_on = min(statement.statement_on or today, today)
+        # The statement's own date (a file of debits only too); none given,
+        # the company's last statement date stays as it was.
+        statement_on = statement.statement_on
+        if statement_on is not None:
+            statement_on = min(statement_on, today)
         record = StatementImport.objects.create(
             company=company,
             format=statement.format,
@@ -121,9 +125,11 @@ def _statement_record(company, statement, filename, today, user) -> ImportResult
         record.suggested = len({row["transaction"] for row in result.suggested})
         record.unmatched = result.unmatched
         record.save(update_fields=["matched", "suggested", "unmatched"])
-        Company.objects.filter(pk=company.pk).filter(
-            Q(bank_statement_on__isnull=True) | Q(bank_statement_on__lt=statement_on)
-        ).update(bank_statement_on=statement_on)
+        if statement_on is not None:
+            Company.objects.filter(pk=company.pk).filter(
+                Q(bank_statement_on__isnull=True)
+                | Q(bank_statement_on__lt=statement_on)
+            ).update(bank_statement_on=statement_on)
     return result
 
 
@@ -490,10 +496,9 @@ def transactions_push(
     """Transactions pushed by a bank aggregator (the API): each checked
     (refused, every problem named by its index: nothing recorded), then
     taken in as a statement of format « api ». Debits are ignored."""
-    from relance.bank.statements import api_lines
+    from relance.bank.statements import api_statement
 
-    statement = Statement(format=Format.API)
-    statement.lines, statement.debits = api_lines(objects, limit=API_MAX)
+    statement = api_statement(objects, limit=API_MAX)
     return statement_record(
         company=company, statement=statement, filename="", today=today, user=user
     )
