@@ -101,6 +101,11 @@ def _statement_record(company, statement, filename, today, user) -> ImportResult
     result.transactions = len(statement.lines)
     lines = _unique(statement.lines)
     with transaction.atomic():
+        # One import of a company's statements at a time: a second one (the
+        # same file sent twice at once) waits here, then finds the first's
+        # transactions known and records nothing twice. (SQLite: its write
+        # lock serialises the imports anyway.)
+        list(Company.objects.select_for_update().filter(pk=company.pk).values("pk"))
         known = _known_keys(company, list(lines))
         new = {key: line for key, line in lines.items() if key not in known}
         result.new = len(new)
