@@ -61,6 +61,17 @@ def test_a_camt_file_with_a_dtd_is_refused_before_any_entity_is_expanded(content
     assert time.monotonic() - started < 1
 
 
+def test_a_dtd_hidden_from_a_byte_scan_by_utf16_is_refused_by_the_parser():
+    """The parser never resolves an entity; a DTD it finds is refused (the
+    camt reader is called directly: such a file is not told as XML)."""
+    started = time.monotonic()
+    content = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b"").decode()
+    with pytest.raises(ApplicationError) as refused:
+        statements._camt(content.encode("utf-16"))
+    assert refused.value.message == XML_REFUSED
+    assert time.monotonic() - started < 1
+
+
 def test_an_ofx_file_with_entities_is_refused():
     with pytest.raises(ApplicationError) as refused:
         statement_read(OFX_ENTITY)
