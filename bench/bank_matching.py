@@ -168,7 +168,7 @@ def main() -> None:
     timed(matching, "credits_match", "matching")
     timed(services, "_transactions_insert", "transactions written")
     timed(services, "payments_record", "payments (payments_record)")
-    timed(services, "_rows_insert", "rows written")
+    timed(services, "rows_insert", "rows written")
     del statements
     started = time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):

@@ -242,3 +242,89 @@ def test_a_bad_statement_imports_nothing(books):
     )
     assert not StatementImport.objects.exists()
     assert not Payment.objects.exists()
+
+
+DEBITS_ONLY_CAMT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<Stmt><Id>S-1</Id>
+<Ntry><Amt Ccy="EUR">89.90</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-11-27</Dt></BookgDt><AcctSvcrRef>D-1</AcctSvcrRef></Ntry>
+<Ntry><Amt Ccy="EUR">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-11-28</Dt></BookgDt><AcctSvcrRef>D-2</AcctSvcrRef></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+
+
+def test_a_statement_of_debits_only_is_dated_by_its_bookings_not_today(db):
+    company = make_company()
+    result = statement_take_in(
+        company=company, content=DEBITS_ONLY_CAMT, filename="d.xml", today=TODAY
+    )
+    assert (result.transactions, result.new) == (0, 0)
+    company.refresh_from_db()
+    assert company.bank_statement_on == date(2026, 11, 28)
+    assert StatementImport.objects.get().statement_on == date(2026, 11, 28)
+
+
+def test_a_statement_is_dated_by_its_closing_balance_when_it_gives_one(db):
+    company = make_company()
+    closing = DEBITS_ONLY_CAMT.replace(
+        b"<Stmt><Id>S-1</Id>",
+        b"<Stmt><Id>S-1</Id><Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp>"
+        b"<Amt Ccy='EUR'>10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        b"<Dt><Dt>2026-11-30</Dt></Dt></Bal>",
+    )
+    statement_take_in(company=company, content=closing, filename="d.xml", today=TODAY)
+    company.refresh_from_db()
+    assert company.bank_statement_on == date(2026, 11, 30)
+
+
+def test_an_mt940_statement_of_debits_only_is_dated_by_its_closing_balance(db):
+    company = make_company()
+    content = (
+        b"{1:F01CRLYFRPPAXXX0000000000}{4:\r\n:20:STMT20261129\r\n"
+        b":25:30002/00550/0000157841Z\r\n:28C:00336/001\r\n"
+        b":60F:C261126EUR15320,02\r\n"
+        b":61:2611271127D89,90NDDTNONREF//20261127-102\r\n"
+        b":86:/REMI/PRLV SEPA ORANGE/NAME/ORANGE SA\r\n"
+        b":62F:C261129EUR15230,12\r\n-}"
+    )
+    statement_take_in(company=company, content=content, filename="d.sta", today=TODAY)
+    company.refresh_from_db()
+    assert company.bank_statement_on == date(2026, 11, 29)
+
+
+def test_an_older_statement_of_debits_never_moves_the_date_back(db):
+    company = make_company(bank_statement_on=date(2026, 12, 1))
+    statement_take_in(
+        company=company, content=DEBITS_ONLY_CAMT, filename="d.xml", today=TODAY
+    )
+    company.refresh_from_db()
+    assert company.bank_statement_on == date(2026, 12, 1)
+
+
+def test_a_statement_with_no_date_at_all_keeps_the_last_statement_date(db):
+    company = make_company(bank_statement_on=date(2026, 11, 20))
+    empty = (
+        b"<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:"
+        b"camt.053.001.08'><BkToCstmrStmt><Stmt><Id>S-2</Id></Stmt>"
+        b"</BkToCstmrStmt></Document>"
+    )
+    statement_take_in(company=company, content=empty, filename="e.xml", today=TODAY)
+    company.refresh_from_db()
+    assert company.bank_statement_on == date(2026, 11, 20)
+    assert StatementImport.objects.get().statement_on is None
+
+
+def test_a_push_of_debits_only_is_dated_by_their_dates(db):
+    company = make_company()
+    result = transactions_push(
+        company=company,
+        objects=[
+            {"date": date(2026, 11, 29), "amount": "-40.00", "label": "PRLV EDF"},
+            {"date": date(2026, 11, 25), "amount": "-9.99", "label": "CB"},
+        ],
+        today=TODAY,
+    )
+    assert result.transactions == 0
+    company.refresh_from_db()
+    assert company.bank_statement_on == date(2026, 11, 29)

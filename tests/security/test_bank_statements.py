@@ -2,18 +2,21 @@
 refused before anything is expanded or fetched, huge files refused before
 being parsed, another company's invoices never matched or shown."""
 
+import threading
 import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections, transaction
 
 from relance.bank import statements
 from relance.bank.models import Transaction
 from relance.bank.services import statement_take_in, transactions_push
 from relance.bank.statements import statement_read
 from relance.core.errors import ApplicationError
-from relance.invoices.models import Invoice
+from relance.core.models import Company
+from relance.invoices.models import Invoice, Payment
 from tests.factories import make_company, make_customer, make_invoice
 
 XML_REFUSED = (
@@ -54,6 +57,17 @@ def test_a_camt_file_with_a_dtd_is_refused_before_any_entity_is_expanded(content
     started = time.monotonic()
     with pytest.raises(ApplicationError) as refused:
         statement_read(content)
+    assert refused.value.message == XML_REFUSED
+    assert time.monotonic() - started < 1
+
+
+def test_a_dtd_hidden_from_a_byte_scan_by_utf16_is_refused_by_the_parser():
+    """The parser never resolves an entity; a DTD it finds is refused (the
+    camt reader is called directly: such a file is not told as XML)."""
+    started = time.monotonic()
+    content = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b"").decode()
+    with pytest.raises(ApplicationError) as refused:
+        statements._camt(content.encode("utf-16"))
     assert refused.value.message == XML_REFUSED
     assert time.monotonic() - started < 1
 
@@ -125,3 +139,56 @@ def test_the_same_bank_id_in_two_companies_is_two_transactions():
         assert result.new == 1
     assert Transaction.objects.count() == 2
     assert not Invoice.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_statement_imported_twice_at_once_records_each_payment_once():
+    """Two imports of one file at the same moment (two workers, PostgreSQL):
+    the second waits for the first, then finds every credit known."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's write lock serialises the two imports")
+    company = make_company()
+    customer = make_customer(company, name="SARL Dupont")
+    invoices = [
+        make_invoice(customer, number=f"FC{n}", total=Decimal("100.00"))
+        for n in range(1, 6)
+    ]
+    objects = [
+        {
+            "id": f"B-{invoice.number}",
+            "date": date(2026, 12, 2),
+            "amount": "100.00",
+            "label": f"FACTURE {invoice.number}",
+        }
+        for invoice in invoices
+    ]
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def push():
+        try:
+            barrier.wait(timeout=5)
+            results.append(
+                transactions_push(
+                    company=company, objects=objects, today=date(2026, 12, 3)
+                )
+            )
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        # Hold the company's row: both imports start, then wait for it.
+        list(Company.objects.select_for_update().filter(pk=company.pk))
+        threads = [threading.Thread(target=push) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted((r.new, len(r.matched)) for r in results) == [(0, 0), (5, 5)]
+    assert Transaction.objects.filter(company=company).count() == 5
+    assert Payment.objects.filter(company=company).count() == 5
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"paid"}

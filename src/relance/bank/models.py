@@ -31,7 +31,9 @@ class StatementImport(models.Model):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     filename = models.CharField(_("fichier"), max_length=255, blank=True)
-    statement_on = models.DateField(_("relevé du"))
+    # The statement's own date (closing or latest booking); None when the
+    # file gives none.
+    statement_on = models.DateField(_("relevé du"), null=True, blank=True)
     transactions = models.PositiveIntegerField(_("crédits lus"), default=0)
     new = models.PositiveIntegerField(_("nouveaux"), default=0)
     matched = models.PositiveIntegerField(_("rapprochés"), default=0)

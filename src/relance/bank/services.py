@@ -15,12 +15,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from relance.bank import matching
-from relance.bank.models import Format, IbanLink, Match, StatementImport, Transaction
+from relance.bank.models import IbanLink, Match, StatementImport, Transaction
 from relance.bank.statements import Line, Statement, statement_read
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
-from relance.core.sql import rows_set
+from relance.core.sql import rows_insert, rows_set
 from relance.dunning.services.payments import payments_record
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.services import NewPayment
@@ -101,10 +101,19 @@ def _statement_record(company, statement, filename, today, user) -> ImportResult
     result.transactions = len(statement.lines)
     lines = _unique(statement.lines)
     with transaction.atomic():
+        # One import of a company's statements at a time: a second one (the
+        # same file sent twice at once) waits here, then finds the first's
+        # transactions known and records nothing twice. (SQLite: its write
+        # lock serialises the imports anyway.)
+        list(Company.objects.select_for_update().filter(pk=company.pk).values("pk"))
         known = _known_keys(company, list(lines))
         new = {key: line for key, line in lines.items() if key not in known}
         result.new = len(new)
-        statement_on = min(statement.statement_on or today, today)
+        # The statement's own date (a file of debits only too); none given,
+        # the company's last statement date stays as it was.
+        statement_on = statement.statement_on
+        if statement_on is not None:
+            statement_on = min(statement_on, today)
         record = StatementImport.objects.create(
             company=company,
             format=statement.format,
@@ -121,9 +130,11 @@ def _statement_record(company, statement, filename, today, user) -> ImportResult
         record.suggested = len({row["transaction"] for row in result.suggested})
         record.unmatched = result.unmatched
         record.save(update_fields=["matched", "suggested", "unmatched"])
-        Company.objects.filter(pk=company.pk).filter(
-            Q(bank_statement_on__isnull=True) | Q(bank_statement_on__lt=statement_on)
-        ).update(bank_statement_on=statement_on)
+        if statement_on is not None:
+            Company.objects.filter(pk=company.pk).filter(
+                Q(bank_statement_on__isnull=True)
+                | Q(bank_statement_on__lt=statement_on)
+            ).update(bank_statement_on=statement_on)
     return result
 
 
@@ -233,12 +244,14 @@ def _match_and_store(company, record, new: dict[str, Line], today, user, result)
                 day = min(line.booked_on, today)
                 suggested_on[invoice_id] = max(suggested_on.get(invoice_id, day), day)
     recorded = iter(
-        payments_record(company=company, payments=payments, today=today, user=user)
+        payments_record(
+            company=company, payments=payments, today=today, user=user, ids=True
+        )
     )
     for match in matches:
         if match[3] == Match.Status.MATCHED:
-            match[5] = next(recorded).pk
-    _rows_insert(
+            match[5] = next(recorded)
+    rows_insert(
         Match,
         [
             *("company_id", "transaction_id", "invoice_id", "amount", "status"),
@@ -251,11 +264,10 @@ def _match_and_store(company, record, new: dict[str, Line], today, user, result)
 
 
 def _transactions_insert(company, record, new, outcomes) -> dict[str, int]:
-    """The new credits written (one INSERT, its rows sent together), and
-    their ids by key read back in one query."""
+    """The new credits written (multi-row INSERTs), their ids by key."""
     state = {True: Transaction.Status.MATCHED, False: Transaction.Status.SUGGESTED}
     now = utc_now()
-    rows = []
+    rows, keys = [], []
     for outcome in outcomes:
         line = new[outcome.key]
         status = (
@@ -263,6 +275,7 @@ def _transactions_insert(company, record, new, outcomes) -> dict[str, int]:
             if outcome.reason == matching.Reason.NOTHING
             else state[outcome.matched]
         )
+        keys.append(outcome.key)
         rows.append(
             [
                 *(company.pk, record.pk, outcome.key, line.bank_id, line.booked_on),
@@ -270,7 +283,7 @@ def _transactions_insert(company, record, new, outcomes) -> dict[str, int]:
                 *(line.payer_name, line.payer_iban, status, now),
             ]
         )
-    _rows_insert(
+    ids = rows_insert(
         Transaction,
         [
             *("company_id", "statement_id", "key", "bank_id", "booked_on", "amount"),
@@ -278,33 +291,9 @@ def _transactions_insert(company, record, new, outcomes) -> dict[str, int]:
             "created_at",
         ],
         rows,
+        returning=True,
     )
-    return dict(Transaction.objects.filter(statement=record).values_list("key", "pk"))
-
-
-def _rows_insert(model, names: list[str], rows: list[list]) -> None:
-    """INSERT rows, each value as its field stores it: the ORM's
-    bulk_create spends seconds building 10,000 model objects."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    convert = [
-        i
-        for i, f in enumerate(fields)
-        if f.get_internal_type() in ("DateField", "DateTimeField", "DecimalField")
-    ]
-    for row in rows:
-        for i in convert:
-            if row[i] is not None:
-                row[i] = fields[i].get_db_prep_save(row[i], connection)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        # One statement, its rows sent together: sqlite3's loop in C,
-        # psycopg's pipeline.
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {marks}", rows)
+    return dict(zip(keys, ids, strict=True))
 
 
 def _payment(line: Line, invoice_id: int, amount: Decimal, today) -> NewPayment:
@@ -490,10 +479,9 @@ def transactions_push(
     """Transactions pushed by a bank aggregator (the API): each checked
     (refused, every problem named by its index: nothing recorded), then
     taken in as a statement of format « api ». Debits are ignored."""
-    from relance.bank.statements import api_lines
+    from relance.bank.statements import api_statement
 
-    statement = Statement(format=Format.API)
-    statement.lines, statement.debits = api_lines(objects, limit=API_MAX)
+    statement = api_statement(objects, limit=API_MAX)
     return statement_record(
         company=company, statement=statement, filename="", today=today, user=user
     )

@@ -49,10 +49,37 @@ class Statement:
     format: str
     lines: list[Line] = field(default_factory=list)  # credits only
     debits: int = 0
+    # The statement's own dates: its closing (balance or period end) date
+    # when it gives one, and the latest booking date of its debits.
+    closing_on: date | None = None
+    debits_on: date | None = None
 
     @property
     def statement_on(self) -> date | None:
-        return max((line.booked_on for line in self.lines), default=None)
+        """The date the statement is up to: its closing date, or its latest
+        booking date, debits included; None when it says no date at all."""
+        dates = [line.booked_on for line in self.lines]
+        dates += [day for day in (self.closing_on, self.debits_on) if day]
+        return max(dates, default=None)
+
+    def debit_seen(self, on) -> None:
+        """A debit booked `on` (a date, or text; unreadable ones are ignored:
+        a debit is never refused, it is not imported)."""
+        self.debits += 1
+        self.debits_on = _latest(self.debits_on, on)
+
+
+def _latest(known: date | None, on) -> date | None:
+    if on is None or on == "":
+        return known
+    if isinstance(on, datetime):
+        on = on.date()
+    if not isinstance(on, date):
+        try:
+            on = parse_date(str(on)[:10])
+        except ValueRefused:
+            return known
+    return on if known is None or on > known else known
 
 
 def statement_read(content: bytes) -> Statement:
@@ -160,6 +187,7 @@ def _camt(content: bytes) -> Statement:
     statement = Statement(format=kind)
     number = 0
     for account in _children(body, section):
+        statement.closing_on = _latest(statement.closing_on, _camt_closing(account))
         for entry in _children(account, "Ntry"):
             number += 1
             if number > MAX_LINES:
@@ -186,11 +214,11 @@ def _camt_entry(statement: Statement, entry, number: int, kind: str) -> None:
     status = _text(entry, "Sts") or _text(entry, "Sts", "Cd")
     if _text(entry, "RvslInd").lower() == "true" or status in ("PDNG", "RJCT"):
         return  # a reversal, or not booked (yet): no payment
-    if indicator == "DBIT":
-        statement.debits += 1
-        return
     booked = _text(entry, "BookgDt", "Dt") or _text(entry, "BookgDt", "DtTm")[:10]
     booked = booked or _text(entry, "ValDt", "Dt") or _text(entry, "ValDt", "DtTm")[:10]
+    if indicator == "DBIT":
+        statement.debit_seen(booked)
+        return
     try:
         booked_on = parse_date(booked)
     except ValueRefused as refused:
@@ -266,6 +294,21 @@ def _camt_entry(statement: Statement, entry, number: int, kind: str) -> None:
         )
 
 
+CLOSING_BALANCES = ("CLBD", "CLAV")  # closing booked, closing available
+
+
+def _camt_closing(account) -> str:
+    """The date of a statement's (or report's) closing balance, else the end
+    of the period it covers; "" when it gives neither."""
+    for balance in _children(account, "Bal"):
+        code = _text(balance, "Tp", "CdOrPrtry", "Cd")
+        if code in CLOSING_BALANCES:
+            day = _text(balance, "Dt", "Dt") or _text(balance, "Dt", "DtTm")[:10]
+            if day:
+                return day
+    return _text(account, "FrToDt", "ToDtTm")[:10]
+
+
 def _camt_amount(element, kind, where) -> tuple[Decimal, str]:
     text = (element.text or "").strip() if element is not None else ""
     try:
@@ -312,13 +355,20 @@ def _ofx(content: bytes) -> Statement:
     number = 0
     for stmt in ofx.statements:
         currency = (getattr(stmt, "curdef", None) or "EUR")[:3]
-        for tx in stmt.banktranlist or []:
+        listed = stmt.banktranlist
+        ledger = getattr(stmt, "ledgerbal", None)
+        for closing in (
+            getattr(listed, "dtend", None),
+            getattr(ledger, "dtasof", None),
+        ):
+            statement.closing_on = _latest(statement.closing_on, closing)
+        for tx in listed or []:
             number += 1
             if number > MAX_LINES:
                 raise _too_many()
             amount = Decimal(tx.trnamt)
             if amount <= 0:
-                statement.debits += 1
+                statement.debit_seen(tx.dtposted)
                 continue
             where = _("opération %(n)s") % {"n": number}
             if amount >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
@@ -375,22 +425,25 @@ def _mt940(content: bytes) -> Statement:
         raise ApplicationError(
             _("Relevé MT940 sans opération (aucun champ :61:)."), field="file"
         )
+    closing = transactions.data.get("final_closing_balance")
+    statement.closing_on = _latest(None, getattr(closing, "date", None))
     for number, tx in enumerate(transactions, start=1):
         data = tx.data
         amount = data["amount"].amount
+        booked = data.get("entry_date") or data.get("date")
         if data.get("status", "").endswith("D") or amount <= 0:
-            statement.debits += 1
-            continue  # a debit, or the reversal of a credit (RC): no payment
+            # a debit, or the reversal of a credit (RC): no payment
+            statement.debit_seen(_mt940_date(booked))
+            continue
         if data.get("status") == "RD":
-            statement.debits += 1
+            statement.debit_seen(_mt940_date(booked))
             continue
         details = data.get("transaction_details") or ""
         fields = _mt940_details(details)
         label = fields.get("REMI") or _clean(details.replace("\n", " "))
-        booked = data.get("entry_date") or data.get("date")
         statement.lines.append(
             Line(
-                booked_on=date(booked.year, booked.month, booked.day),
+                booked_on=_mt940_date(booked),
                 amount=Decimal(amount).quantize(Decimal("0.01")),
                 currency=(data.get("currency") or "EUR")[:3],
                 label=_clean(" ".join([label, data.get("extra_details") or ""]))
@@ -404,6 +457,10 @@ def _mt940(content: bytes) -> Statement:
         if number > MAX_LINES:
             raise _too_many()
     return statement
+
+
+def _mt940_date(day) -> date | None:
+    return date(day.year, day.month, day.day) if day else None
 
 
 def _mt940_id(data: dict) -> str:
@@ -491,7 +548,7 @@ def _csv(content: bytes) -> Statement:
         except _CellRefused as refused:
             raise _csv_refused(line, table, refused.column, refused.message) from None
         if credit is None:
-            statement.debits += 1
+            statement.debit_seen(row.get("date") or row.get("value_date"))
             continue
         try:
             booked_on = parse_date(row.get("date") or row.get("value_date") or "")
@@ -581,6 +638,18 @@ def payer_from_label(label: str) -> str:
 
 
 # A bank aggregator's push (the API)
+
+
+def api_statement(objects: list[dict], *, limit: int) -> Statement:
+    """Transactions pushed through the API as a statement of format « api »:
+    its credits, its debits counted (their dates give the statement's)."""
+    statement = Statement(format=Format.API)
+    lines, _debits = api_lines(objects, limit=limit)
+    statement.lines = lines
+    for item in objects:
+        if Decimal(item["amount"]).quantize(Decimal("0.01")) <= 0:
+            statement.debit_seen(item["date"])
+    return statement
 
 
 def api_lines(objects: list[dict], *, limit: int) -> tuple[list[Line], int]:

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
+from typing import NamedTuple
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.models import Company, Membership
 from relance.core.money import format_amount
-from relance.core.sql import rows_set
+from relance.core.sql import ids_condition, rows_insert, rows_read, rows_write
 from relance.invoices.models import Customer, Invoice, Payment
 
 
@@ -39,13 +40,25 @@ PAYMENT_READS = (
     "number",
     "currency",
     "amount_due",
-    "updated_at",
 )
+CENT = Decimal("0.01")
+
+
+class _InvoiceRead(NamedTuple):
+    """What payments_add reads of an invoice (PAYMENT_READS, in order)."""
+
+    id: int
+    company_id: int
+    kind: str
+    status: str
+    number: str
+    currency: str
+    amount_due: Decimal
 
 
 def payments_add(
-    *, company: Company, payments: list[NewPayment], user=None
-) -> list[Payment]:
+    *, company: Company, payments: list[NewPayment], user=None, ids: bool = False
+) -> list[Payment] | list[int]:
     """Record payments, all or none: what is due goes down, an invoice paid in
     full becomes paid. Plain columns only: the dunning state is the caller's
     (`dunning.services.payments.payments_record`, the one way in).
@@ -54,50 +67,103 @@ def payments_add(
     company, a cancelled or draft invoice, a zero or negative amount, an
     unknown method, and more than what is still due (an overpayment, counting
     the payments before it in the list). A fixed number of statements
-    whatever the number of payments.
+    whatever the number of payments: the invoices read and locked in one,
+    the payments written by multi-row INSERTs, the invoices by one UPDATE.
+
+    The recorded payments in order, their invoices cached; only their ids
+    when `ids` (a bank statement's 10,000 payments need no model object).
     """
     with transaction.atomic():
-        invoices = (
-            Invoice.objects.select_for_update()
-            .only(*PAYMENT_READS)
-            .in_bulk({payment.invoice.pk for payment in payments})
-        )
+        wanted = sorted({payment.invoice.pk for payment in payments})
+        table = connection.ops.quote_name(Invoice._meta.db_table)
+        condition, params = ids_condition("id", wanted)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        invoices = {
+            row[0]: _InvoiceRead(*row[:-1], _decimal(row[-1]))
+            for row in rows_read(
+                f"SELECT {', '.join(PAYMENT_READS)} FROM {table} "
+                f"WHERE {condition}{lock}",
+                params,
+            )
+        }
         due = {pk: invoice.amount_due for pk, invoice in invoices.items()}
-        for payment in payments:
+        amounts = [Decimal(payment.amount) for payment in payments]
+        for payment, amount in zip(payments, amounts, strict=True):
             invoice = invoices.get(payment.invoice.pk)
             if invoice is None or invoice.company_id != company.pk:
                 raise ApplicationError(_("Facture introuvable."), field="invoice")
-            _payment_check(invoice, payment, due[invoice.pk])
-            due[invoice.pk] -= Decimal(payment.amount)
-        rows = []
+            _payment_check(invoice, payment, due[invoice.id], amount)
+            due[invoice.id] -= amount
         user_id = user.pk if user is not None else None
-        cached = Payment.invoice.field.set_cached_value
-        for payment in payments:
-            # By ids, the invoice then cached as `.invoice`: assigning objects
-            # asks the database router about each one (seconds for 10,000).
-            row = Payment(
-                company_id=company.pk,
-                invoice_id=payment.invoice.pk,
-                date=payment.on,
-                amount=Decimal(payment.amount),
-                method=payment.method,
-                reference=payment.reference,
-                credit_note_id=payment.credit_note.pk if payment.credit_note else None,
-                created_by_id=user_id,
-            )
-            cached(row, invoices[payment.invoice.pk])
-            rows.append(row)
-        recorded = Payment.objects.bulk_create(rows, batch_size=1000)
         now = utc_now()
-        for pk, invoice in invoices.items():
-            invoice.amount_due = due[pk]
-            if invoice.amount_due == 0:
-                invoice.status = Invoice.Status.PAID
-            invoice.updated_at = now
-        rows_set(
-            Invoice, list(invoices.values()), ["amount_due", "status", "updated_at"]
+        names = [
+            *("company_id", "invoice_id", "date", "amount", "method", "reference"),
+            *("credit_note_id", "created_by_id", "created_at"),
+        ]
+        rows = [
+            (
+                *(company.pk, payment.invoice.pk, payment.on, amount, payment.method),
+                payment.reference,
+                payment.credit_note.pk if payment.credit_note else None,
+                user_id,
+                now,
+            )
+            for payment, amount in zip(payments, amounts, strict=True)
+        ]
+        new_ids = rows_insert(Payment, names, rows, returning=True)
+        paid = Invoice.Status.PAID
+        rows_write(
+            Invoice,
+            ["amount_due", "status", "updated_at"],
+            [
+                (pk, due[pk], paid if due[pk] == 0 else invoice.status, now)
+                for pk, invoice in invoices.items()
+            ],
         )
-    return recorded
+        if ids:
+            return new_ids
+        return _payments_built(invoices, due, now, names, rows, new_ids)
+
+
+def _decimal(value) -> Decimal:
+    """An amount as SQLite gives it raw (a number), or PostgreSQL (a Decimal)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(CENT)
+
+
+def _payments_built(invoices, due, now, names, rows, new_ids) -> list[Payment]:
+    """The recorded payments as model objects, each with its invoice (the
+    columns read, as written) cached as `.invoice`."""
+    # from_db takes the values in the order of the model's fields
+    read_fields = [f.attname for f in Invoice._meta.concrete_fields]
+    read_fields = [name for name in read_fields if name in PAYMENT_READS]
+    order = [PAYMENT_READS.index(name) for name in read_fields]
+    built = {}
+    for pk, read in invoices.items():
+        invoice = Invoice.from_db(None, read_fields, [read[n] for n in order])
+        invoice.amount_due = due[pk]
+        if due[pk] == 0:
+            invoice.status = Invoice.Status.PAID
+        invoice.updated_at = now
+        built[pk] = invoice
+    fields = Payment._meta.concrete_fields
+    attnames = [field.attname for field in fields]
+    position = {name: n for n, name in enumerate(names)}
+    defaults = [field.get_default() for field in fields]
+    cached = Payment.invoice.field.set_cached_value
+    payments = []
+    for pk, row in zip(new_ids, rows, strict=True):
+        values = [
+            pk
+            if field.primary_key
+            else row[position[name]]
+            if name in position
+            else default
+            for field, name, default in zip(fields, attnames, defaults, strict=True)
+        ]
+        payment = Payment.from_db(None, attnames, values)
+        cached(payment, built[payment.invoice_id])
+        payments.append(payment)
+    return payments
 
 
 def payment_void(*, payment: Payment, reason: str, user=None) -> Payment:
@@ -135,8 +201,7 @@ def payment_void(*, payment: Payment, reason: str, user=None) -> Payment:
     return payment
 
 
-def _payment_check(invoice: Invoice, payment: NewPayment, due: Decimal) -> None:
-    amount = Decimal(payment.amount)
+def _payment_check(invoice, payment: NewPayment, due: Decimal, amount: Decimal) -> None:
     if amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
     if payment.method not in Payment.Method.values:

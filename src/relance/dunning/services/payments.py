@@ -19,11 +19,17 @@ from relance.invoices.services import NewPayment, payment_void, payments_add
 
 
 def payments_record(
-    *, company: Company, payments: list[NewPayment], today: date, user=None
-) -> list[Payment]:
+    *,
+    company: Company,
+    payments: list[NewPayment],
+    today: date,
+    user=None,
+    ids: bool = False,
+) -> list[Payment] | list[int]:
     """Record these payments (all or none, `invoices.services.payments_add`
     says what is refused, and a payment dated after `today`) and bring their
-    invoices' dunning state up to date on `today`."""
+    invoices' dunning state up to date on `today`. The payments recorded,
+    or only their ids when `ids`."""
     for payment in payments:
         if payment.on > today:
             raise ApplicationError(
@@ -32,11 +38,11 @@ def payments_record(
                 field="date",
             )
     with transaction.atomic():
-        recorded = payments_add(company=company, payments=payments, user=user)
+        recorded = payments_add(company=company, payments=payments, user=user, ids=ids)
         invoices_refresh(
             company=company,
             today=today,
-            invoice_ids=sorted({payment.invoice_id for payment in recorded}),
+            invoice_ids=sorted({payment.invoice.pk for payment in payments}),
         )
     return recorded
 
