@@ -5,7 +5,6 @@ column; only a file without a single error is saved, in one transaction.
 Customers are created or updated by code, invoices by number.
 """
 
-import enum
 import functools
 from array import array
 from collections.abc import Callable, Iterable
@@ -19,7 +18,6 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import DateField, DecimalField
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -27,7 +25,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
-from relance.core.sql import any_of, rows_set
+from relance.core.sql import any_of, rows_insert, rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     DOCUMENT_KINDS,
@@ -774,7 +772,7 @@ def _customers_save(
                     customer.updated_at = now
                     changed[code] = customer
     if fast and new:
-        _insert(Customer, [vars(customer) for customer in new.values()], now)
+        _insert(Customer, [vars(customer) for customer in new.values()])
         ids = _by_key(
             Customer.objects.filter(company=company).only("pk", "code"),
             "code",
@@ -888,7 +886,6 @@ def _invoices_save(
         _insert(
             Invoice,
             [{k: v for k, v in vars(i).items() if k != "is_credit_note"} for i in new],
-            now,
         )
         ids = _ids_by(Invoice, company, "number", [invoice.number for invoice in new])
         for invoice in new:
@@ -917,45 +914,20 @@ def _invoices_save(
     return saved
 
 
-def _insert(model, rows: list[dict], now) -> None:
-    """INSERT `rows` (attname → value; a field left out takes its default,
-    created_at and updated_at `now`) in one executemany. Django's
-    bulk_create builds its SQL value by value, and on SQLite 999 values a
-    statement: most of a big import's time (ADR 17). Values go through their
-    field's conversion (dates, amounts, times), computed once per value."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    defaults = [
-        now
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        else field.get_default()
-        for field in fields
-    ]
-    converters = [_converter(field) for field in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    base = [
-        convert(default) for default, convert in zip(defaults, converters, strict=True)
-    ]
-    index = {
-        field.attname: (position, convert)
-        for position, (field, convert) in enumerate(
-            zip(fields, converters, strict=True)
-        )
+def _insert(model, rows: list[dict]) -> None:
+    """INSERT `rows` (attname → value; a field left out takes its default)
+    through `core.sql.rows_insert`: no model object is built, where
+    bulk_create spent most of a big import's time (ADR 17). Rows are grouped
+    by the fields they give (they all give the same ones in practice)."""
+    attnames = {
+        field.attname for field in model._meta.concrete_fields if not field.primary_key
     }
-    params = []
+    groups: dict[tuple, list] = {}
     for row in rows:
-        values = base.copy()
-        for name, value in row.items():
-            found = index.get(name)
-            if found is not None:
-                values[found[0]] = found[1](value)
-        params.append(values)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        names = tuple(name for name in row if name in attnames)
+        groups.setdefault(names, []).append([row[name] for name in names])
+    for names, values in groups.items():
+        rows_insert(model, names, values)
 
 
 def _ids_by(model, company, column: str, keys: list[str]) -> dict:
@@ -973,26 +945,6 @@ def _ids_by(model, company, column: str, keys: list[str]) -> dict:
             )
             found.update(cursor.fetchall())
     return found
-
-
-def _converter(field):
-    """A value as the database stores `field`: converted by the field for
-    dates, times and amounts (each distinct value once), as is otherwise
-    (an enumeration's member as its value)."""
-    if isinstance(field, DateField | DecimalField):  # DateTimeField included
-        memo: dict = {}
-
-        def convert(value):
-            if value is None:
-                return None
-            try:
-                return memo[value]
-            except KeyError:
-                memo[value] = field.get_db_prep_save(value, connection)
-                return memo[value]
-
-        return convert
-    return lambda value: value.value if isinstance(value, enum.Enum) else value
 
 
 def _credited_link(company, rows, saved) -> dict[int, str]:

@@ -57,9 +57,9 @@ def current_pauses_recorded(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0009_reply_pause_days'),
+        ('core', '0001_initial'),
         ('dunning', '0011_inbound_messages'),
-        ('invoices', '0012_customer_email_invalid'),
+        ('invoices', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_company_portal_link_days'),
+        ('core', '0001_initial'),
         ('dunning', '0014_import_run_progress'),
         ('invoices', '0001_initial'),
     ]
