@@ -1,6 +1,7 @@
-"""Bad API tokens, counted per address: past RELANCE_API_FAILURE_LIMIT within
-RELANCE_LOCKOUT_MINUTES, the address is refused (429) for that long, whatever
-token it shows. Counters live in the cache (a folder of the data folder)."""
+"""Bad credentials counted per address and per kind (« api »: API tokens,
+« portal »: private links): past the kind's limit within
+RELANCE_LOCKOUT_MINUTES, the address is refused (429) for that long,
+whatever it shows. Counters live in the cache (a folder of the data folder)."""
 
 import math
 import time
@@ -9,26 +10,29 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-class TooManyBadTokens(Exception):
+class Blocked(Exception):
     def __init__(self, seconds: int):
         super().__init__(seconds)
         self.seconds = seconds
 
 
-def _keys(address: str) -> tuple[str, str]:
-    return f"relance:api-failures:{address}", f"relance:api-blocked:{address}"
+TooManyBadTokens = Blocked  # the API's name for it
 
 
-def api_address_check(address: str) -> None:
-    """Raises TooManyBadTokens while the address is refused."""
-    until = cache.get(_keys(address)[1])
+def _keys(kind: str, address: str) -> tuple[str, str]:
+    return f"relance:{kind}-failures:{address}", f"relance:{kind}-blocked:{address}"
+
+
+def address_check(kind: str, address: str) -> None:
+    """Raises Blocked while the address is refused for `kind`."""
+    until = cache.get(_keys(kind, address)[1])
     if until is not None and until > time.time():
-        raise TooManyBadTokens(math.ceil(until - time.time()))
+        raise Blocked(math.ceil(until - time.time()))
 
 
-def api_address_failed(address: str) -> None:
-    """Counts one bad token; the last one allowed starts the refusal."""
-    failures, blocked = _keys(address)
+def address_failed(kind: str, address: str, *, limit: int) -> None:
+    """Counts one bad attempt; the `limit`-th starts the refusal."""
+    failures, blocked = _keys(kind, address)
     lasting = settings.RELANCE_LOCKOUT_MINUTES * 60
     cache.add(failures, 0, lasting)
     try:
@@ -36,10 +40,24 @@ def api_address_failed(address: str) -> None:
     except ValueError:  # expired in between
         cache.set(failures, 1, lasting)
         count = 1
-    if count >= settings.RELANCE_API_FAILURE_LIMIT:
+    if count >= limit:
         cache.set(blocked, time.time() + lasting, lasting)
         cache.delete(failures)
 
 
+def address_unblock(kind: str, address: str) -> None:
+    cache.delete_many(_keys(kind, address))
+
+
+def api_address_check(address: str) -> None:
+    """Raises TooManyBadTokens while the address is refused."""
+    address_check("api", address)
+
+
+def api_address_failed(address: str) -> None:
+    """Counts one bad token; the last one allowed starts the refusal."""
+    address_failed("api", address, limit=settings.RELANCE_API_FAILURE_LIMIT)
+
+
 def api_address_unblock(address: str) -> None:
-    cache.delete_many(_keys(address))
+    address_unblock("api", address)
