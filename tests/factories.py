@@ -22,6 +22,9 @@ def make_company(**fields) -> Company:
     fields.setdefault("name", f"Société {next(_seq)}")
     fields.setdefault("sender_email", "relances@durand.example")
     fields.setdefault("reply_to_email", "compta@durand.example")
+    # The tests that are not about the sending calendar send at any hour;
+    # those about it ask for it (tests/dunning/test_calendar_sending.py).
+    fields.setdefault("send_calendar", False)
     return Company.objects.create(**fields)
 
 

@@ -52,7 +52,7 @@ from relance.dunning.services.letters import (
 from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import credit_allocate, payment_cancel
-from relance.dunning.services.send_runs import send_run_progress
+from relance.dunning.services.send_runs import send_leaves_at, send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
 from relance.dunning.services.worklist import task_outcome_record
@@ -804,12 +804,17 @@ def reminders_preview(request, payload: s.RunIn):
 def reminders_send(request, payload: s.RunIn):
     """Queue the reminders of the summary; the run's progress is at /runs/{id}."""
     plan = _plan(request, payload)
-    run, created = send_run_start(plan=plan)
+    now = utc_now()
+    leaves_at = None
+    if not payload.send_now:
+        leaves_at = send_leaves_at(company=request.company, now=now)
+    run, created = send_run_start(plan=plan, now=now, send_now=payload.send_now)
     return Status(
         202,
         {
             "run": run.pk,
             "to_send": plan.to_send,
+            "leaves_at": leaves_at,
             "errors": [e.as_dict() for e in [*plan.errors, *created.errors]],
         },
     )
@@ -826,6 +831,8 @@ def run_get(request, run_id: Path[s.Id]):
         "run": run.pk,
         **{k: getattr(progress, k) for k in ("total", "sent", "failed", "cancelled")},
         **{k: getattr(progress, k) for k in ("uncertain", "retrying", "waiting")},
+        "scheduled": progress.scheduled,
+        "scheduled_at": progress.scheduled_at,
         "finished": progress.finished,
         "reminders": [
             {

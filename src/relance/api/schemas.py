@@ -323,6 +323,11 @@ class RunIn(Schema):
         False, description="also remind invoices that can no longer be sued for"
     )
     date: Day | None = None
+    send_now: bool = Field(
+        False,
+        description="send at once, even outside the company's sending days and "
+        "hours (otherwise the reminders wait for its next allowed moment)",
+    )
 
 
 class PlannedMessageOut(Schema):
@@ -358,6 +363,11 @@ class RunStartedOut(Schema):
     run: int
     to_send: int
     errors: list[PlanErrorOut]
+    leaves_at: dt.datetime | None = Field(
+        None,
+        description="outside the company's sending days and hours: when the "
+        "reminders will leave (null: now)",
+    )
 
 
 class RunReminderOut(Schema):
@@ -378,6 +388,12 @@ class RunOut(Schema):
     uncertain: int
     retrying: int
     waiting: int
+    scheduled: int = Field(
+        description="waiting for the sending calendar or the mail server's quota"
+    )
+    scheduled_at: dt.datetime | None = Field(
+        description="the earliest moment the scheduled ones may leave"
+    )
     finished: bool
     reminders: list[RunReminderOut]
 

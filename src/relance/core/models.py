@@ -192,6 +192,36 @@ class Company(models.Model):
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)
     )
+    # The sending calendar (core/calendar.py) and the mail server's quota
+    # (core/quota.py): when messages may leave, how many at most.
+    send_calendar = models.BooleanField(
+        _("envoyer seulement les jours ouvrés, aux heures d'envoi"),
+        default=True,
+        help_text=_(
+            "Ni le samedi, ni le dimanche, ni les jours fériés (ceux d'Alsace-Moselle "
+            "aussi quand le code postal de la société commence par 57, 67 ou 68)."
+        ),
+    )
+    send_from = models.TimeField(_("envoi à partir de"), default=time(8, 0))
+    send_until = models.TimeField(_("envoi jusqu'à"), default=time(18, 0))
+    pause_august = models.BooleanField(_("pas d'envoi en août"), default=False)
+    pause_christmas = models.BooleanField(
+        _("pas d'envoi du 24 décembre au 1er janvier"), default=False
+    )
+    quota_per_minute = models.PositiveIntegerField(
+        _("courriels par minute au plus"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Ce qu'accepte votre serveur d'envoi. Vide : pas de limite."),
+    )
+    quota_per_day = models.PositiveIntegerField(
+        _("courriels par jour au plus"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Ce qu'accepte votre serveur d'envoi. Vide : pas de limite."),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
@@ -299,3 +329,23 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
+
+
+class MailQuotaUse(models.Model):
+    """How many messages a company's workers have handed to its mail server
+    in one minute (« m:2026-07-16T08:00 ») or one day of its own (« d:2026-07-16 »),
+    counted together by every worker (core/quota.py)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20)
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "period"], name="mail_quota_company_period_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.used}"

@@ -2,10 +2,11 @@
 the English way: €1,234.56 and 31 Jan 2023. Without a language, the active
 one (the reader's, on a page); French when none is."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 NBSP = "\u00a0"
@@ -51,3 +52,34 @@ def format_rate(value: Decimal, language: str = "fr") -> str:
     trailing zeros; the « % » is the caller's)."""
     text = format(Decimal(value).normalize(), "f")
     return text if language == "en" else text.replace(".", ",")
+
+
+DAYS = {
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+}
+MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre "
+    "novembre décembre",
+    "en": "January February March April May June July August September October "
+    "November December",
+}
+
+
+def format_moment(moment: datetime, now: datetime) -> str:
+    """When something will happen, both given in the zone to show:
+    « aujourd'hui à 14:00 », « demain à 08:00 », « lundi 16 juillet à 08:00 »
+    (« Monday 16 July at 08:00 » in English)."""
+    language = active_language()
+    at = f"{moment:%H:%M}"
+    days = (moment.date() - now.astimezone(moment.tzinfo).date()).days
+    if days == 0:
+        return _("aujourd'hui à %(time)s") % {"time": at}
+    if days == 1:
+        return _("demain à %(time)s") % {"time": at}
+    weekday = DAYS[language].split()[moment.weekday()]
+    month = MONTHS[language].split()[moment.month - 1]
+    day = f"{weekday} {moment.day} {month}"
+    if moment.year != now.year:
+        day += f" {moment.year}"
+    return _("%(day)s à %(time)s") % {"day": day, "time": at}

@@ -300,6 +300,9 @@ class Reminder(models.Model):
     next_attempt_at = models.DateTimeField(
         _("prochaine tentative"), null=True, blank=True
     )
+    # « Envoyer maintenant »: this reminder ignores the company's sending
+    # calendar (not its mail server's quota).
+    send_anytime = models.BooleanField(_("envoi hors calendrier"), default=False)
     origin = models.CharField(
         _("déclenchée par"), max_length=10, choices=Origin.choices, default=Origin.USER
     )

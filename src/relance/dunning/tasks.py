@@ -6,6 +6,7 @@ This module sits above the services: it calls them, they never call it.
 """
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -19,24 +20,40 @@ from relance.dunning.models import DailyRun, ImportRun, Reminder, SendRun
 from relance.dunning.planning import Plan
 from relance.dunning.services import daily, delivery, import_runs, inbound
 from relance.dunning.services.reminders import Created
-from relance.dunning.services.send_runs import send_run_record
+from relance.dunning.services.send_runs import send_leaves_at, send_run_record
 
 CHUNK = 200  # reminders per delivery task: workers share a big run
 logger = logging.getLogger(__name__)
 
 
 def send_run_start(
-    *, plan: Plan, user=None, origin: str = Reminder.Origin.USER
+    *,
+    plan: Plan,
+    user=None,
+    origin: str = Reminder.Origin.USER,
+    now: datetime | None = None,
+    send_now: bool = False,
 ) -> tuple[SendRun, Created]:
     """Record the plan's reminders under one run and queue their delivery.
 
     Returns at once; the workers send. The run's progress is read from its
-    reminders (`send_runs.send_run_progress`).
+    reminders (`send_runs.send_run_progress`). Outside the company's sending
+    calendar they wait for its next allowed moment (the scheduler's beat
+    sends them then), unless `send_now` (« Envoyer maintenant »).
     """
+    now = now or utc_now()
+    leaves_at = None if send_now else send_leaves_at(company=plan.company, now=now)
     with transaction.atomic():
-        run, created = send_run_record(plan=plan, user=user, origin=origin)
+        run, created = send_run_record(
+            plan=plan,
+            user=user,
+            origin=origin,
+            leaves_at=leaves_at,
+            send_anytime=send_now,
+        )
         ids = [reminder.pk for reminder in created.reminders]
-        transaction.on_commit(lambda: enqueue_delivery(ids))
+        if leaves_at is None:  # otherwise the scheduler's beat sends them
+            transaction.on_commit(lambda: enqueue_delivery(ids))
     return run, created
 
 

@@ -397,6 +397,13 @@ class CompanyForm(forms.ModelForm):
             "penalty_day_basis",
             "auto_send",
             "daily_run_at",
+            "send_calendar",
+            "send_from",
+            "send_until",
+            "pause_august",
+            "pause_christmas",
+            "quota_per_minute",
+            "quota_per_day",
             "bank_max_age_days",
             "letter_deadline_days",
             "letter_signatory",
@@ -406,7 +413,9 @@ class CompanyForm(forms.ModelForm):
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
-            "daily_run_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+            "daily_run_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "send_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "send_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
         help_texts = {
@@ -423,6 +432,17 @@ class CompanyForm(forms.ModelForm):
                 "Sinon, elle les marque « À relancer » seulement."
             ),
             "daily_run_at": _("Dans le fuseau horaire de la société."),
+            "send_from": _(
+                "Les jours ouvrés, les relances partent entre ces deux heures (fuseau "
+                "horaire de la société) ; en dehors, elles attendent l'ouverture "
+                "suivante."
+            ),
+            "send_until": _("Après cette heure, les relances attendent le lendemain."),
+            "pause_august": _("Les relances dues en août partent début septembre."),
+            "pause_christmas": _(
+                "Les relances dues pendant les fêtes partent le 2 janvier (ou le jour "
+                "ouvré suivant)."
+            ),
             "reply_pause_days": _(
                 "Quand un client répond à une relance, plus de relance pendant ces "
                 "jours, le temps de traiter sa réponse. 0 : pas de pause."
@@ -442,6 +462,9 @@ class CompanyForm(forms.ModelForm):
         self.fields["reply_pause_days"].max_value = 90
         self.fields["reply_pause_days"].widget.attrs["max"] = 90
         self.fields["portal_link_days"].required = False
+        # Left out by an older page or a script: kept as they are.
+        for name in ("send_from", "send_until"):
+            self.fields[name].required = False
 
     def clean_reply_pause_days(self):
         value = self.cleaned_data.get("reply_pause_days")
@@ -450,6 +473,28 @@ class CompanyForm(forms.ModelForm):
         if value > 90:
             raise forms.ValidationError(_("90 jours au plus."))
         return value
+
+    def clean_send_from(self):
+        value = self.cleaned_data.get("send_from")
+        return self.instance.send_from if value is None else value
+
+    def clean_send_until(self):
+        value = self.cleaned_data.get("send_until")
+        return self.instance.send_until if value is None else value
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("send_from"), cleaned.get("send_until")
+        if start and end and start >= end:
+            self.add_error(
+                "send_until",
+                _(
+                    "L'heure de fin d'envoi doit suivre l'heure de début "
+                    "(%(start)s) : par exemple 08:00 et 18:00."
+                )
+                % {"start": start.strftime("%H:%M")},
+            )
+        return cleaned
 
     def clean_portal_link_days(self):
         value = self.cleaned_data.get("portal_link_days")

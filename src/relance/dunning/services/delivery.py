@@ -37,9 +37,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from relance.core.calendar import Calendar, company_calendar
 from relance.core.clock import company_today
 from relance.core.models import Company
 from relance.core.pdfs import PdfUnavailable
+from relance.core.quota import has_quota, quota_take
 from relance.core.sql import (
     Sql,
     Updates,
@@ -105,10 +107,20 @@ class Delivered:
     retrying: list[Reminder] = field(default_factory=list)
     uncertain: list[Reminder] = field(default_factory=list)
     cancelled: list[Reminder] = field(default_factory=list)
+    # Outside the sending calendar or over the mail server's quota: each
+    # waits for its `next_attempt_at` (ADR 00xx).
+    scheduled: list[Reminder] = field(default_factory=list)
     recovered: int = 0  # found "sending" after a crash, now uncertain
 
     def add(self, other: "Delivered") -> None:
-        for name in ("sent", "failed", "retrying", "uncertain", "cancelled"):
+        for name in (
+            "sent",
+            "failed",
+            "retrying",
+            "uncertain",
+            "cancelled",
+            "scheduled",
+        ):
             getattr(self, name).extend(getattr(other, name))
         self.recovered += other.recovered
 
@@ -197,9 +209,11 @@ def reminders_deliver(
     steps: dict[int, _Steps] = {}  # each company's, read once
     rates = rate_table()  # the law's, for the amounts the templates may quote
     pipeline = _Pipeline(_Clock(now), delivered)
+    calendars: dict[int, Calendar] = {}
     try:
         for start in range(0, len(ids), BATCH):
             batch, payments = _load(ids[start : start + BATCH], now)
+            batch = _outside_calendar(batch, now, calendars, delivered)
             for reminder, lines in batch:
                 prepared = _prepare(
                     reminder, lines, now, today, steps, rates=rates, payments=payments
@@ -214,6 +228,34 @@ def reminders_deliver(
     finally:
         pipeline.close()
     return delivered
+
+
+def _outside_calendar(batch, now: datetime, calendars: dict, delivered: Delivered):
+    """The batch less the reminders whose company may not send now (its
+    sending calendar): each waits for the next allowed moment, one UPDATE
+    per moment. A reminder sent with « Envoyer maintenant » goes anyway."""
+    kept, waiting = [], {}
+    for reminder, lines in batch:
+        company = reminder.company
+        if company.pk not in calendars:
+            calendars[company.pk] = company_calendar(company)
+        at = calendars[company.pk].next_allowed(now)
+        if reminder.send_anytime or at == now:
+            kept.append((reminder, lines))
+            continue
+        waiting.setdefault(at, []).append(reminder)
+    for at, reminders in waiting.items():
+        _postpone([r.pk for r in reminders], at, now)
+        for reminder in reminders:
+            reminder.next_attempt_at = at
+        delivered.scheduled.extend(reminders)
+    return kept
+
+
+def _postpone(ids: list[int], at: datetime, now: datetime) -> int:
+    return Reminder.objects.filter(pk__in=ids, status=Status.PENDING).update(
+        next_attempt_at=at, updated_at=now
+    )
 
 
 def _load(ids: list[int], now: datetime):
@@ -488,6 +530,7 @@ class _Pipeline:
         )
         self.group: list[Outgoing] = []
         self.inflight: deque[tuple[Outgoing, Future]] = deque()
+        self.quota_full: dict[int, datetime] = {}  # company → when it may go on
 
     def push(self, outgoing: Outgoing) -> None:
         self.group.append(outgoing)
@@ -533,6 +576,7 @@ class _Pipeline:
         with transaction.atomic():
             updates = Updates()
             _record(answered, self.clock, now, self.delivered, updates)
+            group = self._within_quota(group, now)
             for outgoing in group:
                 _claim(outgoing, now, updates)
             updates.run()
@@ -541,6 +585,35 @@ class _Pipeline:
             if outgoing.claimed:
                 future = self.courier.submit(self.transport.send, outgoing.email)
                 self.inflight.append((outgoing, future))
+
+    def _within_quota(self, group: list[Outgoing], now: datetime) -> list[Outgoing]:
+        """The group less what the companies' mail server quotas refuse now
+        (core/quota.py); the rest waits, its `next_attempt_at` set."""
+        kept, by_company = [], {}
+        for outgoing in group:
+            company = outgoing.reminder.company
+            if has_quota(company):
+                by_company.setdefault(company.pk, []).append(outgoing)
+            else:
+                kept.append(outgoing)
+        for members in by_company.values():
+            company = members[0].reminder.company
+            full = self.quota_full.get(company.pk)
+            if full and full > now:
+                granted, resume_at = 0, full
+            else:
+                grant = quota_take(company=company, count=len(members), now=now)
+                granted, resume_at = grant.granted, grant.resume_at
+            kept += members[:granted]
+            if resume_at is None:
+                continue
+            self.quota_full[company.pk] = resume_at
+            waiting = [o.reminder for o in members[granted:]]
+            _postpone([r.pk for r in waiting], resume_at, now)
+            for reminder in waiting:
+                reminder.next_attempt_at = resume_at
+            self.delivered.scheduled.extend(waiting)
+        return kept
 
 
 def _claim(outgoing: Outgoing, now: datetime, updates: Updates) -> None:

@@ -16,7 +16,11 @@ from relance.dunning.services.reminder_actions import (
     reminder_confirm_sent,
     reminder_resend,
 )
-from relance.dunning.services.send_runs import send_run_progress
+from relance.dunning.services.send_runs import (
+    leaves_text,
+    send_leaves_at,
+    send_run_progress,
+)
 from relance.dunning.tasks import send_run_start
 from relance.invoices.models import Invoice
 from relance.mailing.delivery import mail_server
@@ -67,7 +71,11 @@ def summary(request):
         for code, errors in plan.errors_by_code().items()
     ]
     groups.sort(key=lambda group: not group["fixable"])  # what to fix first
+    now = utc_now()
+    leaves_at = send_leaves_at(company=request.company, now=now)
     context = {
+        "leaves": leaves_at
+        and leaves_text(company=request.company, at=leaves_at, now=now),
         "plan": plan,
         "groups": groups,
         "ids": ids,
@@ -85,7 +93,9 @@ def send(request):
     plan, _ids, _manual = _plan(request)
     if plan.problems:
         return HttpResponseBadRequest(plan.problems[0])
-    run, created = send_run_start(plan=plan, user=request.user)
+    run, created = send_run_start(
+        plan=plan, user=request.user, send_now=request.POST.get("send_now") == "1"
+    )
     return _progress(request, run, extra_errors=created.errors)
 
 
@@ -97,11 +107,16 @@ def progress(request, pk):
 
 def _progress(request, run, extra_errors=()):
     state = send_run_progress(run)
+    now = utc_now()
+    leaves = state.scheduled_at and leaves_text(
+        company=request.company, at=state.scheduled_at, now=now
+    )
     if not state.finished:
-        waited = (utc_now() - run.created_at).total_seconds()
+        waited = (now - run.created_at).total_seconds()
         context = {
             "run": run,
             "progress": state,
+            "leaves": leaves,
             "slow": waited > 10 and state.done == 0,
         }
         return render(request, "web/send_progress.html", context)
@@ -118,10 +133,18 @@ def _progress(request, run, extra_errors=()):
         {
             "run": run,
             "progress": state,
+            "leaves": leaves,
             "reminders": reminders,
             "extra_errors": extra_errors,
         },
     )
+    if state.scheduled:
+        message = ngettext(
+            "%(sent)s envoyée, %(n)s partira %(when)s",
+            "%(sent)s envoyées, %(n)s partiront %(when)s",
+            state.scheduled,
+        ) % {"sent": state.sent, "n": state.scheduled, "when": leaves}
+        return with_toast(response, message, "success")
     if state.sent:
         message = ngettext(
             "%(n)s relance envoyée", "%(n)s relances envoyées", state.sent

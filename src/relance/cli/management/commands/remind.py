@@ -8,7 +8,11 @@ from relance.core.money import format_amount
 from relance.core.selectors import company_get
 from relance.dunning.planning import GROUPS, Code, Plan, reminder_plan
 from relance.dunning.services.delivery import reminders_deliver
-from relance.dunning.services.send_runs import send_run_progress
+from relance.dunning.services.send_runs import (
+    leaves_text,
+    send_leaves_at,
+    send_run_progress,
+)
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.tasks import send_run_start
 from relance.mailing.delivery import where_messages_go
@@ -35,6 +39,12 @@ class Command(RelanceCommand):
             "--date", type=iso_date, help="jour à utiliser (AAAA-MM-JJ)"
         )
         parser.add_argument("--dry-run", action="store_true", help="résumé seulement")
+        parser.add_argument(
+            "--now",
+            action="store_true",
+            help="envoyer tout de suite, même hors des jours et heures d'envoi "
+            "de la société",
+        )
         parser.add_argument(
             "--wait",
             action="store_true",
@@ -66,10 +76,11 @@ class Command(RelanceCommand):
         )
         run = progress = None
         errors = list(plan.errors)
+        leaves_at = None if options["now"] else send_leaves_at(company=company, now=now)
         if not options["dry_run"]:
             if plan.problems:
                 raise CommandError(plan.problems[0])
-            run, created = send_run_start(plan=plan)
+            run, created = send_run_start(plan=plan, now=now, send_now=options["now"])
             errors += created.errors
             if options["wait"]:
                 # The run is queued for the workers; this command works on it
@@ -97,11 +108,22 @@ class Command(RelanceCommand):
                     # With --wait, every message that did not go out: failed,
                     # cancelled, to be retried or uncertain (see the text output).
                     "failed": failed,
+                    # Outside the sending calendar: when they will leave.
+                    "leaves_at": leaves_at.isoformat() if leaves_at else None,
+                    "scheduled": progress.scheduled if progress else 0,
                     **({"run": run.pk} if run else {}),
                 }
             )
             return
         self.summary(plan, errors)
+        if leaves_at and plan.to_send:
+            when = leaves_text(company=company, at=leaves_at, now=now)
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Hors des jours et heures d'envoi : les relances partiront "
+                    f"{when} (--now pour les envoyer tout de suite)."
+                )
+            )
         if run is None:
             self.stdout.write("\nRésumé seulement (--dry-run) : rien n'a été envoyé.")
             return
@@ -119,7 +141,16 @@ class Command(RelanceCommand):
             if progress.sent
             else "Aucune relance envoyée."
         )
-        problems = run.reminders.exclude(status="sent").select_related("customer")
+        if progress.scheduled:
+            when = leaves_text(company=company, at=progress.scheduled_at, now=now)
+            self.stdout.write(
+                f"{progress.sent} envoyée(s), {progress.scheduled} partiront {when}."
+            )
+        problems = (
+            run.reminders.exclude(status="sent")
+            .exclude(status="pending", attempts=0, next_attempt_at__isnull=False)
+            .select_related("customer")
+        )
         for reminder in problems:
             label = {
                 "pending": "À réessayer",
