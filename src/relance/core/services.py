@@ -35,6 +35,13 @@ COMPANY_FIELDS = (
     "letter_body",
     "reply_pause_days",
     "portal_link_days",
+    "send_calendar",
+    "send_from",
+    "send_until",
+    "pause_august",
+    "pause_christmas",
+    "quota_per_minute",
+    "quota_per_day",
 )
 LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
 
@@ -54,6 +61,15 @@ def company_update(*, company: Company, **values) -> Company:
         )
     company.iban = company.iban.replace(" ", "").upper()
     company.bic = company.bic.replace(" ", "").upper()
+    if company.send_from >= company.send_until:
+        raise ApplicationError(
+            _(
+                "L'heure de fin d'envoi doit suivre l'heure de début (%(start)s) : "
+                "par exemple 08:00 et 18:00."
+            )
+            % {"start": company.send_from.strftime("%H:%M")},
+            field="send_until",
+        )
     model_validate(company, set(values))
     company.save(update_fields=list(values))
     return company

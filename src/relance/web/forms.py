@@ -482,20 +482,6 @@ class CompanyForm(forms.ModelForm):
         value = self.cleaned_data.get("send_until")
         return self.instance.send_until if value is None else value
 
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("send_from"), cleaned.get("send_until")
-        if start and end and start >= end:
-            self.add_error(
-                "send_until",
-                _(
-                    "L'heure de fin d'envoi doit suivre l'heure de début "
-                    "(%(start)s) : par exemple 08:00 et 18:00."
-                )
-                % {"start": start.strftime("%H:%M")},
-            )
-        return cleaned
-
     def clean_portal_link_days(self):
         value = self.cleaned_data.get("portal_link_days")
         return self.instance.portal_link_days if value is None else value
