@@ -150,3 +150,20 @@ def test_when_messages_leave_is_said_the_french_way():
     assert (
         format_moment(paris(2030, 1, 2, 8, 0), now) == "mercredi 2 janvier 2030 à 08:00"
     )
+
+
+def test_the_calendar_is_pure_standard_library_and_holidays():
+    import ast
+    import sys
+    from pathlib import Path
+
+    import relance.core.calendar as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported - sys.stdlib_module_names == {"holidays"}  # no Django, no clock
