@@ -32,6 +32,7 @@ from relance.invoices.services import NewPayment
 today = date.today()
 now = datetime.now(timezone.utc)
 acme = Company.objects.create(
+    send_calendar=False,  # sends at whatever hour the tests run
     name="Acme Ltd", language="en", time_zone="Europe/London",
     sender_email="billing@acme.example", reply_to_email="accounts@acme.example",
     address_line1="1 High Street", postal_code="EC1A 1BB", city="London",

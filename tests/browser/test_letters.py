@@ -29,6 +29,7 @@ from relance.invoices.models import Customer, Invoice
 
 today = date.today()
 company = Company.objects.create(
+    send_calendar=False,  # sends at whatever hour the tests run
     name="Charpentes Martin", sender_email="relances@martin.example",
     address_line1="8 quai Perrache", postal_code="69002", city="Lyon",
     letter_signatory="Paul Martin, gérant")

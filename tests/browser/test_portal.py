@@ -28,6 +28,7 @@ from relance.invoices.models import Customer, Invoice
 
 today = date.today()
 company = Company.objects.create(
+    send_calendar=False,  # sends at whatever hour the tests run
     name="Plomberie Martin", sender_email="relances@martin.example",
     reply_to_email="compta@martin.example", phone="02 99 12 34 56",
     iban="FR7630006000011234567890189", bic="AGRIFRPP")

@@ -23,7 +23,9 @@ from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
 today = date.today()
-company = Company.objects.create(name="Plomberie Roux", sender_email="r@roux.example")
+company = Company.objects.create(
+    name="Plomberie Roux", sender_email="r@roux.example", send_calendar=False
+)
 user = User.objects.create_user(email=EMAIL, password=PASSWORD, full_name="Léa Roux")
 Membership.objects.create(user=user, company=company, role="admin")
 DunningStep.objects.create(

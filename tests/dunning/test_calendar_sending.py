@@ -76,7 +76,7 @@ def test_a_run_on_saturday_14_july_waits_for_monday_8_and_then_reaches_the_serve
     company = calendar_company()
     due_invoices(company, 2)
     with django_capture_on_commit_callbacks(execute=True):
-        run, created = started_run(company, paris(2029, 7, 14, 10, 0))
+        run, _created = started_run(company, paris(2029, 7, 14, 10, 0))
     assert smtp_server.received == []
     monday = paris(2029, 7, 16, 8, 0)
     assert [r.next_attempt_at for r in Reminder.objects.all()] == [monday, monday]
@@ -169,7 +169,7 @@ def test_the_window_is_read_in_the_company_time_zone(smtp_server):
     company = calendar_company(time_zone="Indian/Reunion")  # UTC+4
     due_invoices(company, 1)
     # 04:30 UTC: 08:30 in Réunion (open), 06:30 in Paris (not yet).
-    run, _ = started_run(company, datetime(2026, 7, 16, 4, 30, tzinfo=UTC))
+    _run, _ = started_run(company, datetime(2026, 7, 16, 4, 30, tzinfo=UTC))
     assert Reminder.objects.get().next_attempt_at is None
     reminders_deliver_due(now=datetime(2026, 7, 16, 4, 30, tzinfo=UTC))
     assert recipients(smtp_server) == ["c1@client.example"]
@@ -211,7 +211,7 @@ def test_over_the_quota_per_day_the_rest_leaves_tomorrow_at_eight(smtp_server):
     company = calendar_company(quota_per_day=3)
     due_invoices(company, 5)
     ten = paris(2026, 7, 16, 10, 0)  # a Thursday
-    run, _ = started_run(company, ten)
+    _run, _ = started_run(company, ten)
     first = reminders_deliver_due(now=ten)
     assert (len(first.sent), len(first.scheduled)) == (3, 2)
     friday = paris(2026, 7, 17, 8, 0)
@@ -412,3 +412,18 @@ def test_two_workers_taking_from_the_quota_at_once_never_exceed_it():
         ("d:2026-07-16", 7),
         ("m:2026-07-16T10:00", 7),
     ]
+
+
+@pytest.mark.django_db
+def test_a_letter_step_is_made_on_a_saturday_the_calendar_holds_emails_only():
+    from relance.dunning.models import Letter
+    from tests.factories import company_with_letter_step, customer_of, late_invoice
+
+    company = company_with_letter_step(send_calendar=True)
+    late_invoice(customer_of(company))
+    saturday = paris(2026, 7, 18, 10, 0)
+    started_run(company, saturday)
+    assert Reminder.objects.get().next_attempt_at is None
+    delivered = reminders_deliver_due(now=saturday)
+    assert (len(delivered.sent), delivered.scheduled) == (1, [])
+    assert Letter.objects.count() == 1

@@ -31,6 +31,11 @@ def instance(tmp_path, smtp):
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?starttls=off",
     )
     relance.relance("init", "--no-input")
+    # Sending at whatever hour the tests run (the calendar has its own tests).
+    relance.python(
+        "from relance.core.models import Company\n"
+        "Company.objects.update(send_calendar=False)"
+    )
     yield relance
     relance.stop_all()
     if drop:

@@ -52,8 +52,9 @@ def send_run_start(
             send_anytime=send_now,
         )
         ids = [reminder.pk for reminder in created.reminders]
-        if leaves_at is None:  # otherwise the scheduler's beat sends them
-            transaction.on_commit(lambda: enqueue_delivery(ids))
+        # Those that wait are skipped by the task; the scheduler's beat
+        # sends them when their time comes.
+        transaction.on_commit(lambda: enqueue_delivery(ids))
     return run, created
 
 

@@ -231,16 +231,17 @@ def reminders_deliver(
 
 
 def _outside_calendar(batch, now: datetime, calendars: dict, delivered: Delivered):
-    """The batch less the reminders whose company may not send now (its
+    """The batch less the emails whose company may not send now (its
     sending calendar): each waits for the next allowed moment, one UPDATE
-    per moment. A reminder sent with « Envoyer maintenant » goes anyway."""
+    per moment. A reminder sent with « Envoyer maintenant » goes anyway; a
+    letter or a task leaves no server and is made at once."""
     kept, waiting = [], {}
     for reminder, lines in batch:
         company = reminder.company
         if company.pk not in calendars:
             calendars[company.pk] = company_calendar(company)
         at = calendars[company.pk].next_allowed(now)
-        if reminder.send_anytime or at == now:
+        if reminder.send_anytime or at == now or not reminder.step.sends_email:
             kept.append((reminder, lines))
             continue
         waiting.setdefault(at, []).append(reminder)

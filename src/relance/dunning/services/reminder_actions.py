@@ -19,10 +19,14 @@ Status = Reminder.Status
 
 
 def reminder_resend(*, reminder: Reminder, now: datetime) -> Delivered:
-    """A user's « Renvoyer » on an uncertain or failed reminder."""
+    """A user's « Renvoyer » on an uncertain or failed reminder: at once,
+    whatever the sending calendar (the user decided), within the quota."""
     if reminder.status == Status.UNCERTAIN:
         Reminder.objects.filter(pk=reminder.pk, status=Status.UNCERTAIN).update(
-            status=Status.PENDING, next_attempt_at=None, updated_at=now
+            status=Status.PENDING,
+            next_attempt_at=None,
+            send_anytime=True,
+            updated_at=now,
         )
         return reminders_deliver(reminder_ids=[reminder.pk], now=now)
     raise ApplicationError(

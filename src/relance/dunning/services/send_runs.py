@@ -49,11 +49,13 @@ def send_run_record(
             company=plan.company, origin=origin, triggered_by=user
         )
         created = reminders_create(plan=plan, user=user, origin=origin, run=run)
-        if (leaves_at or send_anytime) and created.reminders:
-            Reminder.objects.filter(run=run).update(
+        emails = [r for r in created.reminders if r.step.sends_email]
+        if (leaves_at or send_anytime) and emails:
+            # Letters and tasks leave no server: they are made at once.
+            Reminder.objects.filter(pk__in=[r.pk for r in emails]).update(
                 next_attempt_at=leaves_at, send_anytime=send_anytime
             )
-            for reminder in created.reminders:
+            for reminder in emails:
                 reminder.next_attempt_at = leaves_at
                 reminder.send_anytime = send_anytime
     return run, created
