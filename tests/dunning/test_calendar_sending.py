@@ -427,3 +427,18 @@ def test_a_letter_step_is_made_on_a_saturday_the_calendar_holds_emails_only():
     delivered = reminders_deliver_due(now=saturday)
     assert (len(delivered.sent), delivered.scheduled) == (1, [])
     assert Letter.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_relance_deliver_says_how_many_wait_and_until_when(smtp_server):
+    company = calendar_company()
+    due_invoices(company, 2)
+    started_run(company, paris(2029, 7, 13, 17, 0))  # a Friday, within the hours
+    out = StringIO()
+    with time_machine.travel(paris(2029, 7, 14, 10, 0), tick=False):
+        call_command("deliver", stdout=out)
+    assert out.getvalue().splitlines()[1] == (
+        "2 en attente du calendrier d'envoi ou du quota du serveur, jusqu'au "
+        "2029-07-16 08:00+02:00."
+    )
+    assert smtp_server.received == []

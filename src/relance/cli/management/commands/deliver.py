@@ -18,3 +18,9 @@ class Command(RelanceCommand):
             f"{len(delivered.uncertain) + delivered.recovered} "
             f"incertaine(s) — {where_messages_go()}."
         )
+        if delivered.scheduled:
+            first = min(r.next_attempt_at for r in delivered.scheduled)
+            self.stdout.write(
+                f"{len(delivered.scheduled)} en attente du calendrier d'envoi ou du "
+                f"quota du serveur, jusqu'au {first.isoformat(' ', 'minutes')}."
+            )
