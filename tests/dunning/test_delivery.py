@@ -491,6 +491,8 @@ def test_remind_command_dry_run_then_send(company, smtp_server):
         "warnings": [],
         "sent": 0,
         "failed": 0,
+        "leaves_at": None,  # within the sending calendar (or without one)
+        "scheduled": 0,
     }
     assert smtp_server.received == []
     sent = remind_json("--all-due", "--date", "2026-03-02", "--wait")
