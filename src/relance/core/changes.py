@@ -45,14 +45,22 @@ def json_safe(value):
 
 def changes_only(before: dict, after: dict) -> tuple[dict, dict]:
     """The fields whose JSON-safe value differs, before and after. A field on
-    one side only (a creation, a deletion) is kept on that side."""
-    old = {key: json_safe(value) for key, value in before.items()}
-    new = {key: json_safe(value) for key, value in after.items()}
-    keys = [key for key in {**old, **new} if old.get(key) != new.get(key)]
-    return (
-        {key: old[key] for key in keys if key in old},
-        {key: new[key] for key in keys if key in new},
-    )
+    one side only (a creation, a deletion) is kept on that side. Equal
+    values are unchanged even when written apart (10 and 10.00, "" and
+    None)."""
+    missing = object()
+
+    def same(a, b) -> bool:
+        return a == b or (a in ("", None) and b in ("", None))
+
+    keys = [
+        key
+        for key in {**before, **after}
+        if not same(before.get(key, missing), after.get(key, missing))
+    ]
+    old = {key: json_safe(before[key]) for key in keys if key in before}
+    new = {key: json_safe(after[key]) for key in keys if key in after}
+    return old, new
 
 
 def who(by) -> tuple[User | None, str, str]:
