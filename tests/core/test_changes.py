@@ -98,7 +98,11 @@ def test_the_api_token_keeps_its_creator_and_its_name_and_the_system_has_no_user
     company = make_company()
     creator = make_user(company, full_name="Paul Martin")
     token = ApiToken.objects.create(
-        company=company, name="ERP", prefix="rl_abc", digest="d" * 64, created_by=creator
+        company=company,
+        name="ERP",
+        prefix="rl_abc",
+        digest="d" * 64,
+        created_by=creator,
     )
     by_api = change_record(
         company=company,

@@ -93,7 +93,10 @@ def test_a_customer_changed_on_its_page_shows_who_changed_what_in_its_history(
 
 
 def test_saving_a_customer_unchanged_records_nothing(client, customer):
-    assert client.post(f"/clients/{customer.pk}/", customer_form(customer)).status_code == 302
+    assert (
+        client.post(f"/clients/{customer.pk}/", customer_form(customer)).status_code
+        == 302
+    )
     assert not ChangeRecord.objects.exists()
 
 

@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from relance.api import schemas as s
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
+from relance.core.models import ChangeKind, ChangeRecord
 from relance.core.selectors import company_users
 from relance.dunning.letters import letter_data, letter_filename, letters_pdf
 from relance.dunning.models import (
@@ -69,7 +70,6 @@ from relance.law.models import Rate
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
-from relance.core.models import ChangeKind, ChangeRecord
 from relance.reports.changes import change_lines, change_title, change_who
 from relance.reports.indicator_queries import indicators
 from relance.reports.selectors import aged_balance

@@ -334,9 +334,7 @@ class ChangeRecord(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     by_name = models.CharField(_("par"), max_length=200, blank=True)
-    origin = models.CharField(
-        _("origine"), max_length=10, choices=ChangeOrigin.choices
-    )
+    origin = models.CharField(_("origine"), max_length=10, choices=ChangeOrigin.choices)
     kind = models.CharField(_("type"), max_length=20, choices=ChangeKind.choices)
     subject_id = models.BigIntegerField(_("objet (id)"), null=True, blank=True)
     subject_label = models.CharField(_("objet"), max_length=255)

@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
-from relance.core.clock import utc_now
 from relance.core.changes import change_record
+from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.models import ChangeKind, Company, Membership
 from relance.core.money import format_amount
