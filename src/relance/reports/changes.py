@@ -66,11 +66,18 @@ def value_text(kind: str, name: str, value) -> str:
     return text
 
 
+def _position(kind: str, name: str) -> tuple:
+    """Fields in their model's order (PostgreSQL's jsonb keeps no order)."""
+    model = MODELS.get(kind)
+    names = ["order", *(f.name for f in model._meta.fields)] if model else []
+    return (names.index(name), "") if name in names else (len(names), name)
+
+
 def change_lines(record: ChangeRecord) -> list[str]:
     """One line per field: « Langue : français → anglais », or
     « Nom : Relance 5 » for a creation (a deletion: the value it had)."""
     kind, before, after = record.kind, record.before, record.after
-    names = list(dict.fromkeys([*before, *after]))
+    names = sorted({*before, *after}, key=lambda name: _position(kind, name))
     lines = []
     for name in names:
         label = field_label(kind, name)
