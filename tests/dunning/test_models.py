@@ -87,18 +87,13 @@ def test_invoice_numbers_are_unique_per_company_only():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_preview_migration_keeps_the_import_runs_recorded_before_it():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     from relance.dunning.models import ImportRun
+    from tests.migrations import leaves, migrate
 
     before = [("dunning", "0007_formal_notice_true_templates")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    old_apps = migrate(before)
     try:
-        old = executor.loader.project_state(before).apps.get_model(
-            "dunning", "ImportRun"
-        )
+        old = old_apps.get_model("dunning", "ImportRun")
         run = old.objects.create(
             company_id=make_company().pk,
             kind="invoices",
@@ -108,8 +103,7 @@ def test_the_preview_migration_keeps_the_import_runs_recorded_before_it():
             errors=[],
         )
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate(leaves())
     run = ImportRun.objects.get(pk=run.pk)
     assert (run.filename, run.status, run.created, run.preview) == (
         "ancien.csv",

@@ -11,10 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance.dunning import rules
-from relance.dunning.models import DunningStep
-from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
-from relance.dunning.services.state import invoices_refresh, state_of
+from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
+from tests.dunning.states import states_by_rules, states_stored, steps_add
 from tests.factories import make_company
 
 TODAY = date(2026, 3, 1)
@@ -67,15 +66,7 @@ def test_the_sql_state_is_the_state_the_rules_give(steps, invoices, gap):
     today = TODAY
     with transaction.atomic():
         company = make_company(min_gap_days=gap)
-        for order, (trigger, offset, active) in enumerate(steps, start=1):
-            DunningStep.objects.create(
-                company=company,
-                order=order,
-                name=f"S{order}",
-                trigger=trigger,
-                days=offset,
-                active=active,
-            )
+        steps_add(company, steps)
         rows = []
         for n, spec in enumerate(invoices):
             customer = Customer.objects.create(
@@ -108,15 +99,10 @@ def test_the_sql_state_is_the_state_the_rules_give(steps, invoices, gap):
                 )
             )
         result = invoices_refresh(company=company, today=today)
-        rule = rule_steps(step_list_active(company=company))
-        expected_due = 0
-        for row in rows:
-            row.refresh_from_db()
-            verdict = rules.verdict(invoice_facts(row), rule, today, gap)
-            expected = state_of(verdict)
-            expected_due += expected[0]
-            assert (row.to_remind, row.next_level, row.next_reminder_on) == expected
-        assert result.to_remind == expected_due
+        expected = states_by_rules(company, today, gap)
+        assert set(expected) == {row.pk for row in rows}
+        assert states_stored(company) == expected
+        assert result.to_remind == sum(due for due, _, _ in expected.values())
         # A second run the same day changes nothing.
         again = invoices_refresh(company=company, today=today)
         assert (again.tagged, again.untagged) == (0, 0)

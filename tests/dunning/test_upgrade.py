@@ -6,19 +6,11 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from relance.dunning.models import DunningStep
 from relance.dunning.services.steps import steps_create_defaults
 from tests.factories import make_company
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+from tests.migrations import leaves, migrate
 
 
 @pytest.mark.django_db(transaction=True)
@@ -27,12 +19,7 @@ def test_each_company_keeps_its_grouping_through_the_upgrade():
     Company = old.get_model("core", "Company")
     per_customer = Company.objects.create(name="A", group_per_customer=True)
     per_invoice = Company.objects.create(name="B", group_per_customer=False)
-    new = migrate(
-        [
-            (app, leaf)
-            for app, leaf in MigrationExecutor(connection).loader.graph.leaf_nodes()
-        ]
-    )
+    new = migrate(leaves())
     Company = new.get_model("core", "Company")
     assert Company.objects.get(pk=per_customer.pk).grouping == "step"
     assert Company.objects.get(pk=per_invoice.pk).grouping == "invoice"

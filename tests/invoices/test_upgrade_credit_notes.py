@@ -5,26 +5,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+from tests.migrations import leaves, leaves_but, migrate
 
 
 def every_app_but_invoices_at(leaf: str) -> list:
     """Every app at its latest migration, the invoices at `leaf` (the bank,
     which needs the invoices' latest, left out: unapplied with them)."""
-    nodes = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    return [
-        (app, leaf if app == "invoices" else last)
-        for app, last in nodes
-        if app != "bank"
-    ]
+    return leaves_but({"invoices": leaf})
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,9 +58,4 @@ def test_existing_invoices_keep_their_amounts_and_become_invoices():
         Decimal("500.00"),
         None,
     )
-    migrate(
-        [
-            (app, leaf)
-            for app, leaf in MigrationExecutor(connection).loader.graph.leaf_nodes()
-        ]
-    )
+    migrate(leaves())

@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from relance.api import schemas as s
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
+from relance.core.models import ChangeKind, ChangeRecord
 from relance.core.selectors import company_users
 from relance.dunning.letters import letter_data, letter_filename, letters_pdf
 from relance.dunning.models import (
@@ -69,6 +70,7 @@ from relance.law.models import Rate
 from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
+from relance.reports.changes import change_lines, change_title, change_who
 from relance.reports.indicator_queries import indicators
 from relance.reports.selectors import aged_balance
 from relance.reports.timeline_queries import customer_timeline
@@ -144,7 +146,7 @@ def customer_put(request, payload: s.CustomerIn):
         return Status(
             201, customer_create(company=request.company, code=code, **values)
         )
-    return Status(200, customer_update(customer=customer, **values))
+    return Status(200, customer_update(customer=customer, by=request.auth, **values))
 
 
 def _customer(request, customer_id: int) -> Customer:
@@ -745,6 +747,43 @@ def payment_cancel_call(request, payment_id: Path[s.Id], payload: s.PaymentCance
     return payment_out(payment)
 
 
+# --- who changed what ----------------------------------------------------------
+
+
+def change_out(record: ChangeRecord) -> dict:
+    return {
+        "id": record.pk,
+        "at": record.at,
+        "kind": record.kind,
+        "by": change_who(record),
+        "origin": record.origin,
+        "subject_id": record.subject_id,
+        "subject_label": record.subject_label,
+        "customer_id": record.customer_id,
+        "before": record.before,
+        "after": record.after,
+        "title": change_title(record),
+        "lines": change_lines(record),
+    }
+
+
+@router.get("/changes", response={200: list[s.ChangeOut], **ERRORS}, tags=["changes"])
+@paginate(Pages)
+def change_list(
+    request,
+    kind: Literal["", "step", "customer", "plan", "company"] = "",
+    customer_id: s.Id | None = None,
+):
+    """The company's changes, newest first (who, when, before and after); of
+    one kind, or of one customer, when asked."""
+    records = ChangeRecord.objects.filter(company=request.company)
+    if kind:
+        records = records.filter(kind=ChangeKind(kind))
+    if customer_id is not None:
+        records = records.filter(customer_id=customer_id)
+    return Rows(records.order_by("-at", "-id"), change_out)
+
+
 # --- steps ---------------------------------------------------------------------
 
 
@@ -756,7 +795,12 @@ def step_list(request):
 @router.put("/steps", response={200: list[s.StepIO], **ERRORS}, tags=["steps"])
 def step_replace(request, payload: s.StepsIn):
     """Replace every step (all or nothing, templates checked)."""
-    steps_import(company=request.company, data=payload.dict(), today=today(request))
+    steps_import(
+        company=request.company,
+        data=payload.dict(),
+        today=today(request),
+        by=request.auth,
+    )
     return steps_export(company=request.company)["steps"]
 
 

@@ -116,6 +116,24 @@ class EventOut(Schema):
     letter_id: int | None
 
 
+class ChangeOut(Schema):
+    """Who changed what (docs/api.md): the changed fields only, raw values
+    (dates ISO, amounts as text), and the lines as the page shows them."""
+
+    id: int
+    at: dt.datetime
+    kind: str  # step, customer, plan, company
+    by: str  # « Marie Dupont », « API (jeton « ERP ») », « système »
+    origin: str  # user, api, system
+    subject_id: int | None
+    subject_label: str
+    customer_id: int | None
+    before: dict
+    after: dict
+    title: str
+    lines: list[str]
+
+
 class TimelineOut(Schema):
     events: list[EventOut]
     more: bool

@@ -349,3 +349,62 @@ class MailQuotaUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period}: {self.used}"
+
+
+class ChangeKind(models.TextChoices):
+    """What a `ChangeRecord` is about."""
+
+    STEP = "step", _("Étape de relance")
+    CUSTOMER = "customer", _("Client")
+    PLAN = "plan", _("Plan de relance")
+    COMPANY = "company", _("Paramètres de la société")
+
+
+class ChangeOrigin(models.TextChoices):
+    """Through what a change came: a person's page, the API, the system."""
+
+    USER = "user", _("utilisateur")
+    API = "api", _("API")
+    SYSTEM = "system", _("système")
+
+
+class ChangeRecord(models.Model):
+    """Who changed what, when: the fields changed, before and after, as JSON
+    (`core.changes.change_record`, the one way to write one). The object is
+    kept by its id and a label, as text, so the record outlives it; the
+    customer likewise (a plain id: `core` sits below `invoices`, ADR 2).
+    `user` is the person (or the API token's creator); `by_name` the name
+    kept as it was (the user's name, the token's name; empty for the system)."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="change_records"
+    )
+    at = models.DateTimeField(_("le"))
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by_name = models.CharField(_("par"), max_length=200, blank=True)
+    origin = models.CharField(_("origine"), max_length=10, choices=ChangeOrigin.choices)
+    kind = models.CharField(_("type"), max_length=20, choices=ChangeKind.choices)
+    subject_id = models.BigIntegerField(_("objet (id)"), null=True, blank=True)
+    subject_label = models.CharField(_("objet"), max_length=255)
+    customer_id = models.BigIntegerField(_("client (id)"), null=True, blank=True)
+    before = models.JSONField(_("avant"), default=dict)
+    after = models.JSONField(_("après"), default=dict)
+
+    class Meta:
+        verbose_name = _("modification")
+        verbose_name_plural = _("modifications")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-at", "-id"], name="change_company_at"),
+            models.Index(
+                fields=["company", "kind", "-at", "-id"], name="change_company_kind"
+            ),
+            models.Index(
+                fields=["customer_id", "-at", "-id"], name="change_customer_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject_label}"

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from relance.core.changes import change_record
 from relance.core.errors import ApplicationError, model_validate
-from relance.core.models import Company, Membership, User
+from relance.core.models import ChangeKind, Company, Membership, User
 
 COMPANY_FIELDS = (
     "name",
@@ -46,11 +47,13 @@ COMPANY_FIELDS = (
 LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
 
 
-def company_update(*, company: Company, **values) -> Company:
-    """Change a company's details and dunning settings; every value checked."""
+def company_update(*, company: Company, by=None, **values) -> Company:
+    """Change a company's details and dunning settings; every value checked.
+    What changed is recorded, with who (`by`: `core.changes`)."""
     unknown = set(values) - set(COMPANY_FIELDS)
     if unknown:
         raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
+    before = {field: getattr(company, field) for field in values}
     for field, value in values.items():
         setattr(company, field, value.strip() if isinstance(value, str) else value)
     if len(company.letter_body) > LETTER_BODY_MAX:
@@ -71,7 +74,17 @@ def company_update(*, company: Company, **values) -> Company:
             field="send_until",
         )
     model_validate(company, set(values))
-    company.save(update_fields=list(values))
+    with transaction.atomic():
+        company.save(update_fields=list(values))
+        change_record(
+            company=company,
+            by=by,
+            kind=ChangeKind.COMPANY,
+            subject_id=company.pk,
+            subject_label=company.name,
+            before=before,
+            after={field: getattr(company, field) for field in values},
+        )
     return company
 
 

@@ -11,9 +11,10 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
+from relance.core.changes import change_record
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
-from relance.core.models import Company, Membership
+from relance.core.models import ChangeKind, Company, Membership
 from relance.core.money import format_amount
 from relance.core.sql import ids_condition, rows_insert, rows_read, rows_write
 from relance.invoices.models import Customer, Invoice, Payment
@@ -293,17 +294,30 @@ def customer_code_new(*, company: Company, name: str) -> str:
     return customer_code_for(name, taken)
 
 
-def customer_update(*, customer, **values):
-    """Change a customer's contact details (the dunning address above all)."""
+def customer_update(*, customer, by=None, **values):
+    """Change a customer's contact details (the dunning address above all).
+    What changed is recorded, with who (`by`: `core.changes`)."""
     unknown = set(values) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
     if "owner" in values:
         _owner_check(customer.company_id, values["owner"])
+    before = {field: getattr(customer, field) for field in values}
     for field, value in values.items():
         setattr(customer, field, value.strip() if isinstance(value, str) else value)
     model_validate(customer, [f for f in values if f != "owner"])
-    customer.save(update_fields=[*values, "updated_at"])
+    with transaction.atomic():
+        customer.save(update_fields=[*values, "updated_at"])
+        change_record(
+            company=customer.company_id,
+            by=by,
+            kind=ChangeKind.CUSTOMER,
+            subject_id=customer.pk,
+            subject_label=customer.name,
+            customer=customer,
+            before=before,
+            after={field: getattr(customer, field) for field in values},
+        )
     return customer
 
 

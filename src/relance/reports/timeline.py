@@ -19,6 +19,7 @@ from decimal import Decimal
 
 # Ties on the same instant: a later stage of a story first (newest first).
 RANKS = {
+    "change": 95,
     "note": 90,
     "task": 85,
     "inbound": 80,

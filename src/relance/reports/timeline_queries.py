@@ -17,6 +17,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from relance.core.models import ChangeRecord
 from relance.core.money import format_date
 from relance.dunning.models import (
     CustomerNote,
@@ -35,6 +36,7 @@ from relance.invoices.models import (
     PauseKind,
     Payment,
 )
+from relance.reports.changes import change_lines, change_title, change_who
 from relance.reports.timeline import Event, Page, merge, promise_outcome
 
 LIMIT = 50  # events on the first page
@@ -445,6 +447,25 @@ def _tasks(customer, tz, n, today) -> list[Event]:
     return events
 
 
+def _changes(customer, tz, n, today) -> list[Event]:
+    """Who changed the customer (language, owner, address…): `ChangeRecord`.
+    Its pauses are `PauseRecord`s above, not repeated here."""
+    records = ChangeRecord.objects.filter(
+        company_id=customer.company_id, customer_id=customer.pk
+    ).order_by("-at", "-id")[:n]
+    return [
+        Event(
+            **_local(record.at, tz),
+            source="change",
+            pk=record.pk,
+            title=change_title(record),
+            detail=" · ".join(change_lines(record)),
+            who=change_who(record),
+        )
+        for record in records
+    ]
+
+
 SOURCES: list[Callable[..., list[Event]]] = [
     _invoices,
     _reminders,
@@ -457,4 +478,5 @@ SOURCES: list[Callable[..., list[Event]]] = [
     _einvoice,
     _notes,
     _tasks,
+    _changes,
 ]

@@ -165,6 +165,7 @@ urlpatterns = [
         name="company_settings",
     ),
     path("configuration/utilisateurs/", configuration.users, name="users"),
+    path("configuration/historique/", configuration.changes, name="changes"),
     path("configuration/jetons/", tokens.tokens, name="tokens"),
     path("configuration/taux/", rates.rates, name="rates"),
 ]

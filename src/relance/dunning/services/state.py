@@ -309,13 +309,13 @@ def _write_sqlite(cursor) -> tuple[int, int]:
 STATE_SETTINGS = frozenset({"min_gap_days", "time_zone"})
 
 
-def company_settings_update(*, company: Company, **values) -> Company:
+def company_settings_update(*, company: Company, by=None, **values) -> Company:
     """`core.services.company_update`, then, when the minimum gap or the time
     zone changed, every invoice's state recomputed for the company's day (in
     the same transaction): the daily job's incremental run counts on it."""
     before = {field: getattr(company, field) for field in STATE_SETTINGS}
     with transaction.atomic():
-        company = company_update(company=company, **values)
+        company = company_update(company=company, by=by, **values)
         if any(getattr(company, field) != was for field, was in before.items()):
             invoices_refresh(company=company, today=company_today(company))
     return company

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
+from relance.core.changes import change_record
 from relance.core.errors import ApplicationError
-from relance.core.models import Company
+from relance.core.models import ChangeKind, Company
 from relance.dunning import defaults
 from relance.dunning.models import DunningStep
 from relance.dunning.rules import Trigger
@@ -121,7 +122,24 @@ def step_validate(raw: object) -> dict:
     return values
 
 
-def step_create(*, company: Company, today: date, **values) -> DunningStep:
+def _step_values(step: DunningStep) -> dict:
+    return {"order": step.order, **{field: getattr(step, field) for field in FIELDS}}
+
+
+def _step_changed(step: DunningStep, by, before: dict, after: dict) -> None:
+    """The change recorded (who changed what: `core.changes`)."""
+    change_record(
+        company=step.company_id,
+        by=by,
+        kind=ChangeKind.STEP,
+        subject_id=step.pk,
+        subject_label=step.name,
+        before=before,
+        after=after,
+    )
+
+
+def step_create(*, company: Company, today: date, by=None, **values) -> DunningStep:
     """A new step, last in order; its templates are checked first. The
     company's invoices reach it at once (see `_steps_changed`)."""
     cleaned = step_validate(values)
@@ -130,11 +148,12 @@ def step_create(*, company: Company, today: date, **values) -> DunningStep:
         step = DunningStep.objects.create(
             company=company, order=(last.order + 1) if last else 1, **cleaned
         )
+        _step_changed(step, by, {}, _step_values(step))
         _steps_changed(company, today)
     return step
 
 
-def step_update(*, step: DunningStep, today: date, **values) -> DunningStep:
+def step_update(*, step: DunningStep, today: date, by=None, **values) -> DunningStep:
     """Change a step (or archive it: active=False); refused as a whole if any
     value or template is wrong. Takes effect on the invoices at once."""
     current = {field: getattr(step, field) for field in FIELDS}
@@ -143,6 +162,7 @@ def step_update(*, step: DunningStep, today: date, **values) -> DunningStep:
         for field, value in cleaned.items():
             setattr(step, field, value)
         step.save(update_fields=[*cleaned, "updated_at"])
+        _step_changed(step, by, current, cleaned)
         _steps_changed(step.company, today)
     return step
 
@@ -166,7 +186,9 @@ def _clean_step(index: int, raw: object) -> dict:
         raise ApplicationError(message, field=error.field) from None
 
 
-def steps_import(*, company: Company, data: object, today: date) -> list[DunningStep]:
+def steps_import(
+    *, company: Company, data: object, today: date, by=None
+) -> list[DunningStep]:
     """Replace the company's steps with those of an export; all or nothing.
 
     The i-th step of the file updates the company's i-th step, so the history
@@ -192,29 +214,38 @@ def steps_import(*, company: Company, data: object, today: date) -> list[Dunning
         for index, values in enumerate(cleaned, start=1):
             if existing:
                 step = existing.pop(0)
+                before = _step_values(step)
                 for field, value in values.items():
                     setattr(step, field, value)
                 step.order = index
                 step.save()
             else:
+                before = {}
                 step = DunningStep.objects.create(
                     company=company, order=index, **values
                 )
+            _step_changed(step, by, before, _step_values(step))
             result.append(step)
         for offset, step in enumerate(existing, start=len(cleaned) + 1):
+            before = _step_values(step)
             if step.reminders.exists():
                 step.active = False
                 step.order = offset
                 step.save(update_fields=["active", "order", "updated_at"])
+                _step_changed(step, by, before, _step_values(step))
             else:
+                pk = step.pk
                 step.delete()
+                step.pk = pk
+                _step_changed(step, by, before, {})
         _steps_changed(company, today)
     return result
 
 
-def step_move(*, step: DunningStep, offset: int, today: date) -> None:
+def step_move(*, step: DunningStep, offset: int, today: date, by=None) -> None:
     """Move a step up (-1) or down (+1) among the company's steps; orders are
-    renumbered 1…n. Moving an active step changes which level it is."""
+    renumbered 1…n. Moving an active step changes which level it is: each
+    step whose order changed is recorded."""
     with transaction.atomic():
         steps = list(
             DunningStep.objects.select_for_update()
@@ -226,6 +257,8 @@ def step_move(*, step: DunningStep, offset: int, today: date) -> None:
         steps.insert(target, steps.pop(index))
         for order, each in enumerate(steps, start=1):
             if each.order != order:
+                before = {"order": each.order}
                 each.order = order
                 each.save(update_fields=["order", "updated_at"])
+                _step_changed(each, by, before, {"order": order})
         _steps_changed(step.company, today)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.invitations import invitation_cancel, invitations_pending
-from relance.core.models import Invitation, Membership
+from relance.core.models import ChangeKind, Invitation, Membership
 from relance.core.services import COMPANY_FIELDS, membership_remove
 from relance.dunning import defaults
 from relance.dunning.messages import compose
@@ -18,6 +18,12 @@ from relance.invoices.models import Invoice
 from relance.law.services import penalty_rate_check
 from relance.mailing import templating, variables
 from relance.mailing.invitations import invitation_send
+from relance.reports.changes import (
+    change_lines,
+    change_title,
+    change_who,
+    changes_page,
+)
 from relance.web.access import admin_required
 from relance.web.forms import CompanyForm, InviteForm, StepForm, apply_error
 from relance.web.views.common import today_of
@@ -76,10 +82,15 @@ def step_edit(request, pk=None):
             values = {field: form.cleaned_data[field] for field in FIELDS}
             try:
                 if step:
-                    step_update(step=step, today=today_of(request), **values)
+                    step_update(
+                        step=step, today=today_of(request), by=request.user, **values
+                    )
                 else:
                     step = step_create(
-                        company=company, today=today_of(request), **values
+                        company=company,
+                        today=today_of(request),
+                        by=request.user,
+                        **values,
                     )
             except ApplicationError as error:
                 apply_error(form, error)
@@ -161,10 +172,18 @@ def step_action(request, pk):
     action = request.POST.get("action")
     if action in ("up", "down"):
         step_move(
-            step=step, offset=-1 if action == "up" else 1, today=today_of(request)
+            step=step,
+            offset=-1 if action == "up" else 1,
+            today=today_of(request),
+            by=request.user,
         )
     elif action in ("archive", "restore"):
-        step_update(step=step, active=action == "restore", today=today_of(request))
+        step_update(
+            step=step,
+            active=action == "restore",
+            today=today_of(request),
+            by=request.user,
+        )
         messages.success(
             request,
             _("Étape archivée.") if action == "archive" else _("Étape réactivée."),
@@ -190,7 +209,7 @@ def company_settings(request):
                 values["penalty_rate"] = penalty_rate_check(
                     values.get("penalty_rate"), on=today_of(request)
                 )
-                company_settings_update(company=company, **values)
+                company_settings_update(company=company, by=request.user, **values)
             except ApplicationError as error:
                 apply_error(form, error)
             else:
@@ -259,3 +278,25 @@ def users(request):
         "invitations": invitations_pending(company=company, now=now),
     }
     return render(request, "web/users.html", context)
+
+
+@admin_required
+def changes(request):
+    """« Historique des modifications »: who changed the steps, customers,
+    plans and settings, newest first, one kind at a time if asked."""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ChangeKind.values else ""
+    page = changes_page(
+        company=request.company, kind=kind, page=request.GET.get("page") or 1
+    )
+    rows = [
+        {
+            "record": record,
+            "title": change_title(record),
+            "lines": change_lines(record),
+            "who": change_who(record),
+        }
+        for record in page.object_list
+    ]
+    context = {"page": page, "rows": rows, "kind": kind, "kinds": ChangeKind.choices}
+    return render(request, "web/changes.html", context)

@@ -118,7 +118,7 @@ def customer_detail(request, pk):
                         on=today,
                         field="agreed_penalty_rate",
                     )
-                    customer_update(customer=customer, **values)
+                    customer_update(customer=customer, by=request.user, **values)
                 except ApplicationError as error:
                     apply_error(form, error)
                 else:

@@ -46,7 +46,12 @@ class Command(RelanceCommand):
                 f"{name} n'est pas du JSON valide (ligne {error.lineno}, "
                 f"colonne {error.colno} : {error.msg})."
             ) from None
-        steps = steps_import(company=company, data=data, today=company_today(company))
+        steps = steps_import(
+            company=company,
+            data=data,
+            today=company_today(company),
+            by="relance steps import",
+        )
         self.stdout.write(
             f"{len(steps)} étape(s) de relance importée(s) pour {company.name} :"
         )

@@ -1,0 +1,35 @@
+"""Upgrade tests' helpers: the test database taken to given migrations (back
+or forth), the models read as they were there.
+
+    old = migrate(leaves_but({"invoices": "0012_customer_email_invalid"}))
+    ...  # rows as an installed database had them
+    new = migrate(leaves())
+
+Such a test needs `@pytest.mark.django_db(transaction=True)` and must end at
+`leaves()`, so the next test finds the database as it expects."""
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def migrate(targets):
+    """Apply or unapply migrations up to `targets` ((app, name) pairs);
+    the models' registry at that state."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def leaves() -> list[tuple[str, str]]:
+    """Every app's latest migration."""
+    return list(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def leaves_but(before: dict[str, str], without=("bank",)) -> list[tuple[str, str]]:
+    """Every app at its latest migration but those of `before`, at theirs;
+    the apps `without` are left out, so unapplied with what they need (the
+    bank needs the latest core and invoices)."""
+    return [
+        (app, before.get(app, leaf)) for app, leaf in leaves() if app not in without
+    ]
