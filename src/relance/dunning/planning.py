@@ -510,6 +510,8 @@ def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int)
 
 def sort_key(text: str) -> str:
     """Alphabetical order as people expect it: « Bâti » before « Boulangerie »."""
+    if text.isascii():
+        return text.casefold()  # nothing to decompose
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -564,14 +566,23 @@ def _invoices(company, today, selection, plan) -> list[Invoice]:
     return _with_customers(company, rows)
 
 
+# Not read: their conversion (SQLite) was a third of the rows' cost, and a
+# plan never shows them. Deferred, Django reads them if ever asked.
+UNREAD = frozenset({"created_at", "updated_at"})
+
+
 def rows_as_models(queryset):
-    """The queryset's rows as complete model objects, made without
-    `Model.__init__` (one descriptor call per field per row: with Django's
-    row iterator, most of the time of a plan of 100,000 invoices). Every
-    field is read and converted as Django does; no signal is sent (the
-    models read here have no receiver of `pre_init`/`post_init`)."""
+    """The queryset's rows as model objects, made without `Model.__init__`
+    (one descriptor call per field per row: with Django's row iterator, most
+    of the time of a plan of 100,000 invoices). Every field but UNREAD is
+    read and converted as Django does; no signal is sent (the models read
+    here have no receiver of `pre_init`/`post_init`)."""
     model = queryset.model
-    names = [field.attname for field in model._meta.concrete_fields]
+    names = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.attname not in UNREAD
+    ]
     database = queryset.db
     rows = []
     for values in queryset.values_list(*names):
