@@ -214,3 +214,33 @@ def company_with_letter_waiting(**fields) -> Company:
     late_invoice(customer_of(company))
     remind(company, LETTER_ON)
     return company
+
+
+def make_due_invoices(
+    company: Company, count: int, *, per_customer: int = 1, email: str = "x"
+) -> list[Invoice]:
+    """`count` invoices 30 days late, due for their first reminder, of
+    count / per_customer customers (« Client 00001 »…), written in bulk: for
+    summaries of thousands. `email=""` leaves the customers without one."""
+    n = next(_seq)
+    customers = Customer.objects.bulk_create(
+        Customer(
+            company=company,
+            code=f"411B{n}-{k:05d}",
+            name=f"Client {k:05d}",
+            email=f"client{k}@b{n}.example" if email else "",
+        )
+        for k in range(1, count // per_customer + 1)
+    )
+    return Invoice.objects.bulk_create(
+        Invoice(
+            company=company,
+            customer=customers[k // per_customer],
+            number=f"FB{n}-{k:05d}",
+            issue_date=date(2026, 1, 1),
+            due_date=date(2026, 1, 31),
+            total=Decimal("100.00"),
+            amount_due=Decimal("100.00"),
+        )
+        for k in range(count)
+    )

@@ -1,6 +1,7 @@
 """The summary of a reminder run: the messages that would go out, and every
 invoice that would not, with its reason. Reads only; nothing is written."""
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -9,16 +10,18 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from relance.core.models import Company, Grouping
 from relance.core.money import format_amount, format_date
+from relance.core.sql import ids_condition
 from relance.dunning import rules
 from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
-from relance.invoices.models import EInvoiceStatusEvent, Invoice, PauseKind
+from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, PauseKind
 from relance.law import limitation
 
 # Why an invoice is left out of a run: each of the rules' reasons
@@ -351,15 +354,21 @@ def reminder_plan(
         else:
             to = [recipient_of(customer)] if step.sends_email else []
             groups[key] = PlannedMessage(customer, to, [line])
+    names = {}  # each customer's sort key, made once
     plan.messages = sorted(
         groups.values(),
-        key=lambda m: (sort_key(m.customer.name), m.lines[0].invoice.number),
+        key=lambda m: (
+            names.get(m.customer.pk)
+            or names.setdefault(m.customer.pk, sort_key(m.customer.name)),
+            m.lines[0].invoice.number,
+        ),
     )
     for message in plan.messages:
         message.lines.sort(
             key=lambda line: (line.invoice.due_date, line.invoice.number)
         )
-    plan.errors.sort(key=lambda e: (list(Code).index(e.code), e.reference))
+    order = {code: index for index, code in enumerate(Code)}
+    plan.errors.sort(key=lambda e: (order[e.code], e.reference))
     _credit_warnings(company, plan)
     plan.bank_notice = bank_notice(company, today)
     return plan
@@ -405,17 +414,21 @@ def bank_notice(company: Company, today: date) -> str:
 def _credit_warnings(company: Company, plan: Plan) -> None:
     """Warn of each credit note with something left to allocate whose
     customer is about to be reminded: allocating it first lowers, or
-    settles, what the reminder asks for. One query."""
+    settles, what the reminder asks for. One query per 5,000 customers."""
     customers = {message.customer.pk: message.customer for message in plan.messages}
-    if not customers:
-        return
-    credits = Invoice.objects.filter(
-        company=company,
-        customer_id__in=list(customers),
-        kind=Invoice.Kind.CREDIT_NOTE,
-        status=Invoice.Status.OPEN,
-        credit_left__gt=0,
-    ).order_by("issue_date", "number")
+    wanted = list(customers)
+    credits = []
+    for start in range(0, len(wanted), CHUNK):
+        condition, params = ids_condition(
+            f"{Invoice._meta.db_table}.customer_id", wanted[start : start + CHUNK]
+        )
+        credits += Invoice.objects.filter(
+            company=company,
+            kind=Invoice.Kind.CREDIT_NOTE,
+            status=Invoice.Status.OPEN,
+            credit_left__gt=0,
+        ).extra(where=[condition], params=params)
+    credits.sort(key=lambda credit: (credit.issue_date, credit.number))
     for credit in credits:
         credit.customer = customers[credit.customer_id]
         plan.warnings.append(
@@ -438,13 +451,16 @@ def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
     """A time-barred invoice is left out unless the user confirmed it; one
     about to be is announced (law/limitation.py)."""
     kind, due = invoice.customer.kind, invoice.due_date
+    barred = limitation.time_barred(kind, due, today)
+    if not barred and not limitation.barred_soon(kind, due, today):
+        return None  # most invoices: no text to make
     end = format_date(limitation.last_day(kind, due))
     basis = (
         _("5 ans entre professionnels, article L110-4 du Code de commerce")
         if kind == "business"
         else _("2 ans contre un particulier, article L218-2 du Code de la consommation")
     )
-    if limitation.time_barred(kind, due, today):
+    if barred:
         if not confirmed:
             return PlanError(
                 invoice,
@@ -461,7 +477,7 @@ def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
                 WarningKind.TIME_BARRED,
             )
         )
-    elif limitation.barred_soon(kind, due, today):
+    else:
         plan.warnings.append(
             PlanWarning(
                 invoice,
@@ -494,12 +510,20 @@ def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int)
 
 def sort_key(text: str) -> str:
     """Alphabetical order as people expect it: « Bâti » before « Boulangerie »."""
+    if text.isascii():
+        return text.casefold()  # nothing to decompose
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+CHUNK = 5000  # ids a query reads at most (SQLite's variables, PostgreSQL's plans)
+
+
 def _invoices(company, today, selection, plan) -> list[Invoice]:
-    queryset = Invoice.objects.filter(company=company).select_related("customer")
+    """The selected invoices, each with its customer; read by chunks of ids,
+    each customer read once and shared by its invoices (a customer of 100
+    invoices is one object, not 100)."""
+    queryset = Invoice.objects.filter(company=company)
     if selection is None:
         # The tag, or a planned date that has come (the daily job may not have
         # run yet today): the rules then decide for each.
@@ -507,16 +531,28 @@ def _invoices(company, today, selection, plan) -> list[Invoice]:
             Q(to_remind=True)
             | Q(status=Invoice.Status.OPEN, next_reminder_on__lte=today)
         )
-        return list(queryset.order_by("number"))
+        rows = sorted(rows_as_models(queryset), key=_by_number)
+        return _with_customers(company, rows)
     wanted = list(selection)
     objects = [item.pk for item in wanted if isinstance(item, Invoice)]
-    ids = [item for item in wanted if isinstance(item, int)] + objects
-    numbers = [item for item in wanted if isinstance(item, str)]
-    found = list(
-        queryset.filter(Q(pk__in=ids) | Q(number__in=numbers)).order_by("number")
+    ids = list(
+        dict.fromkeys([item for item in wanted if isinstance(item, int)] + objects)
     )
-    known_ids = {invoice.pk for invoice in found}
-    known_numbers = {invoice.number for invoice in found}
+    numbers = list(dict.fromkeys(item for item in wanted if isinstance(item, str)))
+    found: dict[int, Invoice] = {}
+    for start in range(0, len(ids), CHUNK):
+        # One parameter a chunk (Django would prepare each id: seconds).
+        condition, params = ids_condition(
+            f"{Invoice._meta.db_table}.id", ids[start : start + CHUNK]
+        )
+        chunk = queryset.extra(where=[condition], params=params)
+        found.update((invoice.pk, invoice) for invoice in rows_as_models(chunk))
+    for start in range(0, len(numbers), CHUNK):
+        chunk = queryset.filter(number__in=numbers[start : start + CHUNK])
+        found.update((invoice.pk, invoice) for invoice in rows_as_models(chunk))
+    rows = sorted(found.values(), key=_by_number)
+    known_ids = set(found)
+    known_numbers = {invoice.number for invoice in rows}
     for item in ids:
         if item not in known_ids:
             plan.errors.append(
@@ -527,16 +563,72 @@ def _invoices(company, today, selection, plan) -> list[Invoice]:
             plan.errors.append(
                 PlanError(None, number, Code.NOT_FOUND, _("Facture introuvable."))
             )
-    return found
+    return _with_customers(company, rows)
+
+
+# Not read: their conversion (SQLite) was a third of the rows' cost, and a
+# plan never shows them. Deferred, Django reads them if ever asked.
+UNREAD = frozenset({"created_at", "updated_at"})
+
+
+def rows_as_models(queryset):
+    """The queryset's rows as model objects, made without `Model.__init__`
+    (one descriptor call per field per row: with Django's row iterator, most
+    of the time of a plan of 100,000 invoices). Every field but UNREAD is
+    read and converted as Django does; no signal is sent (the models read
+    here have no receiver of `pre_init`/`post_init`)."""
+    model = queryset.model
+    names = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.attname not in UNREAD
+    ]
+    database = queryset.db
+    rows = []
+    for values in queryset.values_list(*names):
+        instance = model.__new__(model)
+        state = ModelState()
+        state.adding, state.db = False, database
+        instance.__dict__.update(zip(names, values, strict=True))
+        instance._state = state
+        rows.append(instance)
+    return rows
+
+
+def _by_number(invoice: Invoice) -> tuple:
+    return (invoice.number, invoice.pk)
+
+
+def _with_customers(company, invoices: list[Invoice]) -> list[Invoice]:
+    """Give each invoice its customer, read once per customer by chunks."""
+    wanted = list(dict.fromkeys(invoice.customer_id for invoice in invoices))
+    customers = {}
+    for start in range(0, len(wanted), CHUNK):
+        condition, params = ids_condition(
+            f"{Customer._meta.db_table}.id", wanted[start : start + CHUNK]
+        )
+        chunk = Customer.objects.filter(company=company).extra(
+            where=[condition], params=params
+        )
+        customers.update((customer.pk, customer) for customer in rows_as_models(chunk))
+    for invoice in invoices:
+        # The cache the relation's descriptor reads (assigning through it
+        # checks each object again: seconds for 100,000 invoices).
+        invoice._state.fields_cache["customer"] = customers[invoice.customer_id]
+    return invoices
 
 
 def _held_levels(invoice_ids: list[int]) -> dict[tuple[int, int], str]:
     """(invoice id, level) → status, for every reminder still holding its level."""
     held = {}
-    for start in range(0, len(invoice_ids), 5000):
-        lines = ReminderInvoice.objects.filter(
-            invoice_id__in=invoice_ids[start : start + 5000], holds_level=True
-        ).values_list("invoice_id", "level", "reminder__status")
+    column = f"{ReminderInvoice._meta.db_table}.invoice_id"
+    for start in range(0, len(invoice_ids), CHUNK):
+        condition, params = ids_condition(column, invoice_ids[start : start + CHUNK])
+        lines = (
+            ReminderInvoice.objects.filter(holds_level=True)
+            .extra(where=[condition], params=params)
+            .values_list("invoice_id", "level", "reminder__status")
+        )
         held.update({(invoice, level): status for invoice, level, status in lines})
     return held
 
@@ -648,7 +740,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("Aucune adresse e-mail pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
-    elif not address_valid(address):
+    elif not _address_valid(address):
         return error(
             Code.INVALID_EMAIL,
             _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
@@ -681,6 +773,10 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             % {"step": step.name, "state": STATUS_WORDS.get(status, status)},
         )
     return None
+
+
+# Checked once per address, not once per invoice (a customer of 100 invoices).
+_address_valid = functools.lru_cache(maxsize=4096)(address_valid)
 
 
 def _pause_message(invoice: Invoice) -> str:

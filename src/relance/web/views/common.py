@@ -10,6 +10,7 @@ from relance.core.clock import company_today
 from relance.core.validators import date_out_of_range
 from relance.invoices.selectors import FILTERS, InvoiceQuery, invoice_search
 from relance.law import limitation
+from relance.web.selection import selection_decode
 
 
 def today_of(request) -> date:
@@ -61,6 +62,9 @@ def selected_invoices(request) -> list[int]:
             today=today_of(request),
         )
         return list(invoices.values_list("pk", flat=True))
+    if data.get("selection"):
+        # The summary window's own form (web/selection.py): the ids it showed.
+        return selection_decode(data["selection"]) or []
     return [int(value) for value in data.getlist("invoice") if value.isdigit()]
 
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -26,6 +27,7 @@ from relance.invoices.models import Invoice
 from relance.mailing.delivery import mail_server
 from relance.mailing.templating import TemplateRefused
 from relance.web.access import company_required
+from relance.web.selection import selection_decode, selection_encode
 from relance.web.views.common import selected_invoices, today_of, with_toast
 
 STATUS_TONES = {
@@ -36,6 +38,20 @@ STATUS_TONES = {
     Reminder.Status.UNCERTAIN: "warning",
     Reminder.Status.CANCELLED: "neutral",
     Reminder.Status.BOUNCED: "danger",
+}
+
+
+# The summary window shows the counts and the first rows of each list, never
+# all of them: a selection of 100,000 invoices would make a page of tens of
+# megabytes. « Voir les suivantes » brings the next rows (ADR 00xx-summary).
+MESSAGES_FIRST = 50  # messages shown at first
+LINES_FIRST = 20  # lines of each group of errors and of each list of warnings
+MORE = 200  # rows each « Voir les suivantes » adds
+
+WARNING_LISTS = {
+    "not_due": "not_due_warnings",
+    "limitation": "limitation_warnings",
+    "credit": "credit_warnings",
 }
 
 
@@ -52,19 +68,77 @@ def _plan(request):
     return plan, ids, manual
 
 
+def _bad_selection(request):
+    """A summary's selection that does not read back (cut, altered)."""
+    text = request.POST.get("selection")
+    if text and selection_decode(text) is None:
+        return HttpResponseBadRequest(
+            _(
+                "Sélection de factures illisible : fermez la fenêtre et "
+                "sélectionnez à nouveau les factures."
+            )
+        )
+    return None
+
+
+def _window(items, start: int, size: int, part: str) -> dict:
+    """Rows [start, start + size) of a list, numbered from 1, and what is left."""
+    shown = items[start : start + size]
+    end = start + len(shown)
+    kind, _sep, code = part.partition(":")
+    left, more = len(items) - end, min(MORE, len(items) - end)
+    return {
+        "rows": list(enumerate(shown, start + 1)),
+        "part": part,
+        "kind": kind,
+        "code": code,
+        "total": len(items),
+        "next": end,
+        "left": left,
+        "left_text": number_format(left, force_grouping=True),
+        "more": more,
+        "more_text": number_format(more, force_grouping=True),
+    }
+
+
+def _part_rows(plan, part: str):
+    """The whole list a « Voir les suivantes » asks the next rows of."""
+    if part == "messages":
+        return plan.messages
+    kind, _sep, name = part.partition(":")
+    codes = {str(code): code for code in Code}
+    if kind == "errors" and name in codes:
+        return plan.errors_by_code().get(codes[name], [])
+    if kind == "warnings" and name in WARNING_LISTS:
+        return getattr(plan, WARNING_LISTS[name])
+    return None
+
+
 @require_POST
 @company_required
 def summary(request):
     """The window: how many reminders would go out, and every error found."""
+    refused = _bad_selection(request)
+    if refused:
+        return refused
     plan, ids, manual = _plan(request)
     if not ids:
         return render(request, "web/summary_empty.html")
+    part = request.POST.get("part")
+    if part:  # « Voir les suivantes »: the next rows of one list only
+        rows = _part_rows(plan, part)
+        start = request.POST.get("start", "")
+        if rows is None or not start.isdigit():
+            return HttpResponseBadRequest(_("Liste inconnue dans le résumé."))
+        window = _window(rows, int(start), MORE, part)
+        return render(request, "web/summary_more.html", {"window": window})
     groups = [
         {
             "code": code,
             "title": GROUPS[code][0],
             "hint": GROUPS[code][1],
-            "errors": errors,
+            "count": len(errors),
+            "window": _window(errors, 0, LINES_FIRST, f"errors:{code}"),
             "fixable": code in FIXABLE,
             "confirmable": code == Code.TIME_BARRED,
         }
@@ -73,12 +147,20 @@ def summary(request):
     groups.sort(key=lambda group: not group["fixable"])  # what to fix first
     now = utc_now()
     leaves_at = send_leaves_at(company=request.company, now=now)
+    warnings = {
+        name: _window(getattr(plan, attribute), 0, LINES_FIRST, f"warnings:{name}")
+        for name, attribute in WARNING_LISTS.items()
+    }
     context = {
         "leaves": leaves_at
         and leaves_text(company=request.company, at=leaves_at, now=now),
         "plan": plan,
+        "to_fix": len(plan.to_fix),
+        "left_out": len(plan.errors) - len(plan.to_fix),
+        "messages": _window(plan.messages, 0, MESSAGES_FIRST, "messages"),
         "groups": groups,
-        "ids": ids,
+        "warnings": warnings,
+        "selection": selection_encode(ids),
         "manual": manual,
         "time_barred": request.POST.get("time_barred") == "1",
         "mail_server": mail_server(),
@@ -90,6 +172,9 @@ def summary(request):
 @company_required
 def send(request):
     """« Envoyer les relances »: the plan is made again, queued, its progress shown."""
+    refused = _bad_selection(request)
+    if refused:
+        return refused
     plan, _ids, _manual = _plan(request)
     if plan.problems:
         return HttpResponseBadRequest(plan.problems[0])
