@@ -333,6 +333,12 @@ class PlannedMessageOut(Schema):
     invoice_steps: list[str] = Field(
         description="each invoice's own step, in the order of `invoices`"
     )
+    language: str = Field(
+        "fr", description="the template's language: the customer's, or the fallback"
+    )
+    language_note: str = Field(
+        "", description="set when the customer's language has no template"
+    )
     total: Decimal
 
 

@@ -1,5 +1,6 @@
 """Writing dunning steps: defaults, checked saves, export and import."""
 
+import re
 from datetime import date
 
 from django.db import transaction
@@ -9,7 +10,8 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.dunning import defaults
-from relance.dunning.models import DunningStep
+from relance.dunning.languages import BASE, language_name
+from relance.dunning.models import DunningStep, DunningStepText
 from relance.dunning.rules import Trigger
 from relance.dunning.services.state import invoices_refresh
 from relance.mailing import templating
@@ -44,10 +46,96 @@ def steps_create_defaults(*, company: Company) -> list[DunningStep]:
     """Give a company without steps the default four; leave others alone."""
     if DunningStep.objects.filter(company=company).exists():
         return []
-    return [
+    steps = [
         DunningStep.objects.create(company=company, order=index, **values)
         for index, values in enumerate(defaults.DEFAULT_STEPS, start=1)
     ]
+    step_texts_create_defaults(steps=steps)
+    return steps
+
+
+# Templates per language (dunning/languages.py): a step's text in each
+# language other than French, which is the step's own subject and body.
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def step_texts_create_defaults(*, steps: list[DunningStep]) -> None:
+    """The shipped English text of each default step among `steps` (by name)."""
+    DunningStepText.objects.bulk_create(
+        [
+            DunningStepText(
+                company_id=step.company_id,
+                step=step,
+                language="en",
+                **defaults.ENGLISH[step.name],
+            )
+            for step in steps
+            if step.name in defaults.ENGLISH
+        ]
+    )
+
+
+def step_texts_check(texts: dict[str, dict]) -> dict[str, dict]:
+    """Check a step's texts per language ({"en": {"subject", "body"}}): both
+    written, or both empty (the text is removed: the fallback applies);
+    checked as the step's own. Errors name the field, e.g. `subject_en`."""
+    cleaned = {}
+    for language, values in texts.items():
+        if language == BASE or not LANGUAGE_CODE.fullmatch(language or ""):
+            raise ApplicationError(
+                _("langue inconnue « %(code)s ».") % {"code": language},
+                field="language",
+            )
+        subject = normalize_newlines(values.get("subject") or "")
+        body = normalize_newlines(values.get("body") or "")
+        name = language_name(language)
+        if subject.strip() and not body.strip():
+            raise ApplicationError(
+                _("le corps en %(language)s est obligatoire avec son objet.")
+                % {"language": name},
+                field=f"body_{language}",
+            )
+        if body.strip() and not subject.strip():
+            raise ApplicationError(
+                _("l'objet en %(language)s est obligatoire avec son corps.")
+                % {"language": name},
+                field=f"subject_{language}",
+            )
+        if len(subject) > 255:
+            raise ApplicationError(
+                _("255 caractères au plus."), field=f"subject_{language}"
+            )
+        if len(body) > BODY_MAX:
+            raise ApplicationError(
+                _("%(max)s caractères au plus (il y en a %(n)s).")
+                % {"max": f"{BODY_MAX:,}".replace(",", "\u202f"), "n": len(body)},
+                field=f"body_{language}",
+            )
+        try:
+            step_template_check(subject=subject, body=body)
+        except ApplicationError as error:
+            raise ApplicationError(
+                f"{error.message} ({name})", field=f"{error.field}_{language}"
+            ) from None
+        cleaned[language] = {"subject": subject, "body": body}
+    return cleaned
+
+
+def step_texts_set(*, step: DunningStep, texts: dict[str, dict]) -> None:
+    """Write a step's texts per language (see step_texts_check); an empty
+    one is removed. Refused as a whole if any is wrong."""
+    cleaned = step_texts_check(texts)
+    with transaction.atomic():
+        for language, values in cleaned.items():
+            if not values["subject"].strip():
+                DunningStepText.objects.filter(step=step, language=language).delete()
+                continue
+            DunningStepText.objects.update_or_create(
+                step=step,
+                language=language,
+                defaults={"company_id": step.company_id, **values},
+            )
 
 
 def steps_export(*, company: Company) -> dict:
@@ -229,3 +317,31 @@ def step_move(*, step: DunningStep, offset: int, today: date) -> None:
                 each.order = order
                 each.save(update_fields=["order", "updated_at"])
         _steps_changed(step.company, today)
+
+
+def step_save_with_texts(
+    *,
+    company: Company,
+    step: DunningStep | None,
+    today: date,
+    values: dict,
+    texts: dict[str, dict],
+) -> DunningStep:
+    """Create (`step` None) or change a step and its texts per language, as
+    one: refused as a whole if any value or template is wrong."""
+    step_texts_check(texts)
+    with transaction.atomic():
+        if step is None:
+            step = step_create(company=company, today=today, **values)
+        else:
+            step = step_update(step=step, today=today, **values)
+        step_texts_set(step=step, texts=texts)
+    return step
+
+
+def step_texts_of(*, step: DunningStep) -> dict[str, dict]:
+    """A step's texts other than the French, by language."""
+    return {
+        text.language: {"subject": text.subject, "body": text.body}
+        for text in DunningStepText.objects.filter(step=step)
+    }
