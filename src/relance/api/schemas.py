@@ -56,7 +56,9 @@ class CustomerIn(Schema):
     email: text(254) = ""
     dunning_email: text(254) = ""
     phone: text(30) = ""
-    language: Literal["fr", "en"] = "fr"
+    # Its reminders' language (templates, dates and amounts, statement and
+    # letter); left out: unchanged (French for a new customer).
+    language: Literal["fr", "en"] | None = None
     # The user who follows it (calls and tasks go to them), by email: one of
     # the company's users; "" for nobody; left out: unchanged.
     owner_email: text(254) | None = None

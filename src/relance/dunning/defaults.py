@@ -352,9 +352,9 @@ ENGLISH = {
             "Under article L441-10 of the French Commercial Code, these amounts "
             "automatically bear late-payment interest at the rate applied by the "
             "European Central Bank to its most recent refinancing operation plus "
-            "10 percentage points, from the day after the due date, that is "
-            "{{ penalties_total }} to date, together with €40 fixed recovery "
-            "compensation per invoice under article D441-5, that is "
+            "10 percentage points, from the day after the due date, amounting "
+            "to {{ penalties_total }} to date, together with €40 fixed recovery "
+            "compensation per invoice under article D441-5, totalling "
             "{{ recovery_indemnity }}. The total due therefore amounts to "
             "{{ total_with_penalties }} as at {{ today }}."
             "\n\n"
@@ -369,8 +369,8 @@ ENGLISH = {
             + _EN_PORTAL
             + "Failing payment within this period, we will, without further "
             "notice, start court proceedings to recover the debt (an order for "
-            "payment, « injonction de payer »), the costs of which will be borne "
-            "by you as provided by law.\n\n"
+            'payment, or "injonction de payer"), the costs of which will be '
+            "borne by you as provided by law.\n\n"
             "If you dispute all or part of these amounts, please let us know in "
             "writing before this deadline by replying to this email.\n\n"
             "Yours faithfully,\n\n" + _EN_SIGNATURE
