@@ -373,3 +373,52 @@ def test_existing_default_steps_get_english_but_edited_ones_do_not():
     assert text.subject == defaults.ENGLISH["Relance 1"]["subject"]
     assert text.body == defaults.ENGLISH["Relance 1"]["body"]
     assert not Text.objects.filter(step_id=edited.pk).exists()
+
+
+def test_the_import_sets_the_customers_language_from_langue(company):
+    from relance.dunning.services.intake import invoices_take_in
+
+    content = (
+        "numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
+        "FC-1;411H;Herbly Ltd;01/01/2026;31/01/2026;100,00;anglais\n"
+        "FC-2;411D;Garage Dupuis;01/01/2026;31/01/2026;100,00;Français\n"
+        "FC-3;411E;Eagle Inc;01/01/2026;31/01/2026;100,00;en\n"
+        "FC-4;411F;Fromagerie;01/01/2026;31/01/2026;100,00;\n"
+    ).encode()
+    report = invoices_take_in(
+        company=company, content=content, filename="export.csv", today=TODAY
+    )
+    assert report.errors == []
+    languages = dict(Customer.objects.values_list("code", "language"))
+    assert languages == {"411H": "en", "411D": "fr", "411E": "en", "411F": "fr"}
+    # A known customer changes language with its next file.
+    content = (
+        "numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
+        "FC-5;411D;Garage Dupuis;01/02/2026;28/02/2026;100,00;en\n"
+    ).encode()
+    invoices_take_in(company=company, content=content, filename="b.csv", today=TODAY)
+    assert Customer.objects.get(code="411D").language == "en"
+
+
+def test_a_bad_langue_is_refused_naming_the_line(company):
+    from relance.dunning.services.intake import invoices_take_in
+    from relance.invoices.importing import Refused
+
+    content = (
+        "numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
+        "FC-1;411H;Herbly Ltd;01/01/2026;31/01/2026;100,00;anglais\n"
+        "FC-2;411K;Klein GmbH;01/01/2026;31/01/2026;100,00;allemand\n"
+    ).encode()
+    with pytest.raises(Refused) as refused:
+        invoices_take_in(
+            company=company, content=content, filename="export.csv", today=TODAY
+        )
+    errors = [(e.line, e.column, e.message) for e in refused.value.report.errors]
+    assert errors == [
+        (
+            3,
+            "langue",
+            "valeur inconnue « allemand » (attendu : fr, en, français, anglais)",
+        )
+    ]
+    assert not Customer.objects.exists()
