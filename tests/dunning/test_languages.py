@@ -393,9 +393,9 @@ def test_the_import_sets_the_customers_language_from_langue(company):
     assert languages == {"411H": "en", "411D": "fr", "411E": "en", "411F": "fr"}
     # A known customer changes language with its next file.
     content = (
-        "numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
-        "FC-5;411D;Garage Dupuis;01/02/2026;28/02/2026;100,00;en\n"
-    ).encode()
+        b"numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
+        b"FC-5;411D;Garage Dupuis;01/02/2026;28/02/2026;100,00;en\n"
+    )
     invoices_take_in(company=company, content=content, filename="b.csv", today=TODAY)
     assert Customer.objects.get(code="411D").language == "en"
 
@@ -405,10 +405,10 @@ def test_a_bad_langue_is_refused_naming_the_line(company):
     from relance.invoices.importing import Refused
 
     content = (
-        "numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
-        "FC-1;411H;Herbly Ltd;01/01/2026;31/01/2026;100,00;anglais\n"
-        "FC-2;411K;Klein GmbH;01/01/2026;31/01/2026;100,00;allemand\n"
-    ).encode()
+        b"numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
+        b"FC-1;411H;Herbly Ltd;01/01/2026;31/01/2026;100,00;anglais\n"
+        b"FC-2;411K;Klein GmbH;01/01/2026;31/01/2026;100,00;allemand\n"
+    )
     with pytest.raises(Refused) as refused:
         invoices_take_in(
             company=company, content=content, filename="export.csv", today=TODAY
