@@ -422,3 +422,37 @@ def test_a_bad_langue_is_refused_naming_the_line(company):
         )
     ]
     assert not Customer.objects.exists()
+
+
+def test_the_steps_export_carries_the_texts_and_an_import_replaces_them(company):
+    from relance.dunning.services.steps import steps_export, steps_import
+
+    data = steps_export(company=company)
+    assert data["steps"][0]["texts"] == {"en": defaults.ENGLISH["Relance 1"]}
+    data["steps"][0]["texts"] = {"en": {"subject": "Reminder", "body": "Hello."}}
+    data["steps"][1]["texts"] = {}  # no English text any more
+    del data["steps"][2]["texts"]  # an earlier export: kept as it is
+
+    steps_import(company=company, data=data, today=TODAY)
+
+    texts = {
+        text.step.order: (text.subject, text.body)
+        for text in DunningStepText.objects.filter(company=company)
+    }
+    assert texts == {
+        1: ("Reminder", "Hello."),
+        3: (
+            defaults.ENGLISH["Relance 3"]["subject"],
+            defaults.ENGLISH["Relance 3"]["body"],
+        ),
+        4: (
+            defaults.ENGLISH["Mise en demeure"]["subject"],
+            defaults.ENGLISH["Mise en demeure"]["body"],
+        ),
+    }
+    data["steps"][0]["texts"] = {"en": {"subject": "Reminder", "body": ""}}
+    with pytest.raises(ApplicationError) as refused:
+        steps_import(company=company, data=data, today=TODAY)
+    assert refused.value.message == (
+        "étape 1, « body_en » : le corps en anglais est obligatoire avec son objet."
+    )

@@ -296,6 +296,11 @@ class PaymentCancelIn(Schema):
     reason: text(255, 1)
 
 
+class StepTextIO(Schema):
+    subject: text(255) = ""
+    body: Annotated[str, StringConstraints(max_length=20_000)] = ""
+
+
 class StepIO(Schema):
     name: text(100, 1)
     trigger: Literal["after_due_date", "after_issue_date", "after_previous_reminder"]
@@ -307,6 +312,12 @@ class StepIO(Schema):
     formal_notice: bool = False
     channel: Literal["email", "letter", "both", "call", "task"] = "email"
     active: bool = True
+    # The texts in languages other than French (the step's own subject and
+    # body): {"en": {"subject": …, "body": …}}; left out: kept as they are.
+    texts: (
+        dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")], StepTextIO]
+        | None
+    ) = None
 
 
 class StepsIn(Schema):

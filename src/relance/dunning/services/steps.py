@@ -140,9 +140,14 @@ def step_texts_set(*, step: DunningStep, texts: dict[str, dict]) -> None:
 
 def steps_export(*, company: Company) -> dict:
     steps = DunningStep.objects.filter(company=company).order_by("order", "id")
+    texts = _texts_by_step(company)
     return {
         "format": EXPORT_FORMAT,
-        "steps": [{field: getattr(step, field) for field in FIELDS} for step in steps],
+        "steps": [
+            {field: getattr(step, field) for field in FIELDS}
+            | {"texts": texts.get(step.pk, {})}
+            for step in steps
+        ],
     }
 
 
@@ -254,6 +259,38 @@ def _clean_step(index: int, raw: object) -> dict:
         raise ApplicationError(message, field=error.field) from None
 
 
+def _clean_texts(index: int, raw: object) -> dict[str, dict] | None:
+    """A step's « texts » of a file: {"en": {"subject": …, "body": …}}, or
+    None when left out."""
+    if not isinstance(raw, dict) or raw.get("texts") is None:
+        return None
+    texts = raw["texts"]
+    where = _("étape %(n)s") % {"n": index}
+    if not isinstance(texts, dict) or not all(
+        isinstance(values, dict) for values in texts.values()
+    ):
+        raise ApplicationError(
+            f"{where}, « texts » : "
+            + _("un objet par langue est attendu (« en » : objet et corps)."),
+            field="texts",
+        )
+    try:
+        return step_texts_check(texts)
+    except ApplicationError as error:
+        message = f"{where}, « {error.field} » : {error.message}"
+        raise ApplicationError(message, field=error.field) from None
+
+
+def _texts_by_step(company: Company) -> dict[int, dict[str, dict]]:
+    texts: dict[int, dict[str, dict]] = {}
+    for text in DunningStepText.objects.filter(company=company).order_by("language"):
+        texts.setdefault(text.step_id, {})[text.language] = {
+            "subject": text.subject,
+            "body": text.body,
+        }
+    return texts
+
+
 def steps_import(*, company: Company, data: object, today: date) -> list[DunningStep]:
     """Replace the company's steps with those of an export; all or nothing.
 
@@ -269,6 +306,13 @@ def steps_import(*, company: Company, data: object, today: date) -> list[Dunning
         data = data.get("steps")
     if not isinstance(data, list) or not data:
         raise ApplicationError(_("Une liste d'étapes (« steps ») est attendue."))
+    # Each step's texts per language (« texts »): replaced when given, kept
+    # when left out (an export of an earlier release).
+    texts = [_clean_texts(index, raw) for index, raw in enumerate(data, start=1)]
+    data = [
+        {k: v for k, v in raw.items() if k != "texts"} if isinstance(raw, dict) else raw
+        for raw in data
+    ]
     cleaned = [_clean_step(index, raw) for index, raw in enumerate(data, start=1)]
     with transaction.atomic():
         existing = list(
@@ -296,6 +340,12 @@ def steps_import(*, company: Company, data: object, today: date) -> list[Dunning
                 step.save(update_fields=["active", "order", "updated_at"])
             else:
                 step.delete()
+        for step, given in zip(result, texts, strict=True):
+            if given is not None:
+                DunningStepText.objects.filter(step=step).exclude(
+                    language__in=list(given)
+                ).delete()
+                step_texts_set(step=step, texts=given)
         _steps_changed(company, today)
     return result
 
