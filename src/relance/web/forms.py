@@ -344,13 +344,13 @@ class StepForm(forms.Form):
     active = forms.BooleanField(label=_("Active"), required=False)
     # Templates per language: the English text; empty, the fallback applies.
     subject_en = forms.CharField(
-        label=_("Objet du courriel en anglais"),
+        label=_("Objet en anglais"),
         max_length=255,
         required=False,
         widget=forms.TextInput(attrs={"data-template-field": ""}),
     )
     body_en = forms.CharField(
-        label=_("Corps du courriel en anglais"),
+        label=_("Corps en anglais"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 18, "data-template-field": ""}),
         help_text=_(
