@@ -101,6 +101,23 @@ def test_an_english_customer_gets_the_english_text_with_english_formats(
     assert '<html lang="en">' in html
 
 
+def test_the_statement_attached_for_an_english_customer_is_in_english(
+    company, smtp_server
+):
+    DunningStep.objects.filter(company=company, order=1).update(attach_statement=True)
+    herbly = make_customer(company, name="Herbly Ltd", language="en")
+    make_invoice(herbly, number="FC-EN", total=Decimal("1234.56"))
+
+    send_all(company)
+
+    [received] = smtp_server.received
+    [statement] = list(received.message.iter_attachments())
+    text = text_of(statement.get_content())
+    assert "ACCOUNT STATEMENT" in text
+    assert "€1,234.56" in text
+    assert "RELEVÉ DE COMPTE" not in text
+
+
 def test_a_french_customer_gets_the_french_text_with_french_formats(
     company, smtp_server
 ):
