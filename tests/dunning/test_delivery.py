@@ -479,6 +479,8 @@ def test_remind_command_dry_run_then_send(company, smtp_server):
                 "step": "Relance 1",
                 "invoices": ["FC1", "FC2"],
                 "invoice_steps": ["Relance 1", "Relance 1"],
+                "language": "fr",
+                "language_note": "",
             }
         ],
         "errors": [

@@ -139,6 +139,8 @@ def customer_put(request, payload: s.CustomerIn):
     values = payload.dict()
     code = values.pop("code")
     owner_email = values.pop("owner_email")
+    if values.get("language") is None:
+        values.pop("language", None)
     if owner_email is not None:
         values["owner"] = _member(request, owner_email)
     customer = Customer.objects.filter(company=request.company, code=code).first()

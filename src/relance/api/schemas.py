@@ -56,7 +56,9 @@ class CustomerIn(Schema):
     email: text(254) = ""
     dunning_email: text(254) = ""
     phone: text(30) = ""
-    language: Literal["fr", "en"] = "fr"
+    # Its reminders' language (templates, dates and amounts, statement and
+    # letter); left out: unchanged (French for a new customer).
+    language: Literal["fr", "en"] | None = None
     # The user who follows it (calls and tasks go to them), by email: one of
     # the company's users; "" for nobody; left out: unchanged.
     owner_email: text(254) | None = None
@@ -312,6 +314,11 @@ class PaymentCancelIn(Schema):
     reason: text(255, 1)
 
 
+class StepTextIO(Schema):
+    subject: text(255) = ""
+    body: Annotated[str, StringConstraints(max_length=20_000)] = ""
+
+
 class StepIO(Schema):
     name: text(100, 1)
     trigger: Literal["after_due_date", "after_issue_date", "after_previous_reminder"]
@@ -323,6 +330,12 @@ class StepIO(Schema):
     formal_notice: bool = False
     channel: Literal["email", "letter", "both", "call", "task"] = "email"
     active: bool = True
+    # The texts in languages other than French (the step's own subject and
+    # body): {"en": {"subject": …, "body": …}}; left out: kept as they are.
+    texts: (
+        dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")], StepTextIO]
+        | None
+    ) = None
 
 
 class StepsIn(Schema):
@@ -355,6 +368,12 @@ class PlannedMessageOut(Schema):
     invoices: list[str]
     invoice_steps: list[str] = Field(
         description="each invoice's own step, in the order of `invoices`"
+    )
+    language: str = Field(
+        "fr", description="the template's language: the customer's, or the fallback"
+    )
+    language_note: str = Field(
+        "", description="set when the customer's language has no template"
     )
     total: Decimal
 

@@ -228,7 +228,7 @@ def court_file_write(file: CourtFile, out: BinaryIO) -> None:
             elif piece.letter is not None:
                 archive.writestr(
                     piece.path,
-                    letters_pdf([piece.letter]),
+                    letters_pdf([piece.letter], language=LANGUAGE),
                     compress_type=zipfile.ZIP_STORED,
                 )
             elif piece.invoice is not None:

@@ -204,3 +204,176 @@ FORMAL_NOTICE = {
 }
 
 DEFAULT_STEPS = [FIRST, SECOND, THIRD, FORMAL_NOTICE]
+
+
+# English texts of the four default steps (templates per language, see
+# docs/templates.md): the same variables, the same legal statements, in the
+# words an accounts clerk in London or Boston would use. Kept apart from the
+# French steps above: `ENGLISH[step name]` is the step's `subject` and `body`.
+
+_EN_INVOICE_LINES = (
+    "{% for invoice in invoices %}\n"
+    "- invoice {{ invoice.number }} dated {{ invoice.issue_date }}, "
+    "{% if invoice.is_overdue %}due on{% else %}falling due on{% endif %} "
+    "{{ invoice.due_date }}: {{ invoice.amount_due }}"
+    "{% if mixed_steps %} — {% if invoice.reminders_before == 0 %}first reminder"
+    "{% elif invoice.reminders_before == 1 %}already reminded once"
+    "{% else %}already reminded {{ invoice.reminders_before }} times{% endif %}"
+    "{% endif %}\n"
+    "{% endfor %}\n"
+)
+
+_EN_MIXED_OPENING = (
+    "According to our records, the following invoices remain unpaid; for "
+    "each one we state where our reminders stand"
+)
+
+_EN_PAYMENT = """\
+{% if company.iban %}
+You can pay by bank transfer to our account:
+IBAN: {{ company.iban }}{% if company.bic %} — BIC: {{ company.bic }}{% endif %}
+
+{% endif %}
+"""
+
+_EN_PORTAL = (
+    "{% if portal_url %}Your invoices, their PDFs and a QR code for the "
+    "transfer are on your personal page:\n{{ portal_url }}\n\n{% endif %}"
+)
+
+_EN_SIGNATURE = _SIGNATURE
+
+ENGLISH = {
+    FIRST["name"]: {
+        "subject": (
+            "{% if invoice_count == 1 %}Invoice {{ invoice.number }} awaiting "
+            "payment{% else %}{{ invoice_count }} invoices awaiting "
+            "payment{% endif %} — {{ company.name }}"
+        ),
+        "body": (
+            "Hello,\n\n"
+            "{% if overdue_count %}According to our records, "
+            "{% if invoice_count == 1 %}the following invoice has not yet been paid"
+            "{% else %}the following invoices have not yet been paid{% endif %}"
+            "{% else %}This is a courtesy reminder that "
+            "{% if invoice_count == 1 %}the following invoice falls due shortly"
+            "{% else %}the following invoices fall due shortly{% endif %}"
+            "{% endif %}:\n\n"
+            + _EN_INVOICE_LINES
+            + "\nTotal outstanding: {{ total_due }}\n\n"
+            "{% if overdue_count %}This is probably a simple oversight. We would "
+            "be grateful if you could arrange payment at your earliest "
+            "convenience.{% else %}We would be grateful if you could arrange "
+            "payment by the due date.{% endif %}\n\n"
+            + _EN_PAYMENT
+            + _EN_PORTAL
+            + "If you have already made this payment, please disregard this "
+            "message. If you have any questions, simply reply to this email.\n\n"
+            "Kind regards,\n\n" + _EN_SIGNATURE
+        ),
+    },
+    SECOND["name"]: {
+        "subject": (
+            "{% if mixed_steps %}Unpaid invoices"
+            "{% else %}Second reminder: {% if invoice_count == 1 %}invoice "
+            "{{ invoice.number }}{% else %}{{ invoice_count }} invoices{% endif %} "
+            "unpaid{% endif %} — {{ company.name }}"
+        ),
+        "body": (
+            "Hello,\n\n"
+            "{% if mixed_steps %}" + _EN_MIXED_OPENING + "{% else %}"
+            "Despite our previous reminder, "
+            "{% if invoice_count == 1 %}the following invoice remains unpaid"
+            "{% else %}the following invoices remain unpaid{% endif %}"
+            "{% endif %}:\n\n"
+            + _EN_INVOICE_LINES
+            + "\nTotal outstanding: {{ total_due }}\n\n"
+            "Please settle this balance within eight days. If something is "
+            "preventing payment (a dispute, an invoicing error, a request for a "
+            "payment plan), please reply now so that we can discuss it.\n\n"
+            + _EN_PAYMENT
+            + _EN_PORTAL
+            + "If you have already made this payment, please disregard this "
+            "message.\n\n"
+            "Kind regards,\n\n" + _EN_SIGNATURE
+        ),
+    },
+    THIRD["name"]: {
+        "subject": (
+            "{% if mixed_steps %}Unpaid invoices, including a final reminder"
+            "{% else %}Final reminder before formal notice — "
+            "{% if invoice_count == 1 %}invoice {{ invoice.number }}"
+            "{% else %}{{ invoice_count }} invoices{% endif %}{% endif %} — "
+            "{{ company.name }}"
+        ),
+        "body": (
+            "Hello,\n\n"
+            "{% if mixed_steps %}" + _EN_MIXED_OPENING + ":\n\n{% else %}"
+            "Our two previous reminders have gone unanswered: "
+            "{% if invoice_count == 1 %}the following invoice remains unpaid"
+            "{% else %}the following invoices remain unpaid{% endif %} to date."
+            "\n\n{% endif %}" + _EN_INVOICE_LINES + "\nTotal outstanding: "
+            "{{ total_due }}\n\n"
+            "{% if mixed_steps %}For the invoices already reminded "
+            "{{ step.level - 1 }} times, unless we receive payment within ten "
+            "days, we will send you a formal notice to pay, prior to debt "
+            "recovery proceedings.{% else %}"
+            "Unless we receive payment within ten days, we will send you a formal "
+            "notice to pay, prior to debt recovery proceedings."
+            "{% endif %}\n\n"
+            "{% if customer.is_business %}"
+            "Please note that any late payment automatically incurs late-payment "
+            "interest and €40 fixed recovery compensation per invoice (articles "
+            "L441-10 and D441-5 of the French Commercial Code).\n\n"
+            "{% endif %}"
+            + _EN_PAYMENT
+            + _EN_PORTAL
+            + "Kind regards,\n\n"
+            + _EN_SIGNATURE
+        ),
+    },
+    FORMAL_NOTICE["name"]: {
+        "subject": (
+            "Formal notice to pay — {% if invoice_count == 1 %}invoice "
+            "{{ invoice.number }}{% else %}{{ invoice_count }} invoices{% endif %} — "
+            "{{ company.name }}"
+        ),
+        "body": (
+            "{{ customer.name }}\n"
+            "{{ today }}\n\n"
+            "Re: formal notice to pay\n\n"
+            "Dear Sir or Madam,\n\n"
+            "{% if mixed_steps %}According to our records{% else %}Despite our "
+            "repeated reminders{% endif %}, you still owe {{ company.name }} the "
+            "following amounts:\n\n"
+            + _EN_INVOICE_LINES
+            + "\nOutstanding principal: {{ total_due }}.\n\n"
+            "{% if customer.is_business %}"
+            "Under article L441-10 of the French Commercial Code, these amounts "
+            "automatically bear late-payment interest at the rate applied by the "
+            "European Central Bank to its most recent refinancing operation plus "
+            "10 percentage points, from the day after the due date, amounting "
+            "to {{ penalties_total }} to date, together with €40 fixed recovery "
+            "compensation per invoice under article D441-5, totalling "
+            "{{ recovery_indemnity }}. The total due therefore amounts to "
+            "{{ total_with_penalties }} as at {{ today }}."
+            "\n\n"
+            "{% else %}"
+            "Under article 1231-6 of the French Civil Code, these amounts will "
+            "bear interest at the statutory rate from the date of this formal "
+            "notice.\n\n"
+            "{% endif %}"
+            "We hereby give you formal notice to pay the full amount within eight "
+            "days of receiving this email.\n\n"
+            + _EN_PAYMENT
+            + _EN_PORTAL
+            + "Failing payment within this period, we will, without further "
+            "notice, start court proceedings to recover the debt (an order for "
+            'payment, or "injonction de payer"), the costs of which will be '
+            "borne by you as provided by law.\n\n"
+            "If you dispute all or part of these amounts, please let us know in "
+            "writing before this deadline by replying to this email.\n\n"
+            "Yours faithfully,\n\n" + _EN_SIGNATURE
+        ),
+    },
+}

@@ -33,15 +33,19 @@ from relance.mailing import templating
 STYLESHEET = Path(__file__).parent / "templates" / "dunning" / "letter_pdf.css"
 BODY_MAX = LETTER_BODY_MAX  # characters of the company's paragraph
 BATCH_MAX = 100  # letters in one PDF to print
-# A French court, a French letter: the customer's language does not change it.
+# The court file's letters stay French (a French court): court_file.py asks
+# letters_pdf for this language; otherwise each letter is in its customer's.
 LANGUAGE = "fr"
 
 
-def default_body() -> str:
-    return _(
-        "Sauf erreur de notre part, malgré nos relances, les factures "
-        "ci-dessous restent impayées à ce jour."
-    )
+def default_body(language: str | None = None) -> str:
+    """The paragraph of a company that wrote none, in `language` (the
+    active one when not given)."""
+    with translation.override(language or translation.get_language()):
+        return _(
+            "Sauf erreur de notre part, malgré nos relances, les factures "
+            "ci-dessous restent impayées à ce jour."
+        )
 
 
 def letter_body_check(source: str) -> None:
@@ -63,12 +67,14 @@ def letter_body_render(
     today: date,
     late: Sequence[Outcome],
 ) -> str:
-    """The company's paragraph (or the default one) for these invoices.
-    Raises mailing.templating.TemplateRefused."""
+    """The company's paragraph (or the default one) for these invoices, with
+    the customer's language's dates and amounts (the company's paragraph is
+    one text, as written). Raises mailing.templating.TemplateRefused."""
+    language = customer.language or LANGUAGE
     source = company.letter_body.strip()
     if not source:
-        return default_body()
-    with translation.override(LANGUAGE):
+        return default_body(language)
+    with translation.override(language):
         context = message_context(
             company=company,
             customer=customer,
@@ -76,12 +82,14 @@ def letter_body_render(
             step=step,
             today=today,
             late=late,
+            language=language,
         )
         return templating.render(source, context)
 
 
-def letter_html(letter: Letter, lines=None) -> str:
-    """One letter's page(s), as the body of an HTML document."""
+def letter_html(letter: Letter, lines=None, language: str | None = None) -> str:
+    """One letter's page(s), as the body of an HTML document, in `language`
+    (the letter's own when not given)."""
     lines = list(letter.lines.all()) if lines is None else lines
 
     def total(name: str) -> Decimal:
@@ -92,7 +100,7 @@ def letter_html(letter: Letter, lines=None) -> str:
     indemnity = total("indemnity")
     interest = total("legal_interest")
     company = letter.company
-    with translation.override(LANGUAGE):
+    with translation.override(language or letter.language or LANGUAGE):
         return render_to_string(
             "dunning/letter_pdf.html",
             {
@@ -115,14 +123,18 @@ def letter_html(letter: Letter, lines=None) -> str:
         )
 
 
-def letters_pdf(letters: Sequence[Letter]) -> bytes:
-    """These letters in one PDF, each from a new page. Raises PdfTooLong past
-    BATCH_MAX letters or core.pdfs.MAX_PAGES pages; core.pdfs.PdfUnavailable
-    when WeasyPrint cannot run here."""
+def letters_pdf(letters: Sequence[Letter], *, language: str | None = None) -> bytes:
+    """These letters in one PDF, each from a new page, each in its customer's
+    language, or all in `language` (the court file's French). Raises
+    PdfTooLong past BATCH_MAX letters or core.pdfs.MAX_PAGES pages;
+    core.pdfs.PdfUnavailable when WeasyPrint cannot run here."""
     if len(letters) > BATCH_MAX:
         raise PdfTooLong
-    parts = [letter_html(letter) for letter in letters]
-    with translation.override(LANGUAGE):
+    parts = [letter_html(letter, language=language) for letter in letters]
+    if language is None:
+        languages = {letter.language for letter in letters}
+        language = languages.pop() if len(languages) == 1 else LANGUAGE
+    with translation.override(language):
         html = render_to_string("dunning/letters_pdf.html", {"parts": parts})
     return pdf_from_html(html, stylesheet=str(STYLESHEET))
 

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 
 from relance.core.models import Company
 from relance.dunning.context import Stage, message_context
+from relance.dunning.languages import StepText, Texts, step_text
 from relance.dunning.models import DunningStep, Reminder
 from relance.dunning.selectors import step_names
 from relance.invoices.models import Customer, Invoice
@@ -32,6 +33,7 @@ class Composed:
     subject: str
     text: str
     html: str
+    language: str = "fr"  # the template's: the customer's, or the fallback
 
 
 def recipient_of(customer: Customer) -> str:
@@ -57,13 +59,25 @@ def compose(
     stages: Sequence[Stage] | None = None,
     late: Sequence[Outcome] | None = None,
     portal_url: str = "",
+    text: StepText | None = None,
+    texts: Texts | None = None,
 ) -> Composed:
     """Render `step`'s template for these invoices of one customer (each at
-    its own stage when given; see message_context).
+    its own stage when given; see message_context), in the customer's
+    language or the fallback's (dunning/languages.py): its text, dates and
+    amounts. `text`: the template to use instead (a preview); `texts`: the
+    steps' texts already read (dunning.languages.step_texts).
 
     Raises templating.TemplateRefused when the template cannot be rendered,
     or a rate the law's amounts need is not known.
     """
+    if text is None:
+        text = step_text(
+            step=step,
+            language=customer.language,
+            company_language=company.language,
+            texts=texts,
+        )
     try:
         context = message_context(
             company=company,
@@ -73,17 +87,29 @@ def compose(
             today=today,
             stages=stages,
             late=late,
+            language=text.language,
             portal_url=portal_url,
         )
     except RateMissing as missing:
         raise templating.TemplateRefused(rate_missing_text(missing)) from None
-    subject, body = templating.render_each([step.subject, step.body], context)
+    subject, body = templating.render_each([text.subject, text.body], context)
     subject = " ".join(subject.split())[:255]
-    text = body.strip() + "\n"
-    return Composed(subject=subject, text=text, html=text_to_html(text, title=subject))
+    plain = body.strip() + "\n"
+    return Composed(
+        subject=subject,
+        text=plain,
+        html=text_to_html(plain, title=subject, language=text.language),
+        language=text.language,
+    )
 
 
-def preview(*, step: DunningStep, invoices: Sequence[Invoice], today: date) -> Composed:
+def preview(
+    *,
+    step: DunningStep,
+    invoices: Sequence[Invoice],
+    today: date,
+    text: StepText | None = None,
+) -> Composed:
     """A step's message for chosen invoices of one customer, as it would go
     out: each invoice at its next step (they differ in a merged message)."""
     first = invoices[0]
@@ -101,6 +127,7 @@ def preview(*, step: DunningStep, invoices: Sequence[Invoice], today: date) -> C
         today=today,
         stages=stages,
         portal_url=portal_url_shown(),
+        text=text,
     )
 
 
@@ -113,6 +140,7 @@ def composed_masked(composed: Composed, token: str) -> Composed:
         composed.subject.replace(token, TOKEN_MASK),
         composed.text.replace(token, TOKEN_MASK),
         composed.html.replace(token, TOKEN_MASK),
+        composed.language,
     )
 
 

@@ -99,6 +99,34 @@ class DunningStep(models.Model):
         return self.channel in (self.Channel.CALL, self.Channel.TASK)
 
 
+class DunningStepText(models.Model):
+    """A step's subject and body in one more language (ADR « templates per
+    language »). The step's own `subject` and `body` are its French text; a
+    customer whose language has no text here gets the company's language's,
+    else the French (dunning/languages.py)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    step = models.ForeignKey(
+        DunningStep, on_delete=models.CASCADE, related_name="texts"
+    )
+    language = models.CharField(_("langue"), max_length=5)
+    subject = models.CharField(_("objet du courriel"), max_length=255)
+    body = models.TextField(_("corps du courriel"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("texte d'une étape")
+        verbose_name_plural = _("textes des étapes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "language"], name="dunning_step_text_one_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_id}/{self.language}"
+
+
 class Origin(models.TextChoices):
     USER = "user", _("Utilisateur")
     SCHEDULE = "schedule", _("Tâche planifiée")
@@ -402,6 +430,8 @@ class Letter(models.Model):
     signatory = models.CharField(_("signataire"), max_length=150, blank=True)
     body = models.TextField(_("texte"), blank=True)  # the company's, rendered
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    # The customer's language on the letter's date: its PDF is written in it.
+    language = models.CharField(_("langue"), max_length=5, default="fr")
     tracking_number = models.CharField(_("n° de recommandé"), max_length=20, blank=True)
     sent_on = models.DateField(_("envoyé le"), null=True, blank=True)
     received_on = models.DateField(_("avis de réception du"), null=True, blank=True)

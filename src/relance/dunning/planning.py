@@ -18,6 +18,7 @@ from relance.core.models import Company, Grouping
 from relance.core.money import format_amount, format_date
 from relance.core.sql import ids_condition
 from relance.dunning import rules
+from relance.dunning.languages import fallback_note, step_text, step_texts
 from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
@@ -150,6 +151,9 @@ class PlannedMessage:
     customer: object
     recipients: list[str]
     lines: list[PlannedLine]
+    language: str = "fr"  # the template's (dunning/languages.py)
+    # « modèle anglais absent : envoyé en français », or "".
+    language_note: str = ""
 
     @property
     def step(self) -> DunningStep:
@@ -179,6 +183,8 @@ class PlannedMessage:
             "step": self.step.name,
             "invoices": [invoice.number for invoice in self.invoices],
             "invoice_steps": [line.step.name for line in self.lines],
+            "language": self.language,
+            "language_note": self.language_note,
         }
 
 
@@ -367,11 +373,29 @@ def reminder_plan(
         message.lines.sort(
             key=lambda line: (line.invoice.due_date, line.invoice.number)
         )
+    _languages(company, steps, plan)
     order = {code: index for index, code in enumerate(Code)}
     plan.errors.sort(key=lambda e: (order[e.code], e.reference))
     _credit_warnings(company, plan)
     plan.bank_notice = bank_notice(company, today)
     return plan
+
+
+def _languages(company: Company, steps: list[DunningStep], plan: Plan) -> None:
+    """Each message's language: the customer's, or the fallback's when its
+    step has no text in it, which the summary notes (one query)."""
+    texts = step_texts(steps) if plan.messages else {}
+    for message in plan.messages:
+        if not message.step.sends_email:
+            continue
+        text = step_text(
+            step=message.step,
+            language=message.customer.language,
+            company_language=company.language,
+            texts=texts,
+        )
+        message.language = text.language
+        message.language_note = fallback_note(text)
 
 
 def _payment_suggested(invoice: Invoice) -> PlanError | None:

@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
-from relance.core.models import Company
+from relance.core.models import Company, Language
 from relance.core.money import format_amount, format_date
 from relance.core.sql import any_of, rows_insert, rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     DOCUMENT_KINDS,
     KINDS,
+    LANGUAGES,
     STATUSES,
     ValueRefused,
     normalize_header,
@@ -66,6 +67,7 @@ INVOICE_COLUMNS = {
     "currency": _names("currency", "devise"),
     "status": _names("status", "statut", "etat"),
     "customer_kind": _names("customer_kind", "type_client", "type"),
+    "customer_language": _names("customer_language", "langue", "langue_client"),
     "payment_terms": _names("payment_terms", "conditions_reglement", "conditions"),
     "kind": _names("kind", "type_piece", "type_de_piece", "type_document", "nature"),
     "credited_invoice": _names(
@@ -257,6 +259,9 @@ _INVOICE_READERS = {  # built once: a big file checks many rows
         v, STATUSES, _("ouverte, payée, annulée, brouillon")
     ),
     "customer_kind": lambda v: parse_choice(v, KINDS, _("professionnel, particulier")),
+    "customer_language": lambda v: parse_choice(
+        v, LANGUAGES, _("fr, en, français, anglais")
+    ),
     "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
     "einvoice_status": lambda v: parse_einvoice_status(v, einvoice_labels()),
     "einvoice_status_date": parse_date,
@@ -759,6 +764,7 @@ def _customers_save(
                 "name": values.get("customer_name", code),
                 "email": values.get("customer_email", ""),
                 "kind": values.get("customer_kind", Customer.Kind.BUSINESS),
+                "language": values.get("customer_language", Language.FRENCH.value),
             }
             new[code] = (
                 SimpleNamespace(pk=None, **fields) if fast else Customer(**fields)
@@ -784,7 +790,9 @@ def _customers_save(
         Customer.objects.bulk_create(new.values(), batch_size=1000)
     if changed:
         rows_set(
-            Customer, list(changed.values()), ["name", "email", "kind", "updated_at"]
+            Customer,
+            list(changed.values()),
+            ["name", "email", "kind", "language", "updated_at"],
         )
     return {code: known.get(code) or new[code] for code in codes}, set(new)
 
@@ -793,6 +801,7 @@ CUSTOMER_CHANGES = {
     "name": "customer_name",
     "email": "customer_email",
     "kind": "customer_kind",
+    "language": "customer_language",
 }
 
 

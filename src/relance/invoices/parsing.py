@@ -114,6 +114,16 @@ KINDS = {
     "b2c": "consumer",
 }
 
+# The customer's language (`langue`): it picks their templates and formats.
+LANGUAGES = {
+    "fr": "fr",
+    "francais": "fr",
+    "french": "fr",
+    "en": "en",
+    "anglais": "en",
+    "english": "en",
+}
+
 # A document's kind: an invoice, or a credit note (« avoir »).
 DOCUMENT_KINDS = {
     "invoice": "invoice",

@@ -8,7 +8,7 @@ _STYLE = (
 )
 
 
-def text_to_html(text: str, *, title: str = "") -> str:
+def text_to_html(text: str, *, title: str = "", language: str = "fr") -> str:
     """Paragraphs at blank lines, lists for lines starting with « - », line breaks."""
     blocks = []
     for paragraph in text.strip().split("\n\n"):
@@ -24,7 +24,7 @@ def text_to_html(text: str, *, title: str = "") -> str:
             )
     body = "\n".join(blocks)
     return (
-        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head>"
         f'<body style="{_STYLE}">\n{body}\n</body></html>\n'
     )

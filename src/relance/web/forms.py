@@ -342,6 +342,40 @@ class StepForm(forms.Form):
         ),
     )
     active = forms.BooleanField(label=_("Active"), required=False)
+    # Templates per language: the English text; empty, the fallback applies.
+    subject_en = forms.CharField(
+        label=_("Objet en anglais"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"data-template-field": ""}),
+    )
+    body_en = forms.CharField(
+        label=_("Corps en anglais"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18, "data-template-field": ""}),
+        help_text=_(
+            "Pour les clients de langue anglaise. Laissés vides, ils reçoivent "
+            "le texte dans la langue de la société."
+        ),
+    )
+
+    # Each language's fields, as the steps screen shows them in tabs.
+    LANGUAGE_FIELDS = {"fr": ("subject", "body"), "en": ("subject_en", "body_en")}
+
+    def languages(self) -> list[dict]:
+        names = dict(Language.choices)
+        return [
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "fields": [self[name] for name in fields],
+            }
+            for code, fields in self.LANGUAGE_FIELDS.items()
+        ]
+
+    def other_fields(self) -> list:
+        texts = {name for fields in self.LANGUAGE_FIELDS.values() for name in fields}
+        return [field for field in self if field.name not in texts]
 
     def clean_channel(self):
         # Left out (an older page, a script): by email, as before.

@@ -52,6 +52,7 @@ from relance.core.sql import (
 )
 from relance.dunning import rules
 from relance.dunning.context import Stage
+from relance.dunning.languages import Texts, step_texts
 from relance.dunning.letters import letter_body_render
 from relance.dunning.messages import Composed, compose, composed_masked, email_build
 from relance.dunning.models import DunningStep, PortalLink, Reminder, ReminderInvoice
@@ -131,6 +132,7 @@ class _Steps:
 
     rules: list[rules.Step]
     names: dict[int, str]  # level → step name
+    texts: Texts  # each step's text per language
 
     @classmethod
     def of(cls, company: Company) -> "_Steps":
@@ -138,6 +140,7 @@ class _Steps:
         return cls(
             rule_steps(active),
             {level: step.name for level, step in enumerate(active, 1)},
+            step_texts(active),
         )
 
 
@@ -381,6 +384,7 @@ def _prepare(
             stages=stages,
             late=late,
             portal_url=portal_url(token),
+            texts=active.texts,
         )
         composed = composed_masked(sent, token)
         quoted = composed != sent

@@ -58,6 +58,7 @@ def letter_create(
         signatory=company.letter_signatory,
         body=body,
         currency=invoices[0].currency if invoices else "EUR",
+        language=customer.language or "fr",
     )
     LetterInvoice.objects.bulk_create(
         [
@@ -111,7 +112,8 @@ def letter_for_confirmed(*, reminder: Reminder, today: date) -> Letter | None:
             late=late,
         )
     except TemplateRefused:
-        body = default_body()  # the person confirmed: the letter is still due
+        # The person confirmed: the letter is still due.
+        body = default_body(reminder.customer.language)
     return letter_create(
         reminder=reminder, lines=lines, late=late, today=today, body=body
     )

@@ -1,5 +1,6 @@
 """Writing dunning steps: defaults, checked saves, export and import."""
 
+import re
 from datetime import date
 
 from django.db import transaction
@@ -10,7 +11,8 @@ from relance.core.changes import change_record
 from relance.core.errors import ApplicationError
 from relance.core.models import ChangeKind, Company
 from relance.dunning import defaults
-from relance.dunning.models import DunningStep
+from relance.dunning.languages import BASE, language_name
+from relance.dunning.models import DunningStep, DunningStepText
 from relance.dunning.rules import Trigger
 from relance.dunning.services.state import invoices_refresh
 from relance.mailing import templating
@@ -45,17 +47,108 @@ def steps_create_defaults(*, company: Company) -> list[DunningStep]:
     """Give a company without steps the default four; leave others alone."""
     if DunningStep.objects.filter(company=company).exists():
         return []
-    return [
+    steps = [
         DunningStep.objects.create(company=company, order=index, **values)
         for index, values in enumerate(defaults.DEFAULT_STEPS, start=1)
     ]
+    step_texts_create_defaults(steps=steps)
+    return steps
+
+
+# Templates per language (dunning/languages.py): a step's text in each
+# language other than French, which is the step's own subject and body.
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def step_texts_create_defaults(*, steps: list[DunningStep]) -> None:
+    """The shipped English text of each default step among `steps` (by name)."""
+    DunningStepText.objects.bulk_create(
+        [
+            DunningStepText(
+                company_id=step.company_id,
+                step=step,
+                language="en",
+                **defaults.ENGLISH[step.name],
+            )
+            for step in steps
+            if step.name in defaults.ENGLISH
+        ]
+    )
+
+
+def step_texts_check(texts: dict[str, dict]) -> dict[str, dict]:
+    """Check a step's texts per language ({"en": {"subject", "body"}}): both
+    written, or both empty (the text is removed: the fallback applies);
+    checked as the step's own. Errors name the field, e.g. `subject_en`."""
+    cleaned = {}
+    for language, values in texts.items():
+        if language == BASE or not LANGUAGE_CODE.fullmatch(language or ""):
+            raise ApplicationError(
+                _("langue inconnue « %(code)s ».") % {"code": language},
+                field="language",
+            )
+        subject = normalize_newlines(values.get("subject") or "")
+        body = normalize_newlines(values.get("body") or "")
+        name = language_name(language)
+        if subject.strip() and not body.strip():
+            raise ApplicationError(
+                _("le corps en %(language)s est obligatoire avec son objet.")
+                % {"language": name},
+                field=f"body_{language}",
+            )
+        if body.strip() and not subject.strip():
+            raise ApplicationError(
+                _("l'objet en %(language)s est obligatoire avec son corps.")
+                % {"language": name},
+                field=f"subject_{language}",
+            )
+        if len(subject) > 255:
+            raise ApplicationError(
+                _("255 caractères au plus."), field=f"subject_{language}"
+            )
+        if len(body) > BODY_MAX:
+            raise ApplicationError(
+                _("%(max)s caractères au plus (il y en a %(n)s).")
+                % {"max": f"{BODY_MAX:,}".replace(",", "\u202f"), "n": len(body)},
+                field=f"body_{language}",
+            )
+        try:
+            step_template_check(subject=subject, body=body)
+        except ApplicationError as error:
+            raise ApplicationError(
+                f"{error.message} ({name})", field=f"{error.field}_{language}"
+            ) from None
+        cleaned[language] = {"subject": subject, "body": body}
+    return cleaned
+
+
+def step_texts_set(*, step: DunningStep, texts: dict[str, dict]) -> None:
+    """Write a step's texts per language (see step_texts_check); an empty
+    one is removed. Refused as a whole if any is wrong."""
+    cleaned = step_texts_check(texts)
+    with transaction.atomic():
+        for language, values in cleaned.items():
+            if not values["subject"].strip():
+                DunningStepText.objects.filter(step=step, language=language).delete()
+                continue
+            DunningStepText.objects.update_or_create(
+                step=step,
+                language=language,
+                defaults={"company_id": step.company_id, **values},
+            )
 
 
 def steps_export(*, company: Company) -> dict:
     steps = DunningStep.objects.filter(company=company).order_by("order", "id")
+    texts = _texts_by_step(company)
     return {
         "format": EXPORT_FORMAT,
-        "steps": [{field: getattr(step, field) for field in FIELDS} for step in steps],
+        "steps": [
+            {field: getattr(step, field) for field in FIELDS}
+            | {"texts": texts.get(step.pk, {})}
+            for step in steps
+        ],
     }
 
 
@@ -186,6 +279,38 @@ def _clean_step(index: int, raw: object) -> dict:
         raise ApplicationError(message, field=error.field) from None
 
 
+def _clean_texts(index: int, raw: object) -> dict[str, dict] | None:
+    """A step's « texts » of a file: {"en": {"subject": …, "body": …}}, or
+    None when left out."""
+    if not isinstance(raw, dict) or raw.get("texts") is None:
+        return None
+    texts = raw["texts"]
+    where = _("étape %(n)s") % {"n": index}
+    if not isinstance(texts, dict) or not all(
+        isinstance(values, dict) for values in texts.values()
+    ):
+        raise ApplicationError(
+            f"{where}, « texts » : "
+            + _("un objet par langue est attendu (« en » : objet et corps)."),
+            field="texts",
+        )
+    try:
+        return step_texts_check(texts)
+    except ApplicationError as error:
+        message = f"{where}, « {error.field} » : {error.message}"
+        raise ApplicationError(message, field=error.field) from None
+
+
+def _texts_by_step(company: Company) -> dict[int, dict[str, dict]]:
+    texts: dict[int, dict[str, dict]] = {}
+    for text in DunningStepText.objects.filter(company=company).order_by("language"):
+        texts.setdefault(text.step_id, {})[text.language] = {
+            "subject": text.subject,
+            "body": text.body,
+        }
+    return texts
+
+
 def steps_import(
     *, company: Company, data: object, today: date, by=None
 ) -> list[DunningStep]:
@@ -203,6 +328,13 @@ def steps_import(
         data = data.get("steps")
     if not isinstance(data, list) or not data:
         raise ApplicationError(_("Une liste d'étapes (« steps ») est attendue."))
+    # Each step's texts per language (« texts »): replaced when given, kept
+    # when left out (an export of an earlier release).
+    texts = [_clean_texts(index, raw) for index, raw in enumerate(data, start=1)]
+    data = [
+        {k: v for k, v in raw.items() if k != "texts"} if isinstance(raw, dict) else raw
+        for raw in data
+    ]
     cleaned = [_clean_step(index, raw) for index, raw in enumerate(data, start=1)]
     with transaction.atomic():
         existing = list(
@@ -238,6 +370,12 @@ def steps_import(
                 step.delete()
                 step.pk = pk
                 _step_changed(step, by, before, {})
+        for step, given in zip(result, texts, strict=True):
+            if given is not None:
+                DunningStepText.objects.filter(step=step).exclude(
+                    language__in=list(given)
+                ).delete()
+                step_texts_set(step=step, texts=given)
         _steps_changed(company, today)
     return result
 
@@ -262,3 +400,32 @@ def step_move(*, step: DunningStep, offset: int, today: date, by=None) -> None:
                 each.save(update_fields=["order", "updated_at"])
                 _step_changed(each, by, before, {"order": order})
         _steps_changed(step.company, today)
+
+
+def step_save_with_texts(
+    *,
+    company: Company,
+    step: DunningStep | None,
+    today: date,
+    values: dict,
+    texts: dict[str, dict],
+    by=None,
+) -> DunningStep:
+    """Create (`step` None) or change a step and its texts per language, as
+    one: refused as a whole if any value or template is wrong."""
+    step_texts_check(texts)
+    with transaction.atomic():
+        if step is None:
+            step = step_create(company=company, today=today, by=by, **values)
+        else:
+            step = step_update(step=step, today=today, by=by, **values)
+        step_texts_set(step=step, texts=texts)
+    return step
+
+
+def step_texts_of(*, step: DunningStep) -> dict[str, dict]:
+    """A step's texts other than the French, by language."""
+    return {
+        text.language: {"subject": text.subject, "body": text.body}
+        for text in DunningStepText.objects.filter(step=step)
+    }

@@ -10,10 +10,17 @@ from relance.core.invitations import invitation_cancel, invitations_pending
 from relance.core.models import ChangeKind, Invitation, Membership
 from relance.core.services import COMPANY_FIELDS, membership_remove
 from relance.dunning import defaults
+from relance.dunning.languages import StepText
 from relance.dunning.messages import compose
 from relance.dunning.models import DunningStep
 from relance.dunning.services.state import company_settings_update
-from relance.dunning.services.steps import FIELDS, step_create, step_move, step_update
+from relance.dunning.services.steps import (
+    FIELDS,
+    step_move,
+    step_save_with_texts,
+    step_texts_of,
+    step_update,
+)
 from relance.invoices.models import Invoice
 from relance.law.services import penalty_rate_check
 from relance.mailing import templating, variables
@@ -80,18 +87,21 @@ def step_edit(request, pk=None):
         form = StepForm(request.POST)
         if form.is_valid():
             values = {field: form.cleaned_data[field] for field in FIELDS}
+            texts = {
+                "en": {
+                    "subject": form.cleaned_data["subject_en"],
+                    "body": form.cleaned_data["body_en"],
+                }
+            }
             try:
-                if step:
-                    step_update(
-                        step=step, today=today_of(request), by=request.user, **values
-                    )
-                else:
-                    step = step_create(
-                        company=company,
-                        today=today_of(request),
-                        by=request.user,
-                        **values,
-                    )
+                step = step_save_with_texts(
+                    company=company,
+                    step=step,
+                    today=today_of(request),
+                    values=values,
+                    texts=texts,
+                    by=request.user,
+                )
             except ApplicationError as error:
                 apply_error(form, error)
             else:
@@ -100,18 +110,28 @@ def step_edit(request, pk=None):
                 )
                 return redirect("web:steps")
     elif step:
-        form = StepForm(initial={field: getattr(step, field) for field in FIELDS})
+        english = step_texts_of(step=step).get("en", {})
+        form = StepForm(
+            initial={field: getattr(step, field) for field in FIELDS}
+            | {
+                "subject_en": english.get("subject", ""),
+                "body_en": english.get("body", ""),
+            }
+        )
     else:
         # A new step comes last: it starts from the default template of the
         # step at that place (the formal notice's beyond it), to edit.
         position = DunningStep.objects.filter(company=company, active=True).count()
         start = defaults.DEFAULT_STEPS[min(position, len(defaults.DEFAULT_STEPS) - 1)]
+        english = defaults.ENGLISH[start["name"]]
         form = StepForm(
             initial={
                 "trigger": start["trigger"],
                 "days": start["days"],
                 "subject": start["subject"],
                 "body": start["body"],
+                "subject_en": english["subject"],
+                "body_en": english["body"],
                 "attach_pdf": True,
                 "formal_notice": start.get("formal_notice", False),
                 "active": True,
@@ -129,7 +149,8 @@ def step_edit(request, pk=None):
 @require_POST
 @admin_required
 def step_preview(request):
-    """Live preview of the template being typed, on a chosen invoice."""
+    """Live preview of the template being typed, on a chosen invoice, in one
+    language (`language`: each tab of the steps screen has its own)."""
     invoice = (
         Invoice.objects.filter(
             company=request.company, pk=request.POST.get("invoice") or 0
@@ -137,15 +158,22 @@ def step_preview(request):
         .select_related("customer")
         .first()
     ) or _preview_invoices(request).first()
-    subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+    language = request.POST.get("language", "fr")
+    if language not in StepForm.LANGUAGE_FIELDS:
+        language = "fr"
+    subject_field, body_field = StepForm.LANGUAGE_FIELDS[language]
+    subject = request.POST.get(subject_field, "")
+    body = request.POST.get(body_field, "")
     errors = {}
     for field, source in (("subject", subject), ("body", body)):
         try:
             templating.check(source)
         except templating.TemplateRefused as error:
             errors[field] = str(error)
-    context = {"errors": errors, "invoice": invoice}
-    if not errors and invoice:
+    context = {"errors": errors, "invoice": invoice, "language": language}
+    if language != "fr" and not errors and not (subject.strip() or body.strip()):
+        context["empty"] = True  # no text: its customers get the fallback
+    elif not errors and invoice:
         step = DunningStep(
             company=request.company,
             name=request.POST.get("name", ""),
@@ -159,6 +187,7 @@ def step_preview(request):
                 invoices=[invoice],
                 step=step,
                 today=today_of(request),
+                text=StepText(subject, body, language, language),
             )
         except templating.TemplateRefused as error:
             errors["body"] = str(error)

@@ -175,6 +175,7 @@ class Command(RelanceCommand):
             self.stdout.write(
                 f"  → {message.customer.name} <{', '.join(message.recipients)}> : "
                 f"{message.step.name} — {numbers} ({total})"
+                + (f" [{message.language_note}]" if message.language_note else "")
             )
         grouped: dict = {}
         for error in errors:
