@@ -92,9 +92,29 @@ def history() -> dict:
             + ", '' FROM dunning_reminder r JOIN invoices_invoice i "
             "ON r.message_id = '<' || i.id || '@bench>'"
         )
+        # The promises' history (what the indicator reads): each current
+        # promise, and for half of them an earlier one it replaced.
+        true = "true" if pg else "1"
+        cursor.execute(
+            "INSERT INTO dunning_pauserecord (company_id, customer_id, invoice_id, "
+            "kind, until, reason, origin, set_at, set_at_known, lifted_at, "
+            "lifted_origin) "
+            "SELECT company_id, customer_id, id, 'promise', paused_until, '', "
+            f"'user', {stamp}, {true}, NULL, '' FROM invoices_invoice "
+            "WHERE pause_kind = 'promise' AND paused_until IS NOT NULL "
+            "UNION ALL "
+            "SELECT company_id, customer_id, id, 'promise', "
+            + ("paused_until - 10" if pg else "date(paused_until, '-10 days')")
+            + f", '', 'user', {stamp}, {true}, "
+            f"{stamp}, 'user' FROM invoices_invoice "
+            "WHERE pause_kind = 'promise' AND paused_until IS NOT NULL "
+            "AND id % 2 = 1"
+        )
+        promises = cursor.rowcount
         if pg:
             cursor.execute("ANALYZE")
     return {
+        "promises": promises,
         "paid": paid,
         "payments": payments,
         "reminders": reminders,

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from relance.core.tokens import token_create
-from relance.dunning.models import Reminder, ReminderInvoice
+from relance.dunning.models import PauseRecord, Reminder, ReminderInvoice
 from relance.invoices.models import PauseKind
 from relance.reports import indicators as ref
 from relance.reports.indicator_queries import indicators
@@ -49,6 +49,23 @@ def remind(invoice, *, level: int, on: date, amount: str) -> None:
     )
 
 
+def promise(invoice, *, set_on: date, until: date, lifted_on=None) -> None:
+    """A payment promise in the pauses' history (what the indicator reads)."""
+
+    def moment(day):
+        return day and datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
+
+    PauseRecord.objects.create(
+        company_id=invoice.company_id,
+        customer=invoice.customer,
+        invoice=invoice,
+        kind=PauseKind.PROMISE,
+        until=until,
+        set_at=moment(set_on),
+        lifted_at=moment(lifted_on),
+    )
+
+
 @pytest.fixture
 def company():
     company = make_company(name="Bâtiments Durand")
@@ -63,7 +80,7 @@ def company():
         total=Decimal("1000.00"),
     )
     pay(g1, on=date(2026, 3, 10), amount="400.00")  # partial: 600 left
-    make_invoice(
+    g2 = make_invoice(
         garage,
         number="G-2",
         issue_date=date(2026, 3, 1),
@@ -91,6 +108,14 @@ def company():
     make_credit_note(
         bakery, number="AV-1", issue_date=date(2026, 3, 5), total=Decimal("50.00")
     )
+    promise(b1, set_on=date(2026, 3, 5), until=date(2026, 3, 15))  # kept
+    promise(b2, set_on=date(2026, 3, 1), until=date(2026, 3, 20))  # broken
+    # Replaced before its date by a later one: no verdict, not counted; the
+    # later one is pending on the day.
+    promise(
+        g2, set_on=date(2026, 3, 2), until=date(2026, 3, 25), lifted_on=date(2026, 3, 20)
+    )
+    promise(g2, set_on=date(2026, 3, 20), until=date(2026, 4, 10))
     for invoice in (g1, b1, b2):
         invoice.company_steps = steps
     remind(b1, level=1, on=date(2026, 3, 5), amount="300.00")
@@ -171,7 +196,7 @@ EXPECTED = {
     "promises": {
         "kept": {"count": 1, "amount": "300.00"},
         "broken": {"count": 1, "amount": "200.00"},
-        "pending": {"count": 0, "amount": "0.00"},
+        "pending": {"count": 1, "amount": "500.00"},
     },
     "late_payers": [
         payer("411GAR", "Garage Dupuis", "600.00", 50),
@@ -254,4 +279,4 @@ def test_the_api_and_the_command_line_give_the_same_indicators(company):
     text = out.getvalue().replace("\u202f", " ").replace("\xa0", " ")
     assert "DSO (méthode par épuisement) : 71,9 jours, encours 1 250,00 €" in text
     assert "Relance 1 : 1/2 (50,0 %)" in text
-    assert "Promesses : 1 tenues, 1 non tenues, 0 en cours" in text
+    assert "Promesses : 1 tenues, 1 non tenues, 1 en cours" in text

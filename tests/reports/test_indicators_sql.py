@@ -10,7 +10,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relance.dunning.models import Reminder, ReminderInvoice
+from relance.dunning.models import PauseRecord, Reminder, ReminderInvoice
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.reports import indicator_queries as sql
 from relance.reports import indicators as ref
@@ -37,7 +37,19 @@ doc = st.fixed_dictionaries(
             ),
             max_size=3,
         ),
-        "promise": st.none() | st.integers(0, 120),  # days after the issue date
+        # Promises recorded by pauses: (set, days after the issue date; hour;
+        # promised, days after being set; lifted, days after being set or
+        # none; kind — a dispute counts for nothing).
+        "promises": st.lists(
+            st.tuples(
+                st.integers(-5, 90),
+                st.integers(0, 23),
+                st.integers(0, 60),
+                st.none() | st.integers(0, 70),
+                st.sampled_from([PauseKind.PROMISE] * 4 + [PauseKind.DISPUTE]),
+            ),
+            max_size=2,
+        ),
         "reminders": st.lists(
             st.tuples(st.integers(1, 4), st.integers(0, 100), st.integers(0, 23)),
             max_size=2,
@@ -76,7 +88,7 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
             )
             for customer in customers
         ]
-        docs, sent = [], []
+        docs, sent, promised = [], [], []
         for n, spec in enumerate(specs):
             issue = ON + timedelta(days=spec["issue"])
             customer = customers[spec["customer"]]
@@ -88,11 +100,6 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
             total = spec["total"] + sum((a for _d, a in live), Decimal(0))
             left = Decimal(0) if spec["status"] == "paid" else spec["total"]
             credit = spec["kind"] == "credit_note"
-            promised = (
-                None
-                if spec["promise"] is None or credit
-                else issue + timedelta(days=spec["promise"])
-            )
             due = issue if credit else issue + timedelta(days=spec["term"])
             row = Invoice.objects.create(
                 company=company,
@@ -105,8 +112,6 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
                 amount_due=Decimal(0) if credit else left,
                 credit_left=left if credit else Decimal(0),
                 status=spec["status"],
-                paused_until=promised,
-                pause_kind=PauseKind.PROMISE if promised else "",
             )
             for day, amount, cancelled in paid:
                 Payment.objects.create(
@@ -130,9 +135,29 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
                     paid=spec["status"] == "paid",
                     credit_note=credit,
                     payments=live,
-                    promised_until=promised,
                 )
             )
+            for after, hour, until, lifted, kind in spec["promises"]:
+                set_at = datetime.combine(issue + timedelta(days=after), time(hour), UTC)
+                lifted_at = None if lifted is None else set_at + timedelta(days=lifted)
+                PauseRecord.objects.create(
+                    company=company,
+                    customer=customer,
+                    invoice=row,
+                    kind=kind,
+                    until=set_at.date() + timedelta(days=until),
+                    set_at=set_at,
+                    lifted_at=lifted_at,
+                )
+                if kind == PauseKind.PROMISE:
+                    promised.append(
+                        ref.Promise(
+                            row.pk,
+                            set_at.date(),
+                            set_at.date() + timedelta(days=until),
+                            lifted_at and lifted_at.date(),
+                        )
+                    )
             if credit:
                 continue
             for level, after, hour in spec["reminders"]:
@@ -183,7 +208,7 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
             docs, on
         )
         assert sql.step_yields(**scope) == ref.step_yields(docs, sent, on)
-        assert sql.promises(**scope) == ref.promises(docs, on)
+        assert sql.promises(**scope) == ref.promises(docs, promised, on)
         assert [
             (p.customer.pk, p.overdue, p.days_late) for p in sql.late_payers(**scope)
         ] == [(p.customer, p.overdue, p.days_late) for p in ref.late_payers(docs, on)]

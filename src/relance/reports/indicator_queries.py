@@ -279,28 +279,45 @@ def step_yields(
 def promises(
     *, company: Company, on: date, currency: str = "EUR"
 ) -> dict[str, ref.Tally]:
-    """The payment promises (current pauses of that kind) kept, broken and
-    pending on `on`: one GROUP BY on the outcome."""
+    """The payment promises recorded by the pauses (PauseRecord, kind
+    promise, on an invoice, set by `on`) kept, broken and pending on `on`;
+    those lifted or replaced before their date (as of `on`) get no verdict.
+    One GROUP BY on the outcome, read from the records' partial index."""
+    day_after = _moment(on + timedelta(days=1))
+    lifted_on = f"CASE WHEN p.lifted_at < %s THEN {_date_of('p.lifted_at')} END"
+    paid_on = f"CASE WHEN i.status = %s THEN {PAID_ON} END"
+    # As timeline.promise_outcome: paid (in full, by the promised date and
+    # the day), lifted (by the promised date), then the verdict.
+    paid = "(paid_on IS NOT NULL AND paid_on <= until AND paid_on <= %s)"
+    lifted = "(lifted_on IS NOT NULL AND lifted_on <= until)"
     outcome = f"""CASE
-        WHEN i.status = %s AND {PAID_ON} <= i.paused_until AND {PAID_ON} <= %s
-        THEN 'kept' WHEN i.paused_until < %s THEN 'broken' ELSE 'pending' END"""
-    # SQLite without statistics (ANALYZE) would read the company's invoices
-    # by issue date rather than the few promises.
-    hint = "INDEXED BY invoice_promise_idx" if connection.vendor == "sqlite" else ""
+        WHEN {lifted} AND (NOT {paid} OR lifted_on < paid_on) THEN 'lifted'
+        WHEN {paid} THEN 'kept' WHEN until < %s THEN 'broken'
+        ELSE 'pending' END"""
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
     rows = _rows(
         f"""
         SELECT outcome, COUNT(*), SUM(total) FROM (
-            SELECT {outcome} AS outcome, i.total FROM invoices_invoice i {hint}
-            WHERE i.company_id = %s AND i.pause_kind = '{PauseKind.PROMISE}'
-              AND i.paused_until IS NOT NULL AND i.kind = %s
-              AND i.status IN (%s, %s) AND i.issue_date <= %s AND i.currency = %s
-        ) o GROUP BY outcome
+            SELECT {outcome} AS outcome, total FROM (
+                SELECT p.until, i.total, {lifted_on} AS lifted_on,
+                       {paid_on} AS paid_on
+                FROM dunning_pauserecord p
+                JOIN invoices_invoice i ON i.id = p.invoice_id
+                WHERE p.company_id = %s AND p.kind = '{PauseKind.PROMISE}'
+                  AND p.invoice_id IS NOT NULL AND p.set_at < %s
+                  AND i.kind = %s AND i.status IN (%s, %s)
+                  AND i.issue_date <= %s AND i.currency = %s {fence}
+            ) r
+        ) o WHERE outcome <> 'lifted' GROUP BY outcome
         """,
         [
+            on,
+            on,
+            on,
+            day_after,
             Invoice.Status.PAID,
-            on,
-            on,
             company.pk,
+            day_after,
             Invoice.Kind.INVOICE,
             *COUNTS,
             on,

@@ -1,5 +1,6 @@
 """The cockpit's indicators as pure functions: the reference the SQL of
-indicator_queries.py is held to by a property test. Standard library only.
+indicator_queries.py is held to by a property test. Standard library only
+(and the timeline's pure verdict on a promise).
 
 What was owed on an invoice on a day is what the aged balance counts
 (aging.py): its amount due now plus its payments dated after that day; a
@@ -26,11 +27,14 @@ amount here.
   level (sent reminders, the invoice not taken out) between 380 and 15 days
   before the day, and those of them paid in full within 15 days after the
   reminder's date (last payment on that date or up to 15 days later).
-- **Promises**: invoices paused with kind « Promesse de paiement » (only the
-  current pause is stored: the history of earlier promises is not kept).
-  Kept: paid in full, the last payment on or before the promised date (and
-  the day). Broken: not kept and the promised date is before the day.
-  Pending: neither.
+- **Promises**: the payment promises recorded by the pauses (PauseRecord:
+  a pause of kind « Promesse de paiement » on an invoice, set on or before
+  the day; a lift dated after the day has not happened yet), each judged as
+  the customer's timeline does (timeline.promise_outcome): kept when the
+  invoice was paid in full (its last payment) on or before the promised
+  date and the day; lifted or replaced before its date and before such a
+  payment: no verdict, not counted; otherwise broken when the promised date
+  is before the day, else pending. Each promise counts the invoice's total.
 - **Top 10 late payers**: customers by overdue amount, then by days late of
   their oldest late invoice still owed that day, then the first created.
 """
@@ -40,6 +44,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from relance.reports.timeline import promise_outcome as verdict
 
 ZERO = Decimal("0.00")
 MONTHS = 12  # trend points before the day, and DSO months at most
@@ -65,7 +71,6 @@ class Doc:
     # Live (not cancelled) payments on the invoice, or allocations of the
     # credit note: (date, amount).
     payments: tuple[tuple[date, Decimal], ...] = ()
-    promised_until: date | None = None  # a payment promise's date
 
     @property
     def paid_on(self) -> date | None:
@@ -263,21 +268,43 @@ class Tally:
         return Tally(self.count + 1, self.amount + amount)
 
 
-def promise_outcome(doc: Doc, on: date) -> str | None:
-    if doc.promised_until is None or doc.credit_note or not doc.counts:
+@dataclass(frozen=True)
+class Promise:
+    """A payment promise recorded by a pause on an invoice: the day it was
+    set, the promised date (the pause's end), and the day it was lifted or
+    replaced, if it was."""
+
+    invoice: int  # the Doc's pk
+    set_on: date
+    until: date
+    lifted_on: date | None = None
+
+
+def promise_outcome(promise: Promise, doc: Doc, on: date) -> str | None:
+    """« kept », « broken », « pending » on `on`; None when it does not count
+    (set after the day, a credit note or an invoice not counted, issued
+    after the day) or when it was lifted before its date (no verdict)."""
+    if promise.set_on > on or doc.credit_note or not doc.counts:
         return None
     if doc.issue_date > on:
         return None
-    paid_on = doc.paid_on
-    if paid_on is not None and paid_on <= doc.promised_until and paid_on <= on:
-        return "kept"
-    return "broken" if doc.promised_until < on else "pending"
+    lifted_on = promise.lifted_on
+    if lifted_on is not None and lifted_on > on:
+        lifted_on = None  # not lifted yet on the day
+    outcome = verdict(
+        until=promise.until, paid_on=doc.paid_on, lifted_on=lifted_on, today=on
+    )
+    return None if outcome == "lifted" else outcome
 
 
-def promises(docs: Iterable[Doc], on: date) -> dict[str, Tally]:
+def promises(
+    docs: Iterable[Doc], records: Iterable[Promise], on: date
+) -> dict[str, Tally]:
     out = {"kept": Tally(), "broken": Tally(), "pending": Tally()}
-    for doc in docs:
-        outcome = promise_outcome(doc, on)
+    by_pk = {doc.pk: doc for doc in docs}
+    for promise in records:
+        doc = by_pk[promise.invoice]
+        outcome = promise_outcome(promise, doc, on)
         if outcome:
             out[outcome] = out[outcome].add(doc.total)
     return out
