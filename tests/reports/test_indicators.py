@@ -112,10 +112,9 @@ def company():
     promise(b2, set_on=date(2026, 3, 1), until=date(2026, 3, 20))  # broken
     # Replaced before its date by a later one: no verdict, not counted; the
     # later one is pending on the day.
-    promise(
-        g2, set_on=date(2026, 3, 2), until=date(2026, 3, 25), lifted_on=date(2026, 3, 20)
-    )
-    promise(g2, set_on=date(2026, 3, 20), until=date(2026, 4, 10))
+    replaced = date(2026, 3, 20)
+    promise(g2, set_on=date(2026, 3, 2), until=date(2026, 3, 25), lifted_on=replaced)
+    promise(g2, set_on=replaced, until=date(2026, 4, 10))
     for invoice in (g1, b1, b2):
         invoice.company_steps = steps
     remind(b1, level=1, on=date(2026, 3, 5), amount="300.00")

@@ -138,7 +138,8 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
                 )
             )
             for after, hour, until, lifted, kind in spec["promises"]:
-                set_at = datetime.combine(issue + timedelta(days=after), time(hour), UTC)
+                set_on = issue + timedelta(days=after)
+                set_at = datetime.combine(set_on, time(hour), UTC)
                 lifted_at = None if lifted is None else set_at + timedelta(days=lifted)
                 PauseRecord.objects.create(
                     company=company,
