@@ -67,27 +67,38 @@ def world():
     }
 
 
+ANSWER_KINDS = ("paye", "promesse", "contestation")
+
+
 def every_url(token: str, invoice_pk: int) -> list[str]:
-    """Each portal route, with this token and (where asked) this invoice."""
+    """Each portal route, with this token and (where asked) this invoice;
+    the answer route once per answer."""
     urls = []
     for pattern in portal_urls.urlpatterns:
         kwargs = {"token": token}
         if "pk" in pattern.pattern.converters:
             kwargs["pk"] = invoice_pk
-        urls.append(reverse(f"portal:{pattern.name}", kwargs=kwargs))
+        kinds = ANSWER_KINDS if "kind" in pattern.pattern.converters else [None]
+        for kind in kinds:
+            if kind:
+                kwargs["kind"] = kind
+            urls.append(reverse(f"portal:{pattern.name}", kwargs=kwargs))
     return urls
 
 
 def test_the_sweep_covers_every_portal_route():
-    assert {p.name for p in portal_urls.urlpatterns} == {"page", "invoice_pdf"}
+    assert {p.name for p in portal_urls.urlpatterns} == {
+        "page",
+        "invoice_pdf",
+        "answer",
+    }
 
 
 def test_every_url_answers_its_own_customer(world):
     token, invoice = world["tokens"][world["victim"].pk], world["invoice"]
     assert [Client().get(url).status_code for url in every_url(token, invoice.pk)] == [
-        200,
-        200,
-    ]
+        200
+    ] * 5
 
 
 def test_another_customers_or_companys_token_never_reaches_the_invoice(world):

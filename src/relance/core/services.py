@@ -35,6 +35,9 @@ COMPANY_FIELDS = (
     "letter_body",
     "reply_pause_days",
     "portal_link_days",
+    "declared_payment_pause_days",
+    "promise_max_days",
+    "portal_answers_by_email",
 )
 LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
 

@@ -403,6 +403,9 @@ class CompanyForm(forms.ModelForm):
             "letter_body",
             "reply_pause_days",
             "portal_link_days",
+            "declared_payment_pause_days",
+            "promise_max_days",
+            "portal_answers_by_email",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
@@ -432,6 +435,18 @@ class CompanyForm(forms.ModelForm):
                 "cesse de fonctionner ce nombre de jours après la dernière relance "
                 "du client (1 à 366)."
             ),
+            "declared_payment_pause_days": _(
+                "Quand un client déclare sur son espace avoir payé, ses factures "
+                "sont en pause ce nombre de jours, le temps de vérifier (1 à 90)."
+            ),
+            "promise_max_days": _(
+                "« Je paierai le … » : la date promise ne peut pas dépasser "
+                "aujourd'hui plus ce délai (1 à 366)."
+            ),
+            "portal_answers_by_email": _(
+                "Chaque réponse d'un client sur son espace arrive aussi par "
+                "courriel à l'adresse de réponse ; sinon, dans le résumé quotidien."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -442,6 +457,8 @@ class CompanyForm(forms.ModelForm):
         self.fields["reply_pause_days"].max_value = 90
         self.fields["reply_pause_days"].widget.attrs["max"] = 90
         self.fields["portal_link_days"].required = False
+        self.fields["declared_payment_pause_days"].required = False
+        self.fields["promise_max_days"].required = False
 
     def clean_reply_pause_days(self):
         value = self.cleaned_data.get("reply_pause_days")
@@ -450,6 +467,14 @@ class CompanyForm(forms.ModelForm):
         if value > 90:
             raise forms.ValidationError(_("90 jours au plus."))
         return value
+
+    def clean_declared_payment_pause_days(self):
+        value = self.cleaned_data.get("declared_payment_pause_days")
+        return self.instance.declared_payment_pause_days if value is None else value
+
+    def clean_promise_max_days(self):
+        value = self.cleaned_data.get("promise_max_days")
+        return self.instance.promise_max_days if value is None else value
 
     def clean_portal_link_days(self):
         value = self.cleaned_data.get("portal_link_days")
