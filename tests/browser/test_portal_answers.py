@@ -129,7 +129,8 @@ def test_the_customer_gives_the_three_answers_and_the_company_sees_them(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
-    # « Je paierai le … » on CL-202, three days from now; a date too far first.
+    # « Je paierai le … » on CL-202, in 20 days (step 2 is due in 15); a
+    # date too far first.
     page.get_by_role("link", name="← Retour à vos factures").click()
     page.locator("[data-invoice='CL-202']").get_by_role(
         "link", name="Je paierai le …"
@@ -142,7 +143,7 @@ def test_the_customer_gives_the_three_answers_and_the_company_sees_them(
     )
     promised = instance.python(
         "import json\nfrom datetime import date, timedelta\n"
-        "print(json.dumps((date.today() + timedelta(days=3)).isoformat()))"
+        "print(json.dumps((date.today() + timedelta(days=20)).isoformat()))"
     )
     page.locator("#promised_on").fill(promised)
     page.get_by_role("button", name="Envoyer ma réponse").click()
@@ -161,18 +162,24 @@ def test_the_customer_gives_the_three_answers_and_the_company_sees_them(
     expect(page.locator("[data-confirmation]")).to_contain_text(
         "Je conteste cette facture"
     )
-    assert errors == []  # no CSP violation, nothing blocked
+    # No CSP violation, nothing blocked (the refused date answered 400).
+    assert [e for e in errors if "status of 400" not in e] == []
 
     # Paused or disputed as said; the daily job of today leaves them alone.
     now = states(app, days=0)
     assert now["CL-201"][0] == "other" and now["CL-201"][2] is False
     assert now["CL-202"] == ["promise", promised, False]
     assert now["CL-203"] == ["dispute", "2099-12-31", False]
-    # The day after the promised date, nothing paid: CL-202 is due again;
-    # the declared payment (7 days) and the dispute still hold.
-    later = states(app, days=4)
+    # Step 2 is due in 15 days: on the promised day (day 20), the declared
+    # payment's 7 days are over and CL-201 is due again; the promise holds.
+    promised_day = states(app, days=20)
+    assert promised_day["CL-201"][2] is True
+    assert promised_day["CL-202"][2] is False
+    # The day after, nothing paid: the broken promise resumes CL-202; the
+    # dispute still holds.
+    later = states(app, days=21)
     assert later["CL-202"][2] is True
-    assert later["CL-201"][2] is False and later["CL-203"][2] is False
+    assert later["CL-203"][2] is False
 
     # Each answer reached the customer (a copy) and the company (it asked).
     told = [r.recipients for r in smtp_session.received]

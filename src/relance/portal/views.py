@@ -51,7 +51,7 @@ def portal_headers(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         for name, value in HEADERS.items():
-            response[name] = value
+            response.setdefault(name, value)  # a view may set its own
         return response
 
     return wrapped
@@ -126,6 +126,7 @@ def invoice_pdf(request, link, pk):
     )
 
 
+FORM_REFERRER_POLICY = "same-origin"
 KINDS = {
     "paye": PortalAnswer.Kind.PAID,
     "promesse": PortalAnswer.Kind.PROMISE,
@@ -208,7 +209,12 @@ def _answer_form(request, link, kind, today, *, errors=None, selected=None, stat
         },
         reasons=PortalAnswer.Reason.choices,
     )
-    return render(request, "portal/answer.html", context, status=status)
+    response = render(request, "portal/answer.html", context, status=status)
+    # A form's POST from a « no-referrer » page carries « Origin: null »,
+    # which CSRF refuses: the form pages send the Referer to this site only
+    # (the token still never leaves it).
+    response["Referrer-Policy"] = FORM_REFERRER_POLICY
+    return response
 
 
 def _answer(request, link, kind):
