@@ -3,9 +3,9 @@ each records, which invoices it pauses and how long, the copies by email
 (real SMTP), the digest, the broken promise, the company's screens."""
 
 import re
-from html import unescape
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 import time_machine
@@ -224,6 +224,7 @@ def test_a_promise_pauses_until_its_date_and_the_day_after_dunning_resumes(
         smtp_server.received.clear()
         assert digest_send(company=company, run=run, now=run.finished_at)
     [(to, subject, body)] = mails(smtp_server)
+    assert subject == "Relance : 0 réponse(s) de clients, 1 promesse(s) non tenue(s)"
     assert to == ["compta@durand.example"]
     assert "Promesses de paiement non tenues (les relances reprennent) :" in body
     assert "- HERBLY Francis — facture FC-101, promise pour le 10/03/2026" in body
@@ -363,6 +364,8 @@ def test_an_english_customer_answers_in_english(company, invoices, smtp_server):
     )
     assert "Thank you, your answer is recorded" in text_of(response)
     [(to, subject, body)] = mails(smtp_server)
+    assert to == ["francis@herbly.example"]
+    assert "Reminders for these invoices are on hold until 10 Mar 2026." in body
     assert subject == "Your answer to Bâtiments Durand: Payment promise"
     # The company still reads the pause in French.
     assert Invoice.objects.get(pk=invoices[0].pk).pause_reason == (
@@ -421,6 +424,7 @@ def test_the_digest_lists_the_answers_since_the_last_one(
     )
     assert digest_send(company=company, run=run, now=NOW + timedelta(hours=1))
     [(to, subject, body)] = mails(smtp_server)
+    assert to == ["compta@durand.example"]
     assert subject == "Relance : 1 réponse(s) de clients, 0 promesse(s) non tenue(s)"
     assert "Réponses des clients sur leur espace :" in body
     assert (
