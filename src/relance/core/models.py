@@ -202,6 +202,10 @@ class Company(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
+    # The online payment link shown on that page (core/payment_links.py).
+    payment_url_template = models.CharField(
+        _("lien de paiement en ligne"), max_length=500, blank=True
+    )
     portal_answers_by_email = models.BooleanField(
         _("recevoir chaque réponse des clients par courriel"), default=False
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from relance.core.identifiers import iban_display
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
+from relance.core.payment_links import payment_url
 from relance.dunning.services.portal_answers import answer_lines
 from relance.invoices.models import Customer
 from relance.portal.epc import Transfer, epc_payload, references_joined
@@ -59,6 +60,12 @@ def page_context(
             ),
             "days_late": o.days_late,
             "has_pdf": bool(o.invoice.pdf),
+            "pay_url": payment_url(
+                company.payment_url_template,
+                number=o.invoice.number,
+                amount=o.invoice.amount_due,
+                customer=customer.code,
+            ),
             "qr": _transfer_qr(company, o.invoice.amount_due, o.invoice.number)
             if can_transfer and o.invoice.currency == "EUR"
             else "",

@@ -11,6 +11,7 @@ from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_users
+from relance.core.services import payment_url_refusal
 from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.letters import letter_body_check
 from relance.dunning.models import DunningStep, Task
@@ -406,6 +407,7 @@ class CompanyForm(forms.ModelForm):
             "declared_payment_pause_days",
             "promise_max_days",
             "portal_answers_by_email",
+            "payment_url_template",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
@@ -443,6 +445,12 @@ class CompanyForm(forms.ModelForm):
                 "« Je paierai le … » : la date promise ne peut pas dépasser "
                 "aujourd'hui plus ce délai (1 à 366)."
             ),
+            "payment_url_template": _(
+                "Facultatif. Un bouton « Payer par carte » sur l'espace client, "
+                "vers votre prestataire de paiement : https://… avec {number} "
+                "(numéro de facture), {amount} (reste dû, 1234.56), {customer} "
+                "(code client). Rien n'est payé par Relance."
+            ),
             "portal_answers_by_email": _(
                 "Chaque réponse d'un client sur son espace arrive aussi par "
                 "courriel à l'adresse de réponse ; sinon, dans le résumé quotidien."
@@ -475,6 +483,13 @@ class CompanyForm(forms.ModelForm):
     def clean_promise_max_days(self):
         value = self.cleaned_data.get("promise_max_days")
         return self.instance.promise_max_days if value is None else value
+
+    def clean_payment_url_template(self):
+        value = (self.cleaned_data.get("payment_url_template") or "").strip()
+        message = payment_url_refusal(value) if value else ""
+        if message:
+            raise forms.ValidationError(message)
+        return value
 
     def clean_portal_link_days(self):
         value = self.cleaned_data.get("portal_link_days")
