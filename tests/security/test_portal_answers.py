@@ -3,6 +3,7 @@ invoices; forms need their CSRF token; a proof of payment is type-checked by
 its bytes (a lying extension is refused) and reaches only the company's
 signed-in users, never the portal, another company or a static URL."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -169,7 +170,10 @@ def test_pdf_png_and_jpeg_proofs_are_kept_under_a_random_name(
     proof = PortalAnswer.objects.get()
     assert proof.proof_type == kind
     assert proof.proof.name.startswith(f"company-{world['a'].pk}/proofs/")
-    assert name.split(".")[0] + "." not in proof.proof.name
+    extension = {"pdf": "pdf", "png": "png", "jpeg": "jpg"}[kind]
+    assert re.fullmatch(
+        rf"company-{world['a'].pk}/proofs/[0-9a-f]{{32}}\.{extension}", proof.proof.name
+    )
 
 
 def test_a_proof_reaches_only_the_signed_in_users_of_its_company(world, settings):
