@@ -67,27 +67,38 @@ def world():
     }
 
 
+ANSWER_KINDS = ("paye", "promesse", "contestation")
+
+
 def every_url(token: str, invoice_pk: int) -> list[str]:
-    """Each portal route, with this token and (where asked) this invoice."""
+    """Each portal route, with this token and (where asked) this invoice;
+    the answer route once per answer."""
     urls = []
     for pattern in portal_urls.urlpatterns:
         kwargs = {"token": token}
         if "pk" in pattern.pattern.converters:
             kwargs["pk"] = invoice_pk
-        urls.append(reverse(f"portal:{pattern.name}", kwargs=kwargs))
+        kinds = ANSWER_KINDS if "kind" in pattern.pattern.converters else [None]
+        for kind in kinds:
+            if kind:
+                kwargs["kind"] = kind
+            urls.append(reverse(f"portal:{pattern.name}", kwargs=kwargs))
     return urls
 
 
 def test_the_sweep_covers_every_portal_route():
-    assert {p.name for p in portal_urls.urlpatterns} == {"page", "invoice_pdf"}
+    assert {p.name for p in portal_urls.urlpatterns} == {
+        "page",
+        "invoice_pdf",
+        "answer",
+    }
 
 
 def test_every_url_answers_its_own_customer(world):
     token, invoice = world["tokens"][world["victim"].pk], world["invoice"]
     assert [Client().get(url).status_code for url in every_url(token, invoice.pk)] == [
-        200,
-        200,
-    ]
+        200
+    ] * 5
 
 
 def test_another_customers_or_companys_token_never_reaches_the_invoice(world):
@@ -109,9 +120,11 @@ def test_a_tampered_token_is_a_plain_404_on_every_url(world):
         "x" * 200,
         hashlib.sha256(token.encode()).hexdigest(),  # the stored digest itself
     ]
-    for bad in tampered:
+    for n, bad in enumerate(tampered):
+        # One address per token: 20 bad links from one address are refused.
+        client = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
         for url in every_url(bad, world["invoice"].pk):
-            response = Client().get(url)
+            response = client.get(url)
             assert (response.status_code, response.content) == NOT_FOUND, url
 
 
@@ -147,7 +160,13 @@ def test_strict_headers_on_every_answer_found_or_not(world):
         assert "script-src" not in csp  # falls back to 'none': no script at all
         assert "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
-        assert response["Referrer-Policy"] == "no-referrer"
+        # The answer forms send the Referer to this site only (CSRF needs
+        # an Origin), never to another one.
+        assert response["Referrer-Policy"] == (
+            "same-origin"
+            if "/reponse/" in response.request["PATH_INFO"]
+            else "no-referrer"
+        )
         assert response["X-Robots-Tag"] == "noindex, nofollow"
         assert response["Cache-Control"] == "no-store"
 

@@ -189,6 +189,26 @@ class Company(models.Model):
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
+    # The customer's answers on that page (dunning/services/portal_answers.py):
+    # « J'ai déjà payé » pauses the invoices this many days, « Je paierai
+    # le … » accepts a date at most this far, and each answer may be emailed.
+    declared_payment_pause_days = models.PositiveSmallIntegerField(
+        _("pause après un paiement déclaré par le client (jours)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    promise_max_days = models.PositiveSmallIntegerField(
+        _("promesse de paiement : délai maximal (jours)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+    # The online payment link shown on that page (core/payment_links.py).
+    payment_url_template = models.CharField(
+        _("lien de paiement en ligne"), max_length=500, blank=True
+    )
+    portal_answers_by_email = models.BooleanField(
+        _("recevoir chaque réponse des clients par courriel"), default=False
+    )
     daily_run_at = models.TimeField(
         _("heure de la tâche quotidienne"), default=time(6, 0)
     )

@@ -8,6 +8,11 @@ from django.utils.translation import gettext as _
 from relance.core.changes import change_record
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.models import ChangeKind, Company, Membership, User
+from relance.core.payment_links import (
+    PLACEHOLDERS,
+    PaymentUrlRefused,
+    payment_url_check,
+)
 
 COMPANY_FIELDS = (
     "name",
@@ -43,8 +48,33 @@ COMPANY_FIELDS = (
     "pause_christmas",
     "quota_per_minute",
     "quota_per_day",
+    "declared_payment_pause_days",
+    "promise_max_days",
+    "portal_answers_by_email",
+    "payment_url_template",
 )
 LETTER_BODY_MAX = 5_000  # characters (dunning/letters.py checks its template)
+
+
+def payment_url_refusal(template: str) -> str:
+    """Why the payment link template is refused (French), or ""."""
+    try:
+        payment_url_check(template)
+    except PaymentUrlRefused as refused:
+        why = str(refused)
+        if why == "https":
+            return _("Le lien de paiement doit commencer par https://.")
+        if why == "length":
+            return _("Le lien de paiement : 500 caractères au plus.")
+        if why.startswith("placeholder:"):
+            return _(
+                "Lien de paiement : « {%(name)s} » inconnu ; utilisables : %(known)s."
+            ) % {
+                "name": why.split(":", 1)[1],
+                "known": ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+            }
+        return _("Lien de paiement : accolades mal fermées.")
+    return ""
 
 
 def company_update(*, company: Company, by=None, **values) -> Company:
@@ -73,6 +103,10 @@ def company_update(*, company: Company, by=None, **values) -> Company:
             % {"start": company.send_from.strftime("%H:%M")},
             field="send_until",
         )
+    if company.payment_url_template:
+        message = payment_url_refusal(company.payment_url_template)
+        if message:
+            raise ApplicationError(message, field="payment_url_template")
     model_validate(company, set(values))
     with transaction.atomic():
         company.save(update_fields=list(values))

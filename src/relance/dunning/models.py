@@ -1,3 +1,4 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -561,6 +562,7 @@ class PauseOrigin(models.TextChoices):
     REPLY = "reply", _("Réponse reçue")
     EINVOICE = "einvoice", _("Statut de facture électronique")
     IMPORT = "import", _("Import")
+    PORTAL = "portal", _("Espace client")
 
 
 class PauseRecord(models.Model):
@@ -799,3 +801,90 @@ class PortalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} ({self.created_at:%Y-%m-%d})"
+
+
+def proof_path(answer: "PortalAnswer", filename: str) -> str:
+    """Where a proof of payment is kept: under the media folder, which no
+    URL serves (only `web:portal_answer_proof`, to the company's users), with
+    a random name and the extension of the type its bytes showed."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"company-{answer.company_id}/proofs/{secrets.token_hex(16)}.{extension}"
+
+
+class PortalAnswer(models.Model):
+    """One answer of a customer on their private page (issue 17 §3): « J'ai
+    déjà payé », « Je paierai le … » or « Je conteste cette facture », for
+    one or more of their open invoices. Written only by
+    `dunning.services.portal_answers`, which pauses the invoices."""
+
+    TEXT_MAX = 2000
+
+    class Kind(models.TextChoices):
+        PAID = "paid", _("Paiement déclaré")
+        PROMISE = "promise", _("Promesse de paiement")
+        DISPUTE = "dispute", _("Contestation")
+
+    class Reason(models.TextChoices):
+        NOT_RECEIVED = "not_received", _("Marchandise ou prestation non reçue")
+        NOT_CONFORM = "not_conform", _("Prestation non conforme ou défectueuse")
+        WRONG_AMOUNT = "wrong_amount", _("Montant ou prix erroné")
+        NOT_ORDERED = "not_ordered", _("Je n'ai pas passé cette commande")
+        CREDIT_EXPECTED = "credit", _("Un avoir était prévu")
+        OTHER = "other", _("Autre motif")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="portal_answers"
+    )
+    link = models.ForeignKey(
+        PortalLink,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        db_index=False,
+    )
+    invoices = models.ManyToManyField(Invoice, related_name="portal_answers")
+    kind = models.CharField(_("réponse"), max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(_("reçue le"))
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    paid_on = models.DateField(_("payé le"), null=True, blank=True)
+    amount = models.DecimalField(_("montant"), null=True, blank=True, **MONEY)
+    promised_on = models.DateField(_("paiement promis le"), null=True, blank=True)
+    reason = models.CharField(
+        _("motif"), max_length=20, choices=Reason.choices, blank=True
+    )
+    text = models.TextField(_("message du client"), max_length=TEXT_MAX, blank=True)
+    proof = models.FileField(_("justificatif"), upload_to=proof_path, blank=True)
+    proof_type = models.CharField(max_length=20, blank=True)
+    # The company checked a declared payment against its bank (« Vérifiée »).
+    checked_at = models.DateTimeField(_("vérifiée le"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("réponse du client")
+        verbose_name_plural = _("réponses des clients")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["company", "created_at", "id"], name="portal_answer_company_idx"
+            ),
+            models.Index(
+                fields=["customer", "created_at", "id"],
+                name="portal_answer_customer_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.customer_id} {self.created_at:%Y-%m-%d}"
+        )

@@ -1,13 +1,17 @@
 """The page's data, formatted in the customer's language, with its QR codes."""
 
+from datetime import date
 from decimal import Decimal
 
 import segno
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from relance.core.identifiers import iban_display
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
+from relance.core.payment_links import payment_url
+from relance.dunning.services.portal_answers import answer_lines
 from relance.invoices.models import Customer
 from relance.portal.epc import Transfer, epc_payload, references_joined
 from relance.portal.selectors import OpenInvoice, total_due
@@ -56,6 +60,12 @@ def page_context(
             ),
             "days_late": o.days_late,
             "has_pdf": bool(o.invoice.pdf),
+            "pay_url": payment_url(
+                company.payment_url_template,
+                number=o.invoice.number,
+                amount=o.invoice.amount_due,
+                customer=customer.code,
+            ),
             "qr": _transfer_qr(company, o.invoice.amount_due, o.invoice.number)
             if can_transfer and o.invoice.currency == "EUR"
             else "",
@@ -81,5 +91,67 @@ def page_context(
         "total_qr": _transfer_qr(company, total, total_reference)
         if can_transfer and len(euro_numbers) > 1
         else "",
+        "language": language,
+    }
+
+
+ANSWER_TITLES = {
+    "paid": lambda: _("J'ai déjà payé"),
+    "promise": lambda: _("Je paierai le …"),
+    "dispute": lambda: _("Je conteste cette facture"),
+}
+
+
+def _header(company: Company, customer: Customer) -> dict:
+    return {
+        "company": {"name": company.name},
+        "customer": {"name": customer.name, "code": customer.code},
+    }
+
+
+def answer_context(
+    *,
+    company: Company,
+    customer: Customer,
+    invoices: list[OpenInvoice],
+    language: str,
+    kind: str,
+    selected: set[int],
+    latest: date,
+    today: date,
+) -> dict:
+    """The form of one of the three answers: the invoices to tick (the one
+    the customer came from ticked), the date bounds."""
+    return {
+        **_header(company, customer),
+        "kind": kind,
+        "title": ANSWER_TITLES[kind](),
+        "invoices": [
+            {
+                "pk": o.invoice.pk,
+                "number": o.invoice.number,
+                "amount_due": format_amount(
+                    o.invoice.amount_due, o.invoice.currency, language
+                ),
+                "due_date": format_date(o.invoice.due_date, language),
+                "checked": o.invoice.pk in selected,
+            }
+            for o in invoices
+        ],
+        "today": today.isoformat(),
+        "latest": latest.isoformat(),
+        "latest_text": format_date(latest, language),
+        "language": language,
+    }
+
+
+def confirmation_context(*, recorded, language: str) -> dict:
+    row = recorded.answer
+    return {
+        **_header(row.company, row.customer),
+        "kind": row.kind,
+        "title": ANSWER_TITLES[row.kind](),
+        "answer": answer_lines(row, recorded.invoices, language),
+        "copy_sent_to": recorded.copy_sent_to,
         "language": language,
     }

@@ -7,4 +7,5 @@ app_name = "portal"
 urlpatterns = [
     path("<str:token>/", views.page, name="page"),
     path("<str:token>/invoices/<int:pk>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("<str:token>/reponse/<slug:kind>/", views.answer, name="answer"),
 ]

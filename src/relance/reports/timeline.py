@@ -25,6 +25,7 @@ RANKS = {
     "inbound": 80,
     "pause_lifted": 70,
     "pause": 60,
+    "portal_answer": 58,  # before the pause it sets
     "letter_received": 55,
     "letter_sent": 50,
     "reminder": 40,

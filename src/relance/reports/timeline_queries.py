@@ -26,6 +26,7 @@ from relance.dunning.models import (
     Origin,
     PauseOrigin,
     PauseRecord,
+    PortalAnswer,
     Reminder,
     Task,
 )
@@ -466,6 +467,51 @@ def _changes(customer, tz, n, today) -> list[Event]:
     ]
 
 
+PORTAL_TONES = {
+    PortalAnswer.Kind.PAID: "success",
+    PortalAnswer.Kind.PROMISE: "warning",
+    PortalAnswer.Kind.DISPUTE: "danger",
+}
+
+
+def _portal_answers(customer, tz, n, today) -> list[Event]:
+    """The customer's answers on their private page (issue 17 §3)."""
+    answers = (
+        PortalAnswer.objects.filter(customer=customer)
+        .prefetch_related("invoices")
+        .order_by("-created_at", "-id")[:n]
+    )
+    events = []
+    for answer in answers:
+        numbers = ", ".join(i.number for i in answer.invoices.all())
+        if answer.kind == PortalAnswer.Kind.PAID:
+            detail = _("payé le %(date)s") % {"date": format_date(answer.paid_on)}
+        elif answer.kind == PortalAnswer.Kind.PROMISE:
+            detail = _("paiement promis le %(date)s") % {
+                "date": format_date(answer.promised_on)
+            }
+        else:
+            detail = answer.get_reason_display()
+        events.append(
+            Event(
+                **_local(answer.created_at, tz),
+                source="portal_answer",
+                pk=answer.pk,
+                title=_("Réponse sur l'espace client : %(kind)s")
+                % {"kind": answer.get_kind_display()},
+                detail=f"{numbers} · {detail}",
+                text=answer.text,
+                status=(_("Vérifiée") if answer.checked_at else _("À vérifier"))
+                if answer.kind == PortalAnswer.Kind.PAID
+                else "",
+                tone=PORTAL_TONES[answer.kind],
+                who=_("Client"),
+                amount=answer.amount,
+            )
+        )
+    return events
+
+
 SOURCES: list[Callable[..., list[Event]]] = [
     _invoices,
     _reminders,
@@ -479,4 +525,5 @@ SOURCES: list[Callable[..., list[Event]]] = [
     _notes,
     _tasks,
     _changes,
+    _portal_answers,
 ]

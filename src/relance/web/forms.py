@@ -11,6 +11,7 @@ from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_users
+from relance.core.services import payment_url_refusal
 from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.letters import letter_body_check
 from relance.dunning.models import DunningStep, Task
@@ -444,6 +445,10 @@ class CompanyForm(forms.ModelForm):
             "letter_body",
             "reply_pause_days",
             "portal_link_days",
+            "declared_payment_pause_days",
+            "promise_max_days",
+            "portal_answers_by_email",
+            "payment_url_template",
         ]
         localized_fields = ["penalty_rate"]
         widgets = {
@@ -486,6 +491,24 @@ class CompanyForm(forms.ModelForm):
                 "cesse de fonctionner ce nombre de jours après la dernière relance "
                 "du client (1 à 366)."
             ),
+            "declared_payment_pause_days": _(
+                "Quand un client déclare sur son espace avoir payé, ses factures "
+                "sont en pause ce nombre de jours, le temps de vérifier (1 à 90)."
+            ),
+            "promise_max_days": _(
+                "« Je paierai le … » : la date promise ne peut pas dépasser "
+                "aujourd'hui plus ce délai (1 à 366)."
+            ),
+            "payment_url_template": _(
+                "Facultatif. Un bouton « Payer par carte » sur l'espace client, "
+                "vers votre prestataire de paiement : https://… avec {number} "
+                "(numéro de facture), {amount} (reste dû, 1234.56), {customer} "
+                "(code client). Rien n'est payé par Relance."
+            ),
+            "portal_answers_by_email": _(
+                "Chaque réponse d'un client sur son espace arrive aussi par "
+                "courriel à l'adresse de réponse ; sinon, dans le résumé quotidien."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -499,6 +522,8 @@ class CompanyForm(forms.ModelForm):
         # Left out by an older page or a script: kept as they are.
         for name in ("send_from", "send_until"):
             self.fields[name].required = False
+        self.fields["declared_payment_pause_days"].required = False
+        self.fields["promise_max_days"].required = False
 
     def clean_reply_pause_days(self):
         value = self.cleaned_data.get("reply_pause_days")
@@ -515,6 +540,21 @@ class CompanyForm(forms.ModelForm):
     def clean_send_until(self):
         value = self.cleaned_data.get("send_until")
         return self.instance.send_until if value is None else value
+
+    def clean_declared_payment_pause_days(self):
+        value = self.cleaned_data.get("declared_payment_pause_days")
+        return self.instance.declared_payment_pause_days if value is None else value
+
+    def clean_promise_max_days(self):
+        value = self.cleaned_data.get("promise_max_days")
+        return self.instance.promise_max_days if value is None else value
+
+    def clean_payment_url_template(self):
+        value = (self.cleaned_data.get("payment_url_template") or "").strip()
+        message = payment_url_refusal(value) if value else ""
+        if message:
+            raise forms.ValidationError(message)
+        return value
 
     def clean_portal_link_days(self):
         value = self.cleaned_data.get("portal_link_days")

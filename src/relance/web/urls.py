@@ -14,6 +14,7 @@ from relance.web.views import (
     invitations,
     invoices,
     letters,
+    portal_answers,
     rates,
     reminders,
     reports,
@@ -79,6 +80,17 @@ urlpatterns = [
         name="invoice_einvoice_status",
     ),
     path("courriels-recus/", inbound.inbound_list, name="inbound"),
+    path("reponses-clients/", portal_answers.portal_answers, name="portal_answers"),
+    path(
+        "reponses-clients/<int:pk>/verifiee/",
+        portal_answers.portal_answer_checked,
+        name="portal_answer_checked",
+    ),
+    path(
+        "reponses-clients/<int:pk>/justificatif/",
+        portal_answers.portal_answer_proof,
+        name="portal_answer_proof",
+    ),
     path(
         "courriels-recus/<int:pk>/suite/", inbound.inbound_reply, name="inbound_reply"
     ),

@@ -49,6 +49,7 @@ from relance.web.views.common import (
     selected_invoices,
     today_of,
 )
+from relance.web.views.portal_answers import answers_of
 
 PER_PAGE = 80
 FILTER_LABELS = {
@@ -288,6 +289,12 @@ def _detail_context(request, invoice, **overrides) -> dict:
         # Its e-invoicing lifecycle, oldest first (by status date).
         "einvoice_events": list(invoice.einvoice_events.order_by("status_on", "id")),
         "einvoice_form": EInvoiceStatusForm(prefix="einvoice", initial={"date": today}),
+        "portal_answers": answers_of(
+            invoice.portal_answers.select_related("checked_by")
+            .prefetch_related("invoices")
+            .order_by("-created_at", "-pk")[:20],
+            today,
+        ),
         **_late_payment(invoice, today),
         **overrides,
     }
