@@ -361,7 +361,8 @@ def test_the_history_reads_a_bounded_number_of_rows_however_long(
         )
         for n in range(300)
     )
-    with django_assert_max_num_queries(13)  # one a source (timeline_queries.SOURCES):
+    # One query a source (timeline_queries.SOURCES).
+    with django_assert_max_num_queries(13):
         page = customer_timeline(
             customer=customer, today=TODAY, limit=50, time_zone="Europe/Paris"
         )
