@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.dunning import defaults
-from relance.dunning.models import DunningStep
+from relance.dunning.models import DunningPlan, DunningStep
 from relance.dunning.rules import Trigger
 from relance.dunning.services.state import invoices_refresh
 from relance.mailing import templating
@@ -40,18 +40,34 @@ def step_template_check(*, subject: str, body: str) -> None:
             raise ApplicationError(f"{label} — {error}", field=field) from None
 
 
+def _plan_of(company: Company, plan: DunningPlan | None) -> DunningPlan:
+    """`plan` checked to be the company's, or the company's default plan."""
+    from relance.dunning.services.plans import plan_default_ensure
+
+    if plan is None:
+        return plan_default_ensure(company=company)
+    if plan.company_id != company.pk:
+        raise ApplicationError(_("Plan de relance introuvable."), field="plan")
+    return plan
+
+
 def steps_create_defaults(*, company: Company) -> list[DunningStep]:
-    """Give a company without steps the default four; leave others alone."""
+    """Give a company without steps its « Standard » plan with the default
+    four steps; leave others alone."""
+    plan = _plan_of(company, None)
     if DunningStep.objects.filter(company=company).exists():
         return []
     return [
-        DunningStep.objects.create(company=company, order=index, **values)
+        DunningStep.objects.create(company=company, plan=plan, order=index, **values)
         for index, values in enumerate(defaults.DEFAULT_STEPS, start=1)
     ]
 
 
-def steps_export(*, company: Company) -> dict:
-    steps = DunningStep.objects.filter(company=company).order_by("order", "id")
+def steps_export(*, company: Company, plan: DunningPlan | None = None) -> dict:
+    plan = _plan_of(company, plan)
+    steps = DunningStep.objects.filter(company=company, plan=plan).order_by(
+        "order", "id"
+    )
     return {
         "format": EXPORT_FORMAT,
         "steps": [{field: getattr(step, field) for field in FIELDS} for step in steps],
@@ -121,14 +137,22 @@ def step_validate(raw: object) -> dict:
     return values
 
 
-def step_create(*, company: Company, today: date, **values) -> DunningStep:
-    """A new step, last in order; its templates are checked first. The
-    company's invoices reach it at once (see `_steps_changed`)."""
+def step_create(
+    *, company: Company, today: date, plan: DunningPlan | None = None, **values
+) -> DunningStep:
+    """A new step, last in its plan (the default plan when None); its
+    templates are checked first. The company's invoices reach it at once (see
+    `_steps_changed`)."""
     cleaned = step_validate(values)
     with transaction.atomic():
-        last = DunningStep.objects.filter(company=company).order_by("-order").first()
+        plan = _plan_of(company, plan)
+        last = DunningStep.objects.filter(plan=plan).order_by("-order").first()
+        # audit: step created
         step = DunningStep.objects.create(
-            company=company, order=(last.order + 1) if last else 1, **cleaned
+            company=company,
+            plan=plan,
+            order=(last.order + 1) if last else 1,
+            **cleaned,
         )
         _steps_changed(company, today)
     return step
@@ -142,6 +166,7 @@ def step_update(*, step: DunningStep, today: date, **values) -> DunningStep:
     with transaction.atomic():
         for field, value in cleaned.items():
             setattr(step, field, value)
+        # audit: step changed (before: current, after: cleaned)
         step.save(update_fields=[*cleaned, "updated_at"])
         _steps_changed(step.company, today)
     return step
@@ -166,8 +191,11 @@ def _clean_step(index: int, raw: object) -> dict:
         raise ApplicationError(message, field=error.field) from None
 
 
-def steps_import(*, company: Company, data: object, today: date) -> list[DunningStep]:
-    """Replace the company's steps with those of an export; all or nothing.
+def steps_import(
+    *, company: Company, data: object, today: date, plan: DunningPlan | None = None
+) -> list[DunningStep]:
+    """Replace a plan's steps (the default plan's when None) with those of an
+    export; all or nothing.
 
     The i-th step of the file updates the company's i-th step, so the history
     of reminders stays attached; extra steps are created; steps left over are
@@ -183,9 +211,10 @@ def steps_import(*, company: Company, data: object, today: date) -> list[Dunning
         raise ApplicationError(_("Une liste d'étapes (« steps ») est attendue."))
     cleaned = [_clean_step(index, raw) for index, raw in enumerate(data, start=1)]
     with transaction.atomic():
+        plan = _plan_of(company, plan)
         existing = list(
             DunningStep.objects.select_for_update()
-            .filter(company=company)
+            .filter(company=company, plan=plan)
             .order_by("order", "id")
         )
         result = []
@@ -198,7 +227,7 @@ def steps_import(*, company: Company, data: object, today: date) -> list[Dunning
                 step.save()
             else:
                 step = DunningStep.objects.create(
-                    company=company, order=index, **values
+                    company=company, plan=plan, order=index, **values
                 )
             result.append(step)
         for offset, step in enumerate(existing, start=len(cleaned) + 1):
@@ -213,12 +242,12 @@ def steps_import(*, company: Company, data: object, today: date) -> list[Dunning
 
 
 def step_move(*, step: DunningStep, offset: int, today: date) -> None:
-    """Move a step up (-1) or down (+1) among the company's steps; orders are
+    """Move a step up (-1) or down (+1) among its plan's steps; orders are
     renumbered 1…n. Moving an active step changes which level it is."""
     with transaction.atomic():
         steps = list(
             DunningStep.objects.select_for_update()
-            .filter(company_id=step.company_id)
+            .filter(plan_id=step.plan_id)
             .order_by("order", "id")
         )
         index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
