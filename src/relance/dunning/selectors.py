@@ -126,12 +126,30 @@ def customer_plan_id(*, company: Company, customer_id: int) -> int | None:
     return default.pk if default else None
 
 
-def step_names(*, company: Company) -> dict[int, str]:
-    """Each active level's step name: {1: "Relance 1", 2: …}."""
+def step_names(
+    *, company: Company, plan: DunningPlan | int | None = None
+) -> dict[int, str]:
+    """Each active level's step name: {1: "Relance 1", 2: …} (of the default
+    plan, or of `plan`)."""
     return {
         level: step.name
-        for level, step in enumerate(step_list_active(company=company), 1)
+        for level, step in enumerate(step_list_active(company=company, plan=plan), 1)
     }
+
+
+def customer_plan_choice(*, company: Company, customer_id: int) -> dict:
+    """What the customer page shows to choose a plan: the default plan, the
+    plans offered, the customer's own settings (or None) and the plan it
+    follows (its id)."""
+    plans = plan_list(company=company)
+    own = CustomerDunning.objects.filter(
+        company=company, customer_id=customer_id
+    ).first()
+    default = next((plan for plan in plans if plan.is_default), None)
+    following = (own.plan_id if own and own.plan_id else None) or (
+        default.pk if default else None
+    )
+    return {"default": default, "plans": plans, "own": own, "following": following}
 
 
 def rule_steps(steps: list[DunningStep]) -> list[rules.Step]:
