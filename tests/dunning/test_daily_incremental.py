@@ -19,6 +19,7 @@ from relance.dunning import rules
 from relance.dunning.models import DailyRun, DunningStep
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
 from relance.dunning.services.daily import daily_runs_now
+from relance.dunning.services.plans import plan_default_ensure
 from relance.dunning.services.state import (
     company_settings_update,
     invoices_refresh,
@@ -83,7 +84,7 @@ def _invoice_add(company, n: int, spec: dict) -> Invoice:
         company=company,
         code=f"C{n}",
         name=f"C{n}",
-        paused_until=spec["customer_paused"],
+        paused_until=spec.get("customer_paused"),
     )
     total = Decimal("100.00")
     credit = spec["kind"] == "credit_note"
@@ -170,9 +171,11 @@ def test_the_daily_job_looking_only_at_dated_invoices_gives_the_full_recompute(
 ):
     with transaction.atomic():
         company = make_company(min_gap_days=gap)
+        plan = plan_default_ensure(company=company)
         for order, (trigger, offset, active) in enumerate(steps, start=1):
             DunningStep.objects.create(
                 company=company,
+                plan=plan,
                 order=order,
                 name=f"S{order}",
                 trigger=trigger,

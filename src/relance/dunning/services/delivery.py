@@ -230,15 +230,18 @@ def _customers_refresh(delivered: Delivered, now: datetime, today: date | None):
     """One customer, one rhythm: a reminder sent about some invoices moves
     the planned date of the customer's other invoices (the minimum gap counts
     from the customer's last reminder). Recomputed once per company."""
-    reached: dict[int, tuple[Company, set[int]]] = {}
+    reached: dict[int, tuple[Company, set[int], list[int]]] = {}
     for reminder in delivered.sent:
         company = reminder.company
-        reached.setdefault(company.pk, (company, set()))[1].add(reminder.customer_id)
-    for company, customer_ids in reached.values():
+        entry = reached.setdefault(company.pk, (company, set(), []))
+        entry[1].add(reminder.customer_id)
+        entry[2].append(reminder.pk)
+    for company, customer_ids, reminder_ids in reached.values():
         customers_state_refresh(
             company=company,
             customer_ids=sorted(customer_ids),
             today=today or company_today(company, now),
+            except_reminders=reminder_ids,
         )
 
 

@@ -133,10 +133,14 @@ def plan_delete(*, plan: DunningPlan) -> bool:
     return True
 
 
-def _customer_invoice_ids(company: Company, customer_ids: list[int]) -> list[int]:
+def _customer_invoice_ids(
+    company: Company, customer_ids: list[int], except_reminders: list[int]
+) -> list[int]:
+    invoices = Invoice.objects.filter(company=company, customer_id__in=customer_ids)
+    if except_reminders:
+        invoices = invoices.exclude(reminder_lines__reminder_id__in=except_reminders)
     return list(
-        Invoice.objects.filter(company=company, customer_id__in=customer_ids)
-        .exclude(
+        invoices.exclude(
             status__in=[Invoice.Status.PAID, Invoice.Status.CANCELLED],
             to_remind=False,
             next_level__isnull=True,
@@ -147,11 +151,17 @@ def _customer_invoice_ids(company: Company, customer_ids: list[int]) -> list[int
 
 
 def customers_state_refresh(
-    *, company: Company, customer_ids: list[int], today: date
+    *,
+    company: Company,
+    customer_ids: list[int],
+    today: date,
+    except_reminders: list[int] | None = None,
 ) -> None:
     """Recompute the state of these customers' invoices (their plan or gap
-    changed, or one of them was just reminded)."""
-    ids = _customer_invoice_ids(company, customer_ids)
+    changed, or one of them was just reminded: then the invoices of
+    `except_reminders`, whose state was written with their new level, are
+    left out). One query when there is nothing to recompute."""
+    ids = _customer_invoice_ids(company, customer_ids, except_reminders or [])
     if ids:
         invoices_refresh(company=company, today=today, invoice_ids=ids)
 
