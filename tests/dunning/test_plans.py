@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from relance.core.errors import ApplicationError
 from relance.dunning import rules
 from relance.dunning.models import CustomerDunning, DunningPlan
 from relance.dunning.planning import Code, reminder_plan
@@ -21,7 +22,6 @@ from relance.dunning.services.plans import (
 from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import step_create, steps_create_defaults
-from relance.core.errors import ApplicationError
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_changing_a_customers_plan_moves_its_invoices_dates_at_once():
     assert state(invoice) == (False, 1, date(2026, 3, 5))
 
 
-def test_a_level_is_kept_on_a_plan_change_and_beyond_the_new_plans_steps_nothing_more_goes():
+def test_a_level_is_kept_on_a_plan_change_and_beyond_its_steps_nothing_goes():
     company = make_company(min_gap_days=0)
     make_steps(company)
     fast = plan_create(company=company, name="Mauvais payeurs")
@@ -135,7 +135,7 @@ def test_a_reminder_is_planned_with_the_step_of_the_customers_plan(smtp_server):
     assert smtp_server.received[0].message["Subject"] == "Rappel ferme"
 
 
-def test_two_invoices_of_one_customer_due_on_consecutive_days_get_one_reminder_within_the_gap(
+def test_two_invoices_of_one_customer_due_a_day_apart_get_one_reminder_in_the_gap(
     smtp_server,
 ):
     company = make_company(min_gap_days=7)

@@ -109,7 +109,9 @@ def test_the_sql_state_is_the_state_the_rules_give(plans, customers, invoices, g
                 CustomerDunning.objects.create(
                     company=company,
                     customer=person,
-                    plan=None if spec["plan"] is None else made[spec["plan"] % len(made)],
+                    plan=None
+                    if spec["plan"] is None
+                    else made[spec["plan"] % len(made)],
                     min_gap_days=spec["gap"],
                 )
             people.append(person)

@@ -18,6 +18,7 @@ from relance.dunning.letters import letter_data, letter_filename, letters_pdf
 from relance.dunning.models import (
     CustomerNote,
     DailyRun,
+    DunningPlan,
     Letter,
     NoteOrigin,
     PauseOrigin,
@@ -29,6 +30,7 @@ from relance.dunning.selectors import (
     ALL,
     MINE,
     letter_list,
+    plan_list,
     step_names,
     task_data,
     task_list,
@@ -51,6 +53,7 @@ from relance.dunning.services.letters import (
 )
 from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
+from relance.dunning.services.plans import customer_dunning_set
 from relance.dunning.services.payments import credit_allocate, payment_cancel
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
@@ -121,10 +124,33 @@ def today(request, forced=None):
 def customer_list(request, code: s.text(40) = ""):
     customers = (
         Customer.objects.filter(company=request.company)
-        .select_related("owner")
+        .select_related("owner", "dunning__plan")
         .order_by("code", "id")
     )
     return customers.filter(code=code) if code else customers
+
+
+@router.get(
+    "/plans", response={200: list[s.DunningPlanOut], **ERRORS}, tags=["customers"]
+)
+def plans_get(request):
+    """The company's dunning plans (active), the default first."""
+    return plan_list(company=request.company)
+
+
+def _plan_named(request, name: str):
+    """A plan by its name ("" : the company's default, None)."""
+    if not name:
+        return None
+    plan = DunningPlan.objects.filter(
+        company=request.company, active=True, name__iexact=name.strip()
+    ).first()
+    if plan is None:
+        raise ApplicationError(
+            _("Plan de relance inconnu : « %(name)s ».") % {"name": name},
+            field="plan",
+        )
+    return plan
 
 
 @router.post(
@@ -137,14 +163,28 @@ def customer_put(request, payload: s.CustomerIn):
     values = payload.dict()
     code = values.pop("code")
     owner_email = values.pop("owner_email")
+    plan_name = values.pop("plan")
+    plan = _plan_named(request, plan_name) if plan_name is not None else "keep"
     if owner_email is not None:
         values["owner"] = _member(request, owner_email)
     customer = Customer.objects.filter(company=request.company, code=code).first()
     if customer is None:
-        return Status(
-            201, customer_create(company=request.company, code=code, **values)
+        customer = customer_create(company=request.company, code=code, **values)
+        status = 201
+    else:
+        customer = customer_update(customer=customer, **values)
+        status = 200
+    if plan != "keep":
+        customer_dunning_set(
+            company=request.company,
+            customer=customer,
+            today=company_today(request.company),
+            plan=plan,
         )
-    return Status(200, customer_update(customer=customer, **values))
+    customer = Customer.objects.select_related("owner", "dunning__plan").get(
+        pk=customer.pk
+    )
+    return Status(status, customer)
 
 
 def _customer(request, customer_id: int) -> Customer:

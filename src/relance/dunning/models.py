@@ -73,6 +73,9 @@ class CustomerDunning(models.Model):
             models.Index(fields=["company", "plan"], name="customer_dunning_plan_idx")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.plan_id}"
+
 
 class DunningStep(models.Model):
     """« Étape de relance »: when to remind, and with which message. It

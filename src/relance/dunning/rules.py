@@ -134,7 +134,9 @@ def gap_of(invoice: InvoiceFacts, min_gap_days: int) -> int:
 
 def last_contact(invoice: InvoiceFacts) -> date | None:
     """The customer's last reminder (this invoice's own at least)."""
-    days = [d for d in (invoice.last_reminder_on, invoice.customer_last_reminder_on) if d]
+    days = [
+        d for d in (invoice.last_reminder_on, invoice.customer_last_reminder_on) if d
+    ]
     return max(days) if days else None
 
 

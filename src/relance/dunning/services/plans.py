@@ -87,7 +87,9 @@ def plan_default_set(*, plan: DunningPlan, today: date) -> DunningPlan:
     """Make `plan` the company's default: every customer without its own plan
     follows it from now on (their invoices recomputed at once)."""
     if not plan.active:
-        raise ApplicationError(_("Un plan archivé ne peut pas être le plan par défaut."))
+        raise ApplicationError(
+            _("Un plan archivé ne peut pas être le plan par défaut.")
+        )
     with transaction.atomic():
         # audit: default plan changed (before/after)
         DunningPlan.objects.filter(company_id=plan.company_id, is_default=True).exclude(
@@ -145,8 +147,7 @@ def _customer_invoice_ids(
             to_remind=False,
             next_level__isnull=True,
             next_reminder_on__isnull=True,
-        )
-        .values_list("pk", flat=True)
+        ).values_list("pk", flat=True)
     )
 
 
@@ -171,17 +172,18 @@ def customer_dunning_set(
     company: Company,
     customer: Customer,
     today: date,
-    plan: DunningPlan | None | str = "keep",
-    min_gap_days: int | None | str = "keep",
+    plan: DunningPlan | str | None = "keep",
+    min_gap_days: int | str | None = "keep",
 ) -> CustomerDunning:
     """Choose a customer's plan (None: the company's default) and/or its own
     minimum gap (None: the company's); its invoices are recomputed at once.
     Levels are kept (see the module's docstring)."""
     if customer.company_id != company.pk:
         raise ApplicationError(_("Client introuvable."))
-    if plan not in ("keep", None):
-        if plan.company_id != company.pk or not plan.active:
-            raise ApplicationError(_("Plan de relance introuvable."), field="plan")
+    if plan not in ("keep", None) and (
+        plan.company_id != company.pk or not plan.active
+    ):
+        raise ApplicationError(_("Plan de relance introuvable."), field="plan")
     if min_gap_days not in ("keep", None) and (
         isinstance(min_gap_days, bool)
         or not isinstance(min_gap_days, int)

@@ -200,7 +200,8 @@ def state_key(
     elif default == -1:
         default = _default_id(company)
     described = "|".join(
-        f"{plan}=" + ";".join(
+        f"{plan}="
+        + ";".join(
             f"{rules.Trigger(step.trigger).value}:{int(step.days)}" for step in steps
         )
         for plan, steps in sorted(plans.items())

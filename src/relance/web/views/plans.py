@@ -74,7 +74,9 @@ def plan_action(request, pk):
         elif action == "delete":
             name = plan.name
             if plan_delete(plan=plan):
-                messages.success(request, _("Plan « %(name)s » supprimé.") % {"name": name})
+                messages.success(
+                    request, _("Plan « %(name)s » supprimé.") % {"name": name}
+                )
             else:
                 messages.success(
                     request,
