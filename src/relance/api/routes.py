@@ -53,8 +53,8 @@ from relance.dunning.services.letters import (
 )
 from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
-from relance.dunning.services.plans import customer_dunning_set
 from relance.dunning.services.payments import credit_allocate, payment_cancel
+from relance.dunning.services.plans import customer_dunning_set
 from relance.dunning.services.send_runs import send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
