@@ -253,3 +253,20 @@ def test_the_suggestion_rule_is_pure():
     assert rules.plan_suggestion(60, "Standard", plans) is None
     assert rules.plan_suggestion(90, "Mauvais payeurs", plans) is None
     assert rules.plan_suggestion(90, "Standard", ["Standard"]) is None
+
+
+def test_another_companys_plan_cannot_be_chosen_for_a_customer():
+    company = make_company()
+    make_steps(company)
+    other = make_company()
+    theirs = plan_create(company=other, name="Mauvais payeurs")
+    customer = make_customer(company)
+    with pytest.raises(ApplicationError) as refused:
+        customer_dunning_set(
+            company=company, customer=customer, today=date(2026, 3, 3), plan=theirs
+        )
+    assert (refused.value.field, refused.value.message) == (
+        "plan",
+        "Plan de relance introuvable.",
+    )
+    assert not CustomerDunning.objects.exists()
