@@ -101,10 +101,17 @@ def make_pdf(title: str = "Facture") -> bytes:
     return out.getvalue()
 
 
-def make_steps(company: Company, plan=DEFAULT_PLAN, **fields) -> list[DunningStep]:
+def make_steps(
+    company: Company, plan=DEFAULT_PLAN, *, dunning_plan=None, **fields
+) -> list[DunningStep]:
+    """Steps in `dunning_plan` (the company's default plan when None)."""
+    from relance.dunning.services.plans import plan_default_ensure
+
+    dunning_plan = dunning_plan or plan_default_ensure(company=company)
     return [
         DunningStep.objects.create(
             company=company,
+            plan=dunning_plan,
             order=order,
             name=name,
             trigger=trigger,

@@ -24,6 +24,7 @@ from decimal import Decimal
 from relance.core.models import Company, Membership, User
 from relance.dunning.models import DailyRun, DunningStep, Reminder, ReminderInvoice
 from relance.dunning.services.pauses import customer_pause, invoice_pause
+from relance.dunning.services.plans import plan_default_ensure
 from relance.dunning.services.payments import payment_cancel, payments_record
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
@@ -41,6 +42,7 @@ admin = User.objects.create_user(email=EMAIL, password=PASSWORD, full_name="Ann 
 Membership.objects.create(user=admin, company=acme, role="admin")
 steps = [
     DunningStep.objects.create(
+        plan=plan_default_ensure(company=acme),
         company=acme, order=n, name=name, trigger="after_due_date", days=days,
         subject="Invoice {{ invoice.number }} is overdue",
         body="Hello,\\n\\n{% for invoice in invoices %}- {{ invoice.number }}: "

@@ -21,6 +21,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from relance.core.models import Company, Membership, User
 from relance.dunning.models import DunningStep
+from relance.dunning.services.plans import plan_default_ensure
 from relance.dunning.planning import reminder_plan
 from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.reminders import reminders_create
@@ -36,6 +37,7 @@ company = Company.objects.create(
 user = User.objects.create_user(email=EMAIL, password=PASSWORD)
 Membership.objects.create(user=user, company=company, role="admin")
 DunningStep.objects.create(
+    plan=plan_default_ensure(company=company),
     company=company, order=1, name="Mise en demeure", trigger="after_due_date",
     days=10, subject="Mise en demeure", body="Bonjour", channel="letter")
 customer = Customer.objects.create(

@@ -19,6 +19,7 @@ import json
 from datetime import date, timedelta
 from relance.core.models import Company, Membership, User
 from relance.dunning.models import DunningStep
+from relance.dunning.services.plans import plan_default_ensure
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
@@ -29,6 +30,7 @@ company = Company.objects.create(
 user = User.objects.create_user(email=EMAIL, password=PASSWORD, full_name="Léa Roux")
 Membership.objects.create(user=user, company=company, role="admin")
 DunningStep.objects.create(
+    plan=plan_default_ensure(company=company),
     company=company, order=1, name="Appel de courtoisie", trigger="after_due_date",
     days=5, channel="call")
 customer = Customer.objects.create(

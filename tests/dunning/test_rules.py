@@ -343,3 +343,30 @@ def test_the_daily_job_is_due_from_the_company_hour_in_its_time_zone(
         "Europe/Paris", time(hour, minute), datetime.fromisoformat(instant)
     )
     assert result == (d(expected) if expected else None)
+
+
+def test_the_gap_counts_from_the_customers_last_reminder_whatever_the_invoice():
+    from relance.dunning import rules as r
+
+    never = r.InvoiceFacts(
+        status="open",
+        amount_due=Decimal("100.00"),
+        issue_date=date(2026, 1, 28),
+        due_date=date(2026, 2, 27),
+        customer_last_reminder_on=date(2026, 3, 1),
+    )
+    first = r.Step(r.Trigger.AFTER_DUE_DATE, 3)
+    assert r.planned_date(never, first, 7) == date(2026, 3, 8)
+    own_gap = r.InvoiceFacts(**{**_fields(never), "min_gap_days": 2})
+    assert r.planned_date(own_gap, first, 7) == date(2026, 3, 3)
+    verdict = r.verdict(never, [first], date(2026, 3, 2), 7)
+    assert (verdict.reason, verdict.planned_on) == (
+        r.Reason.NOT_DUE_YET,
+        date(2026, 3, 8),
+    )
+    # « Relancer » by hand: the user decided, the gap does not hold it back.
+    assert r.verdict(never, [first], date(2026, 3, 2), 7, manual=True).due
+
+
+def _fields(facts):
+    return {name: getattr(facts, name) for name in facts.__slots__}

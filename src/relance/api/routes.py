@@ -19,6 +19,7 @@ from relance.dunning.letters import letter_data, letter_filename, letters_pdf
 from relance.dunning.models import (
     CustomerNote,
     DailyRun,
+    DunningPlan,
     Letter,
     NoteOrigin,
     PauseOrigin,
@@ -30,6 +31,7 @@ from relance.dunning.selectors import (
     ALL,
     MINE,
     letter_list,
+    plan_list,
     step_names,
     task_data,
     task_list,
@@ -53,6 +55,7 @@ from relance.dunning.services.letters import (
 from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
 from relance.dunning.services.payments import credit_allocate, payment_cancel
+from relance.dunning.services.plans import customer_dunning_set
 from relance.dunning.services.send_runs import send_leaves_at, send_run_progress
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_export, steps_import
@@ -123,10 +126,33 @@ def today(request, forced=None):
 def customer_list(request, code: s.text(40) = ""):
     customers = (
         Customer.objects.filter(company=request.company)
-        .select_related("owner")
+        .select_related("owner", "dunning__plan")
         .order_by("code", "id")
     )
     return customers.filter(code=code) if code else customers
+
+
+@router.get(
+    "/plans", response={200: list[s.DunningPlanOut], **ERRORS}, tags=["customers"]
+)
+def plans_get(request):
+    """The company's dunning plans (active), the default first."""
+    return plan_list(company=request.company)
+
+
+def _plan_named(request, name: str):
+    """A plan by its name ("" : the company's default, None)."""
+    if not name:
+        return None
+    plan = DunningPlan.objects.filter(
+        company=request.company, active=True, name__iexact=name.strip()
+    ).first()
+    if plan is None:
+        raise ApplicationError(
+            _("Plan de relance inconnu : « %(name)s ».") % {"name": name},
+            field="plan",
+        )
+    return plan
 
 
 @router.post(
@@ -141,14 +167,29 @@ def customer_put(request, payload: s.CustomerIn):
     owner_email = values.pop("owner_email")
     if values.get("language") is None:
         values.pop("language", None)
+    plan_name = values.pop("plan")
+    plan = _plan_named(request, plan_name) if plan_name is not None else "keep"
     if owner_email is not None:
         values["owner"] = _member(request, owner_email)
     customer = Customer.objects.filter(company=request.company, code=code).first()
     if customer is None:
-        return Status(
-            201, customer_create(company=request.company, code=code, **values)
+        customer = customer_create(company=request.company, code=code, **values)
+        status = 201
+    else:
+        customer = customer_update(customer=customer, by=request.auth, **values)
+        status = 200
+    if plan != "keep":
+        customer_dunning_set(
+            company=request.company,
+            customer=customer,
+            today=company_today(request.company),
+            plan=plan,
+            by=request.auth,
         )
-    return Status(200, customer_update(customer=customer, by=request.auth, **values))
+    customer = Customer.objects.select_related("owner", "dunning__plan").get(
+        pk=customer.pk
+    )
+    return Status(status, customer)
 
 
 def _customer(request, customer_id: int) -> Customer:

@@ -62,6 +62,9 @@ class CustomerIn(Schema):
     # The user who follows it (calls and tasks go to them), by email: one of
     # the company's users; "" for nobody; left out: unchanged.
     owner_email: text(254) | None = None
+    # The dunning plan it follows, by name: "" for the company's default;
+    # left out: unchanged.
+    plan: text(100) | None = None
 
 
 class CustomerOut(Schema):
@@ -80,6 +83,19 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_owner_email(obj) -> str:
         return obj.owner.email if obj.owner_id else ""
+
+    plan: str  # the plan chosen for it; "" when it follows the default
+
+    @staticmethod
+    def resolve_plan(obj) -> str:
+        own = getattr(obj, "dunning", None)
+        return own.plan.name if own is not None and own.plan_id else ""
+
+
+class DunningPlanOut(Schema):
+    id: int
+    name: str
+    is_default: bool
 
 
 class NoteIn(Schema):

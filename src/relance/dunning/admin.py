@@ -9,7 +9,7 @@ from relance.dunning.services.steps import FIELDS, step_template_check
 class DunningStepForm(forms.ModelForm):
     class Meta:
         model = DunningStep
-        fields = ["company", "order", *FIELDS]
+        fields = ["company", "plan", "order", *FIELDS]
 
     def clean(self):
         data = super().clean()
@@ -33,11 +33,12 @@ class DunningStepAdmin(admin.ModelAdmin):
         "attach_pdf",
         "formal_notice",
         "active",
+        "plan",
         "company",
     ]
     list_display_links = ["name"]
     list_filter = ["active", "trigger", "company"]
-    ordering = ["company", "order"]
+    ordering = ["company", "plan", "order"]
 
 
 class ReminderInvoiceInline(admin.TabularInline):

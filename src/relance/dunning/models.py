@@ -11,8 +11,77 @@ from relance.dunning.rules import Trigger
 from relance.invoices.models import MONEY, Customer, Invoice, PauseKind
 
 
+class DunningPlan(models.Model):
+    """« Plan de relance »: a company's ordered steps, followed by the
+    customers that use it (ADR 00xx). One is the company's default; a plan
+    without steps reminds nobody automatically. An archived plan
+    (`active=False`) is offered to no customer and followed by none."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("nom"), max_length=100)
+    is_default = models.BooleanField(_("plan par défaut"), default=False)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=1)
+    active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan de relance")
+        verbose_name_plural = _("plans de relance")
+        ordering = ["company", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "name"], name="dunning_plan_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(is_default=True),
+                name="dunning_plan_one_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerDunning(models.Model):
+    """A customer's own dunning settings, kept by `dunning` beside the customer
+    (`invoices` never knows of plans): the plan it follows (none: the
+    company's default) and its own minimum gap between two reminders (none:
+    the company's). A customer without a row follows the company's."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="dunning"
+    )
+    plan = models.ForeignKey(
+        DunningPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("plan de relance"),
+    )
+    min_gap_days = models.PositiveSmallIntegerField(
+        _("écart minimal entre deux relances (jours)"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("relance du client")
+        verbose_name_plural = _("relances des clients")
+        indexes = [
+            models.Index(fields=["company", "plan"], name="customer_dunning_plan_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.plan_id}"
+
+
 class DunningStep(models.Model):
-    """« Étape de relance »: when to remind, and with which message."""
+    """« Étape de relance »: when to remind, and with which message. It
+    belongs to one plan; its level is its place among the plan's active
+    steps."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Courriel")
@@ -27,6 +96,9 @@ class DunningStep(models.Model):
         AFTER_PREVIOUS = Trigger.AFTER_PREVIOUS, _("Après la relance précédente")
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        DunningPlan, on_delete=models.PROTECT, related_name="steps"
+    )
     order = models.PositiveSmallIntegerField(_("ordre"))
     name = models.CharField(_("nom"), max_length=100)
     trigger = models.CharField(

@@ -21,7 +21,12 @@ from relance.dunning import rules
 from relance.dunning.languages import fallback_note, step_text, step_texts
 from relance.dunning.messages import address_valid, recipient_of
 from relance.dunning.models import DunningStep, Reminder, ReminderInvoice
-from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
+from relance.dunning.selectors import (
+    customer_rhythms,
+    invoice_facts,
+    plans_active,
+    rule_steps,
+)
 from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, PauseKind
 from relance.law import limitation
 
@@ -308,7 +313,7 @@ def reminder_plan(
     user confirmed reminding invoices that can no longer be sued for.
     """
     plan = Plan(company=company, today=today, manual=manual)
-    steps = step_list_active(company=company)
+    plans, default_id = plans_active(company=company)
     if not company.sender_email:
         plan.problems.append(
             _(
@@ -316,7 +321,7 @@ def reminder_plan(
                 "des relances."
             )
         )
-    if not steps:
+    if not any(plans.values()):
         plan.problems.append(
             _("Aucune étape de relance active : configurez vos relances.")
         )
@@ -325,14 +330,29 @@ def reminder_plan(
     einvoice = _einvoice_latest(
         [i.pk for i in rows if i.einvoice_status in rules.EINVOICE_BLOCKING]
     )
-    rule = rule_steps(steps)
+    # Each invoice follows its customer's plan, at its customer's rhythm.
+    rhythms = customer_rhythms(
+        company=company,
+        customer_ids=[invoice.customer_id for invoice in rows],
+        default_plan_id=default_id,
+    )
+    rule = {pk: rule_steps(steps) for pk, steps in plans.items()}
     groups: dict[tuple, PlannedMessage] = {}
     for invoice in rows:
+        rhythm = rhythms[invoice.customer_id]
+        steps = plans.get(rhythm.plan_id, [])
+        facts = invoice_facts(invoice, rhythm)
         verdict = rules.verdict(
-            invoice_facts(invoice), rule, today, company.min_gap_days, manual=manual
+            facts,
+            rule.get(rhythm.plan_id, []),
+            today,
+            company.min_gap_days,
+            manual=manual,
         )
-        error = _refusal(invoice, verdict, steps, held, einvoice) or (
-            _payment_suggested(invoice)
+        error = (
+            _gap_refusal(invoice, facts, verdict, rule.get(rhythm.plan_id), company)
+            or _refusal(invoice, verdict, steps, held, einvoice)
+            or _payment_suggested(invoice)
         )
         if error:
             plan.errors.append(error)
@@ -396,6 +416,32 @@ def _languages(company: Company, steps: list[DunningStep], plan: Plan) -> None:
         )
         message.language = text.language
         message.language_note = fallback_note(text)
+
+
+def _gap_refusal(invoice, facts, verdict, rule, company) -> PlanError | None:
+    """One customer, one rhythm: the invoice's step has come, but its
+    customer was reminded too recently (about this invoice or another)."""
+    if verdict.reason != rules.Reason.NOT_DUE_YET:
+        return None
+    last = rules.last_contact(facts)
+    gap_end = rules.gap_end(facts, company.min_gap_days)
+    own = rules.step_date(rule[facts.level], facts)
+    if not last or gap_end != verdict.planned_on or own >= gap_end:
+        return None
+    return PlanError(
+        invoice,
+        invoice.number,
+        Code.NOT_DUE_YET,
+        _(
+            "Client déjà relancé le %(last)s : au moins %(days)s jours entre deux "
+            "relances d'un même client, prochaine relance le %(date)s."
+        )
+        % {
+            "last": format_date(last),
+            "days": rules.gap_of(facts, company.min_gap_days),
+            "date": format_date(gap_end),
+        },
+    )
 
 
 def _payment_suggested(invoice: Invoice) -> PlanError | None:

@@ -9,9 +9,12 @@ Vocabulary
 - Its next step is always `level + 1`: steps are never skipped.
 - A step's date comes from its trigger: the due date, the invoice date or
   the previous reminder, plus a number of days (negative: before).
+- Each customer follows one dunning plan: `steps` are that plan's active
+  steps (none: the customer is never reminded automatically).
 - The next step is due when today has reached its date (a threshold, never
-  an exact-day match) and the company's minimum gap since the invoice's last
-  reminder has passed.
+  an exact-day match) and the minimum gap since the customer's last reminder
+  (whichever invoice it was about) has passed: one customer, one rhythm. The
+  gap is the company's, or the customer's own (`InvoiceFacts.min_gap_days`).
 """
 
 from collections.abc import Sequence
@@ -69,6 +72,10 @@ class InvoiceFacts:
     customer_paused_until: date | None = None
     einvoice_status: str = ""
     kind: str = INVOICE
+    # The customer's last reminder, about any of its invoices, and its own
+    # minimum gap (None: the company's).
+    customer_last_reminder_on: date | None = None
+    min_gap_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +126,34 @@ def pause_end(invoice: InvoiceFacts) -> date | None:
     return max(ends) if ends else None
 
 
+def gap_of(invoice: InvoiceFacts, min_gap_days: int) -> int:
+    """The minimum gap between two reminders to the invoice's customer: its
+    own when set, else the company's."""
+    return min_gap_days if invoice.min_gap_days is None else invoice.min_gap_days
+
+
+def last_contact(invoice: InvoiceFacts) -> date | None:
+    """The customer's last reminder (this invoice's own at least)."""
+    days = [
+        d for d in (invoice.last_reminder_on, invoice.customer_last_reminder_on) if d
+    ]
+    return max(days) if days else None
+
+
+def gap_end(invoice: InvoiceFacts, min_gap_days: int) -> date | None:
+    """The first day the customer may be reminded again, or None."""
+    last = last_contact(invoice)
+    return plus_days(last, gap_of(invoice, min_gap_days)) if last else None
+
+
 def planned_date(invoice: InvoiceFacts, step: Step, min_gap_days: int) -> date:
     """When the next step will be due: its own date, the minimum gap after the
-    last reminder, and the day after any pause, whichever comes last."""
+    customer's last reminder, and the day after any pause, whichever comes
+    last."""
     planned = step_date(step, invoice)
-    if invoice.last_reminder_on:
-        planned = max(planned, plus_days(invoice.last_reminder_on, min_gap_days))
+    gap = gap_end(invoice, min_gap_days)
+    if gap:
+        planned = max(planned, gap)
     end = pause_end(invoice)
     if end:
         planned = max(planned, plus_days(end, 1))
@@ -182,3 +211,19 @@ def daily_run_date(time_zone: str, run_at: time, now: datetime) -> date | None:
     """
     local = now.astimezone(ZoneInfo(time_zone))
     return local.date() if local.time().replace(tzinfo=None) >= run_at else None
+
+
+LATE_PAYERS_PLAN = "Mauvais payeurs"
+LATE_PAYERS_DAYS = 60
+
+
+def plan_suggestion(
+    most_days_late: int, current_plan: str, plan_names: Sequence[str]
+) -> str | None:
+    """The plan a customer should move to, or None: a customer with an open
+    invoice more than 60 days late goes to « Mauvais payeurs », when the
+    company has such a plan and the customer is not on it already. A
+    suggestion only: the user accepts it or not."""
+    if most_days_late <= LATE_PAYERS_DAYS or current_plan == LATE_PAYERS_PLAN:
+        return None
+    return LATE_PAYERS_PLAN if LATE_PAYERS_PLAN in plan_names else None

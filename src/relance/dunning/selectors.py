@@ -1,36 +1,165 @@
 """Reads for the dunning: steps, and invoices seen through the rules."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models import F, Max, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from relance.core.models import Company
 from relance.dunning import rules
-from relance.dunning.models import DunningStep, Letter, Reminder, Task
+from relance.dunning.models import (
+    CustomerDunning,
+    DunningPlan,
+    DunningStep,
+    Letter,
+    Reminder,
+    Task,
+)
 from relance.invoices.models import Invoice
 
 
-def step_list_active(*, company: Company) -> list[DunningStep]:
-    """The company's active steps in order: level k is the k-th of them."""
-    return list(
-        DunningStep.objects.filter(company=company, active=True).order_by("order", "id")
+def plan_default(*, company: Company) -> DunningPlan | None:
+    """The company's default plan (None only before it has any step)."""
+    return DunningPlan.objects.filter(company=company, is_default=True).first()
+
+
+def plan_list(*, company: Company, active_only: bool = True) -> list[DunningPlan]:
+    """The company's plans in order, the default first."""
+    plans = DunningPlan.objects.filter(company=company)
+    if active_only:
+        plans = plans.filter(active=True)
+    return list(plans.order_by("-is_default", "order", "name", "id"))
+
+
+def step_list_active(
+    *, company: Company, plan: DunningPlan | int | None = None
+) -> list[DunningStep]:
+    """A plan's active steps in order (the default plan's when `plan` is
+    None): level k is the k-th of them."""
+    steps = DunningStep.objects.filter(company=company, active=True)
+    if plan is None:
+        steps = steps.filter(plan__is_default=True)
+    else:
+        steps = steps.filter(plan=plan)
+    return list(steps.order_by("order", "id"))
+
+
+def plan_steps_active(*, company: Company) -> dict[int, list[DunningStep]]:
+    """Every active plan's active steps in order, by plan id (a plan without
+    steps is there, empty). Two queries."""
+    return plans_active(company=company)[0]
+
+
+def plans_active(
+    *, company: Company
+) -> tuple[dict[int, list[DunningStep]], int | None]:
+    """`plan_steps_active`, and the default plan's id. Two queries."""
+    rows = list(
+        DunningPlan.objects.filter(company=company, active=True)
+        .order_by("id")
+        .values_list("pk", "is_default")
     )
+    plans = {pk: [] for pk, _default in rows}
+    default = next((pk for pk, is_default in rows if is_default), None)
+    for step in DunningStep.objects.filter(
+        company=company, active=True, plan_id__in=list(plans)
+    ).order_by("plan_id", "order", "id"):
+        plans[step.plan_id].append(step)
+    return plans, default
 
 
-def step_names(*, company: Company) -> dict[int, str]:
-    """Each active level's step name: {1: "Relance 1", 2: …}."""
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """What the rules need to know of a customer beside its invoice: the plan
+    it follows (its id; None when the company has no plan), its own minimum
+    gap (None: the company's) and its last reminder about any invoice."""
+
+    plan_id: int | None
+    min_gap_days: int | None = None
+    last_reminder_on: date | None = None
+
+
+def customer_rhythms(
+    *, company: Company, customer_ids: list[int], default_plan_id: int | None
+) -> dict[int, Rhythm]:
+    """Each customer's `Rhythm`, by id. Two queries."""
+    wanted = sorted(set(customer_ids))
+    own = {}
+    last = {}
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        own.update(
+            (row[0], row[1:])
+            for row in CustomerDunning.objects.filter(
+                company=company, customer_id__in=chunk
+            ).values_list("customer_id", "plan_id", "min_gap_days")
+        )
+        last.update(
+            Invoice.objects.filter(
+                company=company, customer_id__in=chunk, last_reminder_on__isnull=False
+            )
+            .values("customer_id")
+            .annotate(last=Max("last_reminder_on"))
+            .values_list("customer_id", "last")
+        )
+    return {
+        pk: Rhythm(
+            (own.get(pk, (None, None))[0] or default_plan_id),
+            own.get(pk, (None, None))[1],
+            last.get(pk),
+        )
+        for pk in wanted
+    }
+
+
+def customer_plan_id(*, company: Company, customer_id: int) -> int | None:
+    """The plan one customer follows (its own, or the company's default)."""
+    own = (
+        CustomerDunning.objects.filter(company=company, customer_id=customer_id)
+        .values_list("plan_id", flat=True)
+        .first()
+    )
+    if own:
+        return own
+    default = plan_default(company=company)
+    return default.pk if default else None
+
+
+def step_names(
+    *, company: Company, plan: DunningPlan | int | None = None
+) -> dict[int, str]:
+    """Each active level's step name: {1: "Relance 1", 2: …} (of the default
+    plan, or of `plan`)."""
     return {
         level: step.name
-        for level, step in enumerate(step_list_active(company=company), 1)
+        for level, step in enumerate(step_list_active(company=company, plan=plan), 1)
     }
+
+
+def customer_plan_choice(*, company: Company, customer_id: int) -> dict:
+    """What the customer page shows to choose a plan: the default plan, the
+    plans offered, the customer's own settings (or None) and the plan it
+    follows (its id)."""
+    plans = plan_list(company=company)
+    own = CustomerDunning.objects.filter(
+        company=company, customer_id=customer_id
+    ).first()
+    default = next((plan for plan in plans if plan.is_default), None)
+    following = (own.plan_id if own and own.plan_id else None) or (
+        default.pk if default else None
+    )
+    return {"default": default, "plans": plans, "own": own, "following": following}
 
 
 def rule_steps(steps: list[DunningStep]) -> list[rules.Step]:
     return [rules.Step(trigger=rules.Trigger(s.trigger), days=s.days) for s in steps]
 
 
-def invoice_facts(invoice: Invoice) -> rules.InvoiceFacts:
+def invoice_facts(invoice: Invoice, rhythm: Rhythm | None = None) -> rules.InvoiceFacts:
+    """The rules' view of an invoice; with its customer's `rhythm`, the
+    customer's last reminder and own gap count too (one customer, one
+    rhythm)."""
     return rules.InvoiceFacts(
         status=invoice.status,
         amount_due=invoice.amount_due,
@@ -42,6 +171,8 @@ def invoice_facts(invoice: Invoice) -> rules.InvoiceFacts:
         customer_paused_until=invoice.customer.paused_until,
         einvoice_status=invoice.einvoice_status,
         kind=invoice.kind,
+        customer_last_reminder_on=rhythm.last_reminder_on if rhythm else None,
+        min_gap_days=rhythm.min_gap_days if rhythm else None,
     )
 
 

@@ -14,6 +14,7 @@ from relance.web.views import (
     invitations,
     invoices,
     letters,
+    plans,
     portal_answers,
     rates,
     reminders,
@@ -161,6 +162,14 @@ urlpatterns = [
     ),
     path("import/<int:pk>/", imports.import_run, name="import_run"),
     path("configuration/etapes/", configuration.step_list, name="steps"),
+    path("configuration/plans/", plans.plans, name="plans"),
+    path("configuration/plans/<int:pk>/", plans.plan_action, name="plan_action"),
+    path(
+        "configuration/plans/suggestion/<int:pk>/",
+        plans.plan_suggestion,
+        name="plan_suggestion",
+    ),
+    path("clients/<int:pk>/plan/", plans.customer_plan, name="customer_plan"),
     path("configuration/etapes/nouvelle/", configuration.step_edit, name="step_new"),
     path("configuration/etapes/<int:pk>/", configuration.step_edit, name="step"),
     path(

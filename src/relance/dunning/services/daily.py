@@ -20,7 +20,7 @@ from relance.core.money import format_date
 from relance.dunning import rules
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.planning import reminder_plan
-from relance.dunning.selectors import step_list_active
+from relance.dunning.selectors import plans_active
 from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.digest import digest_send
 from relance.dunning.services.send_runs import send_run_record
@@ -127,8 +127,8 @@ def daily_run_execute(*, run_id: int, now: datetime, full: bool = False) -> Dail
     """
     run = DailyRun.objects.select_related("company").get(pk=run_id)
     company = run.company
-    steps = step_list_active(company=company)
-    run.state_key = state_key(company=company, steps=steps)
+    plans, default = plans_active(company=company)
+    run.state_key = state_key(company=company, plans=plans, default=default)
     last_key = (
         DailyRun.objects.filter(company=company, finished_at__isnull=False)
         .exclude(pk=run.pk)
@@ -138,7 +138,11 @@ def daily_run_execute(*, run_id: int, now: datetime, full: bool = False) -> Dail
     )
     run.full = full or last_key != run.state_key
     result = invoices_refresh(
-        company=company, today=run.date, dated_only=not run.full, steps=steps
+        company=company,
+        today=run.date,
+        dated_only=not run.full,
+        plans=plans,
+        default=default,
     )
     run.tagged, run.untagged, run.to_remind = (
         result.tagged,

@@ -55,9 +55,16 @@ from relance.dunning.context import Stage
 from relance.dunning.languages import Texts, step_texts
 from relance.dunning.letters import letter_body_render
 from relance.dunning.messages import Composed, compose, composed_masked, email_build
-from relance.dunning.models import DunningStep, PortalLink, Reminder, ReminderInvoice
+from relance.dunning.models import (
+    CustomerDunning,
+    DunningStep,
+    PortalLink,
+    Reminder,
+    ReminderInvoice,
+)
 from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
 from relance.dunning.services.letters import letter_create
+from relance.dunning.services.plans import customers_state_refresh
 from relance.dunning.services.portal_links import (
     portal_digest,
     portal_expiry,
@@ -135,8 +142,10 @@ class _Steps:
     texts: Texts  # each step's text per language
 
     @classmethod
-    def of(cls, company: Company) -> "_Steps":
-        active = step_list_active(company=company)
+    def of(cls, company: Company, plan_id: int) -> "_Steps":
+        """The active steps of the plan the reminder's step belongs to: the
+        customer's plan when the reminder was planned."""
+        active = step_list_active(company=company, plan=plan_id)
         return cls(
             rule_steps(active),
             {level: step.name for level, step in enumerate(active, 1)},
@@ -209,7 +218,7 @@ def reminders_deliver(
     """
     ids = list(reminder_ids)
     delivered = Delivered()
-    steps: dict[int, _Steps] = {}  # each company's, read once
+    steps: dict[int, _Steps] = {}  # each plan's, read once
     rates = rate_table()  # the law's, for the amounts the templates may quote
     pipeline = _Pipeline(_Clock(now), delivered)
     calendars: dict[int, Calendar] = {}
@@ -230,6 +239,7 @@ def reminders_deliver(
         pipeline.finish()
     finally:
         pipeline.close()
+    _customers_refresh(delivered, now, today)
     return delivered
 
 
@@ -262,6 +272,25 @@ def _postpone(ids: list[int], at: datetime, now: datetime) -> int:
     )
 
 
+def _customers_refresh(delivered: Delivered, now: datetime, today: date | None):
+    """One customer, one rhythm: a reminder sent about some invoices moves
+    the planned date of the customer's other invoices (the minimum gap counts
+    from the customer's last reminder). Recomputed once per company."""
+    reached: dict[int, tuple[Company, set[int], list[int]]] = {}
+    for reminder in delivered.sent:
+        company = reminder.company
+        entry = reached.setdefault(company.pk, (company, set(), []))
+        entry[1].add(reminder.customer_id)
+        entry[2].append(reminder.pk)
+    for company, customer_ids, reminder_ids in reached.values():
+        customers_state_refresh(
+            company=company,
+            customer_ids=sorted(customer_ids),
+            today=today or company_today(company, now),
+            except_reminders=reminder_ids,
+        )
+
+
 def _load(ids: list[int], now: datetime):
     """The batch's reminders still pending and due, in the order given, each
     with the lines that hold a level (invoices loaded), and the payments of
@@ -273,9 +302,17 @@ def _load(ids: list[int], now: datetime):
     # The batch's few companies and steps, loaded once and shared.
     companies = Company.objects.in_bulk({r.company_id for r in found.values()})
     templates = DunningStep.objects.in_bulk({r.step_id for r in found.values()})
+    # Each customer's own minimum gap (ADR 00xx), for the state after sending.
+    gaps = dict(
+        CustomerDunning.objects.filter(
+            customer_id__in={r.customer_id for r in found.values()},
+            min_gap_days__isnull=False,
+        ).values_list("customer_id", "min_gap_days")
+    )
     for reminder in found.values():
         reminder.company = companies[reminder.company_id]
         reminder.step = templates[reminder.step_id]
+        reminder.customer_gap = gaps.get(reminder.customer_id)
     lines: dict[int, list[ReminderInvoice]] = {pk: [] for pk in found}
     for line in (
         ReminderInvoice.objects.filter(reminder__in=list(found), holds_level=True)
@@ -308,9 +345,10 @@ def _prepare(
     nothing: what is dropped is marked in hand, written once claimed."""
     company = reminder.company
     today = forced_today or company_today(company, now)
-    if company.pk not in steps:
-        steps[company.pk] = _Steps.of(company)
-    active = steps[company.pk]
+    plan_id = reminder.step.plan_id
+    if plan_id not in steps:
+        steps[plan_id] = _Steps.of(company, plan_id)
+    active = steps[plan_id]
     live, dropped = _check_again(company, active.rules, lines, today)
     if not live:
         return Unsent(
@@ -875,7 +913,11 @@ def _levels_raise(outgoing: Outgoing, now: datetime, updates: Updates) -> None:
     for line in outgoing.live:
         invoice = line.invoice
         facts = replace(
-            invoice_facts(invoice), level=line.level, last_reminder_on=today
+            invoice_facts(invoice),
+            level=line.level,
+            last_reminder_on=today,
+            customer_last_reminder_on=today,
+            min_gap_days=getattr(outgoing.reminder, "customer_gap", None),
         )
         tag, next_level, next_on = state_of(
             rules.verdict(facts, outgoing.steps, today, company.min_gap_days)

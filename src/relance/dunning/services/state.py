@@ -4,7 +4,11 @@ and its planned date.
 It is computed in the database, in one statement per company: the rules of
 `dunning/rules.py` written once more in SQL, for speed (a million invoices in a
 few seconds). `tests/dunning/test_state_sql.py` holds this second writing to
-the first, on random invoices, steps and dates, with Hypothesis.
+the first, on random invoices, plans, steps and dates, with Hypothesis.
+
+Each invoice follows its customer's plan (`CustomerDunning.plan`, else the
+company's default plan), and the minimum gap counts from the customer's last
+reminder, whichever invoice it was about (ADR 00xx).
 """
 
 import hashlib
@@ -17,7 +21,7 @@ from relance.core.clock import company_today
 from relance.core.models import Company
 from relance.core.services import company_update
 from relance.dunning import rules
-from relance.dunning.selectors import step_list_active
+from relance.dunning.selectors import plan_default, plans_active
 
 CHUNK = 5000  # invoice ids per statement when refreshing a selection
 
@@ -30,9 +34,10 @@ class RefreshResult:
     to_remind: int
 
 
-def _computed_sql(steps: list, selection: str) -> str:
+def _computed_sql(plans: dict[int, list], selection: str) -> str:
     """A WITH clause naming `computed`: per invoice in `selection` (of the
-    company %(company)s), its state for %(today)s and what it was before."""
+    company %(company)s), its state for %(today)s and what it was before.
+    `plans`: each plan's active steps by plan id; %(plan)s the default plan."""
     postgres = connection.vendor == "postgresql"
     if postgres:
         earliest = "DATE '0001-01-01'"
@@ -54,10 +59,17 @@ def _computed_sql(steps: list, selection: str) -> str:
     greatest = "GREATEST" if postgres else "max"
     blocking = ", ".join(f"'{code}'" for code in sorted(rules.EINVOICE_BLOCKING))
     values = ", ".join(
-        f"({n}, '{rules.Trigger(step.trigger).value}', {modifier(int(step.days))})"
+        f"({int(plan)}, {n}, '{rules.Trigger(step.trigger).value}', "
+        f"{modifier(int(step.days))})"
+        for plan, steps in sorted(plans.items())
         for n, step in enumerate(steps, start=1)
     )
-    values = values or f"(0, 'none', {modifier(0)})"
+    values = values or f"(0, 0, 'none', {modifier(0)})"
+    # The customer's own gap, else the company's (%(gap)s).
+    if postgres:
+        gap = "COALESCE(d.min_gap_days, %(gap)s)"
+    else:
+        gap = "COALESCE('+' || d.min_gap_days || ' days', %(gap)s)"
     base = (
         "CASE s.trig "
         f"WHEN 'after_issue_date' THEN {plus('i.issue_date', 's.shift')} "
@@ -69,7 +81,7 @@ def _computed_sql(steps: list, selection: str) -> str:
     # max() of a NULL is NULL in SQLite: absent dates stand in as the earliest.
     planned = (
         f"{greatest}({base}, "
-        f"COALESCE({plus('i.last_reminder_on', '%(gap)s')}, {earliest}), "
+        f"COALESCE({plus('k.last_on', gap)}, {earliest}), "
         f"COALESCE({plus('i.paused_until', one_day)}, {earliest}), "
         f"COALESCE({plus('c.paused_until', one_day)}, {earliest}))"
     )
@@ -88,10 +100,22 @@ def _computed_sql(steps: list, selection: str) -> str:
     fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
     # The state, computed once per row; `due` reads the planned date back.
     return f"""
-        WITH steps(level, trig, shift) AS (VALUES {values}),
+        WITH steps(plan, level, trig, shift) AS (VALUES {values}),
         paused AS (
             SELECT id, paused_until FROM invoices_customer
             WHERE company_id = %(company)s AND paused_until IS NOT NULL
+        ),
+        own AS (
+            SELECT customer_id, plan_id, min_gap_days FROM dunning_customerdunning
+            WHERE company_id = %(company)s
+        ),
+        contact AS (
+            SELECT customer_id, MAX(last_reminder_on) AS last_on
+            FROM invoices_invoice
+            WHERE company_id = %(company)s AND last_reminder_on IS NOT NULL
+            AND customer_id IN (SELECT i.customer_id FROM invoices_invoice i
+                WHERE {selection})
+            GROUP BY customer_id
         ),
         planned AS (
             SELECT i.id AS id, i.to_remind AS old_tag, i.next_level AS old_level,
@@ -102,7 +126,10 @@ def _computed_sql(steps: list, selection: str) -> str:
                 i.paused_until AS paused_until, c.paused_until AS customer_paused_until
             FROM invoices_invoice i
             LEFT JOIN paused c ON c.id = i.customer_id
-            LEFT JOIN steps s ON s.level = i.dunning_level + 1
+            LEFT JOIN own d ON d.customer_id = i.customer_id
+            LEFT JOIN contact k ON k.customer_id = i.customer_id
+            LEFT JOIN steps s ON s.plan = COALESCE(d.plan_id, %(plan)s)
+                AND s.level = i.dunning_level + 1
             WHERE {selection}
             {fence}
         ),
@@ -159,17 +186,27 @@ def _changed(distinct: str) -> str:
     )
 
 
-def state_key(*, company: Company, steps: list | None = None) -> str:
+def state_key(
+    *, company: Company, plans: dict[int, list] | None = None, default: int | None = -1
+) -> str:
     """What every invoice's next step and planned date depend on beside the
-    invoice and its customer: the active steps' triggers and days, in order,
-    and the minimum gap. A daily run records it; the next one may look only at
-    the invoices whose date has come while it stays the same (ADR 19)."""
-    if steps is None:
-        steps = step_list_active(company=company)
-    described = ";".join(
-        f"{rules.Trigger(step.trigger).value}:{int(step.days)}" for step in steps
+    invoice and its customer: each plan's active steps' triggers and days, in
+    order, the default plan and the minimum gap. A daily run records it; the
+    next one may look only at the invoices whose date has come while it stays
+    the same (ADR 19). A customer's plan or own gap is the customer's: its
+    change recomputes its invoices at once (`customer_dunning_set`)."""
+    if plans is None:
+        plans, default = plans_active(company=company)
+    elif default == -1:
+        default = _default_id(company)
+    described = "|".join(
+        f"{plan}="
+        + ";".join(
+            f"{rules.Trigger(step.trigger).value}:{int(step.days)}" for step in steps
+        )
+        for plan, steps in sorted(plans.items())
     )
-    text = f"gap={int(company.min_gap_days)};steps={described}"
+    text = f"gap={int(company.min_gap_days)};default={default};plans={described}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -194,7 +231,8 @@ def invoices_refresh(
     today: date,
     invoice_ids: list[int] | None = None,
     dated_only: bool = False,
-    steps: list | None = None,
+    plans: dict[int, list] | None = None,
+    default: int | None = -1,
 ) -> RefreshResult:
     """Recompute the stored dunning state of the company's invoices for `today`.
 
@@ -205,12 +243,15 @@ def invoices_refresh(
     changed meanwhile (a reminder recorded, a payment) is skipped rather than
     overwritten.
     """
-    if steps is None:
-        steps = step_list_active(company=company)
+    if plans is None:
+        plans, default = plans_active(company=company)
+    elif default == -1:
+        default = _default_id(company)
     params = {
         "company": company.pk,
         "today": today,
         "gap": _shift(int(company.min_gap_days)),
+        "plan": default,
     }
     if dated_only:
         selections = [_dated_selection()]
@@ -229,7 +270,7 @@ def invoices_refresh(
         ]
     tagged = untagged = to_remind = 0
     for selection in selections:
-        counts = _refresh(steps, selection, params)
+        counts = _refresh(plans, selection, params)
         tagged, untagged, to_remind = (
             tagged + counts[0],
             untagged + counts[1],
@@ -238,7 +279,12 @@ def invoices_refresh(
     return RefreshResult(today, tagged, untagged, to_remind)
 
 
-def _refresh(steps, selection: str, params: dict) -> tuple[int, int, int]:
+def _default_id(company: Company) -> int | None:
+    plan = plan_default(company=company)
+    return plan.pk if plan else None
+
+
+def _refresh(plans, selection: str, params: dict) -> tuple[int, int, int]:
     """Compute the state into a temporary table of the rows that change, then
     write them; returns (tagged, untagged, tagged after).
 
@@ -252,7 +298,7 @@ def _refresh(steps, selection: str, params: dict) -> tuple[int, int, int]:
         cursor.execute("DROP TABLE IF EXISTS relance_changes")
         cursor.execute(
             f"""CREATE TEMPORARY TABLE relance_changes AS
-            {_computed_sql(steps, selection)}
+            {_computed_sql(plans, selection)}
             SELECT id, seen_level, seen_status, old_tag, due, next_level, planned
             FROM computed c WHERE {_changed(distinct)}""",
             params,

@@ -12,7 +12,7 @@ from relance.core.errors import ApplicationError
 from relance.core.models import ChangeKind, Company
 from relance.dunning import defaults
 from relance.dunning.languages import BASE, language_name
-from relance.dunning.models import DunningStep, DunningStepText
+from relance.dunning.models import DunningPlan, DunningStep, DunningStepText
 from relance.dunning.rules import Trigger
 from relance.dunning.services.state import invoices_refresh
 from relance.mailing import templating
@@ -43,12 +43,25 @@ def step_template_check(*, subject: str, body: str) -> None:
             raise ApplicationError(f"{label} — {error}", field=field) from None
 
 
+def _plan_of(company: Company, plan: DunningPlan | None) -> DunningPlan:
+    """`plan` checked to be the company's, or the company's default plan."""
+    from relance.dunning.services.plans import plan_default_ensure
+
+    if plan is None:
+        return plan_default_ensure(company=company)
+    if plan.company_id != company.pk:
+        raise ApplicationError(_("Plan de relance introuvable."), field="plan")
+    return plan
+
+
 def steps_create_defaults(*, company: Company) -> list[DunningStep]:
-    """Give a company without steps the default four; leave others alone."""
+    """Give a company without steps its « Standard » plan with the default
+    four steps; leave others alone."""
+    plan = _plan_of(company, None)
     if DunningStep.objects.filter(company=company).exists():
         return []
     steps = [
-        DunningStep.objects.create(company=company, order=index, **values)
+        DunningStep.objects.create(company=company, plan=plan, order=index, **values)
         for index, values in enumerate(defaults.DEFAULT_STEPS, start=1)
     ]
     step_texts_create_defaults(steps=steps)
@@ -139,9 +152,12 @@ def step_texts_set(*, step: DunningStep, texts: dict[str, dict]) -> None:
             )
 
 
-def steps_export(*, company: Company) -> dict:
-    steps = DunningStep.objects.filter(company=company).order_by("order", "id")
+def steps_export(*, company: Company, plan: DunningPlan | None = None) -> dict:
+    plan = _plan_of(company, plan)
     texts = _texts_by_step(company)
+    steps = DunningStep.objects.filter(company=company, plan=plan).order_by(
+        "order", "id"
+    )
     return {
         "format": EXPORT_FORMAT,
         "steps": [
@@ -232,14 +248,26 @@ def _step_changed(step: DunningStep, by, before: dict, after: dict) -> None:
     )
 
 
-def step_create(*, company: Company, today: date, by=None, **values) -> DunningStep:
-    """A new step, last in order; its templates are checked first. The
-    company's invoices reach it at once (see `_steps_changed`)."""
+def step_create(
+    *,
+    company: Company,
+    today: date,
+    plan: DunningPlan | None = None,
+    by=None,
+    **values,
+) -> DunningStep:
+    """A new step, last in its plan (the default plan when None); its
+    templates are checked first. The company's invoices reach it at once (see
+    `_steps_changed`)."""
     cleaned = step_validate(values)
     with transaction.atomic():
-        last = DunningStep.objects.filter(company=company).order_by("-order").first()
+        plan = _plan_of(company, plan)
+        last = DunningStep.objects.filter(plan=plan).order_by("-order").first()
         step = DunningStep.objects.create(
-            company=company, order=(last.order + 1) if last else 1, **cleaned
+            company=company,
+            plan=plan,
+            order=(last.order + 1) if last else 1,
+            **cleaned,
         )
         _step_changed(step, by, {}, _step_values(step))
         _steps_changed(company, today)
@@ -312,9 +340,15 @@ def _texts_by_step(company: Company) -> dict[int, dict[str, dict]]:
 
 
 def steps_import(
-    *, company: Company, data: object, today: date, by=None
+    *,
+    company: Company,
+    data: object,
+    today: date,
+    plan: DunningPlan | None = None,
+    by=None,
 ) -> list[DunningStep]:
-    """Replace the company's steps with those of an export; all or nothing.
+    """Replace a plan's steps (the default plan's when None) with those of an
+    export; all or nothing.
 
     The i-th step of the file updates the company's i-th step, so the history
     of reminders stays attached; extra steps are created; steps left over are
@@ -337,9 +371,10 @@ def steps_import(
     ]
     cleaned = [_clean_step(index, raw) for index, raw in enumerate(data, start=1)]
     with transaction.atomic():
+        plan = _plan_of(company, plan)
         existing = list(
             DunningStep.objects.select_for_update()
-            .filter(company=company)
+            .filter(company=company, plan=plan)
             .order_by("order", "id")
         )
         result = []
@@ -354,7 +389,7 @@ def steps_import(
             else:
                 before = {}
                 step = DunningStep.objects.create(
-                    company=company, order=index, **values
+                    company=company, plan=plan, order=index, **values
                 )
             _step_changed(step, by, before, _step_values(step))
             result.append(step)
@@ -381,13 +416,13 @@ def steps_import(
 
 
 def step_move(*, step: DunningStep, offset: int, today: date, by=None) -> None:
-    """Move a step up (-1) or down (+1) among the company's steps; orders are
+    """Move a step up (-1) or down (+1) among its plan's steps; orders are
     renumbered 1…n. Moving an active step changes which level it is: each
     step whose order changed is recorded."""
     with transaction.atomic():
         steps = list(
             DunningStep.objects.select_for_update()
-            .filter(company_id=step.company_id)
+            .filter(plan_id=step.plan_id)
             .order_by("order", "id")
         )
         index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
@@ -409,6 +444,7 @@ def step_save_with_texts(
     today: date,
     values: dict,
     texts: dict[str, dict],
+    plan: DunningPlan | None = None,
     by=None,
 ) -> DunningStep:
     """Create (`step` None) or change a step and its texts per language, as
@@ -416,7 +452,7 @@ def step_save_with_texts(
     step_texts_check(texts)
     with transaction.atomic():
         if step is None:
-            step = step_create(company=company, today=today, by=by, **values)
+            step = step_create(company=company, today=today, plan=plan, by=by, **values)
         else:
             step = step_update(step=step, today=today, by=by, **values)
         step_texts_set(step=step, texts=texts)

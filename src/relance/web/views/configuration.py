@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,9 @@ from relance.core.services import COMPANY_FIELDS, membership_remove
 from relance.dunning import defaults
 from relance.dunning.languages import StepText
 from relance.dunning.messages import compose
-from relance.dunning.models import DunningStep
+from relance.dunning.models import DunningPlan, DunningStep
+from relance.dunning.selectors import plan_list
+from relance.dunning.services.plans import plan_default_ensure
 from relance.dunning.services.state import company_settings_update
 from relance.dunning.services.steps import (
     FIELDS,
@@ -36,9 +39,22 @@ from relance.web.forms import CompanyForm, InviteForm, StepForm, apply_error
 from relance.web.views.common import today_of
 
 
+def _plan(request) -> DunningPlan:
+    """The plan whose steps are shown (`?plan=`), the default one else."""
+    wanted = request.GET.get("plan", "")
+    if wanted.isdigit():
+        return get_object_or_404(DunningPlan, pk=int(wanted), company=request.company)
+    return plan_default_ensure(company=request.company)
+
+
+def _steps_url(plan_id: int) -> str:
+    return f"{reverse('web:steps')}?plan={plan_id}"
+
+
 @admin_required
 def step_list(request):
-    steps = DunningStep.objects.filter(company=request.company).order_by(
+    plan = _plan(request)
+    steps = DunningStep.objects.filter(company=request.company, plan=plan).order_by(
         "-active", "order", "id"
     )
     # Subjects shown as they would read on one of the company's own invoices
@@ -67,7 +83,12 @@ def step_list(request):
         rows.append(
             {"step": step, "level": level if step.active else None, "subject": subject}
         )
-    context = {"rows": rows, "sample_invoice": invoice}
+    context = {
+        "rows": rows,
+        "sample_invoice": invoice,
+        "plan": plan,
+        "plans": plan_list(company=request.company),
+    }
     return render(request, "web/step_list.html", context)
 
 
@@ -83,6 +104,7 @@ def _preview_invoices(request):
 def step_edit(request, pk=None):
     company = request.company
     step = get_object_or_404(DunningStep, pk=pk, company=company) if pk else None
+    plan = step.plan if step else _plan(request)
     if request.method == "POST":
         form = StepForm(request.POST)
         if form.is_valid():
@@ -101,6 +123,7 @@ def step_edit(request, pk=None):
                     values=values,
                     texts=texts,
                     by=request.user,
+                    plan=plan,
                 )
             except ApplicationError as error:
                 apply_error(form, error)
@@ -108,7 +131,7 @@ def step_edit(request, pk=None):
                 messages.success(
                     request, _("Étape « %(name)s » enregistrée.") % {"name": step.name}
                 )
-                return redirect("web:steps")
+                return redirect(_steps_url(plan.pk))
     elif step:
         english = step_texts_of(step=step).get("en", {})
         form = StepForm(
@@ -121,7 +144,7 @@ def step_edit(request, pk=None):
     else:
         # A new step comes last: it starts from the default template of the
         # step at that place (the formal notice's beyond it), to edit.
-        position = DunningStep.objects.filter(company=company, active=True).count()
+        position = DunningStep.objects.filter(plan=plan, active=True).count()
         start = defaults.DEFAULT_STEPS[min(position, len(defaults.DEFAULT_STEPS) - 1)]
         english = defaults.ENGLISH[start["name"]]
         form = StepForm(
@@ -139,6 +162,7 @@ def step_edit(request, pk=None):
         )
     context = {
         "form": form,
+        "plan": plan,
         "step": step,
         "variables": variables.VARIABLES,
         "invoices": _preview_invoices(request),
@@ -219,7 +243,7 @@ def step_action(request, pk):
         )
     else:
         return HttpResponseBadRequest(_("Action inconnue."))
-    return redirect("web:steps")
+    return redirect(_steps_url(step.plan_id))
 
 
 @admin_required

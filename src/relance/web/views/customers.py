@@ -14,7 +14,7 @@ from relance.core.money import format_date
 from relance.core.pdfs import PdfUnavailable
 from relance.dunning import exports
 from relance.dunning.court_file import court_file, court_file_zip
-from relance.dunning.selectors import step_names
+from relance.dunning.selectors import customer_plan_choice, step_names
 from relance.dunning.services.notes import customer_note_add
 from relance.dunning.services.pauses import customer_pause
 from relance.dunning.services.portal_links import (
@@ -124,7 +124,8 @@ def customer_detail(request, pk):
                 else:
                     messages.success(request, _("Client enregistré."))
                     return redirect("web:customer", pk=customer.pk)
-    names = step_names(company=company)
+    plan_choice = customer_plan_choice(company=company, customer_id=customer.pk)
+    names = step_names(company=company, plan=plan_choice["following"])
     invoices = (
         Invoice.objects.filter(
             customer=customer,
@@ -152,6 +153,7 @@ def customer_detail(request, pk):
         ),
         "more": min(shown + LIMIT, LIMIT_MAX),
         "portal_links": portal_links_live(customer=customer, now=utc_now()).count(),
+        "plan_choice": plan_choice,
     }
     return render(request, "web/customer_detail.html", context)
 

@@ -7,16 +7,22 @@ from django.core.management.base import CommandError
 from relance.cli.base import RelanceCommand
 from relance.core.clock import company_today
 from relance.core.selectors import company_get
+from relance.dunning.models import DunningPlan
 from relance.dunning.services.steps import steps_export, steps_import
 
 
 class Command(RelanceCommand):
-    help = "Exporte ou importe les étapes de relance (JSON)."
+    help = "Exporte ou importe les étapes d'un plan de relance (JSON)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="affiche les étapes en JSON")
         export.add_argument("--company", type=int, help="société (identifiant)")
+        export.add_argument(
+            "--plan",
+            default="",
+            help="plan de relance (nom ; défaut : le plan par défaut)",
+        )
         load = sub.add_parser(
             "import", help="remplace les étapes par celles du fichier"
         )
@@ -24,11 +30,23 @@ class Command(RelanceCommand):
             "file", help="fichier JSON produit par « steps export » (- : entrée)"
         )
         load.add_argument("--company", type=int, help="société (identifiant)")
+        load.add_argument(
+            "--plan",
+            default="",
+            help="plan de relance (nom ; défaut : le plan par défaut)",
+        )
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
+        plan = None
+        if options["plan"]:
+            plan = DunningPlan.objects.filter(
+                company=company, name__iexact=options["plan"].strip()
+            ).first()
+            if plan is None:
+                raise CommandError(f"Plan de relance inconnu : « {options['plan']} ».")
         if options["action"] == "export":
-            self.write_json(steps_export(company=company))
+            self.write_json(steps_export(company=company, plan=plan))
             return
         name = options["file"]
         try:
@@ -51,6 +69,7 @@ class Command(RelanceCommand):
             data=data,
             today=company_today(company),
             by="relance steps import",
+            plan=plan,
         )
         self.stdout.write(
             f"{len(steps)} étape(s) de relance importée(s) pour {company.name} :"
