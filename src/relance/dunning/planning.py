@@ -393,7 +393,7 @@ def reminder_plan(
         message.lines.sort(
             key=lambda line: (line.invoice.due_date, line.invoice.number)
         )
-    _languages(company, steps, plan)
+    _languages(company, [step for each in plans.values() for step in each], plan)
     order = {code: index for index, code in enumerate(Code)}
     plan.errors.sort(key=lambda e: (order[e.code], e.reference))
     _credit_warnings(company, plan)
