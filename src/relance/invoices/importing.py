@@ -25,7 +25,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
-from relance.core.sql import any_of, rows_insert, rows_read, rows_set
+from relance.core.sql import any_of, ids_condition, rows_insert, rows_read, rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     DOCUMENT_KINDS,
@@ -151,6 +151,15 @@ class Preview:
             kept.append(row)
             return True
         return False
+
+    def wants(self, action: str) -> bool:
+        """Whether a row of this action would be kept; if not, count it
+        with skip() rather than build it (a big file's rows mostly are not)."""
+        kept = self._unchanged if action == "unchanged" else self._changing
+        return len(kept) < self.limit
+
+    def skip(self) -> None:
+        self.total += 1
 
     @property
     def rows(self) -> list[dict]:
@@ -738,7 +747,8 @@ CHUNK = 5000  # keys looked up together
 
 class _Record(SimpleNamespace):
     """A row read without building its model (ADR 17): its columns as
-    attributes, by attname; an invoice's also give `customer_code`."""
+    attributes, by attname; an invoice's also give `customer_code` and
+    `customer_name`."""
 
     @property
     def is_credit_note(self) -> bool:
@@ -761,8 +771,8 @@ def _records_read(model, company, names: list[str], key: str, keys) -> dict:
     if model is Invoice:
         customers = quote(Customer._meta.db_table)
         join = f" JOIN {customers} c ON c.id = t.customer_id"
-        columns.append("c.code")
-        attnames.append("customer_code")
+        columns += ["c.code", "c.name"]
+        attnames += ["customer_code", "customer_name"]
     converters = [_converter(field) for field in fields]
     table = quote(model._meta.db_table)
     keys = sorted(set(keys))
@@ -781,8 +791,7 @@ def _records_read(model, company, names: list[str], key: str, keys) -> dict:
                 convert(value) if convert and value is not None else value
                 for convert, value in zip(converters, row, strict=False)
             ]
-            if len(row) > len(converters):
-                values.append(row[-1])
+            values += row[len(converters) :]
             record = _Record(**dict(zip(attnames, values, strict=True)))
             record.pk = record.id
             found[getattr(record, key)] = record
@@ -936,18 +945,10 @@ def _invoices_save(
         invoice = known.get(values["number"])
         customer = customers[values["customer_code"]]
         fields = _invoice_fields(values, invoice, customer)
-        row = {
-            "line": line,
-            "number": values["number"],
-            "customer_code": customer.code,
-            "customer_name": customer.name,
-            "new_customer": customer.code in new_codes
-            or (new_after is not None and customer.pk > new_after),
-            "issue_date": fields["issue_date"].isoformat(),
-            "due_date": fields["due_date"].isoformat(),
-            "total": str(fields["total"]),
-            "currency": fields["currency"],
-        }
+        new_customer = customer.code in new_codes or (
+            new_after is not None and customer.pk > new_after
+        )
+        where = (report.preview, line, values, customer, fields, new_customer)
         if invoice is None:
             if fast:
                 invoice = SimpleNamespace(
@@ -963,7 +964,7 @@ def _invoices_save(
             new.append(invoice)
             saved.append((invoice, True))
             report.created += 1
-            report.preview.add({**row, "action": "create"})
+            _preview_add(*where, "create", {})
             continue
         names = [k for k, v in fields.items() if getattr(invoice, k) != v]
         if names:
@@ -981,12 +982,12 @@ def _invoices_save(
             columns.update(names)
             changed.append(invoice)
             report.updated += 1
-            row = {**row, "action": "update", "changes": changes}
-            if report.preview.add(row):
+            row = _preview_add(*where, "update", {"changes": changes})
+            if row is not None:
                 kept.append(row)
         else:
             report.unchanged += 1
-            report.preview.add({**row, "action": "unchanged"})
+            _preview_add(*where, "unchanged", {})
         saved.append((invoice, False))
     _changes_as_json(company, kept, customers)
     if fast and new:
@@ -1019,6 +1020,31 @@ def _invoices_save(
         if values.get("einvoice_status")
     )
     return saved
+
+
+def _preview_add(
+    preview: Preview, line, values, customer, fields, new_customer, action, more
+) -> dict | None:
+    """An invoice row for the preview, built only if it keeps it (a big
+    file's rows mostly are not): the row kept, or None."""
+    if not preview.wants(action):
+        preview.skip()
+        return None
+    row = {
+        "line": line,
+        "number": values["number"],
+        "customer_code": customer.code,
+        "customer_name": customer.name,
+        "new_customer": new_customer,
+        "issue_date": fields["issue_date"].isoformat(),
+        "due_date": fields["due_date"].isoformat(),
+        "total": str(fields["total"]),
+        "currency": fields["currency"],
+        "action": action,
+        **more,
+    }
+    preview.add(row)
+    return row
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -1245,6 +1271,17 @@ def invoice_upsert(
     return Upserted(invoice, created, warnings)
 
 
+_PAYMENT_READERS = {  # built once: a file checks many rows
+    "date": parse_date,
+    "amount": parse_amount,
+    "method": lambda v: parse_choice(
+        v, METHODS, _("virement, prélèvement, carte, chèque, espèces")
+    ),
+}
+# What a payment file reads of its invoices (with their customer's code).
+_PAYMENT_READS = ["id", "number", "status", "currency", "amount_due", "customer"]
+
+
 def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Check one payment row; returns its values (invoice_number, date,
     amount, method, reference) and (column, message) problems."""
@@ -1253,14 +1290,7 @@ def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     for name in PAYMENT_REQUIRED:
         if _empty(raw.get(name)):
             problems.append((name, _("valeur obligatoire")))
-    readers = {
-        "date": parse_date,
-        "amount": parse_amount,
-        "method": lambda v: parse_choice(
-            v, METHODS, _("virement, prélèvement, carte, chèque, espèces")
-        ),
-    }
-    for name, reader in readers.items():
+    for name, reader in _PAYMENT_READERS.items():
         if _empty(raw.get(name)):
             continue
         try:
@@ -1293,12 +1323,7 @@ def payments_table_read(
     see payments_read."""
     report = Report()
     numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
-    invoices = {
-        invoice.number: invoice
-        for invoice in Invoice.objects.filter(
-            company=company, number__in=numbers
-        ).select_related("customer")
-    }
+    invoices = _records_read(Invoice, company, _PAYMENT_READS, "number", numbers)
     recorded = _recorded(invoices.values())
     remaining = {number: invoice.amount_due for number, invoice in invoices.items()}
     payments = []
@@ -1320,7 +1345,10 @@ def payments_table_read(
                 (
                     "invoice_number",
                     _("facture « %(n)s » %(status)s : aucun règlement possible")
-                    % {"n": number, "status": invoice.get_status_display().lower()},
+                    % {
+                        "n": number,
+                        "status": str(Invoice.Status(invoice.status).label).lower(),
+                    },
                 )
             )
         if (
@@ -1369,8 +1397,8 @@ def _payment_row(line, invoice: Invoice, values: dict, action: str) -> dict:
         "line": line,
         "action": action,
         "invoice_number": invoice.number,
-        "customer_code": invoice.customer.code,
-        "customer_name": invoice.customer.name,
+        "customer_code": invoice.customer_code,
+        "customer_name": invoice.customer_name,
         "date": values["date"].isoformat(),
         "amount": str(values["amount"]),
         "currency": invoice.currency,
@@ -1382,8 +1410,17 @@ def _payment_row(line, invoice: Invoice, values: dict, action: str) -> dict:
 def _recorded(invoices) -> set[tuple]:
     """(invoice id, date, amount, reference) of the payments already recorded
     with a reference on these invoices, read in one query."""
-    return set(
-        Payment.objects.filter(invoice__in=list(invoices))
-        .exclude(reference="")
-        .values_list("invoice_id", "date", "amount", "reference")
-    )
+    ids = sorted(invoice.pk for invoice in invoices)
+    if not ids:
+        return set()
+    condition, params = ids_condition("invoice_id", ids)
+    amount = _converter(Payment._meta.get_field("amount"))
+    table = connection.ops.quote_name(Payment._meta.db_table)
+    return {
+        (invoice_id, day, amount(value), reference)
+        for invoice_id, day, value, reference in rows_read(
+            "SELECT invoice_id, date, amount, reference FROM "
+            f"{table} WHERE {condition} AND reference <> ''",
+            params,
+        )
+    }
