@@ -886,13 +886,9 @@ def _customers_save(
                     changed[code] = customer
     if fast and new:
         _insert(Customer, [vars(customer) for customer in new.values()])
-        ids = _by_key(
-            Customer.objects.filter(company=company).only("pk", "code"),
-            "code",
-            list(new),
-        )
+        ids = _ids_by(Customer, company, "code", list(new))
         for code, customer in new.items():
-            customer.pk = ids[code].pk
+            customer.pk = ids[code]
     else:
         Customer.objects.bulk_create(new.values(), batch_size=1000)
     if changed:
