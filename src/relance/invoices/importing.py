@@ -25,7 +25,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language
 from relance.core.money import format_amount, format_date
-from relance.core.sql import any_of, rows_insert, rows_set
+from relance.core.sql import any_of, ids_condition, rows_insert, rows_read, rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     DOCUMENT_KINDS,
@@ -154,6 +154,15 @@ class Preview:
             return True
         return False
 
+    def wants(self, action: str) -> bool:
+        """Whether a row of this action would be kept; if not, count it
+        with skip() rather than build it (a big file's rows mostly are not)."""
+        kept = self._unchanged if action == "unchanged" else self._changing
+        return len(kept) < self.limit
+
+    def skip(self) -> None:
+        self.total += 1
+
     @property
     def rows(self) -> list[dict]:
         """The rows that change something, then the others, each in the
@@ -268,6 +277,16 @@ _INVOICE_READERS = {  # built once: a big file checks many rows
 }
 
 
+_LIMITS = {  # characters at most
+    "number": 60,
+    "credited_invoice": 60,
+    "customer_code": 40,
+    "customer_name": 200,
+    "payment_terms": 200,
+    "einvoice_status_reason": 500,
+}
+
+
 def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Check one invoice row; returns its values and (column, message) problems."""
     values: dict = {}
@@ -304,32 +323,21 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
                 _("seul un avoir indique une facture d'origine (type : avoir)"),
             )
         )
-    limits = {
-        "number": 60,
-        "credited_invoice": 60,
-        "customer_code": 40,
-        "customer_name": 200,
-        "payment_terms": 200,
-        "einvoice_status_reason": 500,
-    }
-    for name, limit in limits.items():
+    for name, limit in _LIMITS.items():
         if len(values.get(name, "")) > limit:
             problems.append((name, _("%(n)s caractères au plus") % {"n": limit}))
     if "currency" in values:
         values["currency"] = values["currency"].upper()
         if len(values["currency"]) != 3 or not values["currency"].isalpha():
             problems.append(("currency", _("code de devise à 3 lettres attendu (EUR)")))
-    if "customer_email" in values:
-        try:
-            validate_email(values["customer_email"])
-        except ValidationError:
-            problems.append(
-                (
-                    "customer_email",
-                    _("adresse e-mail invalide « %(v)s »")
-                    % {"v": values["customer_email"]},
-                )
+    if "customer_email" in values and not _email_valid(values["customer_email"]):
+        problems.append(
+            (
+                "customer_email",
+                _("adresse e-mail invalide « %(v)s »")
+                % {"v": values["customer_email"]},
             )
+        )
     total, due = values.get("total"), values.get("amount_due")
     if total is not None and total < 0:
         problems.append(("total", _("le montant ne peut pas être négatif")))
@@ -346,6 +354,15 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
                 (name, _("sans statut de facture électronique sur la ligne"))
             )
     return values, problems
+
+
+@functools.lru_cache(maxsize=4096)  # a customer's address recurs in a file
+def _email_valid(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 @functools.cache
@@ -420,6 +437,9 @@ def _cells_refused(line, row: dict, columns: dict[str, str]) -> list[RowError]:
     """Every cell of the row holding a character no export or database
     would take (a control character, a byte that was neither UTF-8 nor
     Windows-1252)."""
+    cells = [value for value in row.values() if isinstance(value, str)]
+    if not character_refused("".join(cells)):  # the usual row: one search
+        return []
     return [
         RowError(line, columns[name], message)
         for name, value in row.items()
@@ -584,8 +604,11 @@ class _InvoiceImport:
             checked.append((line, values))
         customers = self._check_customers(checked)
         failed: set = set()
+        known = _invoices_known(self.company, checked)
         self.credits_pending.extend(
-            _check_credits(self.company, checked, self.columns, self.report, failed)
+            _check_credits(
+                self.company, checked, self.columns, self.report, failed, known
+            )
         )
         valid = [(line, values) for line, values in valid if line not in failed]
         if valid:
@@ -598,6 +621,7 @@ class _InvoiceImport:
                 now=self.now,
                 links_pending=self.links_pending,
                 fast=True,
+                known=known,
             )
 
     def _check_customers(self, rows) -> dict:
@@ -607,7 +631,7 @@ class _InvoiceImport:
         codes = list(
             dict.fromkeys(v["customer_code"] for _l, v in rows if "customer_code" in v)
         )
-        known = _by_key(Customer.objects.filter(company=self.company), "code", codes)
+        known = _customers_known(self.company, codes)
         named = {v["customer_code"] for _l, v in rows if v.get("customer_name")}
         for code in named & self.unnamed.keys():
             del self.unnamed[code]
@@ -643,24 +667,17 @@ class _InvoiceImport:
         self.report.errors.sort(key=lambda e: (e.line is not None, e.line or 0))
 
 
-def _check_credits(company, rows, columns, report, failed=None) -> list[tuple]:
+def _check_credits(
+    company, rows, columns, report, failed=None, known=None
+) -> list[tuple]:
     """A document keeps its kind; a credit note names an invoice (already
     known, or in these rows) of its own customer; a credit note's new amount
-    is never below what was allocated of it. One query. Returns the rows of
-    credit notes naming an invoice not known (yet)."""
+    is never below what was allocated of it. One query (none when `known`,
+    _invoices_known of these rows, is given). Returns the rows of credit
+    notes naming an invoice not known (yet)."""
     by_number = {values["number"]: values for _l, values in rows if "number" in values}
-    wanted = set(by_number) | {
-        values["credited_invoice"]
-        for _l, values in rows
-        if values.get("credited_invoice")
-    }
-    known = {
-        invoice.number: invoice
-        for start in range(0, len(wanted), CHUNK)
-        for invoice in Invoice.objects.filter(
-            company=company, number__in=sorted(wanted)[start : start + CHUNK]
-        ).select_related("customer")
-    }
+    if known is None:
+        known = _invoices_known(company, rows)
 
     def error(line, name, message):
         report.error(RowError(line, _column(columns, name), message))
@@ -718,7 +735,7 @@ def _check_credits(company, rows, columns, report, failed=None) -> list[tuple]:
             code = (
                 by_number[origin].get("customer_code")
                 if origin in by_number
-                else known[origin].customer.code
+                else known[origin].customer_code
             )
             if code != values.get("customer_code"):
                 error(
@@ -731,6 +748,102 @@ def _check_credits(company, rows, columns, report, failed=None) -> list[tuple]:
 
 
 CHUNK = 5000  # keys looked up together
+
+
+class _Record(SimpleNamespace):
+    """A row read without building its model (ADR 17): its columns as
+    attributes, by attname; an invoice's also give `customer_code` and
+    `customer_name`."""
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == Invoice.Kind.CREDIT_NOTE
+
+    def get_kind_display(self) -> str:
+        return str(Invoice.Kind(self.kind).label)
+
+
+def _records_read(model, company, names: list[str], key: str, keys) -> dict:
+    """The company's rows of `model` whose field `key` is one of `keys`, as
+    _Records of the fields `names` (an invoice's with its customer's code),
+    by key: one SELECT per CHUNK keys written directly, no model built (a
+    chunk's 2,000 invoices as models cost more than their checks)."""
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    columns = [f"t.{quote(field.column)}" for field in fields]
+    join = ""
+    attnames = [field.attname for field in fields]
+    if model is Invoice:
+        customers = quote(Customer._meta.db_table)
+        join = f" JOIN {customers} c ON c.id = t.customer_id"
+        columns += ["c.code", "c.name"]
+        attnames += ["customer_code", "customer_name"]
+    converters = [_converter(field) for field in fields]
+    table = quote(model._meta.db_table)
+    keys = sorted(set(keys))
+    found = {}
+    for start in range(0, len(keys), CHUNK):
+        condition, params = any_of(
+            f"t.{quote(model._meta.get_field(key).column)}",
+            keys[start : start + CHUNK],
+        )
+        for row in rows_read(
+            f"SELECT {', '.join(columns)} FROM {table} t{join} "
+            f"WHERE t.company_id = %s AND {condition}",
+            [company.pk, *params],
+        ):
+            values = [
+                convert(value) if convert and value is not None else value
+                for convert, value in zip(converters, row, strict=False)
+            ]
+            values += row[len(converters) :]
+            record = _Record(**dict(zip(attnames, values, strict=True)))
+            record.pk = record.id
+            found[getattr(record, key)] = record
+    return found
+
+
+def _converter(field):
+    """How a value read raw becomes the field's Python value: an amount (a
+    number on SQLite) to the cent; others are given as they are."""
+    if field.get_internal_type() != "DecimalField":
+        return None
+    exponent = Decimal(1).scaleb(-field.decimal_places)
+    return functools.lru_cache(maxsize=4096)(
+        lambda value: (
+            value
+            if isinstance(value, Decimal)
+            else Decimal(str(value)).quantize(exponent)
+        )
+    )
+
+
+def _invoice_reads() -> list[str]:
+    """The invoice's fields an import reads of a known one: all but its
+    times and its PDF (never compared, and costly to convert)."""
+    return [
+        field.name
+        for field in Invoice._meta.concrete_fields
+        if field.get_internal_type() not in ("DateTimeField", "FileField")
+    ]
+
+
+def _invoices_known(company, rows) -> dict:
+    """The company's invoices the rows name (as numbers, or as the invoice
+    a credit note credits), as _Records by number."""
+    wanted = {values["number"] for _l, values in rows if "number" in values} | {
+        values["credited_invoice"]
+        for _l, values in rows
+        if values.get("credited_invoice")
+    }
+    return _records_read(Invoice, company, _invoice_reads(), "number", wanted)
+
+
+def _customers_known(company, codes) -> dict:
+    """The company's customers of these codes, as _Records by code (what an
+    import compares and writes of them)."""
+    names = ["id", "code", *CUSTOMER_CHANGES]
+    return _records_read(Customer, company, names, "code", codes)
 
 
 def _by_key(queryset, field: str, keys: list) -> dict:
@@ -779,13 +892,9 @@ def _customers_save(
                     changed[code] = customer
     if fast and new:
         _insert(Customer, [vars(customer) for customer in new.values()])
-        ids = _by_key(
-            Customer.objects.filter(company=company).only("pk", "code"),
-            "code",
-            list(new),
-        )
+        ids = _ids_by(Customer, company, "code", list(new))
         for code, customer in new.items():
-            customer.pk = ids[code].pk
+            customer.pk = ids[code]
     else:
         Customer.objects.bulk_create(new.values(), batch_size=1000)
     if changed:
@@ -815,6 +924,7 @@ def _invoices_save(
     now=None,
     links_pending: dict | None = None,
     fast: bool = False,
+    known: dict | None = None,
 ) -> list[tuple[Invoice, bool]]:
     """Create or update the rows' customers and invoices (by code and
     number), with a fixed number of statements per chunk of rows; each row,
@@ -823,33 +933,27 @@ def _invoices_save(
     or if its id is greater than `new_after` (created by an earlier chunk).
     A credit note naming an invoice not written yet goes to `links_pending`.
     `fast` (a file): new rows inserted by _insert, and returned as plain
-    records (pk, number, credited_invoice_id, is_credit_note), not models."""
+    records (pk, number, credited_invoice_id, is_credit_note), not models,
+    and `known` (_invoices_known of the rows) may give the invoices known."""
     now = now or utc_now()
     customers, new_codes = _customers_save(
         company, [values for _line, values in rows], now, known=customers, fast=fast
     )
-    known = _by_key(
-        Invoice.objects.filter(company=company),
-        "number",
-        [values["number"] for _line, values in rows],
-    )
+    if known is None:
+        known = _by_key(
+            Invoice.objects.filter(company=company),
+            "number",
+            [values["number"] for _line, values in rows],
+        )
     saved, new, changed, columns, kept = [], [], [], set(), []
     for line, values in rows:
         invoice = known.get(values["number"])
         customer = customers[values["customer_code"]]
         fields = _invoice_fields(values, invoice, customer)
-        row = {
-            "line": line,
-            "number": values["number"],
-            "customer_code": customer.code,
-            "customer_name": customer.name,
-            "new_customer": customer.code in new_codes
-            or (new_after is not None and customer.pk > new_after),
-            "issue_date": fields["issue_date"].isoformat(),
-            "due_date": fields["due_date"].isoformat(),
-            "total": str(fields["total"]),
-            "currency": fields["currency"],
-        }
+        new_customer = customer.code in new_codes or (
+            new_after is not None and customer.pk > new_after
+        )
+        where = (report.preview, line, values, customer, fields, new_customer)
         if invoice is None:
             if fast:
                 invoice = SimpleNamespace(
@@ -865,7 +969,7 @@ def _invoices_save(
             new.append(invoice)
             saved.append((invoice, True))
             report.created += 1
-            report.preview.add({**row, "action": "create"})
+            _preview_add(*where, "create", {})
             continue
         names = [k for k, v in fields.items() if getattr(invoice, k) != v]
         if names:
@@ -883,12 +987,12 @@ def _invoices_save(
             columns.update(names)
             changed.append(invoice)
             report.updated += 1
-            row = {**row, "action": "update", "changes": changes}
-            if report.preview.add(row):
+            row = _preview_add(*where, "update", {"changes": changes})
+            if row is not None:
                 kept.append(row)
         else:
             report.unchanged += 1
-            report.preview.add({**row, "action": "unchanged"})
+            _preview_add(*where, "unchanged", {})
         saved.append((invoice, False))
     _changes_as_json(company, kept, customers)
     if fast and new:
@@ -921,6 +1025,31 @@ def _invoices_save(
         if values.get("einvoice_status")
     )
     return saved
+
+
+def _preview_add(
+    preview: Preview, line, values, customer, fields, new_customer, action, more
+) -> dict | None:
+    """An invoice row for the preview, built only if it keeps it (a big
+    file's rows mostly are not): the row kept, or None."""
+    if not preview.wants(action):
+        preview.skip()
+        return None
+    row = {
+        "line": line,
+        "number": values["number"],
+        "customer_code": customer.code,
+        "customer_name": customer.name,
+        "new_customer": new_customer,
+        "issue_date": fields["issue_date"].isoformat(),
+        "due_date": fields["due_date"].isoformat(),
+        "total": str(fields["total"]),
+        "currency": fields["currency"],
+        "action": action,
+        **more,
+    }
+    preview.add(row)
+    return row
 
 
 def _insert(model, rows: list[dict]) -> None:
@@ -1147,6 +1276,17 @@ def invoice_upsert(
     return Upserted(invoice, created, warnings)
 
 
+_PAYMENT_READERS = {  # built once: a file checks many rows
+    "date": parse_date,
+    "amount": parse_amount,
+    "method": lambda v: parse_choice(
+        v, METHODS, _("virement, prélèvement, carte, chèque, espèces")
+    ),
+}
+# What a payment file reads of its invoices (with their customer's code).
+_PAYMENT_READS = ["id", "number", "status", "currency", "amount_due", "customer"]
+
+
 def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Check one payment row; returns its values (invoice_number, date,
     amount, method, reference) and (column, message) problems."""
@@ -1155,14 +1295,7 @@ def clean_payment_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     for name in PAYMENT_REQUIRED:
         if _empty(raw.get(name)):
             problems.append((name, _("valeur obligatoire")))
-    readers = {
-        "date": parse_date,
-        "amount": parse_amount,
-        "method": lambda v: parse_choice(
-            v, METHODS, _("virement, prélèvement, carte, chèque, espèces")
-        ),
-    }
-    for name, reader in readers.items():
+    for name, reader in _PAYMENT_READERS.items():
         if _empty(raw.get(name)):
             continue
         try:
@@ -1195,12 +1328,7 @@ def payments_table_read(
     see payments_read."""
     report = Report()
     numbers = {str(raw.get("invoice_number", "")).strip() for _l, raw in table.rows}
-    invoices = {
-        invoice.number: invoice
-        for invoice in Invoice.objects.filter(
-            company=company, number__in=numbers
-        ).select_related("customer")
-    }
+    invoices = _records_read(Invoice, company, _PAYMENT_READS, "number", numbers)
     recorded = _recorded(invoices.values())
     remaining = {number: invoice.amount_due for number, invoice in invoices.items()}
     payments = []
@@ -1222,7 +1350,10 @@ def payments_table_read(
                 (
                     "invoice_number",
                     _("facture « %(n)s » %(status)s : aucun règlement possible")
-                    % {"n": number, "status": invoice.get_status_display().lower()},
+                    % {
+                        "n": number,
+                        "status": str(Invoice.Status(invoice.status).label).lower(),
+                    },
                 )
             )
         if (
@@ -1271,8 +1402,8 @@ def _payment_row(line, invoice: Invoice, values: dict, action: str) -> dict:
         "line": line,
         "action": action,
         "invoice_number": invoice.number,
-        "customer_code": invoice.customer.code,
-        "customer_name": invoice.customer.name,
+        "customer_code": invoice.customer_code,
+        "customer_name": invoice.customer_name,
         "date": values["date"].isoformat(),
         "amount": str(values["amount"]),
         "currency": invoice.currency,
@@ -1284,8 +1415,17 @@ def _payment_row(line, invoice: Invoice, values: dict, action: str) -> dict:
 def _recorded(invoices) -> set[tuple]:
     """(invoice id, date, amount, reference) of the payments already recorded
     with a reference on these invoices, read in one query."""
-    return set(
-        Payment.objects.filter(invoice__in=list(invoices))
-        .exclude(reference="")
-        .values_list("invoice_id", "date", "amount", "reference")
-    )
+    ids = sorted(invoice.pk for invoice in invoices)
+    if not ids:
+        return set()
+    condition, params = ids_condition("invoice_id", ids)
+    amount = _converter(Payment._meta.get_field("amount"))
+    table = connection.ops.quote_name(Payment._meta.db_table)
+    return {
+        (invoice_id, day, amount(value), reference)
+        for invoice_id, day, value, reference in rows_read(
+            "SELECT invoice_id, date, amount, reference FROM "
+            f"{table} WHERE {condition} AND reference <> ''",
+            params,
+        )
+    }

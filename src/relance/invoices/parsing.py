@@ -4,6 +4,7 @@ Dates « 31/01/2023 » or ISO « 2023-01-31 »; amounts « 1 234,56 », « 1234.
 « 1.234,56 € »; statuses and kinds in French or English.
 """
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime
@@ -20,6 +21,17 @@ class ValueRefused(ValueError):
 
 def normalize_header(text: str) -> str:
     """« Date d'échéance » → date_d_echeance; « N° » → n."""
+    if type(text) is str:
+        return _normalized(text)
+    return _normalize(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a file's kinds and statuses recur
+def _normalized(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text) -> str:
     decomposed = unicodedata.normalize("NFKD", str(text).strip().casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
@@ -28,6 +40,17 @@ def normalize_header(text: str) -> str:
 def parse_date(value) -> date:
     """A date from a cell or a field: 31/01/2026, 31.01.2026, 2026-01-31, or
     a date already; refused out of the accepted range (DATE_MIN..DATE_MAX)."""
+    if type(value) is str:
+        return _parse_date_text(value)
+    return _parse_date(value)
+
+
+@functools.lru_cache(maxsize=8192)  # a file's dates recur: each read once
+def _parse_date_text(text: str) -> date:
+    return _parse_date(text)
+
+
+def _parse_date(value) -> date:
     day = _read_date(value)
     refusal = date_out_of_range(day)
     if refusal:
@@ -56,6 +79,18 @@ def _read_date(value) -> date:
 
 
 def parse_amount(value) -> Decimal:
+    """An amount from a cell or a field (« 1 234,56 », 1234.56), to the cent."""
+    if type(value) is str:
+        return _parse_amount_text(value)
+    return _parse_amount(value)
+
+
+@functools.lru_cache(maxsize=8192)  # a file's amounts often recur
+def _parse_amount_text(text: str) -> Decimal:
+    return _parse_amount(text)
+
+
+def _parse_amount(value) -> Decimal:
     if isinstance(value, bool):
         raise ValueRefused(_("montant illisible « %(v)s »") % {"v": value})
     if isinstance(value, int | float | Decimal):

@@ -202,10 +202,13 @@ def payment_void(*, payment: Payment, reason: str, user=None) -> Payment:
     return payment
 
 
+_METHODS = frozenset(Payment.Method.values)  # built once: a file checks many
+
+
 def _payment_check(invoice, payment: NewPayment, due: Decimal, amount: Decimal) -> None:
     if amount <= 0:
         raise ApplicationError(_("Le montant doit être positif."), field="amount")
-    if payment.method not in Payment.Method.values:
+    if payment.method not in _METHODS:
         raise ApplicationError(_("Mode de règlement inconnu."), field="method")
     if (payment.method == Payment.Method.CREDIT_NOTE) != bool(payment.credit_note):
         raise ApplicationError(

@@ -92,7 +92,9 @@ def payments_take_in(
         company=company, content=content, filename=filename, today=today
     )
     with transaction.atomic():
-        payments_record(company=company, payments=payments, today=today, user=user)
+        payments_record(
+            company=company, payments=payments, today=today, user=user, ids=True
+        )
         if dry_run:
             transaction.set_rollback(True)
     return report

@@ -18,6 +18,9 @@ from relance.invoices.tables import rows_estimate
 
 
 class Command(RelanceCommand):
+    # Django's checks import every URL and API schema: a second of a big
+    # file's import, for nothing an import uses (`relance check` runs them).
+    requires_system_checks = []
     help = (
         "Importe des factures ou des règlements (CSV ou XLSX, tout ou rien), "
         "une facture Factur-X (PDF) ou un relevé bancaire."
