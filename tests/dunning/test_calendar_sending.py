@@ -1,5 +1,5 @@
 """Issue 18 §3 and §4: reminders leave on working days within the company's
-hours, and never faster than its mail server accepts (ADR 00xx)."""
+hours, and never faster than its mail server accepts (ADR 22)."""
 
 import json
 import threading

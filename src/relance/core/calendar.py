@@ -1,4 +1,4 @@
-"""The sending calendar: when a company's messages may leave (ADR 00xx).
+"""The sending calendar: when a company's messages may leave (ADR 22).
 
 Pure: standard library and the `holidays` package only, no database, no
 clock. A message leaves only on a working day (not a Saturday, a Sunday or a

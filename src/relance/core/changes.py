@@ -1,5 +1,5 @@
 """Who changed what: one `ChangeRecord` per change of a step, a customer, a
-plan or the company's settings (ADR 00xx). `change_record` is the one way to
+plan or the company's settings (ADR 23). `change_record` is the one way to
 write one; it keeps only the fields whose value changed, JSON-safe, and
 writes nothing when none did.
 

@@ -13,7 +13,7 @@ from relance.invoices.models import MONEY, Customer, Invoice, PauseKind
 
 class DunningPlan(models.Model):
     """« Plan de relance »: a company's ordered steps, followed by the
-    customers that use it (ADR 00xx). One is the company's default; a plan
+    customers that use it (ADR 21). One is the company's default; a plan
     without steps reminds nobody automatically. An archived plan
     (`active=False`) is offered to no customer and followed by none."""
 

@@ -1,6 +1,6 @@
 """A selection of invoice ids carried by the summary window's form, in one
 field: « Envoyer les relances » posts back exactly the ids the summary was
-made of, and the plan is made again from them (ADR 00xx-summary).
+made of, and the plan is made again from them (ADR 24).
 
 One hidden input per id made a 100,000-invoice summary several megabytes,
 and Django refuses a form of more than 1,000 fields: the ids are sorted,

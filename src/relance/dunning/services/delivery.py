@@ -116,7 +116,7 @@ class Delivered:
     uncertain: list[Reminder] = field(default_factory=list)
     cancelled: list[Reminder] = field(default_factory=list)
     # Outside the sending calendar or over the mail server's quota: each
-    # waits for its `next_attempt_at` (ADR 00xx).
+    # waits for its `next_attempt_at` (ADR 22).
     scheduled: list[Reminder] = field(default_factory=list)
     recovered: int = 0  # found "sending" after a crash, now uncertain
 
@@ -302,7 +302,7 @@ def _load(ids: list[int], now: datetime):
     # The batch's few companies and steps, loaded once and shared.
     companies = Company.objects.in_bulk({r.company_id for r in found.values()})
     templates = DunningStep.objects.in_bulk({r.step_id for r in found.values()})
-    # Each customer's own minimum gap (ADR 00xx), for the state after sending.
+    # Each customer's own minimum gap (ADR 21), for the state after sending.
     gaps = dict(
         CustomerDunning.objects.filter(
             customer_id__in={r.customer_id for r in found.values()},

@@ -1,4 +1,4 @@
-"""Dunning plans (ADR 00xx): a company's sets of steps, the one each customer
+"""Dunning plans (ADR 21): a company's sets of steps, the one each customer
 follows, a customer's own minimum gap, and the suggested moves.
 
 Every change that alters which steps an invoice follows recomputes the

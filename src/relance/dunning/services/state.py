@@ -8,7 +8,7 @@ the first, on random invoices, plans, steps and dates, with Hypothesis.
 
 Each invoice follows its customer's plan (`CustomerDunning.plan`, else the
 company's default plan), and the minimum gap counts from the customer's last
-reminder, whichever invoice it was about (ADR 00xx).
+reminder, whichever invoice it was about (ADR 21).
 """
 
 import hashlib

@@ -1,4 +1,4 @@
-"""« Plans de relance »: the company's plans, the customers' plan (ADR 00xx)."""
+"""« Plans de relance »: the company's plans, the customers' plan (ADR 21)."""
 
 from django.contrib import messages
 from django.http import HttpResponseBadRequest

@@ -43,7 +43,7 @@ STATUS_TONES = {
 
 # The summary window shows the counts and the first rows of each list, never
 # all of them: a selection of 100,000 invoices would make a page of tens of
-# megabytes. « Voir les suivantes » brings the next rows (ADR 00xx-summary).
+# megabytes. « Voir les suivantes » brings the next rows (ADR 24).
 MESSAGES_FIRST = 50  # messages shown at first
 LINES_FIRST = 20  # lines of each group of errors and of each list of warnings
 MORE = 200  # rows each « Voir les suivantes » adds
