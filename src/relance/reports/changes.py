@@ -13,14 +13,18 @@ from django.utils.translation import gettext as _
 
 from relance.core.models import ChangeKind, ChangeOrigin, ChangeRecord, Company
 from relance.core.money import format_date
-from relance.dunning.models import DunningStep
+from relance.dunning.models import CustomerDunning, DunningPlan, DunningStep
 from relance.invoices.models import Customer
 
 MODELS: dict[str, type[models.Model]] = {
     ChangeKind.STEP: DunningStep,
     ChangeKind.CUSTOMER: Customer,
     ChangeKind.COMPANY: Company,
+    ChangeKind.PLAN: DunningPlan,
 }
+# A customer's plan and own gap are kept by `dunning` (ADR 21), recorded as
+# the customer's changes.
+EXTRA_FIELDS: dict[str, type[models.Model]] = {ChangeKind.CUSTOMER: CustomerDunning}
 TEXT_SHOWN = 80  # characters of a long text (a template) shown
 PAGE_SIZE = 50
 
@@ -29,10 +33,12 @@ def _field(kind: str, name: str) -> models.Field | None:
     model = MODELS.get(kind)
     if model is None:
         return None
-    try:
-        return model._meta.get_field(name)
-    except Exception:  # a field since removed: its name is shown
-        return None
+    for each in (model, EXTRA_FIELDS.get(kind)):
+        try:
+            return each._meta.get_field(name) if each else None
+        except Exception:  # a field since removed: its name is shown
+            continue
+    return None
 
 
 def field_label(kind: str, name: str) -> str:
@@ -70,6 +76,8 @@ def _position(kind: str, name: str) -> tuple:
     """Fields in their model's order (PostgreSQL's jsonb keeps no order)."""
     model = MODELS.get(kind)
     names = ["order", *(f.name for f in model._meta.fields)] if model else []
+    extra = EXTRA_FIELDS.get(kind)
+    names += [f.name for f in extra._meta.fields] if extra else []
     return (names.index(name), "") if name in names else (len(names), name)
 
 
