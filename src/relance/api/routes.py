@@ -30,11 +30,13 @@ from relance.dunning.planning import reminder_plan
 from relance.dunning.selectors import (
     ALL,
     MINE,
+    customer_step_names,
     letter_list,
     plan_list,
-    step_names,
+    plan_step_names,
     task_data,
     task_list,
+    with_customer_plan,
 )
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.einvoice import (
@@ -353,8 +355,11 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
         invoices = invoices.filter(status=filters.status)
     if filters.to_remind is not None:
         invoices = invoices.filter(to_remind=filters.to_remind)
-    names = step_names(company=request.company)
-    return Rows(invoices.order_by("number", "id"), lambda i: invoice_out(i, names))
+    names = plan_step_names(company=request.company)
+    return Rows(
+        with_customer_plan(invoices).order_by("number", "id"),
+        lambda i: invoice_out(i, names.of(i.plan_id)),
+    )
 
 
 def by_index(problems) -> list[dict]:
@@ -411,7 +416,10 @@ def invoice_get(request, invoice_id: Path[s.Id]):
         pk=invoice_id,
         company=request.company,
     )
-    return invoice_out(invoice, step_names(company=request.company))
+    return invoice_out(
+        invoice,
+        customer_step_names(company=request.company, customer_id=invoice.customer_id),
+    )
 
 
 @router.post(
@@ -455,7 +463,12 @@ def invoice_put(request, payload: s.InvoiceIn):
     )
     return Status(
         201 if created else 200,
-        invoice_out(invoice, step_names(company=request.company))
+        invoice_out(
+            invoice,
+            customer_step_names(
+                company=request.company, customer_id=invoice.customer_id
+            ),
+        )
         | {"warnings": [warning.as_dict() for warning in warnings]},
     )
 
@@ -518,7 +531,10 @@ def invoice_pdf_put(request, invoice_id: Path[s.Id], pdf: File[UploadedFile]):
         content=pdf.read(PDF_MAX_SIZE + 1),
         content_type=pdf.content_type or "",
     )
-    return invoice_out(invoice, step_names(company=request.company))
+    return invoice_out(
+        invoice,
+        customer_step_names(company=request.company, customer_id=invoice.customer_id),
+    )
 
 
 @router.get(
@@ -591,7 +607,10 @@ def invoice_pause_set(request, invoice_id: Path[s.Id], payload: s.PauseIn):
         today=today(request),
         origin=PauseOrigin.API,
     )
-    return invoice_out(invoice, step_names(company=request.company))
+    return invoice_out(
+        invoice,
+        customer_step_names(company=request.company, customer_id=invoice.customer_id),
+    )
 
 
 @router.delete(
@@ -604,7 +623,10 @@ def invoice_pause_delete(request, invoice_id: Path[s.Id]):
     invoice = invoice_pause_lift(
         invoice=invoice, today=today(request), origin=PauseOrigin.API
     )
-    return invoice_out(invoice, step_names(company=request.company))
+    return invoice_out(
+        invoice,
+        customer_step_names(company=request.company, customer_id=invoice.customer_id),
+    )
 
 
 # --- e-invoicing statuses ------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from relance.core.models import Company
 from relance.dunning import rules
-from relance.dunning.selectors import step_names
+from relance.dunning.selectors import plan_step_names, with_customer_plan
 from relance.invoices.models import Invoice
 
 
@@ -39,8 +39,9 @@ def export_rows(
     *, company: Company, invoices: QuerySet[Invoice], today: date
 ) -> Iterator[list]:
     """One list of plain values per invoice: dates, Decimals, ints and text."""
-    names = step_names(company=company)
-    for invoice in invoices.select_related("customer").iterator(chunk_size=2000):
+    names = plan_step_names(company=company)
+    invoices = with_customer_plan(invoices).select_related("customer")
+    for invoice in invoices.iterator(chunk_size=2000):
         late = (
             rules.days_late(invoice.due_date, today) if invoice.status == "open" else 0
         )
@@ -57,7 +58,7 @@ def export_rows(
             invoice.get_status_display(),
             invoice.dunning_level,
             invoice.last_reminder_on,
-            names.get(invoice.next_level or 0, ""),
+            names.of(invoice.plan_id).get(invoice.next_level or 0, ""),
             invoice.next_reminder_on,
             _("oui") if invoice.to_remind else "",
         ]

@@ -114,7 +114,7 @@ def preview(
     out: each invoice at its next step (they differ in a merged message)."""
     first = invoices[0]
     company = Company.objects.get(pk=first.company_id)
-    names = step_names(company=company)
+    names = step_names(company=company, plan=step.plan_id)  # the step's plan
     stages = [
         Stage(level, names.get(level, step.name))
         for level in (invoice.dunning_level + 1 for invoice in invoices)

@@ -137,6 +137,49 @@ def step_names(
     }
 
 
+@dataclass(frozen=True)
+class PlanStepNames:
+    """Each active plan's step names by level, to name an invoice's level
+    after its customer's plan (`of`), the default plan's for a customer
+    without its own (ADR 21)."""
+
+    by_plan: dict[int, dict[int, str]]
+    default: int | None
+
+    def of(self, plan_id: int | None) -> dict[int, str]:
+        return self.by_plan.get(plan_id or self.default, {})
+
+
+def plan_step_names(*, company: Company) -> PlanStepNames:
+    """Every active plan's step names (two queries)."""
+    plans, default = plans_active(company=company)
+    return PlanStepNames(
+        {
+            pk: {level: step.name for level, step in enumerate(steps, 1)}
+            for pk, steps in plans.items()
+        },
+        default,
+    )
+
+
+def customer_step_names(*, company: Company, customer_id: int) -> dict[int, str]:
+    """The step names of the plan the customer follows, by level."""
+    own = (
+        CustomerDunning.objects.filter(
+            company=company, customer_id=customer_id, plan__isnull=False
+        )
+        .values_list("plan_id", flat=True)
+        .first()
+    )
+    return step_names(company=company, plan=own)
+
+
+def with_customer_plan(invoices):
+    """The invoices annotated with their customer's own plan (`plan_id`,
+    None: the default plan), for `PlanStepNames.of`: a join, no query."""
+    return invoices.annotate(plan_id=F("customer__dunning__plan_id"))
+
+
 def customer_plan_choice(*, company: Company, customer_id: int) -> dict:
     """What the customer page shows to choose a plan: the default plan, the
     plans offered, the customer's own settings (or None) and the plan it

@@ -11,7 +11,12 @@ from relance.core.errors import ApplicationError
 from relance.core.money import format_amount, format_date
 from relance.dunning import exports, rules
 from relance.dunning.models import Reminder
-from relance.dunning.selectors import step_names
+from relance.dunning.selectors import (
+    customer_step_names,
+    plan_step_names,
+    step_names,
+    with_customer_plan,
+)
 from relance.dunning.services.einvoice import NewStatus, einvoice_status_record
 from relance.dunning.services.intake import invoice_create
 from relance.dunning.services.pauses import invoice_pause, invoice_pause_lift
@@ -90,7 +95,7 @@ def invoice_list(request):
     total, more = count_capped(invoices)
     paginator = Paginator(range(total), PER_PAGE)  # pages over the capped count
     page = paginator.get_page(request.GET.get("page"))
-    rows_qs = invoices.only(
+    rows_qs = with_customer_plan(invoices).only(
         "id",
         "number",
         "kind",
@@ -111,8 +116,9 @@ def invoice_list(request):
         "customer__name",
         "customer__paused_until",
     )[page.start_index() - 1 if total else 0 : page.end_index()]
-    names = step_names(company=company)
-    rows = [Row(invoice, names, today) for invoice in rows_qs]
+    names = step_names(company=company)  # the levels filter: the default plan's
+    plan_names = plan_step_names(company=company)
+    rows = [Row(invoice, plan_names.of(invoice.plan_id), today) for invoice in rows_qs]
     chips = [(key, FILTER_LABELS[key]) for key in query.filters]
     customer = None
     if query.customer:
@@ -254,7 +260,7 @@ def invoice_export(request):
 def _detail_context(request, invoice, **overrides) -> dict:
     company = request.company
     today = today_of(request)
-    names = step_names(company=company)
+    names = customer_step_names(company=company, customer_id=invoice.customer_id)
     reminders = (
         Reminder.objects.filter(lines__invoice=invoice)
         .select_related("step", "triggered_by", "letter")

@@ -3,7 +3,7 @@ from relance.core.clock import company_today
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_get
 from relance.dunning import rules
-from relance.dunning.selectors import step_names
+from relance.dunning.selectors import plan_step_names, with_customer_plan
 from relance.invoices.models import Invoice
 from relance.invoices.selectors import invoice_list
 
@@ -40,12 +40,13 @@ class Command(RelanceCommand):
     def handle(self, *args, **options):
         company = company_get(options["company"])
         today = company_today(company)
-        names = step_names(company=company)
+        names = plan_step_names(company=company)
         invoices = invoice_list(
             company=company, to_remind=True if options["to_remind"] else None
         )
         if not options["all"]:
             invoices = invoices.filter(status=Invoice.Status.OPEN)
+        invoices = with_customer_plan(invoices)
         rows = [
             {
                 "number": invoice.number,
@@ -54,7 +55,7 @@ class Command(RelanceCommand):
                 "days_late": rules.days_late(invoice.due_date, today),
                 "amount_due": str(invoice.amount_due),
                 "level": invoice.dunning_level,
-                "next_step": names.get(invoice.next_level)
+                "next_step": names.of(invoice.plan_id).get(invoice.next_level)
                 if invoice.next_level
                 else None,
                 "next_date": invoice.next_reminder_on.isoformat()
