@@ -61,7 +61,7 @@ def page_context(
             "days_late": o.days_late,
             "has_pdf": bool(o.invoice.pdf),
             "pay_url": payment_url(
-                company.payment_url_template,
+                o.invoice.payment_url or company.payment_url_template,
                 number=o.invoice.number,
                 amount=o.invoice.amount_due,
                 customer=customer.code,
