@@ -18,7 +18,9 @@ from tests.factories import make_company, make_customer, make_invoice, make_port
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TEMPLATE = "https://pay.example/?ref={number}&amount={amount}"
-HEADER = "numero;code_client;client;date_facture;date_echeance;montant_ttc;lien_paiement\n"
+HEADER = (
+    "numero;code_client;client;date_facture;date_echeance;montant_ttc;lien_paiement\n"
+)
 
 
 @pytest.fixture
