@@ -8,6 +8,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from relance.core.identifiers import iban_display
+from relance.core.logos import MAX_SIZE as LOGO_MAX_SIZE
+from relance.core.logos import logo_data_url
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
 from relance.core.payment_links import payment_url
@@ -39,6 +41,17 @@ def _transfer_qr(company: Company, amount: Decimal, reference: str) -> str:
         )
     )
     return qr_svg(payload) if payload else ""
+
+
+def company_logo(company: Company) -> str:
+    """The company's logo inline (a data: URL), or "" without one."""
+    if not company.logo:
+        return ""
+    try:
+        with company.logo.open("rb") as file:
+            return logo_data_url(file.read(LOGO_MAX_SIZE + 1))
+    except FileNotFoundError:
+        return ""
 
 
 def page_context(
@@ -78,6 +91,7 @@ def page_context(
     return {
         "company": {
             "name": company.name,
+            "logo": company_logo(company),
             "email": company.reply_to_email or company.sender_email,
             "phone": company.phone,
             "address": company.address_lines,
