@@ -33,6 +33,10 @@ company = Company.objects.create(
     reply_to_email="compta@martin.example", phone="02 99 12 34 56",
     iban="FR7630006000011234567890189", bic="AGRIFRPP")
 steps_create_defaults(company=company)
+import base64
+from relance.core.services import company_logo_set
+company_logo_set(company=company, filename="logo.png", content=base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAADUlEQVR4nGP4z8AARAAI/gH/xp559wAAAABJRU5ErkJggg=="))
 customer = Customer.objects.create(
     company=company, code="411PORTAIL", name="Café du Port",
     email="compta@cafe-du-port.example")
@@ -40,7 +44,8 @@ for number, late, total in (("FP-2026-101", 40, 1234.56), ("FP-2026-117", 9, 89.
     Invoice.objects.create(
         company=company, customer=customer, number=number,
         issue_date=today - timedelta(days=late + 30),
-        due_date=today - timedelta(days=late), total=total, amount_due=total)
+        due_date=today - timedelta(days=late), total=total, amount_due=total,
+        payment_url="https://pay.example/fp" if number == "FP-2026-117" else "")
 invoices_refresh(company=company, today=today)
 plan = reminder_plan(company=company, today=today)
 created = reminders_create(plan=plan, origin="user", user=None)
@@ -82,6 +87,13 @@ def test_the_link_of_a_sent_reminder_opens_the_customers_page(
         first = page.locator("[data-invoice='FP-2026-101']")
         expect(first).to_contain_text("1\u202f234,56\u00a0€")
         expect(first).to_contain_text("40 jours")
+        # The logo inline (a data: URL: the CSP allows it), the invoice's own
+        # payment link, the statement.
+        expect(page.locator("img[data-logo]")).to_be_visible()
+        expect(
+            page.locator("[data-invoice='FP-2026-117'] [data-pay]")
+        ).to_have_attribute("href", "https://pay.example/fp")
+        expect(page.locator("[data-statement]")).to_have_text("Relevé de compte (PDF)")
         expect(page.locator("[data-iban]")).to_have_text(
             "FR76 3000 6000 0112 3456 7890 189"
         )
@@ -100,6 +112,11 @@ def test_the_link_of_a_sent_reminder_opens_the_customers_page(
     if keep:
         for width, shot in shots.items():
             shutil.copy(shot, f"{keep}/portal-{width}.png")
+
+    statement = page.request.get(f"{base}{path}releve.pdf")
+    assert statement.status == 200
+    assert statement.headers["content-type"] == "application/pdf"
+    assert statement.body().startswith(b"%PDF-")
 
     tampered = path[:-2] + ("A" if path[-2] != "A" else "B") + "/"
     response = page.goto(f"{base}{tampered}")

@@ -90,6 +90,7 @@ def test_the_sweep_covers_every_portal_route():
     assert {p.name for p in portal_urls.urlpatterns} == {
         "page",
         "invoice_pdf",
+        "statement",
         "answer",
     }
 
@@ -98,7 +99,7 @@ def test_every_url_answers_its_own_customer(world):
     token, invoice = world["tokens"][world["victim"].pk], world["invoice"]
     assert [Client().get(url).status_code for url in every_url(token, invoice.pk)] == [
         200
-    ] * 5
+    ] * 6
 
 
 def test_another_customers_or_companys_token_never_reaches_the_invoice(world):

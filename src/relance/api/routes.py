@@ -321,6 +321,7 @@ def invoice_out(invoice: Invoice, names: dict[int, str]) -> dict:
         "pause_kind": invoice.pause_kind,
         "pause_reason": invoice.pause_reason,
         "has_pdf": bool(invoice.pdf),
+        "payment_url": invoice.payment_url,
         "kind": invoice.kind,
         "credited_invoice": invoice.credited_invoice.number
         if invoice.credited_invoice_id

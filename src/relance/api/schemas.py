@@ -194,6 +194,10 @@ class InvoiceIn(Schema):
         | None
     ) = None
     payment_terms: text(200) | None = None
+    # Its own online payment link (https://, ≤ 500 characters; the
+    # placeholders of the company's template allowed): shown on the
+    # customer's page before the company's. Left out or empty: kept.
+    payment_url: text(500) | None = None
     # A credit note (« avoir »): never dunned; allocated at once to the
     # invoice it names, if any (by its number: this company's, same customer).
     kind: Literal["invoice", "credit_note", "facture", "avoir"] | None = None
@@ -227,6 +231,7 @@ class InvoiceOut(Schema):
     pause_kind: str
     pause_reason: str
     has_pdf: bool  # GET /invoices/{id}/pdf answers it
+    payment_url: str  # its own payment link, or ""
     kind: str  # invoice or credit_note
     credited_invoice: str | None  # a credit note: the number of the invoice it credits
     credit_left: Decimal  # a credit note: what is left to allocate (0 for an invoice)

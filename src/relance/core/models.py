@@ -1,3 +1,4 @@
+import secrets
 from datetime import time
 
 from django.contrib.auth.models import (
@@ -78,6 +79,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+
+def logo_path(company: "Company", filename: str) -> str:
+    """A random name, with the extension of the type its bytes showed."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"company-{company.pk}/logo/{secrets.token_hex(16)}.{extension}"
 
 
 class Company(models.Model):
@@ -202,6 +209,9 @@ class Company(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(366)],
     )
+    # The logo on the customer's page (core/logos.py): under the media
+    # folder, which no URL serves; written only by core.services.
+    logo = models.FileField(_("logo"), upload_to=logo_path, blank=True)
     # The online payment link shown on that page (core/payment_links.py).
     payment_url_template = models.CharField(
         _("lien de paiement en ligne"), max_length=500, blank=True

@@ -2,9 +2,11 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from relance.core import logos
 from relance.core.changes import change_record
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.models import ChangeKind, Company, Membership, User
@@ -197,3 +199,43 @@ def user_language_set(*, user: User, language: str) -> None:
         raise ApplicationError(_("Langue inconnue."), field="language")
     user.language = language
     user.save(update_fields=["language"])
+
+
+LOGO_REFUSALS = {
+    "empty": lambda: _("Le fichier du logo est vide."),
+    "too_big": lambda: (
+        _("Logo trop volumineux : %(size)s au plus.") % {"size": logos.MAX_SIZE_TEXT}
+    ),
+    "unknown_type": lambda: _("Logo : une image PNG ou JPEG seulement (pas de SVG)."),
+    "unreadable": lambda: _("Logo : image PNG ou JPEG illisible."),
+    "too_large": lambda: (
+        _("Logo trop grand : %(n)s × %(n)s pixels au plus.") % {"n": logos.MAX_PIXELS}
+    ),
+}
+
+
+def company_logo_set(*, company: Company, content: bytes, filename: str) -> Company:
+    """Keep the company's logo (PNG or JPEG by its bytes, core/logos.py) under
+    a random name, replacing the former one. Raises ApplicationError
+    (field `logo`) with a French message."""
+    try:
+        kind = logos.logo_type(content)
+    except logos.LogoRefused as refused:
+        raise ApplicationError(LOGO_REFUSALS[str(refused)](), field="logo") from None
+    former = company.logo.name if company.logo else ""
+    extension = "png" if kind == "png" else "jpg"
+    company.logo.save(f"logo.{extension}", ContentFile(content), save=False)
+    company.save(update_fields=["logo"])
+    if former:
+        company.logo.storage.delete(former)
+    return company
+
+
+def company_logo_remove(*, company: Company) -> Company:
+    """Remove the company's logo (its file too)."""
+    if company.logo:
+        name = company.logo.name
+        company.logo = ""
+        company.save(update_fields=["logo"])
+        company.logo.storage.delete(name)
+    return company

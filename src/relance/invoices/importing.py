@@ -25,6 +25,7 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language
 from relance.core.money import format_amount, format_date
+from relance.core.services import payment_url_refusal
 from relance.core.sql import any_of, ids_condition, rows_insert, rows_read, rows_set
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
@@ -69,6 +70,9 @@ INVOICE_COLUMNS = {
     "customer_kind": _names("customer_kind", "type_client", "type"),
     "customer_language": _names("customer_language", "langue", "langue_client"),
     "payment_terms": _names("payment_terms", "conditions_reglement", "conditions"),
+    # Its own online payment link (https://, issue 17 §4): the customer's
+    # page shows it before the company's template.
+    "payment_url": _names("payment_url", "lien_paiement", "lien de paiement"),
     "kind": _names("kind", "type_piece", "type_de_piece", "type_document", "nature"),
     "credited_invoice": _names(
         "credited_invoice", "facture_d_origine", "facture_origine", "avoir_sur"
@@ -274,7 +278,17 @@ _INVOICE_READERS = {  # built once: a big file checks many rows
     "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
     "einvoice_status": lambda v: parse_einvoice_status(v, einvoice_labels()),
     "einvoice_status_date": parse_date,
+    "payment_url": lambda v: parse_payment_url(v),
 }
+
+
+def parse_payment_url(value) -> str:
+    """An invoice's own payment link, checked like the company's template."""
+    url = str(value).strip()
+    message = payment_url_refusal(url)
+    if message:
+        raise ValueRefused(message)
+    return url
 
 
 _LIMITS = {  # characters at most
@@ -1179,6 +1193,9 @@ def _invoice_fields(values: dict, invoice: Invoice | None, customer) -> dict:
         "payment_terms": values.get(
             "payment_terms", invoice.payment_terms if invoice else ""
         ),
+        "payment_url": values.get(
+            "payment_url", invoice.payment_url if invoice else ""
+        ),
         "status": status or (invoice.status if invoice else Invoice.Status.OPEN),
     }
     if "amount_due" in values:
@@ -1208,6 +1225,9 @@ def _credit_note_fields(values, invoice, customer, status) -> dict:
         "currency": values.get("currency", invoice.currency if invoice else "EUR"),
         "payment_terms": values.get(
             "payment_terms", invoice.payment_terms if invoice else ""
+        ),
+        "payment_url": values.get(
+            "payment_url", invoice.payment_url if invoice else ""
         ),
     }
     if invoice is None:

@@ -187,6 +187,11 @@ class Invoice(models.Model):
     pdf = models.FileField(
         _("PDF de la facture"), upload_to=invoice_pdf_path, blank=True
     )
+    # Its own online payment link (issue 17 §4), shown on the customer's
+    # page before the company's template: https only (core.payment_links).
+    payment_url = models.CharField(
+        _("lien de paiement"), max_length=500, blank=True, default=""
+    )
     einvoice_status = models.CharField(
         _("statut de facturation électronique"),
         max_length=3,

@@ -8,6 +8,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from relance.core.identifiers import iban_display
+from relance.core.logos import MAX_SIZE as LOGO_MAX_SIZE
+from relance.core.logos import logo_data_url
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
 from relance.core.payment_links import payment_url
@@ -41,6 +43,17 @@ def _transfer_qr(company: Company, amount: Decimal, reference: str) -> str:
     return qr_svg(payload) if payload else ""
 
 
+def company_logo(company: Company) -> str:
+    """The company's logo inline (a data: URL), or "" without one."""
+    if not company.logo:
+        return ""
+    try:
+        with company.logo.open("rb") as file:
+            return logo_data_url(file.read(LOGO_MAX_SIZE + 1))
+    except FileNotFoundError:
+        return ""
+
+
 def page_context(
     *,
     company: Company,
@@ -61,7 +74,7 @@ def page_context(
             "days_late": o.days_late,
             "has_pdf": bool(o.invoice.pdf),
             "pay_url": payment_url(
-                company.payment_url_template,
+                o.invoice.payment_url or company.payment_url_template,
                 number=o.invoice.number,
                 amount=o.invoice.amount_due,
                 customer=customer.code,
@@ -78,6 +91,7 @@ def page_context(
     return {
         "company": {
             "name": company.name,
+            "logo": company_logo(company),
             "email": company.reply_to_email or company.sender_email,
             "phone": company.phone,
             "address": company.address_lines,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from relance.core.addresses import client_ip
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
+from relance.core.pdfs import PdfUnavailable
 from relance.dunning import proofs
 from relance.dunning.models import PortalAnswer
 from relance.dunning.services.portal_answers import (
@@ -25,6 +26,8 @@ from relance.dunning.services.portal_answers import (
     promise_latest,
 )
 from relance.dunning.services.portal_links import portal_link_open
+from relance.dunning.statements import customer_statement, statement_pdf
+from relance.law.penalties import RateMissing
 from relance.portal import presenters, throttle
 from relance.portal.selectors import portal_invoice, portal_invoices
 
@@ -124,6 +127,22 @@ def invoice_pdf(request, link, pk):
         filename=f"{invoice.number}.pdf",
         content_type="application/pdf",
     )
+
+
+@portal_view
+def statement(request, link):
+    """The customer's account statement (« Relevé de compte »), as the
+    reminders attach it, in the customer's language."""
+    customer = link.customer
+    try:
+        built = customer_statement(customer=customer, on=company_today(link.company))
+        pdf = statement_pdf(built, language=translation.get_language())
+    except (PdfUnavailable, RateMissing):
+        return not_found()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"Releve-{customer.code}.pdf".replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 FORM_REFERRER_POLICY = "same-origin"

@@ -185,6 +185,11 @@ urlpatterns = [
         configuration.company_settings,
         name="company_settings",
     ),
+    path(
+        "configuration/societe/logo/",
+        configuration.company_logo,
+        name="company_logo",
+    ),
     path("configuration/utilisateurs/", configuration.users, name="users"),
     path("configuration/historique/", configuration.changes, name="changes"),
     path("configuration/jetons/", tokens.tokens, name="tokens"),

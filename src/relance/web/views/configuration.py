@@ -5,11 +5,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relance.core import logos
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.invitations import invitation_cancel, invitations_pending
 from relance.core.models import ChangeKind, Invitation, Membership
-from relance.core.services import COMPANY_FIELDS, membership_remove
+from relance.core.services import (
+    COMPANY_FIELDS,
+    company_logo_remove,
+    company_logo_set,
+    membership_remove,
+)
 from relance.dunning import defaults
 from relance.dunning.languages import StepText
 from relance.dunning.messages import compose
@@ -270,7 +276,34 @@ def company_settings(request):
                 return redirect("web:company_settings")
     else:
         form = CompanyForm(instance=company)
-    return render(request, "web/company_form.html", {"form": form})
+    return render(
+        request,
+        "web/company_form.html",
+        {"form": form, "logo_max": logos.MAX_SIZE_TEXT, "logo": bool(company.logo)},
+    )
+
+
+@admin_required
+@require_POST
+def company_logo(request):
+    """The logo of the customer's page: a PNG or JPEG sent, or removed."""
+    company = type(request.company).objects.get(pk=request.company.pk)
+    if "remove" in request.POST:
+        company_logo_remove(company=company)
+        messages.success(request, _("Logo supprimé."))
+        return redirect("web:company_settings")
+    upload = request.FILES.get("logo")
+    if upload is None:
+        messages.error(request, _("Choisissez une image PNG ou JPEG."))
+        return redirect("web:company_settings")
+    content = upload.read(logos.MAX_SIZE + 1)
+    try:
+        company_logo_set(company=company, content=content, filename=upload.name or "")
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Logo enregistré."))
+    return redirect("web:company_settings")
 
 
 @admin_required
