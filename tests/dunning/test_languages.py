@@ -9,8 +9,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from relance.core.errors import ApplicationError
@@ -38,6 +36,7 @@ from tests.factories import (
     remind,
 )
 from tests.invoices.test_pdf import text_of
+from tests.migrations import leaves, migrate
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 2)
@@ -343,17 +342,6 @@ def test_the_api_sets_and_keeps_a_customers_language(api):
     )
     assert status == 422
     assert Customer.objects.get(code="411H").language == "en"
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def leaves():
-    return list(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,19 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def leaves():
-    return list(MigrationExecutor(connection).loader.graph.leaf_nodes())
+from tests.migrations import leaves, migrate
 
 
 @pytest.mark.django_db(transaction=True)
