@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from relance.dunning.rules import days_late
+from relance.dunning.selectors import customer_open_invoices
 from relance.invoices.models import Customer, Invoice
 
 
@@ -16,27 +17,15 @@ class OpenInvoice:
 
 def portal_invoices(*, customer: Customer, today: date) -> list[OpenInvoice]:
     """The customer's open invoices with something still due, oldest due first."""
-    invoices = Invoice.objects.filter(
-        company_id=customer.company_id,
-        customer=customer,
-        kind=Invoice.Kind.INVOICE,
-        status=Invoice.Status.OPEN,
-        amount_due__gt=0,
-    ).order_by("due_date", "number", "pk")
+    invoices = customer_open_invoices(customer=customer)
     return [OpenInvoice(i, days_late(i.due_date, today)) for i in invoices]
 
 
 def portal_invoice(*, customer: Customer, pk: int) -> Invoice | None:
     """One of the invoices the page lists (another's, or a closed one: None)."""
     return (
-        Invoice.objects.filter(
-            company_id=customer.company_id,
-            customer=customer,
-            kind=Invoice.Kind.INVOICE,
-            status=Invoice.Status.OPEN,
-            amount_due__gt=0,
-            pk=pk,
-        )
+        customer_open_invoices(customer=customer)
+        .filter(pk=pk)
         .only("pk", "number", "pdf", "company_id", "customer_id")
         .first()
     )

@@ -32,6 +32,7 @@ from relance.core.validators import DATE_MAX, date_out_of_range
 from relance.dunning import proofs
 from relance.dunning.messages import Composed, email_build
 from relance.dunning.models import PauseOrigin, PortalAnswer, PortalLink
+from relance.dunning.selectors import customer_open_invoices
 from relance.dunning.services.pauses import InvoicePause, invoices_pause_set
 from relance.invoices.models import Invoice, PauseKind
 from relance.mailing.delivery import Outcome, send_now
@@ -147,16 +148,7 @@ def _invoices_checked(customer, invoice_ids) -> list[Invoice]:
     ids = {pk for pk in invoice_ids if isinstance(pk, int)}
     if not ids:
         raise ApplicationError(_("Choisissez au moins une facture."), field="invoices")
-    invoices = list(
-        Invoice.objects.filter(
-            company_id=customer.company_id,
-            customer=customer,
-            kind=Invoice.Kind.INVOICE,
-            status=Invoice.Status.OPEN,
-            amount_due__gt=0,
-            pk__in=ids,
-        ).order_by("due_date", "number", "pk")
-    )
+    invoices = list(customer_open_invoices(customer=customer).filter(pk__in=ids))
     if len(invoices) != len(ids) or len(ids) != len(invoice_ids):
         raise ApplicationError(
             _("Facture introuvable ou déjà réglée."), field="invoices"
