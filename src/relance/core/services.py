@@ -16,6 +16,9 @@ from relance.core.payment_links import (
     payment_url_check,
 )
 
+# The company's details and settings that people may change: the settings
+# page's form shows these, `company_update` accepts only these. (The country
+# is the operator's, in Django's admin.)
 COMPANY_FIELDS = (
     "name",
     "siren",
@@ -24,7 +27,6 @@ COMPANY_FIELDS = (
     "address_line2",
     "postal_code",
     "city",
-    "country",
     "sender_email",
     "reply_to_email",
     "phone",
@@ -38,6 +40,7 @@ COMPANY_FIELDS = (
     "penalty_day_basis",
     "auto_send",
     "daily_run_at",
+    "bank_max_age_days",
     "letter_deadline_days",
     "letter_signatory",
     "letter_body",

@@ -11,7 +11,7 @@ from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language, Membership
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_users
-from relance.core.services import payment_url_refusal
+from relance.core.services import COMPANY_FIELDS, payment_url_refusal
 from relance.core.validators import validate_date_range, validate_french_postal_code
 from relance.dunning.letters import letter_body_check
 from relance.dunning.models import DunningStep, Task
@@ -411,45 +411,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = [
-            "name",
-            "siren",
-            "siret",
-            "address_line1",
-            "address_line2",
-            "postal_code",
-            "city",
-            "phone",
-            "sender_email",
-            "reply_to_email",
-            "iban",
-            "bic",
-            "time_zone",
-            "language",
-            "min_gap_days",
-            "grouping",
-            "penalty_rate",
-            "penalty_day_basis",
-            "auto_send",
-            "daily_run_at",
-            "send_calendar",
-            "send_from",
-            "send_until",
-            "pause_august",
-            "pause_christmas",
-            "quota_per_minute",
-            "quota_per_day",
-            "bank_max_age_days",
-            "letter_deadline_days",
-            "letter_signatory",
-            "letter_body",
-            "reply_pause_days",
-            "portal_link_days",
-            "declared_payment_pause_days",
-            "promise_max_days",
-            "portal_answers_by_email",
-            "payment_url_template",
-        ]
+        fields = COMPANY_FIELDS
         localized_fields = ["penalty_rate"]
         widgets = {
             "daily_run_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -260,9 +260,7 @@ def company_settings(request):
             request.POST, instance=type(company).objects.get(pk=company.pk)
         )
         if form.is_valid():
-            values = {
-                f: form.cleaned_data[f] for f in form.Meta.fields if f in COMPANY_FIELDS
-            }
+            values = {field: form.cleaned_data[field] for field in COMPANY_FIELDS}
             try:
                 # A contractual rate: never below the law's floor (L441-10).
                 values["penalty_rate"] = penalty_rate_check(
