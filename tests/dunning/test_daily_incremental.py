@@ -15,17 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance.core.models import Company
-from relance.dunning import rules
 from relance.dunning.models import DailyRun, DunningStep
-from relance.dunning.selectors import invoice_facts, rule_steps, step_list_active
+from relance.dunning.selectors import rule_steps, step_list_active
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.plans import plan_default_ensure
-from relance.dunning.services.state import (
-    company_settings_update,
-    invoices_refresh,
-    state_of,
-)
+from relance.dunning.services.state import company_settings_update, invoices_refresh
 from relance.invoices.models import Customer, Invoice
+from tests.dunning.states import invoice_from_spec, state_expected
 from tests.dunning.test_state_sql import TODAY, invoice, maybe_day, near, step
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
@@ -86,24 +82,7 @@ def _invoice_add(company, n: int, spec: dict) -> Invoice:
         name=f"C{n}",
         paused_until=spec.get("customer_paused"),
     )
-    total = Decimal("100.00")
-    credit = spec["kind"] == "credit_note"
-    return Invoice.objects.create(
-        company=company,
-        customer=customer,
-        number=f"N{n}",
-        issue_date=spec["issue"],
-        due_date=spec["issue"] + timedelta(days=spec["term"]),
-        total=total,
-        kind=spec["kind"],
-        amount_due=Decimal(0) if credit else total * spec["due_share"],
-        credit_left=total * spec["due_share"] if credit else Decimal(0),
-        status=spec["status"],
-        dunning_level=spec["level"],
-        last_reminder_on=spec["last"],
-        paused_until=spec["paused"],
-        einvoice_status=spec["einvoice"],
-    )
+    return invoice_from_spec(company, customer, f"N{n}", spec)
 
 
 def _write(company: Company, change: tuple, on: date, spec: dict) -> None:
@@ -210,8 +189,7 @@ def test_the_daily_job_looking_only_at_dated_invoices_gives_the_full_recompute(
             for row in Invoice.objects.filter(company=company).select_related(
                 "customer"
             ):
-                verdict = rules.verdict(invoice_facts(row), rule, day, gap)
-                assert incremental[row.pk] == state_of(verdict)
+                assert incremental[row.pk] == state_expected(row, rule, day, gap)
         assert DailyRun.objects.filter(company=company).count() == len(jumps) + 1
         transaction.set_rollback(True)
 

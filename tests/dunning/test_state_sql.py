@@ -13,15 +13,11 @@ from hypothesis import strategies as st
 
 from relance.dunning import rules
 from relance.dunning.models import CustomerDunning, DunningPlan, DunningStep
-from relance.dunning.selectors import (
-    customer_rhythms,
-    invoice_facts,
-    plans_active,
-    rule_steps,
-)
+from relance.dunning.selectors import customer_rhythms, plans_active, rule_steps
 from relance.dunning.services.plans import plan_default_ensure
-from relance.dunning.services.state import invoices_refresh, state_of
-from relance.invoices.models import Customer, Invoice
+from relance.dunning.services.state import invoices_refresh
+from relance.invoices.models import Customer
+from tests.dunning.states import invoice_from_spec, state_expected, state_stored
 from tests.factories import make_company
 
 TODAY = date(2026, 3, 1)
@@ -115,32 +111,12 @@ def test_the_sql_state_is_the_state_the_rules_give(plans, customers, invoices, g
                     min_gap_days=spec["gap"],
                 )
             people.append(person)
-        rows = []
-        for n, spec in enumerate(invoices):
-            customer = people[spec["customer"] % len(people)]
-            total = Decimal("100.00")
-            credit = spec["kind"] == "credit_note"  # never dunned, nothing due
-            rows.append(
-                Invoice.objects.create(
-                    company=company,
-                    customer=customer,
-                    number=f"N{n}",
-                    issue_date=spec["issue"],
-                    due_date=spec["issue"] + timedelta(days=spec["term"]),
-                    total=total,
-                    kind=spec["kind"],
-                    amount_due=Decimal(0) if credit else total * spec["due_share"],
-                    credit_left=total * spec["due_share"] if credit else Decimal(0),
-                    status=spec["status"],
-                    dunning_level=spec["level"],
-                    last_reminder_on=spec["last"],
-                    paused_until=spec["paused"],
-                    einvoice_status=spec["einvoice"],
-                    to_remind=spec["old_tag"],
-                    next_level=spec["old_next"],
-                    next_reminder_on=spec["old_date"],
-                )
+        rows = [
+            invoice_from_spec(
+                company, people[spec["customer"] % len(people)], f"N{n}", spec
             )
+            for n, spec in enumerate(invoices)
+        ]
         result = invoices_refresh(company=company, today=today)
         active, default = plans_active(company=company)
         rule = {pk: rule_steps(steps) for pk, steps in active.items()}
@@ -153,12 +129,9 @@ def test_the_sql_state_is_the_state_the_rules_give(plans, customers, invoices, g
         for row in rows:
             row.refresh_from_db()
             rhythm = rhythms[row.customer_id]
-            verdict = rules.verdict(
-                invoice_facts(row, rhythm), rule[rhythm.plan_id], today, gap
-            )
-            expected = state_of(verdict)
+            expected = state_expected(row, rule[rhythm.plan_id], today, gap, rhythm)
             expected_due += expected[0]
-            assert (row.to_remind, row.next_level, row.next_reminder_on) == expected
+            assert state_stored(row) == expected
         assert result.to_remind == expected_due
         # A second run the same day changes nothing.
         again = invoices_refresh(company=company, today=today)
