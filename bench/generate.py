@@ -130,6 +130,7 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
                 "Litige" if kind == "dispute" else "",
                 "invoice",
                 Decimal(0),
+                "",
             )
         )
     _insert(
@@ -137,7 +138,7 @@ def _company_rows(company_id: int, count: int, today: date, rng: random.Random) 
         "company_id, customer_id, number, issue_date, due_date, currency, total, "
         "amount_due, status, payment_terms, pdf, einvoice_status, dunning_level, "
         "last_reminder_on, to_remind, next_level, next_reminder_on, paused_until, "
-        "pause_kind, pause_reason, kind, credit_left",
+        "pause_kind, pause_reason, kind, credit_left, payment_url",
         invoice_rows,
         timestamps=True,
     )
@@ -233,7 +234,7 @@ def sending_company(messages: int, today: date) -> Company:
             "invoices_invoice",
             "company_id, customer_id, number, issue_date, due_date, currency, total, "
             "amount_due, status, payment_terms, pdf, einvoice_status, dunning_level, "
-            "to_remind, pause_kind, pause_reason, kind, credit_left",
+            "to_remind, pause_kind, pause_reason, kind, credit_left, payment_url",
             [
                 (
                     company.pk,
@@ -254,6 +255,7 @@ def sending_company(messages: int, today: date) -> Company:
                     "",
                     "invoice",
                     Decimal(0),
+                    "",
                 )
                 for n, customer in enumerate(customer_ids)
             ],

@@ -41,7 +41,8 @@ def history() -> dict:
             return f"LEAST({column} + ({days})::int, DATE '{TODAY_ISO}')"
         return f"min(date({column}, '+' || ({days}) || ' days'), '{TODAY_ISO}')"
 
-    stamp = "'2026-01-01 00:00:00+00'" if pg else "'2026-01-01 00:00:00'"
+    # Typed on PostgreSQL: in a UNION ALL an untyped literal is text.
+    stamp = "TIMESTAMPTZ '2026-01-01 00:00:00+00'" if pg else "'2026-01-01 00:00:00'"
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         # 40 % of the invoices paid in full (those not partly paid, not paused).
@@ -69,10 +70,12 @@ def history() -> dict:
         cursor.execute(
             "INSERT INTO dunning_reminder (company_id, customer_id, step_id, "
             "channel, recipients, subject, body_text, body_html, message_id, "
-            "status, error, attempts, claimed_by, origin, created_at, updated_at, "
-            "sent_at) "
+            "status, error, attempts, claimed_by, origin, send_anytime, created_at, "
+            "updated_at, sent_at) "
             "SELECT i.company_id, i.customer_id, s.id, 'email', '[]', '', '', '', "
             "'<' || i.id || '@bench>', 'sent', '', 1, '', 'daily', "
+            + ("false" if pg else "0")
+            + ", "
             f"{stamp}, {stamp}, "
             + (
                 "i.last_reminder_on + TIME '09:00'"

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance.invoices.models import Customer, Invoice, Payment
-from relance.reports.aging import Owed, bucket_of
+from relance.reports.aging import Owed, bucket_of, total_of
 from relance.reports.aging import aged_balance as reference
-from relance.reports.selectors import aged_balance
+from relance.reports.selectors import SORTS, aged_balance
 from tests.factories import make_company, make_customer, make_invoice, pay
 
 ON = date(2026, 3, 31)
@@ -142,14 +142,35 @@ invoice = st.fixed_dictionaries(
 )
 
 
+def sort_key(sort: str, code: str, line):
+    """The order a balance's customers are listed in, as users choose it."""
+    if sort == "code":
+        return code.lower()
+    if sort == "name":
+        return code.lower()  # the property test's names are their codes
+    if sort == "total":
+        return line.total
+    return (line.amounts[sort], line.total)
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(invoices=st.lists(invoice, min_size=1, max_size=10), shift=near)
-def test_the_sql_balance_is_the_reference_balance(invoices, shift):
+@given(
+    invoices=st.lists(invoice, min_size=1, max_size=10),
+    shift=near,
+    sort=st.sampled_from(SORTS),
+    descending=st.booleans(),
+    page=st.tuples(st.integers(1, 3), st.integers(0, 4)),
+)
+def test_the_sql_balance_is_the_reference_balance(
+    invoices, shift, sort, descending, page
+):
+    """All customers, and one page of them sorted: lines, order, total and
+    count as the reference's."""
     on = ON + timedelta(days=shift)
     with transaction.atomic():
         company = make_company()
@@ -249,11 +270,35 @@ def test_the_sql_balance_is_the_reference_balance(invoices, shift):
                     ),
                 )
             )
-        expected = {pk: line.amounts for pk, line in reference(owed, on).items()}
-        got = {
-            c.pk: c.line.amounts for c in aged_balance(company=company, on=on).customers
-        }
-        assert got == expected
+        lines = reference(owed, on)
+        expected = {pk: line.amounts for pk, line in lines.items()}
+        balance = aged_balance(company=company, on=on)
+        assert {c.pk: c.line.amounts for c in balance.customers} == expected
+        assert balance.total.amounts == total_of(lines.values()).amounts
+        assert balance.count == len(lines)
+        # One page, sorted: ties by code then creation, whatever the way.
+        codes = {c.pk: c.code for c in customers}
+        order = sorted(lines, key=lambda pk: (codes[pk], pk))
+        order.sort(
+            key=lambda pk: sort_key(sort, codes[pk], lines[pk]), reverse=descending
+        )
+        limit, offset = page
+        paged = aged_balance(
+            company=company,
+            on=on,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+        )
+        assert [c.pk for c in paged.customers] == order[offset : offset + limit]
+        assert [c.line.amounts for c in paged.customers] == [
+            lines[pk].amounts for pk in order[offset : offset + limit]
+        ]
+        assert (paged.total.amounts, paged.count) == (
+            total_of(lines.values()).amounts,
+            len(lines),
+        )
         transaction.set_rollback(True)
 
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from relance.core.tokens import token_create
 from relance.invoices.models import Customer, PauseKind
+from relance.web.views import reports
 from tests.factories import make_company, make_customer, make_invoice, make_user
 from tests.invoices.test_pdf import text_of
 from tests.reports.test_aged_balance import EXPECTED
@@ -122,10 +123,42 @@ def test_the_api_and_the_command_line_give_the_same_balance(company):
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     answer = api.get("/api/v1/aged-balance", {"date": ON})
     assert answer.status_code == 200
-    assert answer.json() == EXPECTED
+    assert answer.json() == {**EXPECTED, "count": 2}
     out = StringIO()
     call_command("aged-balance", "--date", ON, "--json", stdout=out)
     assert json.loads(out.getvalue()) == EXPECTED
+
+
+def test_the_api_gives_one_page_of_customers_with_the_total_of_all(company):
+    token = token_create(company=company, name="ERP")[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    answer = api.get("/api/v1/aged-balance", {"date": ON, "limit": 1, "offset": 1})
+    assert answer.json() == {
+        **EXPECTED,
+        "customers": EXPECTED["customers"][1:],
+        "count": 2,
+    }
+    answer = api.get("/api/v1/aged-balance", {"date": ON, "limit": 1, "offset": 5})
+    assert answer.json() == {**EXPECTED, "customers": [], "count": 2}
+    assert api.get("/api/v1/aged-balance", {"limit": 0}).status_code == 422
+
+
+def test_the_page_shows_one_page_of_customers_and_the_total_of_all(
+    company, monkeypatch
+):
+    monkeypatch.setattr(reports, "PER_PAGE", 1)
+    client = signed_in(company)
+    page = spaced(
+        client.get("/balance-agee/", {"date": ON, "page": 2}).content.decode()
+    )
+    assert "Boulangerie Martin" in page and "Garage Dupuis" not in page
+    assert "Total (2 clients)" in page and "1 550,00 €" in page
+    assert "2-2 / 2" in page
+    # Past the last page: the last page; not a number: the first.
+    page = client.get("/balance-agee/", {"date": ON, "page": 9}).content.decode()
+    assert "Boulangerie Martin" in page and "Garage Dupuis" not in page
+    page = client.get("/balance-agee/", {"date": ON, "page": "x"}).content.decode()
+    assert "Garage Dupuis" in page and "Boulangerie Martin" not in page
 
 
 def test_another_company_sees_none_of_it(company):

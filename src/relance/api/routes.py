@@ -544,14 +544,28 @@ def invoice_pdf_put(request, invoice_id: Path[s.Id], pdf: File[UploadedFile]):
     by_alias=True,
     tags=["reports"],
 )
-def aged_balance_get(request, date: s.Day | None = None, currency: str = "EUR"):
+def aged_balance_get(
+    request,
+    date: s.Day | None = None,
+    currency: str = "EUR",
+    limit: int | None = Query(None, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
+):
     """What each customer owed on `date` (default: today), by days late
     counted from the day after the due date: `not_due`, `1_30`, `31_60`,
     `61_90`, `over_90`, with payments received since added back. One
-    currency at a time (default EUR); customers owing nothing are left out."""
-    return aged_balance(
-        company=request.company, on=today(request, date), currency=currency[:3]
-    ).as_dict()
+    currency at a time (default EUR); customers owing nothing are left out.
+    Customers by total owed, largest first; all of them, or with `limit`
+    (1 to 1000) and `offset` one page of them. `total` is always all
+    customers' and `count` the number of customers owing."""
+    balance = aged_balance(
+        company=request.company,
+        on=today(request, date),
+        currency=currency[:3],
+        limit=limit,
+        offset=offset,
+    )
+    return {**balance.as_dict(), "count": balance.count}
 
 
 @router.get(

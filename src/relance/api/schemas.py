@@ -550,6 +550,7 @@ class AgedBalanceOut(Schema):
     currency: str
     total: AgedAmountsOut
     customers: list[AgedCustomerOut]
+    count: int = Field(description="customers owing, on every page")
 
 
 class DsoMonthOut(Schema):

@@ -1,4 +1,4 @@
-"""The cockpit's reads, set-based: one GROUP BY per figure, whatever the
+"""The cockpit's reads, set-based: one statement per figure, whatever the
 number of invoices. Each is held to its pure reference (aging.py) by a
 property test."""
 
@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db import connection
 
 from relance.core.models import Company
-from relance.invoices.models import Invoice, PauseKind, Payment
-from relance.reports.aging import KEYS, Line, due_ranges, total_of
+from relance.invoices.models import Invoice, PauseKind
+from relance.reports.aging import KEYS, Line, due_ranges
 
 SORTS = ("total", "code", "name", *KEYS)
 # Customers whose invoices a balance can be narrowed to.
 FILTERS = ("paused", "disputed")
+PER_PAGE = 100  # customers on a page of « Balance âgée »
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,14 @@ class CustomerLine:
 
 @dataclass(frozen=True)
 class AgedBalance:
+    """Customers' lines (all of them, or one page of them) and the total of
+    all customers: `count` customers owe something."""
+
     on: date
     currency: str
     customers: list[CustomerLine]
-
-    @property
-    def total(self) -> Line:
-        return total_of(c.line for c in self.customers)
+    total: Line
+    count: int
 
     def as_dict(self) -> dict:
         return {
@@ -47,40 +49,138 @@ class AgedBalance:
         }
 
 
-def _bucket_sums(due: str, amount, on: date) -> dict:
-    """SUM(CASE …) per bucket of the invoice's due date `due`, of `amount`."""
-    sums = {}
+def _money(value) -> Decimal:
+    """A raw SUM of amounts (SQLite answers a float) as cents."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _bucket_sums(day: str, amount: str, on: date) -> tuple[str, list]:
+    """SUM(CASE …) per bucket of `day`'s column, of `amount`'s."""
+    sums, params = [], []
     for key, (first, last) in due_ranges(on).items():
-        condition = Q()
+        bounds = []
         if first is not None:
-            condition &= Q(**{f"{due}__gte": first})
+            bounds.append(f"{day} >= %s")
+            params.append(first)
         if last is not None:
-            condition &= Q(**{f"{due}__lte": last})
-        sums[f"b_{key}"] = Sum(
-            Case(
-                When(condition, then=amount),
-                default=Value(Decimal(0)),
-                output_field=DecimalField(max_digits=16, decimal_places=2),
-            )
+            bounds.append(f"{day} <= %s")
+            params.append(last)
+        sums.append(
+            f"SUM(CASE WHEN {' AND '.join(bounds)} THEN {amount} ELSE 0 END) AS b_{key}"
         )
-    return sums
+    return ", ".join(sums), params
 
 
-def _scope(prefix: str, *, company, on, currency, filters) -> Q:
-    """The invoices a balance covers, seen from `prefix` ("" on invoices,
-    "invoice__" on their payments)."""
-
-    def q(**lookups) -> Q:
-        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
-
-    scope = q(company=company, issue_date__lte=on, currency=currency)
+def _scope(on: date, currency: str, filters: tuple[str, ...]) -> tuple[str, list]:
+    """The conditions on a balance's invoices (alias `i`, their customer
+    `cu` when "paused" is asked for)."""
+    sql, params = "i.issue_date <= %s AND i.currency = %s", [on, currency]
     if "disputed" in filters:
-        scope &= q(pause_kind=PauseKind.DISPUTE, paused_until__gte=on)
+        sql += " AND i.pause_kind = %s AND i.paused_until >= %s"
+        params += [PauseKind.DISPUTE, on]
     if "paused" in filters:
-        scope &= q(customer__paused_until__gte=on) | (
-            q(paused_until__gte=on) & ~q(pause_kind=PauseKind.DISPUTE)
+        sql += (
+            " AND (i.customer_id IN (SELECT id FROM invoices_customer"
+            " WHERE company_id = %s AND paused_until >= %s)"
+            " OR (i.paused_until >= %s AND i.pause_kind <> %s))"
         )
-    return scope
+        params += [None, on, on, PauseKind.DISPUTE]  # company set by _sources
+    return sql, params
+
+
+def _sources(
+    company: Company, on: date, currency: str, filters: tuple[str, ...]
+) -> tuple[str, list]:
+    """Per customer and per kind of amount, the bucket sums: the amounts due
+    now of the invoices issued by then; the credit left now of the credit
+    notes (negative, in the bucket of their date); and, when payments are
+    dated after `on`, those on the invoices (owed on that day too) and the
+    credit notes' allocations (negative). UNION ALL of GROUP BYs."""
+    scope, scope_params = _scope(on, currency, filters)
+    scope_params = [company.pk if p is None else p for p in scope_params]
+    counts = f"('{Invoice.Status.OPEN}', '{Invoice.Status.PAID}')"
+    # The partial covering indexes' conditions written as Django writes them
+    # on SQLite (`> '0'`): SQLite uses a partial index only when the query
+    # repeats its condition word for word. Without statistics SQLite would
+    # rather read invoice_sales_idx (company, issue date): the index is named.
+    parts = [
+        (
+            "i.customer_id",
+            "i.due_date",
+            "i.amount_due",
+            f"FROM invoices_invoice i{_indexed('invoice_aged_idx')}"
+            " WHERE i.company_id = %s AND i.amount_due > '0'"
+            f" AND i.status = '{Invoice.Status.OPEN}'",
+        ),
+        (
+            "i.customer_id",
+            "i.issue_date",
+            "-i.credit_left",
+            f"FROM invoices_invoice i{_indexed('invoice_credit_left_idx')}"
+            " WHERE i.company_id = %s AND i.credit_left > '0'"
+            f" AND i.kind = '{Invoice.Kind.CREDIT_NOTE}' AND i.status IN {counts}",
+        ),
+    ]
+    later = (
+        " JOIN invoices_invoice i ON i.id = p.{} WHERE p.company_id = %s"
+        " AND p.date > %s AND p.cancelled_at IS NULL AND i.status IN " + counts
+    )
+    if _paid_after(company, on):
+        parts += [
+            (
+                "i.customer_id",
+                "i.due_date",
+                "p.amount",
+                "FROM invoices_payment p" + later.format("invoice_id"),
+            ),
+            (
+                "i.customer_id",
+                "i.issue_date",
+                "-p.amount",
+                "FROM invoices_payment p" + later.format("credit_note_id"),
+            ),
+        ]
+    selects, params = [], []
+    for customer, day, amount, source in parts:
+        sums, sum_params = _bucket_sums(day, amount, on)
+        selects.append(
+            f"SELECT {customer} AS customer_id, {sums} {source} AND {scope}"
+            f" GROUP BY {customer}"
+        )
+        params += [*sum_params, company.pk]
+        if source.startswith("FROM invoices_payment"):
+            params.append(on)
+        params += scope_params
+    return " UNION ALL ".join(selects), params
+
+
+def _indexed(name: str) -> str:
+    """SQLite's INDEXED BY `name` (PostgreSQL has statistics)."""
+    return f" INDEXED BY {name}" if connection.vendor == "sqlite" else ""
+
+
+def _paid_after(company: Company, on: date) -> bool:
+    """Whether any payment is dated after `on` (most balances are today's:
+    then no more GROUP BYs)."""
+    from relance.invoices.models import Payment
+
+    return Payment.objects.filter(company=company, date__gt=on).exists()
+
+
+ORDER = {
+    "total": "total",
+    "code": "LOWER(cu.code)",
+    "name": "LOWER(cu.name)",
+    **{key: f"b_{key}" for key in KEYS},
+}
+
+
+def _order_by(sort: str, descending: bool) -> str:
+    way = "DESC" if descending else "ASC"
+    first = f"{ORDER.get(sort, 'total')} {way}"
+    if sort in KEYS:
+        first += f", total {way}"
+    return f"{first}, cu.code, cu.id"
 
 
 def aged_balance(
@@ -91,89 +191,60 @@ def aged_balance(
     sort: str = "total",
     descending: bool = True,
     currency: str = "EUR",
+    limit: int | None = None,
+    offset: int = 0,
 ) -> AgedBalance:
-    """The amounts each customer owed on `on`, by bucket of days late.
+    """The amounts each customer owed on `on`, by bucket of days late, and
+    their total: one statement. The customers' sums are grouped, sorted
+    and, with `limit`, paged in SQL; the total and the number of customers
+    owing are window sums over all of them, so that a page reads only its
+    own customers' names.
 
-    Two GROUP BYs: the amounts due now of the invoices issued by then, and
-    the payments dated after `on` on those invoices (owed on that day too);
-    two more for credit notes, negative, in the bucket of their date: what
-    is left to allocate of them now, and their allocations dated after `on`.
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
-    scope = {"company": company, "on": on, "currency": currency, "filters": filters}
-    fields = ("customer_id", "customer__code", "customer__name")
-    due_now = (
-        Invoice.objects.filter(
-            _scope("", **scope), status=Invoice.Status.OPEN, amount_due__gt=0
+    sources, params = _sources(company, on, currency, filters)
+    # Rounded to the cent: SQLite adds decimals up as floats, and a line
+    # must be zero, or two totals equal, exactly as in the reference.
+    sums = ", ".join(f"ROUND(SUM(b_{key}), 2) AS b_{key}" for key in KEYS)
+    nonzero = " OR ".join(f"ROUND(SUM(b_{key}), 2) <> 0" for key in KEYS)
+    total = "ROUND(" + " + ".join(f"SUM(b_{key})" for key in KEYS) + ", 2)"
+    windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
+    page = " LIMIT %s OFFSET %s" if limit is not None else ""
+    sql = f"""
+        SELECT g.customer_id, cu.code, cu.name, {", ".join(f"b_{k}" for k in KEYS)},
+               COUNT(*) OVER (), {windows}
+        FROM (
+            SELECT customer_id, {sums}, {total} AS total
+            FROM ({sources}) s GROUP BY customer_id HAVING {nonzero}
+        ) g
+        JOIN invoices_customer cu ON cu.id = g.customer_id
+        ORDER BY {_order_by(sort, descending)}{page}
+    """
+    if limit is not None:
+        params += [limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    n = len(KEYS)
+    customers = [
+        CustomerLine(
+            row[0],
+            row[1],
+            row[2],
+            Line(dict(zip(KEYS, map(_money, row[3 : 3 + n]), strict=True))),
         )
-        .values(*fields)
-        .annotate(**_bucket_sums("due_date", "amount_due", on))
-        .order_by()
-    )
-    paid_later = (
-        Payment.objects.filter(
-            _scope("invoice__", **scope),
-            company=company,
-            date__gt=on,
-            cancelled_at__isnull=True,
-            invoice__status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
+        for row in rows
+    ]
+    if rows:
+        count = rows[0][3 + n]
+        amounts = map(_money, rows[0][4 + n :])
+        total_line = Line(dict(zip(KEYS, amounts, strict=True)))
+    elif offset:  # a page past the end: the count and total of all
+        whole = aged_balance(
+            company=company, on=on, filters=filters, currency=currency, limit=1
         )
-        .values(*(f"invoice__{f}" for f in fields))
-        .annotate(**_bucket_sums("invoice__due_date", "amount", on))
-        .order_by()
-    )
-    credit_now = (
-        Invoice.objects.filter(
-            _scope("", **scope),
-            kind=Invoice.Kind.CREDIT_NOTE,
-            status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
-            credit_left__gt=0,
-        )
-        .values(*fields)
-        .annotate(**_bucket_sums("issue_date", -F("credit_left"), on))
-        .order_by()
-    )
-    allocated_later = (
-        Payment.objects.filter(
-            _scope("credit_note__", **scope),
-            company=company,
-            date__gt=on,
-            cancelled_at__isnull=True,
-            credit_note__status__in=[Invoice.Status.OPEN, Invoice.Status.PAID],
-        )
-        .values(*(f"credit_note__{f}" for f in fields))
-        .annotate(**_bucket_sums("credit_note__issue_date", -F("amount"), on))
-        .order_by()
-    )
-    queries = [(due_now, ""), (credit_now, "")]
-    # Most balances are today's: no payment dated later, no more GROUP BYs.
-    if Payment.objects.filter(company=company, date__gt=on).exists():
-        queries.append((paid_later, "invoice__"))
-        queries.append((allocated_later, "credit_note__"))
-    lines: dict[int, CustomerLine] = {}
-    for rows, prefix in queries:
-        for row in rows:
-            pk = row[f"{prefix}customer_id"]
-            if pk not in lines:
-                lines[pk] = CustomerLine(
-                    pk,
-                    row[f"{prefix}customer__code"],
-                    row[f"{prefix}customer__name"],
-                    Line(),
-                )
-            for key in KEYS:
-                lines[pk].line.add(key, row[f"b_{key}"] or Decimal(0))
-    customers = [c for c in lines.values() if any(c.line.amounts.values())]
-    customers.sort(key=_sort_key(sort), reverse=descending)
-    return AgedBalance(on, currency, customers)
-
-
-def _sort_key(sort: str):
-    if sort == "code":
-        return lambda c: c.code.casefold()
-    if sort == "name":
-        return lambda c: c.name.casefold()
-    if sort in KEYS:
-        return lambda c: (c.line.amounts[sort], c.line.total)
-    return lambda c: c.line.total
+        count, total_line = whole.count, whole.total
+    else:
+        count, total_line = 0, Line()
+    return AgedBalance(on, currency, customers, total_line, count)

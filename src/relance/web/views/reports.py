@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +19,7 @@ from relance.invoices.pdf import STYLESHEET
 from relance.reports.aging import KEYS, due_ranges
 from relance.reports.indicator_queries import indicators
 from relance.reports.indicators import step_window
-from relance.reports.selectors import FILTERS, SORTS, aged_balance
+from relance.reports.selectors import FILTERS, PER_PAGE, SORTS, aged_balance
 from relance.web.access import company_required
 from relance.web.views.common import XLSX, date_param, download, today_of
 
@@ -48,13 +48,25 @@ def aged_balance_view(request, fmt="html"):
     sort = sort if sort in SORTS else "total"
     usual = "asc" if sort in ("code", "name") else "desc"
     direction = request.GET.get("dir", usual)
-    balance = aged_balance(
-        company=request.company,
-        on=on,
-        filters=filters,
-        sort=sort,
-        descending=direction == "desc",
-    )
+    scope = {
+        "company": request.company,
+        "on": on,
+        "filters": filters,
+        "sort": sort,
+        "descending": direction == "desc",
+    }
+    if fmt == "html":  # one page of customers, sorted and paged in SQL
+        number = _page_number(request.GET.get("page"))
+        balance = aged_balance(**scope, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+        paginator = Paginator(range(balance.count), PER_PAGE)
+        if number > paginator.num_pages:  # past the end: the last page
+            number = paginator.num_pages
+            balance = aged_balance(
+                **scope, limit=PER_PAGE, offset=(number - 1) * PER_PAGE
+            )
+        page = Page(balance.customers, number, paginator)
+    else:  # the exports: all customers
+        balance = aged_balance(**scope)
     labels = bucket_labels()
     if fmt == "xlsx":
         header = [_("Code client"), _("Client"), *labels.values(), _("Total")]
@@ -93,7 +105,7 @@ def aged_balance_view(request, fmt="html"):
     }
     if fmt == "pdf":
         back = redirect(f"{reverse('web:aged_balance')}?{request.GET.urlencode()}")
-        if len(balance.customers) > PDF_MOST:
+        if balance.count > PDF_MOST:
             messages.error(
                 request,
                 _(
@@ -124,7 +136,6 @@ def aged_balance_view(request, fmt="html"):
             content_type="application/pdf",
             filename=f"balance-agee-{on.isoformat()}.pdf",
         )
-    page = Paginator(balance.customers, 100).get_page(request.GET.get("page"))
     ranges = due_ranges(on)
 
     def link(customer_pk: int | None, key: str | None) -> str:
@@ -158,6 +169,14 @@ def aged_balance_view(request, fmt="html"):
         "keys": KEYS,
     }
     return render(request, "web/aged_balance.html", context)
+
+
+def _page_number(value: str | None) -> int:
+    """?page=…: a page number, the first one when it is not one."""
+    try:
+        return min(max(int(value or 1), 1), 1_000_000)
+    except ValueError:
+        return 1
 
 
 def _toggle(key: str, sort: str, direction: str) -> str:

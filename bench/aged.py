@@ -1,0 +1,207 @@
+"""« Balance âgée » at scale, as the page, the API and the export ask for it:
+python bench/aged.py [--n 1000000] [--db sqlite postgres] [--runs 20]
+[--keep FOLDER]
+
+For each database and size: a fresh database (or, with --keep, one kept in
+FOLDER — a SQLite file, a PostgreSQL database named after the folder — and
+loaded only once), bench/generate.py's invoices (half of them the biggest
+company's) and bench/indicators.py's history on top (payments, so that a
+past date adds payments back). Then the biggest company's balance, `runs`
+times after 2 of warm-up, p50 and p95: the page (first page by total, a
+later page by name, a month ago), the API's first page, and the complete
+balance the XLSX, the PDF and `relance aged-balance --json` read (fewer
+runs). Prints a table; CPU seconds beside wall seconds.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import Database, postgres_available  # noqa: E402
+
+
+def _timed(call, runs: int) -> dict:
+    walls, cpus = [], []
+    for index in range(runs + 2):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = call()
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if index >= 2:  # warm-up
+            walls.append(wall * 1000)
+            cpus.append(cpu * 1000)
+    walls.sort()
+    return {
+        "p50_ms": round(statistics.median(walls), 1),
+        "p95_ms": round(walls[max(int(len(walls) * 0.95) - 1, 0)], 1),
+        "cpu_p50_ms": round(statistics.median(cpus), 1),
+        "result": result,
+    }
+
+
+def measure(runs: int) -> dict:
+    from django.test import Client
+
+    from bench.part import TODAY, big_company, company_invoices
+    from relance.core.models import Membership, User
+    from relance.core.tokens import token_create
+    from relance.reports.selectors import PER_PAGE, aged_balance
+
+    company = big_company()
+    past = TODAY - timedelta(days=30)
+    scope = {"company": company}
+    out = {"invoices": company_invoices(company)}
+    page = {"limit": PER_PAGE}
+    cases = {
+        "page_total": lambda: aged_balance(**scope, on=TODAY, **page),
+        "page_name_p40": lambda: aged_balance(
+            **scope, on=TODAY, sort="name", descending=False, **page, offset=3900
+        ),
+        "page_past": lambda: aged_balance(**scope, on=past, **page),
+    }
+    for name, call in cases.items():
+        timed = _timed(call, runs)
+        out[name] = {**timed, "result": timed["result"].count}
+    # Through the web page and the API, as a user asks for them.
+    user = User.objects.create_user(
+        email=f"bench{time.time()}@bench.example", password="x"
+    )
+    Membership.objects.create(user=user, company=company, role="admin")
+    client = Client()
+    client.force_login(user)
+    token = token_create(company=company, name="bench")[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    for name, call in {
+        "web_page": lambda: client.get("/balance-agee/", {"date": TODAY}),
+        "api_page": lambda: api.get(
+            "/api/v1/aged-balance", {"date": TODAY, "limit": 100}
+        ),
+    }.items():
+        timed = _timed(call, runs)
+        assert timed["result"].status_code == 200, timed["result"].content[:500]
+        out[name] = {**timed, "result": timed["result"].status_code}
+    timed = _timed(lambda: aged_balance(**scope, on=TODAY), max(runs // 4, 1))
+    out["complete"] = {**timed, "result": len(timed["result"].customers)}
+    return out
+
+
+def inner(n: int, runs: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
+    os.environ.setdefault("RELANCE_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("RELANCE_ALLOWED_HOSTS", "testserver,localhost")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.indicators import history
+    from bench.part import setup
+    from relance.invoices.models import Invoice, Payment
+
+    call_command("migrate", verbosity=0)
+    if not Invoice.objects.exists():
+        setup(n)
+    if not Payment.objects.exists():
+        history()
+    print(json.dumps(measure(runs), default=str))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--keep", help="a folder for databases kept between runs")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.inner:
+        inner(options.n[0], options.runs)
+        return
+    kinds = [k for k in options.db if k != "postgres" or postgres_available()]
+    rows = []
+    for kind in kinds:
+        for n in options.n:
+            with tempfile.TemporaryDirectory(prefix="relance-bench-") as folder:
+                database = None
+                if options.keep:
+                    kept = Path(options.keep) / f"{kind}-{n}"
+                    kept.mkdir(parents=True, exist_ok=True)
+                    url = _kept_url(kind, kept)
+                else:
+                    database = Database(kind, Path(folder))
+                    url = database.url
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": url,
+                    "RELANCE_DATA_DIR": folder,
+                    "RELANCE_LOG_LEVEL": "ERROR",
+                }
+                try:
+                    result = subprocess.run(
+                        [
+                            *(sys.executable, __file__, "--inner"),
+                            *("--n", str(n), "--runs", str(options.runs)),
+                        ],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        timeout=7200,
+                    )
+                    if result.returncode:
+                        raise SystemExit(result.stdout + result.stderr)
+                    row = json.loads(result.stdout.strip().splitlines()[-1])
+                    rows.append({"db": kind, "n": n, **row})
+                    print(f"… {kind} {n:,}: {json.dumps(row)}", file=sys.stderr)
+                finally:
+                    if database:
+                        database.drop()
+    with open("/proc/loadavg") as load:
+        print(f"load average after: {load.read().strip()}")
+    names = ("page_total", "page_name_p40", "page_past", "web_page", "api_page")
+    print(
+        "| DB | invoices | its invoices | customers owing | "
+        + " | ".join(f"{n} p50 / p95 (CPU p50)" for n in (*names, "complete"))
+        + " |"
+    )
+    print("|---|---|---|---|" + "---|" * (len(names) + 1))
+    for row in rows:
+        cells = [
+            row["db"],
+            f"{row['n']:,}",
+            f"{row['invoices']:,}",
+            f"{row['complete']['result']:,}",
+            *(
+                f"{row[k]['p50_ms']} / {row[k]['p95_ms']} ms ({row[k]['cpu_p50_ms']})"
+                for k in (*names, "complete")
+            ),
+        ]
+        print("| " + " | ".join(cells) + " |")
+
+
+def _kept_url(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    import psycopg
+
+    name = f"relance_bench_kept_{folder.name.replace('-', '_')}"
+    with psycopg.connect(
+        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+    ) as c:
+        if not c.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            c.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+if __name__ == "__main__":
+    main()
