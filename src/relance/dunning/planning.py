@@ -532,6 +532,7 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
     )
     rule = {pk: rule_steps(steps) for pk, steps in plans.items()}
     groups: dict[tuple, PlannedMessage] = {}
+    limits = {}  # see _limitation
     for invoice in rows:
         rhythm = rhythms[invoice.customer_id]
         steps = plans.get(rhythm.plan_id, [])
@@ -551,7 +552,7 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
         if error:
             plan.errors.append(error)
             continue
-        barred = _limitation(invoice, today, time_barred, plan)
+        barred = _limitation(invoice, today, time_barred, plan, limits)
         if barred:
             plan.errors.append(barred)
             continue
@@ -726,12 +727,19 @@ def _credit_warnings(company: Company, plan: Plan) -> None:
         )
 
 
-def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
+def _limitation(invoice, today, confirmed, plan, limits) -> PlanError | None:
     """A time-barred invoice is left out unless the user confirmed it; one
-    about to be is announced (law/limitation.py)."""
+    about to be is announced (law/limitation.py). `limits`: (kind, due date)
+    → (barred, barred soon), worked out once per pair in a plan."""
     kind, due = invoice.customer.kind, invoice.due_date
-    barred = limitation.time_barred(kind, due, today)
-    if not barred and not limitation.barred_soon(kind, due, today):
+    state = limits.get((kind, due))
+    if state is None:
+        state = limits[kind, due] = (
+            limitation.time_barred(kind, due, today),
+            limitation.barred_soon(kind, due, today),
+        )
+    barred, soon = state
+    if not barred and not soon:
         return None  # most invoices: no text to make
     end = format_date(limitation.last_day(kind, due))
     basis = (
