@@ -96,7 +96,8 @@ def load(invoices: int, customers: int) -> int:
             "invoices_invoice",
             "company_id, customer_id, number, issue_date, due_date, currency, "
             "total, amount_due, status, payment_terms, pdf, einvoice_status, "
-            "dunning_level, to_remind, pause_kind, pause_reason, kind, credit_left",
+            "dunning_level, to_remind, pause_kind, pause_reason, kind, credit_left, "
+            "payment_url",
             [
                 (
                     company.pk,
@@ -117,6 +118,7 @@ def load(invoices: int, customers: int) -> int:
                     "",
                     "invoice",
                     Decimal(0),
+                    "",
                 )
                 for n in range(invoices)
             ],

@@ -1,12 +1,13 @@
 """Composing a reminder: its subject, text and HTML from the step's template."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 
 from relance.core.models import Company
 from relance.dunning.context import Stage, message_context
@@ -41,9 +42,22 @@ def recipient_of(customer: Customer) -> str:
     return (customer.dunning_email or customer.email).strip()
 
 
+class _EmailValidator(EmailValidator):
+    """Django's `validate_email`, its patterns compiled once: each use of a
+    lazy pattern costs two proxy calls (a tenth of a plan of 100,000
+    customers, ADR 24)."""
+
+    user_regex = re.compile(EmailValidator.user_regex.pattern, re.IGNORECASE)
+    domain_regex = re.compile(EmailValidator.domain_regex.pattern, re.IGNORECASE)
+    literal_regex = re.compile(EmailValidator.literal_regex.pattern, re.IGNORECASE)
+
+
+_validate_email = _EmailValidator()
+
+
 def address_valid(address: str) -> bool:
     try:
-        validate_email(address)
+        _validate_email(address)
     except ValidationError:
         return False
     return True

@@ -1,14 +1,16 @@
 """The summary of a reminder run: the messages that would go out, and every
 invoice that would not, with its reason. Reads only; nothing is written."""
 
-import functools
+import gc
 import unicodedata
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from django.db import router
 from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
@@ -27,7 +29,14 @@ from relance.dunning.selectors import (
     plans_active,
     rule_steps,
 )
-from relance.invoices.models import Customer, EInvoiceStatusEvent, Invoice, PauseKind
+from relance.invoices.models import (
+    Customer,
+    EInvoiceStatusEvent,
+    Invoice,
+    PauseKind,
+    address_lines_of,
+    email_refused_is,
+)
 from relance.law import limitation
 
 # Why an invoice is left out of a run: each of the rules' reasons
@@ -140,25 +149,173 @@ GROUPS = {
 }
 
 
-@dataclass(frozen=True)
+# What a plan reads of each selected invoice and keeps of it (ADR 24): no
+# model object per row, only these columns, as slotted rows.
+INVOICE_COLUMNS = (
+    "id",
+    "number",
+    "customer_id",
+    "status",
+    "kind",
+    "amount_due",
+    "currency",
+    "issue_date",
+    "due_date",
+    "dunning_level",
+    "last_reminder_on",
+    "paused_until",
+    "pause_kind",
+    "pause_reason",
+    "einvoice_status",
+    "payment_suggested_on",
+)
+
+
+@dataclass(slots=True, eq=False)
+class InvoiceRow:
+    """One selected invoice as the rules and texts of a plan read it (the
+    same attribute names as `Invoice`, so `invoice_facts` reads it too);
+    `customer`: its customer's row, shared by its invoices."""
+
+    id: int
+    number: str
+    customer_id: int
+    status: str
+    kind: str
+    amount_due: Decimal
+    currency: str
+    issue_date: date
+    due_date: date
+    dunning_level: int
+    last_reminder_on: date | None
+    paused_until: date | None
+    pause_kind: str
+    pause_reason: str
+    einvoice_status: str
+    payment_suggested_on: date | None
+    customer: "CustomerRow | None" = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+# What a plan reads of each customer; the row keeps what the rules, the
+# texts and the consumers use, worked out once per customer.
+CUSTOMER_COLUMNS = (
+    "id",
+    "company_id",
+    "name",
+    "kind",
+    "language",
+    "phone",
+    "email",
+    "dunning_email",
+    "paused_until",
+    "pause_reason",
+    "email_refused",
+    "email_refused_reason",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+)
+# The columns of a customer's row that are `Customer` fields as they are.
+CUSTOMER_KEPT = (*CUSTOMER_COLUMNS[:10], "email_refused_reason")
+
+
+@dataclass(slots=True, eq=False)
+class CustomerRow:
+    id: int
+    company_id: int
+    name: str
+    kind: str
+    language: str
+    phone: str
+    email: str
+    dunning_email: str
+    paused_until: date | None
+    pause_reason: str
+    email_refused_reason: str
+    address_lines: tuple[str, ...]
+    reminder_email_refused: bool
+    recipient: str  # `messages.recipient_of`
+    # Whether `recipient` is a valid address: checked once, when needed.
+    recipient_valid: bool | None = None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    reminder_email = Customer.reminder_email
+
+    @classmethod
+    def of(cls, values: tuple) -> "CustomerRow":
+        """The row of a customer's CUSTOMER_COLUMNS, in that order."""
+        *kept, refused, reason, line1, line2, postal_code, city = values
+        row = cls(
+            *kept,
+            reason,
+            tuple(address_lines_of(line1, line2, postal_code, city)),
+            False,
+            "",
+        )
+        row.reminder_email_refused = email_refused_is(row.reminder_email, refused)
+        row.recipient = recipient_of(row)
+        return row
+
+    def model(self) -> Customer:
+        """The `Customer`, these fields read and the others deferred (read
+        from the database if asked for): made when asked, not kept."""
+        return model_of(Customer, {name: getattr(self, name) for name in CUSTOMER_KEPT})
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedLine:
-    invoice: Invoice
+    """One invoice of a message: what the consumers read of it (its id,
+    number, amount, currency and due date), its level and step; `invoice`
+    makes its `Invoice` when asked (a window's rows, a test)."""
+
+    invoice_id: int
+    number: str
+    customer_id: int
+    amount_due: Decimal
+    currency: str
+    due_date: date
     level: int
     step: DunningStep
 
+    @property
+    def invoice(self) -> Invoice:
+        return model_of(
+            Invoice,
+            {
+                "id": self.invoice_id,
+                "number": self.number,
+                "customer_id": self.customer_id,
+                "amount_due": self.amount_due,
+                "currency": self.currency,
+                "due_date": self.due_date,
+            },
+        )
 
-@dataclass
+
+@dataclass(slots=True)
 class PlannedMessage:
     """One email: one customer, one or more invoices; at the same step but
     under « Un seul courriel par client », where it takes the highest step's
     template and each invoice keeps its own stage."""
 
-    customer: object
+    row: CustomerRow  # the customer's
     recipients: list[str]
     lines: list[PlannedLine]
     language: str = "fr"  # the template's (dunning/languages.py)
     # « modèle anglais absent : envoyé en français », or "".
     language_note: str = ""
+
+    @property
+    def customer(self) -> Customer:
+        return self.row.model()
 
     @property
     def step(self) -> DunningStep:
@@ -174,31 +331,41 @@ class PlannedMessage:
 
     @property
     def currency(self) -> str:
-        return self.lines[0].invoice.currency
+        return self.lines[0].currency
 
     @property
     def total(self) -> Decimal:
-        return sum((line.invoice.amount_due for line in self.lines), Decimal(0))
+        return sum((line.amount_due for line in self.lines), Decimal(0))
 
     def as_dict(self) -> dict:
         """As `relance remind --json` shows it (the API adds the total)."""
         return {
-            "customer": self.customer.name,
+            "customer": self.row.name,
             "to": self.recipients,
             "step": self.step.name,
-            "invoices": [invoice.number for invoice in self.invoices],
+            "invoices": [line.number for line in self.lines],
             "invoice_steps": [line.step.name for line in self.lines],
             "language": self.language,
             "language_note": self.language_note,
         }
 
 
-@dataclass(frozen=True)
+def _invoice_of(invoice_id: int | None, number: str) -> Invoice | None:
+    if invoice_id is None:
+        return None
+    return model_of(Invoice, {"id": invoice_id, "number": number})
+
+
+@dataclass(frozen=True, slots=True)
 class PlanError:
-    invoice: Invoice | None
+    invoice_id: int | None  # None: not found
     reference: str
     code: Code
     message: str
+
+    @property
+    def invoice(self) -> Invoice | None:
+        return _invoice_of(self.invoice_id, self.reference)
 
     def as_dict(self) -> dict:
         """As the API and `relance remind --json` show it."""
@@ -216,17 +383,22 @@ class WarningKind(StrEnum):
     UNALLOCATED_CREDIT = "unallocated_credit"  # the customer has credit to allocate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanWarning:
     """Something true of an invoice that goes out, to know before sending."""
 
-    invoice: Invoice
+    invoice_id: int
+    number: str
     message: str
     kind: WarningKind = WarningKind.NOT_DUE
 
+    @property
+    def invoice(self) -> Invoice:
+        return _invoice_of(self.invoice_id, self.number)
+
     def as_dict(self) -> dict:
         return {
-            "invoice": self.invoice.number,
+            "invoice": self.number,
             "code": str(self.kind),
             "message": self.message,
         }
@@ -312,6 +484,28 @@ def reminder_plan(
     step's date and the minimum gap do not hold it back. `time_barred`: the
     user confirmed reminding invoices that can no longer be sued for.
     """
+    with _without_cycle_collection():
+        return _plan(company, today, invoices, manual, time_barred)
+
+
+@contextmanager
+def _without_cycle_collection():
+    """Python's cycle collector paused while a plan is made: a plan of 100,000
+    invoices allocates hundreds of thousands of objects, none in a cycle,
+    and the collector traversed them again and again (a fifth of its time,
+    ADR 24). Paused for the whole process for those seconds; what other
+    threads leave in cycles meanwhile is collected once it is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _plan(company, today, invoices, manual, time_barred) -> Plan:
     plan = Plan(company=company, today=today, manual=manual)
     plans, default_id = plans_active(company=company)
     if not company.sender_email:
@@ -326,9 +520,9 @@ def reminder_plan(
             _("Aucune étape de relance active : configurez vos relances.")
         )
     rows = _invoices(company, today, invoices, plan)
-    held = _held_levels([invoice.pk for invoice in rows])
+    held = _held_levels([invoice.id for invoice in rows])
     einvoice = _einvoice_latest(
-        [i.pk for i in rows if i.einvoice_status in rules.EINVOICE_BLOCKING]
+        [i.id for i in rows if i.einvoice_status in rules.EINVOICE_BLOCKING]
     )
     # Each invoice follows its customer's plan, at its customer's rhythm.
     rhythms = customer_rhythms(
@@ -338,6 +532,7 @@ def reminder_plan(
     )
     rule = {pk: rule_steps(steps) for pk, steps in plans.items()}
     groups: dict[tuple, PlannedMessage] = {}
+    limits = {}  # see _limitation
     for invoice in rows:
         rhythm = rhythms[invoice.customer_id]
         steps = plans.get(rhythm.plan_id, [])
@@ -357,20 +552,30 @@ def reminder_plan(
         if error:
             plan.errors.append(error)
             continue
-        barred = _limitation(invoice, today, time_barred, plan)
+        barred = _limitation(invoice, today, time_barred, plan, limits)
         if barred:
             plan.errors.append(barred)
             continue
         customer = invoice.customer
         step = steps[verdict.next_level - 1]
         key = _message_key(company.grouping, invoice, step, verdict.next_level)
-        line = PlannedLine(invoice=invoice, level=verdict.next_level, step=step)
+        line = PlannedLine(
+            invoice.id,
+            invoice.number,
+            invoice.customer_id,
+            invoice.amount_due,
+            invoice.currency,
+            invoice.due_date,
+            verdict.next_level,
+            step,
+        )
         if invoice.due_date >= today:
             # By hand, or a step before the due date: it goes, but the user
             # sees it first (and the templates word it as a coming due date).
             plan.warnings.append(
                 PlanWarning(
-                    invoice,
+                    invoice.id,
+                    invoice.number,
                     _("Pas encore échue — échéance le %(date)s.")
                     % {"date": format_date(invoice.due_date)},
                 )
@@ -378,21 +583,19 @@ def reminder_plan(
         if key in groups:
             groups[key].lines.append(line)
         else:
-            to = [recipient_of(customer)] if step.sends_email else []
+            to = [customer.recipient] if step.sends_email else []
             groups[key] = PlannedMessage(customer, to, [line])
+    del rows  # the plan keeps its lines, not the rows read
     names = {}  # each customer's sort key, made once
     plan.messages = sorted(
         groups.values(),
         key=lambda m: (
-            names.get(m.customer.pk)
-            or names.setdefault(m.customer.pk, sort_key(m.customer.name)),
-            m.lines[0].invoice.number,
+            names.get(m.row.id) or names.setdefault(m.row.id, sort_key(m.row.name)),
+            m.lines[0].number,
         ),
     )
     for message in plan.messages:
-        message.lines.sort(
-            key=lambda line: (line.invoice.due_date, line.invoice.number)
-        )
+        message.lines.sort(key=lambda line: (line.due_date, line.number))
     _languages(company, [step for each in plans.values() for step in each], plan)
     order = {code: index for index, code in enumerate(Code)}
     plan.errors.sort(key=lambda e: (order[e.code], e.reference))
@@ -405,17 +608,21 @@ def _languages(company: Company, steps: list[DunningStep], plan: Plan) -> None:
     """Each message's language: the customer's, or the fallback's when its
     step has no text in it, which the summary notes (one query)."""
     texts = step_texts(steps) if plan.messages else {}
+    known = {}  # (step, language) → (language, note): made once each
     for message in plan.messages:
-        if not message.step.sends_email:
+        step = message.step
+        if not step.sends_email:
             continue
-        text = step_text(
-            step=message.step,
-            language=message.customer.language,
-            company_language=company.language,
-            texts=texts,
-        )
-        message.language = text.language
-        message.language_note = fallback_note(text)
+        key = (step.pk, message.row.language)
+        if key not in known:
+            text = step_text(
+                step=step,
+                language=message.row.language,
+                company_language=company.language,
+                texts=texts,
+            )
+            known[key] = (text.language, fallback_note(text))
+        message.language, message.language_note = known[key]
 
 
 def _gap_refusal(invoice, facts, verdict, rule, company) -> PlanError | None:
@@ -429,7 +636,7 @@ def _gap_refusal(invoice, facts, verdict, rule, company) -> PlanError | None:
     if not last or gap_end != verdict.planned_on or own >= gap_end:
         return None
     return PlanError(
-        invoice,
+        invoice.id,
         invoice.number,
         Code.NOT_DUE_YET,
         _(
@@ -444,13 +651,13 @@ def _gap_refusal(invoice, facts, verdict, rule, company) -> PlanError | None:
     )
 
 
-def _payment_suggested(invoice: Invoice) -> PlanError | None:
+def _payment_suggested(invoice: InvoiceRow) -> PlanError | None:
     """A bank credit may have paid it (`payment_suggested_on`, written by the
     bank services, ADR 11): held back until a user confirms or rejects it."""
     if not invoice.payment_suggested_on:
         return None
     return PlanError(
-        invoice,
+        invoice.id,
         invoice.number,
         Code.PAYMENT_SUGGESTED,
         _("Paiement probable reçu le %(date)s : à confirmer avant toute relance.")
@@ -484,45 +691,55 @@ def bank_notice(company: Company, today: date) -> str:
 def _credit_warnings(company: Company, plan: Plan) -> None:
     """Warn of each credit note with something left to allocate whose
     customer is about to be reminded: allocating it first lowers, or
-    settles, what the reminder asks for. One query per 5,000 customers."""
-    customers = {message.customer.pk: message.customer for message in plan.messages}
-    wanted = list(customers)
-    credits = []
-    for start in range(0, len(wanted), CHUNK):
-        condition, params = ids_condition(
-            f"{Invoice._meta.db_table}.customer_id", wanted[start : start + CHUNK]
-        )
-        credits += Invoice.objects.filter(
+    settles, what the reminder asks for. One query."""
+    customers = {message.row.id: message.row for message in plan.messages}
+    if not customers:
+        return
+    # One query for the company's few credit notes left to allocate, those of
+    # other customers dropped here: by chunks of customers, each query read
+    # the company's open invoices again (20 times for 100,000 customers).
+    credits = [
+        credit
+        for credit in Invoice.objects.filter(
             company=company,
             kind=Invoice.Kind.CREDIT_NOTE,
             status=Invoice.Status.OPEN,
             credit_left__gt=0,
-        ).extra(where=[condition], params=params)
+        ).only("id", "number", "customer_id", "issue_date", "credit_left", "currency")
+        if credit.customer_id in customers
+    ]
     credits.sort(key=lambda credit: (credit.issue_date, credit.number))
     for credit in credits:
-        credit.customer = customers[credit.customer_id]
         plan.warnings.append(
             PlanWarning(
-                credit,
+                credit.pk,
+                credit.number,
                 _(
                     "Avoir non imputé de %(amount)s pour %(customer)s : imputez-le "
                     "sur ses factures avant de le relancer."
                 )
                 % {
                     "amount": format_amount(credit.credit_left, credit.currency),
-                    "customer": credit.customer.name,
+                    "customer": customers[credit.customer_id].name,
                 },
                 WarningKind.UNALLOCATED_CREDIT,
             )
         )
 
 
-def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
+def _limitation(invoice, today, confirmed, plan, limits) -> PlanError | None:
     """A time-barred invoice is left out unless the user confirmed it; one
-    about to be is announced (law/limitation.py)."""
+    about to be is announced (law/limitation.py). `limits`: (kind, due date)
+    → (barred, barred soon), worked out once per pair in a plan."""
     kind, due = invoice.customer.kind, invoice.due_date
-    barred = limitation.time_barred(kind, due, today)
-    if not barred and not limitation.barred_soon(kind, due, today):
+    state = limits.get((kind, due))
+    if state is None:
+        state = limits[kind, due] = (
+            limitation.time_barred(kind, due, today),
+            limitation.barred_soon(kind, due, today),
+        )
+    barred, soon = state
+    if not barred and not soon:
         return None  # most invoices: no text to make
     end = format_date(limitation.last_day(kind, due))
     basis = (
@@ -533,7 +750,7 @@ def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
     if barred:
         if not confirmed:
             return PlanError(
-                invoice,
+                invoice.id,
                 invoice.number,
                 Code.TIME_BARRED,
                 _("Prescrite depuis le %(date)s (%(basis)s).")
@@ -541,7 +758,8 @@ def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
             )
         plan.warnings.append(
             PlanWarning(
-                invoice,
+                invoice.id,
+                invoice.number,
                 _("Prescrite depuis le %(date)s : relancée à votre demande.")
                 % {"date": end},
                 WarningKind.TIME_BARRED,
@@ -550,7 +768,8 @@ def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
     else:
         plan.warnings.append(
             PlanWarning(
-                invoice,
+                invoice.id,
+                invoice.number,
                 _(
                     "Prescrite après le %(date)s (%(basis)s) : au-delà, elle ne "
                     "pourra plus être réclamée en justice."
@@ -562,14 +781,14 @@ def _limitation(invoice, today, confirmed, plan) -> PlanError | None:
     return None
 
 
-def _message_key(grouping: str, invoice: Invoice, step: DunningStep, level: int):
+def _message_key(grouping: str, invoice: InvoiceRow, step: DunningStep, level: int):
     """Which message an invoice goes in. Per customer and per step by
     default: each message's text is then true of every invoice it lists (a
     « Relance 3 » never speaks for an invoice never reminded). Merged per
     customer on request, with one exception: a formal notice only ever covers
     invoices that reached it."""
     if grouping == Grouping.INVOICE:
-        return invoice.pk
+        return invoice.id
     customer = (invoice.customer_id, invoice.currency)
     if step.sends_letter or step.makes_task:  # the invoices of its step only
         return (invoice.customer_id, invoice.currency, level)
@@ -589,10 +808,10 @@ def sort_key(text: str) -> str:
 CHUNK = 5000  # ids a query reads at most (SQLite's variables, PostgreSQL's plans)
 
 
-def _invoices(company, today, selection, plan) -> list[Invoice]:
-    """The selected invoices, each with its customer; read by chunks of ids,
-    each customer read once and shared by its invoices (a customer of 100
-    invoices is one object, not 100)."""
+def _invoices(company, today, selection, plan) -> list[InvoiceRow]:
+    """The selected invoices as rows, by number, each with its customer's
+    row; read by chunks of ids, each customer read once and shared by its
+    invoices (a customer of 100 invoices is one row, not 100)."""
     queryset = Invoice.objects.filter(company=company)
     if selection is None:
         # The tag, or a planned date that has come (the daily job may not have
@@ -601,7 +820,7 @@ def _invoices(company, today, selection, plan) -> list[Invoice]:
             Q(to_remind=True)
             | Q(status=Invoice.Status.OPEN, next_reminder_on__lte=today)
         )
-        rows = sorted(rows_as_models(queryset), key=_by_number)
+        rows = sorted(_invoice_rows(queryset), key=_by_number)
         return _with_customers(company, rows)
     wanted = list(selection)
     objects = [item.pk for item in wanted if isinstance(item, Invoice)]
@@ -609,22 +828,21 @@ def _invoices(company, today, selection, plan) -> list[Invoice]:
         dict.fromkeys([item for item in wanted if isinstance(item, int)] + objects)
     )
     numbers = list(dict.fromkeys(item for item in wanted if isinstance(item, str)))
-    found: dict[int, Invoice] = {}
+    found: dict[int, InvoiceRow] = {}
     for start in range(0, len(ids), CHUNK):
         # One parameter a chunk (Django would prepare each id: seconds).
         condition, params = ids_condition(
             f"{Invoice._meta.db_table}.id", ids[start : start + CHUNK]
         )
         chunk = queryset.extra(where=[condition], params=params)
-        found.update((invoice.pk, invoice) for invoice in rows_as_models(chunk))
+        found.update((row.id, row) for row in _invoice_rows(chunk))
     for start in range(0, len(numbers), CHUNK):
         chunk = queryset.filter(number__in=numbers[start : start + CHUNK])
-        found.update((invoice.pk, invoice) for invoice in rows_as_models(chunk))
+        found.update((row.id, row) for row in _invoice_rows(chunk))
     rows = sorted(found.values(), key=_by_number)
-    known_ids = set(found)
-    known_numbers = {invoice.number for invoice in rows}
+    known_numbers = {row.number for row in rows}
     for item in ids:
-        if item not in known_ids:
+        if item not in found:
             plan.errors.append(
                 PlanError(None, str(item), Code.NOT_FOUND, _("Facture introuvable."))
             )
@@ -636,43 +854,48 @@ def _invoices(company, today, selection, plan) -> list[Invoice]:
     return _with_customers(company, rows)
 
 
-# Not read: their conversion (SQLite) was a third of the rows' cost, and a
-# plan never shows them. Deferred, Django reads them if ever asked.
-UNREAD = frozenset({"created_at", "updated_at"})
+def _shared(values: dict[str, str]):
+    """One object for each of the few values a column repeats (« open »,
+    « EUR »…): the driver makes a new string per row."""
+    return lambda text: values.setdefault(text, text)
 
 
-def rows_as_models(queryset):
-    """The queryset's rows as model objects, made without `Model.__init__`
-    (one descriptor call per field per row: with Django's row iterator, most
-    of the time of a plan of 100,000 invoices). Every field but UNREAD is
-    read and converted as Django does; no signal is sent (the models read
-    here have no receiver of `pre_init`/`post_init`)."""
-    model = queryset.model
-    names = [
-        field.attname
-        for field in model._meta.concrete_fields
-        if field.attname not in UNREAD
-    ]
-    database = queryset.db
+def _invoice_rows(queryset) -> list[InvoiceRow]:
+    share = _shared({})
     rows = []
-    for values in queryset.values_list(*names):
-        instance = model.__new__(model)
-        state = ModelState()
-        state.adding, state.db = False, database
-        instance.__dict__.update(zip(names, values, strict=True))
-        instance._state = state
-        rows.append(instance)
+    for values in queryset.values_list(*INVOICE_COLUMNS):
+        row = InvoiceRow(*values)
+        row.status, row.kind = share(row.status), share(row.kind)
+        row.currency, row.pause_kind = share(row.currency), share(row.pause_kind)
+        row.einvoice_status = share(row.einvoice_status)
+        rows.append(row)
     return rows
 
 
-def _by_number(invoice: Invoice) -> tuple:
-    return (invoice.number, invoice.pk)
+def model_of(model, values: dict):
+    """A model object of a row already read: these fields set, the others
+    deferred (Django reads them if ever asked); made without
+    `Model.__init__` (one descriptor call per field: with Django's row
+    iterator, most of the time of a big plan). No signal is sent (the models
+    made here have no receiver of `pre_init`/`post_init`)."""
+    instance = model.__new__(model)
+    state = ModelState()
+    state.adding, state.db = False, router.db_for_read(model)
+    instance.__dict__.update(values)
+    instance._state = state
+    return instance
 
 
-def _with_customers(company, invoices: list[Invoice]) -> list[Invoice]:
-    """Give each invoice its customer, read once per customer by chunks."""
+def _by_number(row: InvoiceRow) -> tuple:
+    return (row.number, row.id)
+
+
+def _with_customers(company, invoices: list[InvoiceRow]) -> list[InvoiceRow]:
+    """Give each invoice its customer's row, read once per customer by
+    chunks."""
     wanted = list(dict.fromkeys(invoice.customer_id for invoice in invoices))
     customers = {}
+    share = _shared({})
     for start in range(0, len(wanted), CHUNK):
         condition, params = ids_condition(
             f"{Customer._meta.db_table}.id", wanted[start : start + CHUNK]
@@ -680,11 +903,12 @@ def _with_customers(company, invoices: list[Invoice]) -> list[Invoice]:
         chunk = Customer.objects.filter(company=company).extra(
             where=[condition], params=params
         )
-        customers.update((customer.pk, customer) for customer in rows_as_models(chunk))
+        for values in chunk.values_list(*CUSTOMER_COLUMNS):
+            row = CustomerRow.of(values)
+            row.kind, row.language = share(row.kind), share(row.language)
+            customers[row.id] = row
     for invoice in invoices:
-        # The cache the relation's descriptor reads (assigning through it
-        # checks each object again: seconds for 100,000 invoices).
-        invoice._state.fields_cache["customer"] = customers[invoice.customer_id]
+        invoice.customer = customers[invoice.customer_id]
     return invoices
 
 
@@ -715,16 +939,20 @@ def _einvoice_latest(invoice_ids: list[int]) -> dict[int, EInvoiceStatusEvent]:
     return latest
 
 
-def _einvoice_message(invoice: Invoice, event) -> str:
+def _einvoice_message(invoice: InvoiceRow, event) -> str:
+    # As `Invoice.get_einvoice_status_display` words it.
+    label = dict(Invoice.EInvoiceStatus.choices).get(
+        invoice.einvoice_status, invoice.einvoice_status
+    )
     if event is None or event.code != invoice.einvoice_status:
         return _(
             "Statut de facturation électronique « %(status)s » : pas de relance."
-        ) % {"status": invoice.get_einvoice_status_display()}
+        ) % {"status": label}
     message = _(
         "Statut de facturation électronique « %(status)s » du %(date)s : "
         "pas de relance."
     ) % {
-        "status": invoice.get_einvoice_status_display(),
+        "status": label,
         "date": format_date(event.status_on),
     }
     if event.reason:
@@ -734,7 +962,7 @@ def _einvoice_message(invoice: Invoice, event) -> str:
 
 def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
     def error(code: Code, message: str) -> PlanError:
-        return PlanError(invoice, invoice.number, code, message)
+        return PlanError(invoice.id, invoice.number, code, message)
 
     reason = verdict.reason
     if reason == rules.Reason.CREDIT_NOTE:
@@ -757,7 +985,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
     if reason == rules.Reason.EINVOICE_BLOCKED:
         return error(
             Code.EINVOICE_BLOCKED,
-            _einvoice_message(invoice, (einvoice or {}).get(invoice.pk)),
+            _einvoice_message(invoice, (einvoice or {}).get(invoice.id)),
         )
     if reason == rules.Reason.LAST_STEP_REACHED:
         if not steps:
@@ -801,7 +1029,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("Téléphone manquant pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
-    address = recipient_of(invoice.customer)
+    address = invoice.customer.recipient
     if not step.sends_email:
         pass  # a letter, a call or a task: no email address needed
     elif not address:
@@ -810,7 +1038,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("Aucune adresse e-mail pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
-    elif not _address_valid(address):
+    elif not _recipient_valid(invoice.customer):
         return error(
             Code.INVALID_EMAIL,
             _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
@@ -835,7 +1063,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("L'étape « %(step)s » n'a pas de modèle de courriel.")
             % {"step": step.name},
         )
-    status = held.get((invoice.pk, verdict.next_level))
+    status = held.get((invoice.id, verdict.next_level))
     if status:
         return error(
             Code.ALREADY_PENDING,
@@ -845,11 +1073,15 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
     return None
 
 
-# Checked once per address, not once per invoice (a customer of 100 invoices).
-_address_valid = functools.lru_cache(maxsize=4096)(address_valid)
+def _recipient_valid(customer: CustomerRow) -> bool:
+    """Checked once per customer, not once per invoice (a customer of 100
+    invoices)."""
+    if customer.recipient_valid is None:
+        customer.recipient_valid = address_valid(customer.recipient)
+    return customer.recipient_valid
 
 
-def _pause_message(invoice: Invoice) -> str:
+def _pause_message(invoice: InvoiceRow) -> str:
     until = format_date(invoice.paused_until)
     if invoice.pause_kind == PauseKind.DISPUTE:
         text = _("En litige jusqu'au %(date)s") % {"date": until}

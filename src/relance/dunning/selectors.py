@@ -7,6 +7,7 @@ from django.db.models import F, Max, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from relance.core.models import Company
+from relance.core.sql import ids_condition
 from relance.dunning import rules
 from relance.dunning.models import (
     CustomerDunning,
@@ -88,17 +89,23 @@ def customer_rhythms(
     own = {}
     last = {}
     for start in range(0, len(wanted), 5000):
+        # One parameter a chunk (Django would prepare each id: seconds).
         chunk = wanted[start : start + 5000]
+        condition, params = ids_condition(
+            f"{CustomerDunning._meta.db_table}.customer_id", chunk
+        )
         own.update(
             (row[0], row[1:])
-            for row in CustomerDunning.objects.filter(
-                company=company, customer_id__in=chunk
-            ).values_list("customer_id", "plan_id", "min_gap_days")
+            for row in CustomerDunning.objects.filter(company=company)
+            .extra(where=[condition], params=params)
+            .values_list("customer_id", "plan_id", "min_gap_days")
+        )
+        condition, params = ids_condition(
+            f"{Invoice._meta.db_table}.customer_id", chunk
         )
         last.update(
-            Invoice.objects.filter(
-                company=company, customer_id__in=chunk, last_reminder_on__isnull=False
-            )
+            Invoice.objects.filter(company=company, last_reminder_on__isnull=False)
+            .extra(where=[condition], params=params)
             .values("customer_id")
             .annotate(last=Max("last_reminder_on"))
             .values_list("customer_id", "last")

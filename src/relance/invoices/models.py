@@ -101,13 +101,26 @@ class Customer(models.Model):
     def reminder_email_refused(self) -> bool:
         """The reminder address is the one a server refused: fix it first.
         Changing the address is enough to clear this."""
-        address = self.reminder_email.strip().casefold()
-        return bool(address) and address == self.email_refused.strip().casefold()
+        return email_refused_is(self.reminder_email, self.email_refused)
 
     @property
     def address_lines(self) -> list[str]:
-        city = " ".join(p for p in [self.postal_code, self.city] if p)
-        return [line for line in [self.address_line1, self.address_line2, city] if line]
+        return address_lines_of(
+            self.address_line1, self.address_line2, self.postal_code, self.city
+        )
+
+
+def email_refused_is(address: str, refused: str) -> bool:
+    """`Customer.reminder_email_refused` of an address and the refused one
+    (also for a customer read as a row: dunning/planning.py)."""
+    address = address.strip().casefold()
+    return bool(address) and address == refused.strip().casefold()
+
+
+def address_lines_of(line1: str, line2: str, postal_code: str, city: str) -> list[str]:
+    """`Customer.address_lines` of these columns."""
+    city = " ".join(p for p in [postal_code, city] if p)
+    return [line for line in [line1, line2, city] if line]
 
 
 def invoice_pdf_path(invoice: "Invoice", filename: str) -> str:

@@ -87,9 +87,9 @@ def _lines_new(reminder: Reminder, message) -> list[ReminderInvoice]:
         ReminderInvoice(
             company=reminder.company,
             reminder=reminder,
-            invoice=line.invoice,
+            invoice_id=line.invoice_id,
             level=line.level,
-            amount_due=line.invoice.amount_due,
+            amount_due=line.amount_due,
         )
         for line in message.lines
     ]
@@ -106,8 +106,8 @@ def _create_each(plan: Plan, user, origin, run) -> Created:
         except IntegrityError:
             created.errors.extend(
                 PlanError(
-                    line.invoice,
-                    line.invoice.number,
+                    line.invoice_id,
+                    line.number,
                     Code.ALREADY_PENDING,
                     _("Une relance « %(step)s » vient d'être créée pour cette facture.")
                     % {"step": line.step.name},

@@ -170,10 +170,10 @@ class Command(RelanceCommand):
             f"{plan.to_send} relance(s) à envoyer · {len(errors)} erreur(s)"
         )
         for message in plan.messages:
-            numbers = ", ".join(invoice.number for invoice in message.invoices)
+            numbers = ", ".join(line.number for line in message.lines)
             total = format_amount(message.total, message.currency)
             self.stdout.write(
-                f"  → {message.customer.name} <{', '.join(message.recipients)}> : "
+                f"  → {message.row.name} <{', '.join(message.recipients)}> : "
                 f"{message.step.name} — {numbers} ({total})"
                 + (f" [{message.language_note}]" if message.language_note else "")
             )
@@ -192,4 +192,4 @@ class Command(RelanceCommand):
         if plan.warnings:
             self.stdout.write(f"\nÀ savoir ({len(plan.warnings)})")
             for warning in plan.warnings:
-                self.stdout.write(f"  {warning.invoice.number} : {warning.message}")
+                self.stdout.write(f"  {warning.number} : {warning.message}")

@@ -1,0 +1,269 @@
+"""The plan read as rows (ADR 24): a varied selection gives the same
+messages, errors and warnings as when the plan held model objects, and what
+it hands out as `invoice` or `customer` is the model of that row."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from relance.dunning.models import Reminder, ReminderInvoice
+from relance.dunning.planning import reminder_plan
+from relance.invoices.models import Customer, Invoice
+from tests.factories import (
+    make_company,
+    make_credit_note,
+    make_customer,
+    make_invoice,
+    make_steps,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 3, 1)
+
+
+def varied_selection():
+    """Invoices of every kind a summary meets, and two that do not exist."""
+    company = make_company()
+    make_steps(company)
+    herbly = make_customer(
+        company, name="Herbly", dunning_email="compta@herbly.example"
+    )
+    durand = make_customer(
+        company, name="Élan Durand", kind=Customer.Kind.CONSUMER, email="d@ex.fr"
+    )
+    mute = make_customer(company, name="Sans Courriel", email="")
+    wrong = make_customer(company, name="Faux", email="pas une adresse")
+    paused = make_customer(
+        company,
+        name="En Pause",
+        email="p@ex.fr",
+        paused_until=date(2026, 4, 1),
+        pause_reason="accord",
+    )
+    refused = make_customer(
+        company,
+        name="Refusé",
+        email="r@ex.fr",
+        email_refused="R@ex.fr",
+        email_refused_reason="550 inconnu",
+    )
+    invoices = [
+        make_invoice(herbly, number="A1", due_date=date(2026, 2, 1)),
+        make_invoice(
+            herbly,
+            number="A2",
+            due_date=date(2026, 1, 5),
+            dunning_level=1,
+            last_reminder_on=date(2026, 1, 10),
+            total=Decimal("300.10"),
+        ),
+        make_invoice(herbly, number="A3", due_date=date(2026, 3, 20)),
+        make_invoice(herbly, number="A4", status=Invoice.Status.PAID),
+        make_invoice(
+            herbly, number="A5", amount_due=Decimal("0.00"), total=Decimal("5.00")
+        ),
+        make_invoice(herbly, number="A6", einvoice_status="210"),
+        make_invoice(herbly, number="A7", payment_suggested_on=date(2026, 2, 20)),
+        make_invoice(
+            herbly,
+            number="A8",
+            paused_until=date(2026, 5, 1),
+            pause_kind="dispute",
+            pause_reason="contesté",
+        ),
+        make_invoice(
+            durand,
+            number="B1",
+            issue_date=date(2023, 12, 1),
+            due_date=date(2024, 1, 2),
+        ),
+        make_invoice(
+            durand,
+            number="B2",
+            issue_date=date(2024, 4, 1),
+            due_date=date(2024, 5, 1),
+        ),
+        make_invoice(mute, number="C1"),
+        make_invoice(wrong, number="D1"),
+        make_invoice(paused, number="E1"),
+        make_invoice(refused, number="F1"),
+        make_invoice(herbly, number="G1", due_date=date(2026, 2, 27)),
+        make_invoice(
+            herbly, number="A9", due_date=date(2026, 1, 20), total=Decimal("0.99")
+        ),
+    ]
+    make_credit_note(herbly, number="AV1")
+    return company, [invoice.pk for invoice in invoices] + [999_999, "NOPE"]
+
+
+def as_json(plan):
+    return {
+        "to_send": plan.to_send,
+        "messages": [{**m.as_dict(), "total": m.total} for m in plan.messages],
+        "errors": [error.as_dict() for error in plan.errors],
+        "warnings": [warning.as_dict() for warning in plan.warnings],
+    }
+
+
+def test_a_varied_selection_plans_as_it_did_with_models():
+    company, selection = varied_selection()
+    plan = reminder_plan(company=company, today=TODAY, invoices=selection)
+    # Recorded from the plan of model objects (before ADR 24's amendment).
+    assert as_json(plan) == EXPECTED
+
+
+def test_the_plan_hands_out_the_models_of_its_rows():
+    company, selection = varied_selection()
+    plan = reminder_plan(company=company, today=TODAY, invoices=selection)
+    herbly = Customer.objects.get(name="Herbly")
+    first = plan.messages[1]
+    assert first.customer == herbly and first.customer.name == "Herbly"
+    assert first.customer.city == herbly.city  # not read by the plan: loaded
+    assert first.invoices == list(
+        Invoice.objects.filter(number__in=["A9", "A1"]).order_by("due_date")
+    )
+    [error] = [e for e in plan.errors if e.reference == "F1"]
+    assert error.invoice == Invoice.objects.get(number="F1")
+    assert error.invoice.amount_due == Decimal("1200.00")
+    [missing] = [e for e in plan.errors if e.reference == "NOPE"]
+    assert missing.invoice is None
+
+
+def test_a_run_records_each_line_of_the_plan():
+    from relance.dunning.services.reminders import reminders_create
+
+    company, selection = varied_selection()
+    plan = reminder_plan(company=company, today=TODAY, invoices=selection)
+    created = reminders_create(plan=plan)
+    assert [
+        (r.customer.name, r.step.name, r.recipients) for r in created.reminders
+    ] == [(m.customer.name, m.step.name, m.recipients) for m in plan.messages]
+    assert sorted(
+        ReminderInvoice.objects.values_list(
+            "reminder__customer__name", "invoice__number", "level", "amount_due"
+        )
+    ) == sorted(
+        (m.customer.name, line.number, line.level, line.amount_due)
+        for m in plan.messages
+        for line in m.lines
+    )
+    assert Reminder.objects.count() == plan.to_send
+
+
+EXPECTED = {
+    "errors": [
+        {"code": "not_found", "invoice": "999999", "message": "Facture introuvable."},
+        {"code": "not_found", "invoice": "NOPE", "message": "Facture introuvable."},
+        {"code": "not_open", "invoice": "A4", "message": "Facture déjà payée."},
+        {
+            "code": "nothing_due",
+            "invoice": "A5",
+            "message": "Rien à payer : le reste dû est nul.",
+        },
+        {
+            "code": "einvoice_blocked",
+            "invoice": "A6",
+            "message": "Statut de facturation électronique « Refusée » : pas de "
+            "relance.",
+        },
+        {
+            "code": "paused",
+            "invoice": "A8",
+            "message": "En litige jusqu'au 01/05/2026 : contesté.",
+        },
+        {
+            "code": "customer_paused",
+            "invoice": "E1",
+            "message": "Client en pause jusqu'au 01/04/2026 : accord.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "A3",
+            "message": "Pas encore à relancer : « Relance 1 » prévue le 23/03/2026.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "G1",
+            "message": "Pas encore à relancer : « Relance 1 » prévue le 02/03/2026.",
+        },
+        {
+            "code": "no_email",
+            "invoice": "C1",
+            "message": "Aucune adresse e-mail pour le client Sans Courriel.",
+        },
+        {
+            "code": "invalid_email",
+            "invoice": "D1",
+            "message": "Adresse e-mail invalide pour le client Faux : « pas une "
+            "adresse ».",
+        },
+        {
+            "code": "refused_email",
+            "invoice": "F1",
+            "message": "Adresse « r@ex.fr » refusée par le serveur du client "
+            "Refusé (550 inconnu) : à corriger.",
+        },
+        {
+            "code": "time_barred",
+            "invoice": "B1",
+            "message": "Prescrite depuis le 02/01/2026 (2 ans contre un "
+            "particulier, article L218-2 du Code de la consommation).",
+        },
+        {
+            "code": "payment_suggested",
+            "invoice": "A7",
+            "message": "Paiement probable reçu le 20/02/2026 : à confirmer avant "
+            "toute relance.",
+        },
+    ],
+    "messages": [
+        {
+            "customer": "Élan Durand",
+            "invoice_steps": ["Relance 1"],
+            "invoices": ["B2"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Relance 1",
+            "to": ["d@ex.fr"],
+            "total": Decimal("1200.00"),
+        },
+        {
+            "customer": "Herbly",
+            "invoice_steps": ["Relance 1", "Relance 1"],
+            "invoices": ["A9", "A1"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Relance 1",
+            "to": ["compta@herbly.example"],
+            "total": Decimal("1200.99"),
+        },
+        {
+            "customer": "Herbly",
+            "invoice_steps": ["Relance 2"],
+            "invoices": ["A2"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Relance 2",
+            "to": ["compta@herbly.example"],
+            "total": Decimal("300.10"),
+        },
+    ],
+    "to_send": 3,
+    "warnings": [
+        {
+            "code": "barred_soon",
+            "invoice": "B2",
+            "message": "Prescrite après le 01/05/2026 (2 ans contre un "
+            "particulier, article L218-2 du Code de la consommation) "
+            ": au-delà, elle ne pourra plus être réclamée en "
+            "justice.",
+        },
+        {
+            "code": "unallocated_credit",
+            "invoice": "AV1",
+            "message": "Avoir non imputé de 200,00\xa0€ pour Herbly : imputez-le "
+            "sur ses factures avant de le relancer.",
+        },
+    ],
+}
