@@ -67,7 +67,7 @@ def run(explain: bool) -> None:
             f"{len(log.captured_queries)} statements, {sql:.3f} s in SQL, "
             f"{sum(r.tagged for r in runs)} tagged, "
             f"{sum(not r.full for r in runs)}/{len(runs)} incremental; "
-            f"load {open('/proc/loadavg').read().split()[:3]}"
+            f"load {Path('/proc/loadavg').read_text().split()[:3]}"
         )
         by_shape = Counter()
         for q in log.captured_queries:
