@@ -152,7 +152,14 @@ def _customer_row(company_id, code, name, kind, email, paused_until=None, reason
     )
 
 
+# Columns without a database default that the rows above leave to it.
+DEFAULTS = {"invoices_invoice": {"payment_url": ""}}
+
+
 def _insert(table: str, columns: str, rows: list[tuple], *, timestamps: bool) -> None:
+    for column, value in DEFAULTS.get(table, {}).items():
+        columns += f", {column}"
+        rows = [(*row, value) for row in rows]
     if timestamps:
         columns += ", created_at, updated_at"
         stamp = "2026-01-01 00:00:00" + (

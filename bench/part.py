@@ -373,10 +373,10 @@ def incremental(total: int) -> dict:
                     kind, credit_left, issue_date, due_date, currency, total,
                     amount_due, status, payment_terms, pdf, einvoice_status,
                     dunning_level, to_remind, pause_kind, pause_reason,
-                    created_at, updated_at)
+                    created_at, updated_at, payment_url)
                 SELECT company_id, customer_id, number || '-N', kind, credit_left,
                     %s, %s, currency, total, total, 'open', payment_terms, pdf, '',
-                    0, FALSE, '', '', created_at, updated_at
+                    0, FALSE, '', '', created_at, updated_at, payment_url
                 FROM invoices_invoice WHERE """
                 + f"id IN ({', '.join(map(str, copied)) or 'NULL'})",
                 [TODAY - timedelta(days=40), TODAY - timedelta(days=10)],

@@ -19,7 +19,11 @@ from relance.dunning.models import DailyRun, DunningStep
 from relance.dunning.selectors import rule_steps, step_list_active
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.plans import plan_default_ensure
-from relance.dunning.services.state import company_settings_update, invoices_refresh
+from relance.dunning.services.state import (
+    company_settings_update,
+    dated_ids,
+    invoices_refresh,
+)
 from relance.invoices.models import Customer, Invoice
 from tests.dunning.states import invoice_from_spec, state_expected
 from tests.dunning.test_state_sql import TODAY, invoice, maybe_day, near, step
@@ -276,3 +280,39 @@ def test_saving_a_new_minimum_gap_recomputes_every_invoice_at_once():
     company_settings_update(company=company, min_gap_days=30)
     invoice.refresh_from_db()
     assert (invoice.next_level, invoice.next_reminder_on) == (2, date(2026, 3, 5))
+
+
+@pytest.mark.django_db
+def test_the_incremental_run_reads_only_the_invoices_whose_tag_the_date_changes():
+    company = make_company()
+    make_steps(company)  # step 1: three days after the due date
+    customer = make_customer(company)
+    come = make_invoice(customer, number="COME", due_date=date(2026, 1, 31))
+    early = make_invoice(customer, number="EARLY", due_date=date(2026, 2, 5))
+    make_invoice(customer, number="LATER", due_date=date(2026, 2, 20))
+    behind = make_invoice(customer, number="BEHIND", due_date=date(2026, 2, 25))
+    _run(company, "2026-02-01")
+    invoices_refresh(  # an API call dated in the future tags EARLY too soon
+        company=company, today=date(2026, 2, 9), invoice_ids=[early.pk]
+    )
+    # Changed behind the services' back: its stored state is not recomputed.
+    Invoice.objects.filter(pk=behind.pk).update(due_date=date(2026, 1, 1))
+    assert dated_ids(company=company, today=date(2026, 2, 2)) == [early.pk]
+    run = _run(company, "2026-02-02")
+    assert (run.full, run.tagged, run.untagged, run.to_remind) == (False, 0, 1, 0)
+    assert dated_ids(company=company, today=date(2026, 2, 2)) == []
+    assert dated_ids(company=company, today=date(2026, 2, 3)) == [come.pk]
+    run = _run(company, "2026-02-03")
+    assert (run.full, run.tagged, run.untagged, run.to_remind) == (False, 1, 0, 1)
+    assert dated_ids(company=company, today=date(2026, 2, 3)) == []
+    states = {
+        row.number: (row.to_remind, row.next_reminder_on)
+        for row in Invoice.objects.filter(company=company)
+    }
+    assert states == {
+        "COME": (True, date(2026, 2, 3)),
+        "EARLY": (False, date(2026, 2, 8)),
+        "LATER": (False, date(2026, 2, 23)),
+        "BEHIND": (False, date(2026, 2, 28)),  # not read: a full run would tag it
+    }
+    assert _run(company, "2026-02-03").to_remind == 1  # nothing to read: counted

@@ -34,10 +34,13 @@ class RefreshResult:
     to_remind: int
 
 
-def _computed_sql(plans: dict[int, list], selection: str) -> str:
+def _computed_sql(plans: dict[int, list], selection: str, few: bool = False) -> str:
     """A WITH clause naming `computed`: per invoice in `selection` (of the
     company %(company)s), its state for %(today)s and what it was before.
-    `plans`: each plan's active steps by plan id; %(plan)s the default plan."""
+    `plans`: each plan's active steps by plan id; %(plan)s the default plan.
+    `few`: the selection is a list of ids (at most CHUNK): each row's customer
+    and own settings are then read by key, rather than every paused customer
+    and every customer's own settings of the company."""
     postgres = connection.vendor == "postgresql"
     if postgres:
         earliest = "DATE '0001-01-01'"
@@ -99,20 +102,30 @@ def _computed_sql(plans: dict[int, list], selection: str) -> str:
     # it (a third of the time of a run on SQLite; no change on PostgreSQL).
     fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
     # The state, computed once per row; `due` reads the planned date back.
-    return f"""
-        WITH steps(plan, level, trig, shift) AS (VALUES {values}),
-        paused AS (
+    # The unary + keeps SQLite from reading the company's invoices through an
+    # index on the company when a few of them are wanted (by id, or those of a
+    # few customers): it would read them all to keep a few.
+    company = "+company_id" if few else "company_id"
+    if few:
+        customers = ""
+        paused, own = "invoices_customer", "dunning_customerdunning"
+    else:
+        customers = """paused AS (
             SELECT id, paused_until FROM invoices_customer
             WHERE company_id = %(company)s AND paused_until IS NOT NULL
         ),
         own AS (
             SELECT customer_id, plan_id, min_gap_days FROM dunning_customerdunning
             WHERE company_id = %(company)s
-        ),
+        ),"""
+        paused, own = "paused", "own"
+    return f"""
+        WITH steps(plan, level, trig, shift) AS (VALUES {values}),
+        {customers}
         contact AS (
             SELECT customer_id, MAX(last_reminder_on) AS last_on
             FROM invoices_invoice
-            WHERE company_id = %(company)s AND last_reminder_on IS NOT NULL
+            WHERE {company} = %(company)s AND last_reminder_on IS NOT NULL
             AND customer_id IN (SELECT i.customer_id FROM invoices_invoice i
                 WHERE {selection})
             GROUP BY customer_id
@@ -125,8 +138,8 @@ def _computed_sql(plans: dict[int, list], selection: str) -> str:
                 CASE WHEN {in_dunning} THEN {planned} END AS planned,
                 i.paused_until AS paused_until, c.paused_until AS customer_paused_until
             FROM invoices_invoice i
-            LEFT JOIN paused c ON c.id = i.customer_id
-            LEFT JOIN own d ON d.customer_id = i.customer_id
+            LEFT JOIN {paused} c ON c.id = i.customer_id
+            LEFT JOIN {own} d ON d.customer_id = i.customer_id
             LEFT JOIN contact k ON k.customer_id = i.customer_id
             LEFT JOIN steps s ON s.plan = COALESCE(d.plan_id, %(plan)s)
                 AND s.level = i.dunning_level + 1
@@ -210,19 +223,24 @@ def state_key(
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _dated_selection() -> str:
+def dated_ids(*, company: Company, today: date) -> list[int]:
     """The invoices whose tag the date alone may change: not tagged and their
     planned date come, or tagged and their planned date not come (a state
     computed for a later day). Everything else in the state (next level,
     planned date) does not depend on the day, and a write recomputes its own
-    rows: see ADR 19. Two ranges of `invoice_dated_idx` (written as a UNION:
-    with an OR, SQLite reads all the company's entries of the index)."""
-    return (
-        "i.id IN (SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
-        "AND to_remind = FALSE AND next_reminder_on <= %(today)s "
-        "UNION ALL SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
-        "AND to_remind = TRUE AND next_reminder_on > %(today)s)"
-    )
+    rows: see ADR 19. Two ranges of `invoice_dated_idx` (a UNION: with an OR,
+    SQLite reads all the company's entries of the index), read apart from
+    the computation so that it gets a short list of ids (and nothing at all
+    when the list is empty)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
+            "AND to_remind = FALSE AND next_reminder_on <= %(today)s "
+            "UNION ALL SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
+            "AND to_remind = TRUE AND next_reminder_on > %(today)s",
+            {"company": company.pk, "today": today},
+        )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def invoices_refresh(
@@ -254,8 +272,10 @@ def invoices_refresh(
         "plan": default,
     }
     if dated_only:
-        selections = [_dated_selection()]
-    elif invoice_ids is None:
+        invoice_ids = dated_ids(company=company, today=today)
+        if not invoice_ids:
+            return RefreshResult(today, 0, 0, _tagged_count(company.pk))
+    if invoice_ids is None:
         selections = [
             _rows_of_company(company.pk)
             + " AND (i.status = 'open' OR i.to_remind OR i.next_level IS NOT NULL "
@@ -264,13 +284,13 @@ def invoices_refresh(
     else:
         ids = [int(pk) for pk in invoice_ids]
         selections = [
-            "i.company_id = %(company)s AND "
+            "+i.company_id = %(company)s AND "
             f"i.id IN ({', '.join(map(str, ids[start : start + CHUNK]))})"
             for start in range(0, len(ids), CHUNK)
         ]
     tagged = untagged = to_remind = 0
     for selection in selections:
-        counts = _refresh(plans, selection, params)
+        counts = _refresh(plans, selection, params, few=invoice_ids is not None)
         tagged, untagged, to_remind = (
             tagged + counts[0],
             untagged + counts[1],
@@ -284,7 +304,27 @@ def _default_id(company: Company) -> int | None:
     return plan.pk if plan else None
 
 
-def _refresh(plans, selection: str, params: dict) -> tuple[int, int, int]:
+def _tagged_count(company_id: int) -> int:
+    """The company's invoices « à relancer », counted in a partial index of
+    them (SQLite, without statistics, would read every invoice of the
+    company through another index to test the tag)."""
+    indexed = (
+        ""
+        if connection.vendor == "postgresql"
+        else "INDEXED BY invoice_to_remind_due_idx"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM invoices_invoice {indexed} "
+            "WHERE company_id = %s AND to_remind",
+            [company_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def _refresh(
+    plans, selection: str, params: dict, few: bool = False
+) -> tuple[int, int, int]:
     """Compute the state into a temporary table of the rows that change, then
     write them; returns (tagged, untagged, tagged after).
 
@@ -298,16 +338,12 @@ def _refresh(plans, selection: str, params: dict) -> tuple[int, int, int]:
         cursor.execute("DROP TABLE IF EXISTS relance_changes")
         cursor.execute(
             f"""CREATE TEMPORARY TABLE relance_changes AS
-            {_computed_sql(plans, selection)}
+            {_computed_sql(plans, selection, few)}
             SELECT id, seen_level, seen_status, old_tag, due, next_level, planned
             FROM computed c WHERE {_changed(distinct)}""",
             params,
         )
-        cursor.execute(
-            "SELECT COUNT(*) FROM invoices_invoice WHERE company_id = %s AND to_remind",
-            [params["company"]],
-        )
-        before = cursor.fetchone()[0]
+        before = _tagged_count(params["company"])
         write = _write_postgres if postgres else _write_sqlite
         tagged, untagged = write(cursor)
         cursor.execute("DROP TABLE relance_changes")
