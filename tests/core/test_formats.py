@@ -105,3 +105,37 @@ def test_a_french_postal_code_has_five_digits():
     )
     form.is_valid()
     assert form.errors["postal_code"] == ["Code postal invalide : 5 chiffres attendus."]
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "day", "rate"),
+    [
+        ("de", f"1.234,56{NB}€", "31. Januar 2026", "12,15"),
+        ("es", f"1{NB}234,56{NB}€", "31 de enero de 2026", "12,15"),
+        ("it", f"1.234,56{NB}€", "31 Gennaio 2026", "12,15"),
+        ("nl", f"1.234,56{NB}€", "31 januari 2026", "12,15"),
+    ],
+)
+def test_a_third_language_has_djangos_formats(language, amount, day, rate):
+    from relance.core.money import format_rate
+
+    assert format_amount(Decimal("1234.56"), "EUR", language) == amount
+    assert format_amount(Decimal("-1234.56"), "EUR", language) == f"-{amount}"
+    assert format_date(date(2026, 1, 31), language) == day
+    assert format_rate(Decimal("12.15"), language) == rate
+
+
+def test_a_third_language_gets_relances_words_in_english_and_its_own_formats():
+    from django.template import Context, Template
+
+    from relance.core.languages import written_in
+
+    template = Template(
+        '{% load i18n relance %}{% translate "Total à payer" %} '
+        '{{ amount|money:"EUR" }} {{ day|day }}'
+    )
+    context = Context({"amount": Decimal("1234.56"), "day": date(2026, 1, 31)})
+    with written_in("de"):
+        assert template.render(context) == f"Total to pay 1.234,56{NB}€ 31. Januar 2026"
+    with written_in("fr"):
+        assert template.render(context) == f"Total à payer 1{NB}234,56{NB}€ 31/01/2026"

@@ -337,10 +337,18 @@ def test_the_api_sets_and_keeps_a_customers_language(api):
         "post", "/customers", {"code": "411H", "name": "Herbly Limited"}
     )
     assert (status, updated["language"]) == (200, "en")
-    status, _refused = api.call(
+    # A language the company has not added (core/languages.py) is refused.
+    status, refused = api.call(
         "post", "/customers", {"code": "411H", "name": "Herbly", "language": "de"}
     )
-    assert status == 422
+    assert (status, refused) == (
+        400,
+        {
+            "detail": "Langue « allemand » non ajoutée aux langues des relances de "
+            "la société (Paramètres de la société).",
+            "field": "language",
+        },
+    )
     assert Customer.objects.get(code="411H").language == "en"
 
 
@@ -412,7 +420,7 @@ def test_a_bad_langue_is_refused_naming_the_line(company):
     content = (
         b"numero;code_client;client;date_facture;date_echeance;montant_ttc;langue\n"
         b"FC-1;411H;Herbly Ltd;01/01/2026;31/01/2026;100,00;anglais\n"
-        b"FC-2;411K;Klein GmbH;01/01/2026;31/01/2026;100,00;allemand\n"
+        b"FC-2;411K;Klein GmbH;01/01/2026;31/01/2026;100,00;klingon\n"
     )
     with pytest.raises(Refused) as refused:
         invoices_take_in(
@@ -423,7 +431,8 @@ def test_a_bad_langue_is_refused_naming_the_line(company):
         (
             3,
             "langue",
-            "valeur inconnue « allemand » (attendu : fr, en, français, anglais)",
+            "valeur inconnue « klingon » (attendu : un code, fr, en, de…, ou un "
+            "nom, français, allemand…)",
         )
     ]
     assert not Customer.objects.exists()

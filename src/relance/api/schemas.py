@@ -57,8 +57,10 @@ class CustomerIn(Schema):
     dunning_email: text(254) = ""
     phone: text(30) = ""
     # Its reminders' language (templates, dates and amounts, statement and
-    # letter); left out: unchanged (French for a new customer).
-    language: Literal["fr", "en"] | None = None
+    # letter): an ISO 639-1 code among the company's languages (« fr », « en »
+    # and those added in its settings); left out: unchanged (French for a new
+    # customer).
+    language: text(5) | None = None
     # The user who follows it (calls and tasks go to them), by email: one of
     # the company's users; "" for nobody; left out: unchanged.
     owner_email: text(254) | None = None

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relance.core import validators
+from relance.core.languages import SHIPPED
 
 
 class Language(models.TextChoices):
@@ -81,6 +82,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
 
+def default_languages() -> list[str]:
+    return list(SHIPPED)
+
+
 def logo_path(company: "Company", filename: str) -> str:
     """A random name, with the extension of the type its bytes showed."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -121,6 +126,11 @@ class Company(models.Model):
     )
     language = models.CharField(
         _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    # The languages it writes its reminders in (core/languages.py): French
+    # and English, then the ones it added; its customers choose among them.
+    languages = models.JSONField(
+        _("langues des relances"), default=default_languages, blank=True
     )
     # Dunning settings.
     min_gap_days = models.PositiveSmallIntegerField(

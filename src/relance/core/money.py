@@ -1,11 +1,14 @@
 """Amounts and dates written the French way: 1 234,56 € and 31/01/2023; or
 the English way: €1,234.56 and 31 Jan 2023. Without a language, the active
-one (the reader's, on a page); French when none is."""
+one (the reader's, on a page); French when none is. Any other language
+(German, Spanish…) the way Django's locale formats write it: 1.234,56 € and
+31. Januar 2023 (the symbol after the amount, as in French)."""
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import translation
+from django.utils import dateformat, numberformat, translation
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
@@ -34,7 +37,22 @@ def format_amount(
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     if language == "en":
         return f"{sign}{symbol}{groups}.{cents}"
+    if language != "fr":
+        return f"{sign}{_number(abs(amount), language)}{NBSP}{symbol}"
     return f"{sign}{groups.replace(',', NBSP)},{cents}{NBSP}{symbol}"
+
+
+def _number(amount: Decimal, language: str) -> str:
+    """Two decimals as Django's formats for `language` group them."""
+    return numberformat.format(
+        amount,
+        get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        decimal_pos=2,
+        grouping=get_format("NUMBER_GROUPING", language, use_l10n=True) or 3,
+        thousand_sep=get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+        force_grouping=True,
+        use_l10n=True,
+    )
 
 
 def format_date(value: date | None, language: str | None = None) -> str:
@@ -44,6 +62,11 @@ def format_date(value: date | None, language: str | None = None) -> str:
     language = language or active_language()
     if language == "en":
         return value.strftime("%d %b %Y").lstrip("0")
+    if language != "fr":  # Django's long date format, its month names
+        with translation.override(language):
+            return dateformat.format(
+                value, get_format("DATE_FORMAT", language, use_l10n=True)
+            )
     return value.strftime("%d/%m/%Y")
 
 
@@ -51,6 +74,9 @@ def format_rate(value: Decimal, language: str = "fr") -> str:
     """A rate as people write it: `12,15` in French, `12.15` in English (no
     trailing zeros; the « % » is the caller's)."""
     text = format(Decimal(value).normalize(), "f")
+    if language not in ("en", "fr"):
+        separator = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
+        return text.replace(".", separator)
     return text if language == "en" else text.replace(".", ",")
 
 

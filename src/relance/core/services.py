@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from relance.core import logos
+from relance.core import languages, logos
 from relance.core.changes import change_record
 from relance.core.errors import ApplicationError, model_validate
 from relance.core.models import ChangeKind, Company, Membership, User
@@ -34,6 +34,7 @@ COMPANY_FIELDS = (
     "bic",
     "time_zone",
     "language",
+    "languages",
     "min_gap_days",
     "grouping",
     "penalty_rate",
@@ -97,6 +98,16 @@ def company_update(*, company: Company, by=None, **values) -> Company:
             % {"max": "5\u202f000", "n": len(company.letter_body)},
             field="letter_body",
         )
+    if "languages" in values:
+        unknown = [
+            code for code in values["languages"] or () if code not in languages.CODES
+        ]
+        if unknown:
+            raise ApplicationError(
+                _("Langue inconnue « %(code)s ».") % {"code": unknown[0]},
+                field="languages",
+            )
+        company.languages = languages.company_languages(values["languages"])
     company.iban = company.iban.replace(" ", "").upper()
     company.bic = company.bic.replace(" ", "").upper()
     if company.send_from >= company.send_until:

@@ -11,17 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from relance.core.languages import BASE
+from relance.core.languages import name as language_name
 from relance.dunning.models import DunningStep, DunningStepText
-
-BASE = "fr"  # the language of DunningStep.subject and .body
-
-# A language as the note names it: « modèle anglais absent : envoyé en français ».
-NAMES = {
-    "fr": gettext_lazy("français"),
-    "en": gettext_lazy("anglais"),
-}
 
 Texts = dict[int, dict[str, tuple[str, str]]]  # step id -> language -> text
 
@@ -76,10 +69,6 @@ def step_text(
         if subject.strip() and body.strip():
             return StepText(subject, body, candidate, language)
     return StepText(step.subject, step.body, BASE, language)
-
-
-def language_name(code: str) -> str:
-    return str(NAMES.get(code, code))
 
 
 def fallback_note(text: StepText) -> str:

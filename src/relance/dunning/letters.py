@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relance.core.identifiers import iban_display
+from relance.core.languages import written_in
 from relance.core.models import Company
 from relance.core.pdfs import PdfTooLong, pdf_from_html
 from relance.core.services import LETTER_BODY_MAX
@@ -41,7 +42,7 @@ LANGUAGE = "fr"
 def default_body(language: str | None = None) -> str:
     """The paragraph of a company that wrote none, in `language` (the
     active one when not given)."""
-    with translation.override(language or translation.get_language()):
+    with written_in(language or translation.get_language()):
         return _(
             "Sauf erreur de notre part, malgré nos relances, les factures "
             "ci-dessous restent impayées à ce jour."
@@ -74,7 +75,7 @@ def letter_body_render(
     source = company.letter_body.strip()
     if not source:
         return default_body(language)
-    with translation.override(language):
+    with written_in(language):
         context = message_context(
             company=company,
             customer=customer,
@@ -100,7 +101,7 @@ def letter_html(letter: Letter, lines=None, language: str | None = None) -> str:
     indemnity = total("indemnity")
     interest = total("legal_interest")
     company = letter.company
-    with translation.override(language or letter.language or LANGUAGE):
+    with written_in(language or letter.language or LANGUAGE):
         return render_to_string(
             "dunning/letter_pdf.html",
             {
@@ -134,7 +135,7 @@ def letters_pdf(letters: Sequence[Letter], *, language: str | None = None) -> by
     if language is None:
         languages = {letter.language for letter in letters}
         language = languages.pop() if len(languages) == 1 else LANGUAGE
-    with translation.override(language):
+    with written_in(language):
         html = render_to_string("dunning/letters_pdf.html", {"parts": parts})
     return pdf_from_html(html, stylesheet=str(STYLESHEET))
 

@@ -9,10 +9,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relance.core.identifiers import iban_display
+from relance.core.languages import written_in
 from relance.core.models import Company
 from relance.core.pdfs import pdf_from_html
 from relance.invoices.models import Customer, Invoice, Payment
@@ -225,7 +225,7 @@ def statement_pdf(statement: Statement, *, language: str = "fr") -> bytes:
 
     Raises core.pdfs.PdfUnavailable when WeasyPrint cannot run here."""
     customer = statement.customer
-    with translation.override(language):
+    with written_in(language):
         html = render_to_string(
             "dunning/statement_pdf.html",
             {

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from relance.core import languages
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company, Language
@@ -31,9 +32,9 @@ from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
     DOCUMENT_KINDS,
     KINDS,
-    LANGUAGES,
     STATUSES,
     ValueRefused,
+    languages_read,
     normalize_header,
     parse_amount,
     parse_choice,
@@ -273,7 +274,7 @@ _INVOICE_READERS = {  # built once: a big file checks many rows
     ),
     "customer_kind": lambda v: parse_choice(v, KINDS, _("professionnel, particulier")),
     "customer_language": lambda v: parse_choice(
-        v, LANGUAGES, _("fr, en, français, anglais")
+        v, languages_read(), _("un code, fr, en, de…, ou un nom, français, allemand…")
     ),
     "kind": lambda v: parse_choice(v, DOCUMENT_KINDS, _("facture, avoir")),
     "einvoice_status": lambda v: parse_einvoice_status(v, einvoice_labels()),
@@ -368,6 +369,13 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
                 (name, _("sans statut de facture électronique sur la ligne"))
             )
     return values, problems
+
+
+def language_problems(values: dict, company: Company) -> list[tuple[str, str]]:
+    """A customer's language must be one of the company's (core/languages.py)."""
+    code = values.get("customer_language")
+    message = languages.refusal(code, company.languages) if code else ""
+    return [("customer_language", message)] if message else []
 
 
 @functools.lru_cache(maxsize=4096)  # a customer's address recurs in a file
@@ -596,6 +604,7 @@ class _InvoiceImport:
                 continue
             values, problems = clean_invoice_row(raw)
             problems += einvoice_status_problems(values, self.today)
+            problems += language_problems(values, self.company)
             number = values.get("number")
             if number in self.seen:
                 problems.append(
@@ -1262,6 +1271,7 @@ def invoice_upsert(
     """One invoice from a flat object with the import's column names (the API)."""
     values, problems = clean_invoice_row(raw)
     problems += einvoice_status_problems(values, today)
+    problems += language_problems(values, company)
     if problems:
         raise row_refused(problems)
     report = Report()

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from relance.core.languages import CHOICES as CUSTOMER_LANGUAGES
 from relance.core.models import Company, Language
 from relance.core.validators import validate_date_range
 
@@ -32,8 +33,12 @@ class Customer(models.Model):
     email = models.EmailField(_("courriel"), blank=True)
     dunning_email = models.EmailField(_("courriel de relance"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    # One of its company's languages (Company.languages; core/languages.py).
     language = models.CharField(
-        _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+        _("langue"),
+        max_length=5,
+        choices=CUSTOMER_LANGUAGES,
+        default=Language.FRENCH,
     )
     address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
     address_line2 = models.CharField(

@@ -10,8 +10,10 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from relance.core.languages import NAMES
 from relance.core.validators import date_out_of_range
 
 
@@ -149,15 +151,20 @@ KINDS = {
     "b2c": "consumer",
 }
 
+
 # The customer's language (`langue`): it picks their templates and formats.
-LANGUAGES = {
-    "fr": "fr",
-    "francais": "fr",
-    "french": "fr",
-    "en": "en",
-    "anglais": "en",
-    "english": "en",
-}
+# Its code (« de ») or its French name (« allemand »), of any language a
+# company may add (core/languages.py); the company's own list is checked by
+# the import (importing.language_problems).
+@functools.cache
+def languages_read() -> dict[str, str]:
+    names = {"french": "fr", "english": "en"}
+    with translation.override("fr"):
+        for code, name in NAMES.items():
+            names[code] = code
+            names[normalize_header(str(name))] = code
+    return names
+
 
 # A document's kind: an invoice, or a credit note (« avoir »).
 DOCUMENT_KINDS = {

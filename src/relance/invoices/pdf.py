@@ -17,9 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.template.loader import render_to_string
-from django.utils import translation
 
 from relance.core.identifiers import iban_display
+from relance.core.languages import written_in
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date, format_rate, quantize
 from relance.core.pdfs import pdf_from_html
@@ -141,5 +141,5 @@ def invoice_pdf_html(
         "penalty_rate": number(penalty_rate) if penalty_rate is not None else "",
         "indemnity": money(RECOVERY_INDEMNITY).replace(",00", ""),  # « 40 € »
     }
-    with translation.override(language):
+    with written_in(language):
         return render_to_string("invoices/invoice_pdf.html", context)

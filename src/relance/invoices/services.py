@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
+from relance.core import languages
 from relance.core.changes import change_record
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError, model_validate
@@ -305,6 +306,8 @@ def customer_update(*, customer, by=None, **values):
         raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
     if "owner" in values:
         _owner_check(customer.company_id, values["owner"])
+    if "language" in values and values["language"] != customer.language:
+        _language_check(customer.company, values["language"])
     before = {field: getattr(customer, field) for field in values}
     for field, value in values.items():
         setattr(customer, field, value.strip() if isinstance(value, str) else value)
@@ -322,6 +325,15 @@ def customer_update(*, customer, by=None, **values):
             after={field: getattr(customer, field) for field in values},
         )
     return customer
+
+
+def _language_check(company: Company, language: str) -> None:
+    """A customer's language is one of its company's (core/languages.py)."""
+    message = languages.refusal(language, company.languages)
+    if message:
+        raise ApplicationError(
+            message[:1].upper() + message[1:] + ".", field="language"
+        )
 
 
 def _owner_check(company_id: int, owner) -> None:
@@ -346,6 +358,8 @@ def customer_create(*, company, code: str, **values):
         )
     if "owner" in values:
         _owner_check(company.pk, values["owner"])
+    if "language" in values:
+        _language_check(company, values["language"])
     customer = Customer(company=company, code=code.strip(), **values)
     model_validate(customer, ["code", *[f for f in values if f != "owner"]])
     customer.save()

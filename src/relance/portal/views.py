@@ -10,13 +10,13 @@ from datetime import date
 
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from relance.core.addresses import client_ip
 from relance.core.clock import company_today, utc_now
 from relance.core.errors import ApplicationError
+from relance.core.languages import formats_language, written_in
 from relance.core.pdfs import PdfUnavailable
 from relance.dunning import proofs
 from relance.dunning.models import PortalAnswer
@@ -92,7 +92,7 @@ def portal_view(view, methods=("GET",)):
             return response
         if link is None:
             return not_found()
-        with translation.override(link.customer.language or link.company.language):
+        with written_in(link.customer.language or link.company.language):
             return view(request, link, *args, **kwargs)
 
     return wrapped
@@ -102,7 +102,7 @@ def portal_view(view, methods=("GET",)):
 def page(request, link):
     company, customer = link.company, link.customer
     today = company_today(company)
-    language = translation.get_language()
+    language = formats_language()
     invoices = portal_invoices(customer=customer, today=today)
     context = presenters.page_context(
         company=company, customer=customer, invoices=invoices, language=language
@@ -136,7 +136,7 @@ def statement(request, link):
     customer = link.customer
     try:
         built = customer_statement(customer=customer, on=company_today(link.company))
-        pdf = statement_pdf(built, language=translation.get_language())
+        pdf = statement_pdf(built, language=formats_language())
     except (PdfUnavailable, RateMissing):
         return not_found()
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -202,7 +202,7 @@ def _answer_read(request, kind: str) -> tuple[Answer, dict]:
 
 def _answer_form(request, link, kind, today, *, errors=None, selected=None, status=200):
     company, customer = link.company, link.customer
-    language = translation.get_language()
+    language = formats_language()
     invoices = portal_invoices(customer=customer, today=today)
     if selected is None:
         raw = request.GET.get("facture", "")
@@ -258,7 +258,7 @@ def _answer(request, link, kind):
         except ApplicationError as refused:
             errors[refused.field or "__all__"] = refused.message
         else:
-            language = translation.get_language()
+            language = formats_language()
             context = presenters.confirmation_context(
                 recorded=recorded, language=language
             )

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext as _
 
+from relance.core import languages
 from relance.core.models import ChangeKind, ChangeOrigin, ChangeRecord, Company
 from relance.core.money import format_date
 from relance.dunning.models import CustomerDunning, DunningPlan, DunningStep
@@ -55,6 +56,8 @@ def value_text(kind: str, name: str, value) -> str:
         return _("(vide)")
     if isinstance(value, bool):
         return _("oui") if value else _("non")
+    if kind == ChangeKind.COMPANY and name == "languages" and isinstance(value, list):
+        return ", ".join(languages.name(code) for code in value)
     field = _field(kind, name)
     if field is not None and field.choices:
         label = str(dict(field.flatchoices).get(value, value))

@@ -4,10 +4,12 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils.text import normalize_newlines
+from django.utils.text import capfirst, normalize_newlines
 from django.utils.translation import gettext_lazy as _
 
+from relance.core import languages as company_languages
 from relance.core.errors import ApplicationError
+from relance.core.languages import name as language_name
 from relance.core.models import Company, Language, Membership
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_users
@@ -261,6 +263,9 @@ class CustomerPauseForm(forms.Form):
 
 
 class CustomerForm(forms.ModelForm):
+    """A customer's details; `company` offers its languages (else the
+    customer's company's)."""
+
     class Meta:
         model = Customer
         fields = [
@@ -280,12 +285,21 @@ class CustomerForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, company=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the company's users may follow its customers.
         owner = self.fields["owner"]
         owner.queryset = company_users(company_id=self.instance.company_id)
         owner.empty_label = _("(personne)")
+        # The company's languages, and the customer's own if since removed.
+        company = company or self.instance.company
+        offered = company_languages.company_languages(company.languages)
+        current = self.instance.language
+        self.fields["language"].choices = [
+            (code, label)
+            for code, label in company_languages.CHOICES
+            if code in offered or code == current
+        ]
 
 
 class StepForm(forms.Form):
@@ -343,39 +357,57 @@ class StepForm(forms.Form):
         ),
     )
     active = forms.BooleanField(label=_("Active"), required=False)
-    # Templates per language: the English text; empty, the fallback applies.
-    subject_en = forms.CharField(
-        label=_("Objet en anglais"),
-        max_length=255,
-        required=False,
-        widget=forms.TextInput(attrs={"data-template-field": ""}),
-    )
-    body_en = forms.CharField(
-        label=_("Corps en anglais"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 18, "data-template-field": ""}),
-        help_text=_(
-            "Pour les clients de langue anglaise. Laissés vides, ils reçoivent "
-            "le texte dans la langue de la société."
-        ),
-    )
 
-    # Each language's fields, as the steps screen shows them in tabs.
-    LANGUAGE_FIELDS = {"fr": ("subject", "body"), "en": ("subject_en", "body_en")}
+    # Templates per language: a text per company language other than French
+    # (subject_en, body_en, subject_de…); empty, the fallback applies.
+    def __init__(self, *args, languages=("fr", "en"), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language_fields = {"fr": ("subject", "body")}
+        for code in languages:
+            if code == "fr":
+                continue
+            name = language_name(code)
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Objet en %(language)s") % {"language": name},
+                max_length=255,
+                required=False,
+                widget=forms.TextInput(attrs={"data-template-field": ""}),
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Corps en %(language)s") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 18, "data-template-field": ""}),
+                help_text=_(
+                    "Pour les clients de langue %(language)s. Laissés vides, ils "
+                    "reçoivent le texte dans la langue de la société."
+                )
+                % {"language": name},
+            )
+            self.language_fields[code] = (f"subject_{code}", f"body_{code}")
+
+    def texts(self) -> dict:
+        """The texts other than the French, as step_save_with_texts takes them."""
+        return {
+            code: {
+                "subject": self.cleaned_data[subject],
+                "body": self.cleaned_data[body],
+            }
+            for code, (subject, body) in self.language_fields.items()
+            if code != "fr"
+        }
 
     def languages(self) -> list[dict]:
-        names = dict(Language.choices)
         return [
             {
                 "code": code,
-                "name": names.get(code, code),
+                "name": capfirst(language_name(code)),
                 "fields": [self[name] for name in fields],
             }
-            for code, fields in self.LANGUAGE_FIELDS.items()
+            for code, fields in self.language_fields.items()
         ]
 
     def other_fields(self) -> list:
-        texts = {name for fields in self.LANGUAGE_FIELDS.values() for name in fields}
+        texts = {name for fields in self.language_fields.values() for name in fields}
         return [field for field in self if field.name not in texts]
 
     def clean_channel(self):
@@ -394,6 +426,21 @@ class StepForm(forms.Form):
 
 
 class CompanyForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("Langues des relances"),
+        choices=company_languages.ADDABLE,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Le français et l'anglais sont toujours proposés ; cochez les autres "
+            "langues dans lesquelles vous écrivez à vos clients. Chaque étape a "
+            "alors un onglet par langue."
+        ),
+    )
+
+    def clean_languages(self):
+        return company_languages.company_languages(self.cleaned_data["languages"])
+
     bank_max_age_days = forms.IntegerField(
         label=_("Relevé bancaire : ancienneté maximale (jours)"),
         required=False,

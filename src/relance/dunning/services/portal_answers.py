@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
+from relance.core.languages import written_in
 from relance.core.money import format_amount, format_date
 from relance.core.validators import DATE_MAX, date_out_of_range
 from relance.dunning import proofs
@@ -311,7 +312,7 @@ def _customer_copy_send(row: PortalAnswer, invoices: list[Invoice]) -> str:
     customer, company = row.customer, row.company
     to = customer.reminder_email
     language = customer.language or company.language or "fr"
-    with translation.override(language):
+    with written_in(language):  # Relance's words: French or English
         subject = _("Votre réponse à %(company)s : %(kind)s") % {
             "company": company.name,
             "kind": Kind(row.kind).label,

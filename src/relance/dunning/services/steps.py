@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from relance.core.changes import change_record
 from relance.core.errors import ApplicationError
+from relance.core.languages import BASE
+from relance.core.languages import name as language_name
 from relance.core.models import ChangeKind, Company
 from relance.dunning import defaults
-from relance.dunning.languages import BASE, language_name
 from relance.dunning.models import DunningPlan, DunningStep, DunningStepText
 from relance.dunning.rules import Trigger
 from relance.dunning.services.state import invoices_refresh

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils import translation
 
+from relance.core.languages import formats_language
 from relance.core.money import active_language, format_amount, format_date
 
 register = template.Library()
@@ -16,9 +16,7 @@ def money(value, currency="EUR"):
     """1 234,56 € (French) or €1,234.56 (English)."""
     if value is None or value == "":
         return ""
-    return format_amount(
-        Decimal(value), currency or "EUR", translation.get_language() or "fr"
-    )
+    return format_amount(Decimal(value), currency or "EUR", formats_language())
 
 
 @register.filter
@@ -28,7 +26,7 @@ def day(value: date | None):
         return ""
     if hasattr(value, "astimezone"):
         value = value.astimezone().date() if value.tzinfo else value.date()
-    return format_date(value, translation.get_language() or "fr")
+    return format_date(value, formats_language())
 
 
 @register.filter
@@ -37,9 +35,7 @@ def moment(value, time_zone="Europe/Paris"):
     if not value:
         return ""
     local = value.astimezone(ZoneInfo(time_zone or "Europe/Paris"))
-    return (
-        f"{format_date(local.date(), translation.get_language() or 'fr')} {local:%H:%M}"
-    )
+    return f"{format_date(local.date(), formats_language())} {local:%H:%M}"
 
 
 @register.filter

@@ -9,6 +9,7 @@ from relance.core import logos
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.invitations import invitation_cancel, invitations_pending
+from relance.core.languages import company_languages
 from relance.core.models import ChangeKind, Invitation, Membership
 from relance.core.services import (
     COMPANY_FIELDS,
@@ -111,16 +112,12 @@ def step_edit(request, pk=None):
     company = request.company
     step = get_object_or_404(DunningStep, pk=pk, company=company) if pk else None
     plan = step.plan if step else _plan(request)
+    codes = company_languages(company.languages)
     if request.method == "POST":
-        form = StepForm(request.POST)
+        form = StepForm(request.POST, languages=codes)
         if form.is_valid():
             values = {field: form.cleaned_data[field] for field in FIELDS}
-            texts = {
-                "en": {
-                    "subject": form.cleaned_data["subject_en"],
-                    "body": form.cleaned_data["body_en"],
-                }
-            }
+            texts = form.texts()
             try:
                 step = step_save_with_texts(
                     company=company,
@@ -139,13 +136,15 @@ def step_edit(request, pk=None):
                 )
                 return redirect(_steps_url(plan.pk))
     elif step:
-        english = step_texts_of(step=step).get("en", {})
+        own = step_texts_of(step=step)
         form = StepForm(
             initial={field: getattr(step, field) for field in FIELDS}
             | {
-                "subject_en": english.get("subject", ""),
-                "body_en": english.get("body", ""),
-            }
+                f"{part}_{code}": own.get(code, {}).get(part, "")
+                for code in codes
+                for part in ("subject", "body")
+            },
+            languages=codes,
         )
     else:
         # A new step comes last: it starts from the default template of the
@@ -154,6 +153,7 @@ def step_edit(request, pk=None):
         start = defaults.DEFAULT_STEPS[min(position, len(defaults.DEFAULT_STEPS) - 1)]
         english = defaults.ENGLISH[start["name"]]
         form = StepForm(
+            languages=codes,
             initial={
                 "trigger": start["trigger"],
                 "days": start["days"],
@@ -164,7 +164,7 @@ def step_edit(request, pk=None):
                 "attach_pdf": True,
                 "formal_notice": start.get("formal_notice", False),
                 "active": True,
-            }
+            },
         )
     context = {
         "form": form,
@@ -189,9 +189,13 @@ def step_preview(request):
         .first()
     ) or _preview_invoices(request).first()
     language = request.POST.get("language", "fr")
-    if language not in StepForm.LANGUAGE_FIELDS:
+    if language not in company_languages(request.company.languages):
         language = "fr"
-    subject_field, body_field = StepForm.LANGUAGE_FIELDS[language]
+    subject_field, body_field = (
+        ("subject", "body")
+        if language == "fr"
+        else (f"subject_{language}", f"body_{language}")
+    )
     subject = request.POST.get(subject_field, "")
     body = request.POST.get(body_field, "")
     errors = {}

@@ -53,7 +53,7 @@ def customer_detail(request, pk):
     company = request.company
     customer = get_object_or_404(Customer, pk=pk, company=company)
     today = today_of(request)
-    form = CustomerForm(instance=customer)
+    form = CustomerForm(instance=customer, company=company)
     pause_form = CustomerPauseForm(
         initial={
             "paused_until": customer.paused_until,
@@ -108,7 +108,9 @@ def customer_detail(request, pk):
             return redirect("web:customer", pk=customer.pk)
         else:
             form = CustomerForm(
-                request.POST, instance=Customer.objects.get(pk=customer.pk)
+                request.POST,
+                instance=Customer.objects.get(pk=customer.pk),
+                company=company,
             )
             if form.is_valid():
                 values = {field: form.cleaned_data[field] for field in form.Meta.fields}
