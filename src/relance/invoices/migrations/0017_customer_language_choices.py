@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0015_invoice_payment_url'),
+        ('invoices', '0016_invoice_aged_index'),
     ]
 
     operations = [
