@@ -21,6 +21,7 @@ from tests.factories import (
     make_steps,
     make_user,
 )
+from tests.web.test_portal_settings import SETTINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -378,17 +379,7 @@ def test_company_settings_refuse_a_wrong_iban_next_to_it(signed_in, company):
 def test_company_settings_save_the_bank_statements_age_limit(signed_in, company):
     # Shown on the page since the bank statements came, but left out of what
     # was saved until the form and the service shared their list of fields.
-    data = {
-        "name": "Bâtiments Durand",
-        "time_zone": "Europe/Paris",
-        "language": "fr",
-        "min_gap_days": "5",
-        "daily_run_at": "06:00",
-        "grouping": "step",
-        "penalty_day_basis": 365,
-        "sender_email": "relances@durand.example",
-        "bank_max_age_days": "7",
-    }
+    data = {**SETTINGS, "bank_max_age_days": "7"}
     assert signed_in.post("/configuration/societe/", data).status_code == 302
     company.refresh_from_db()
     assert company.bank_max_age_days == 7

@@ -202,18 +202,6 @@ def customer_plan_choice(*, company: Company, customer_id: int) -> dict:
     return {"default": default, "plans": plans, "own": own, "following": following}
 
 
-def customer_open_invoices(*, customer) -> QuerySet:
-    """A customer's invoices with something still due: what its private page
-    lists and what its answers may name (ADR 18), oldest due first."""
-    return Invoice.objects.filter(
-        company_id=customer.company_id,
-        customer=customer,
-        kind=Invoice.Kind.INVOICE,
-        status=Invoice.Status.OPEN,
-        amount_due__gt=0,
-    ).order_by("due_date", "number", "pk")
-
-
 def rule_steps(steps: list[DunningStep]) -> list[rules.Step]:
     return [rules.Step(trigger=rules.Trigger(s.trigger), days=s.days) for s in steps]
 

@@ -196,13 +196,14 @@ def credit_notes_to_allocate(*, customer: Customer) -> QuerySet[Invoice]:
     ).order_by("issue_date", "number")
 
 
-def invoices_to_credit(*, customer: Customer) -> QuerySet[Invoice]:
-    """The customer's invoices a credit note can be allocated to: open, with
-    something due, oldest due date first."""
+def customer_open_invoices(*, customer: Customer) -> QuerySet[Invoice]:
+    """The customer's open invoices with something still due, oldest due
+    first: those a credit note can be allocated to, those its private page
+    lists and its answers may name (ADR 18)."""
     return Invoice.objects.filter(
         company_id=customer.company_id,
         customer=customer,
         kind=Invoice.Kind.INVOICE,
         status=Invoice.Status.OPEN,
         amount_due__gt=0,
-    ).order_by("due_date", "number")
+    ).order_by("due_date", "number", "pk")

@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from relance.dunning.rules import days_late
-from relance.dunning.selectors import customer_open_invoices
 from relance.invoices.models import Customer, Invoice
+from relance.invoices.selectors import customer_open_invoices
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from relance.core.validators import validate_date_range, validate_french_postal_
 from relance.dunning.letters import letter_body_check
 from relance.dunning.models import DunningStep, Task
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
-from relance.invoices.selectors import credit_notes_to_allocate, invoices_to_credit
+from relance.invoices.selectors import credit_notes_to_allocate, customer_open_invoices
 from relance.law.models import Rate
 from relance.mailing.templating import TemplateRefused
 
@@ -119,7 +119,7 @@ class AllocationForm(forms.Form):
                 amount = min(first.credit_left, invoice.amount_due)
                 self.initial["amount"] = f"{amount:.2f}".replace(".", ",")
         else:
-            self.fields["invoice"].queryset = invoices_to_credit(customer=customer)
+            self.fields["invoice"].queryset = customer_open_invoices(customer=customer)
 
 
 class NewInvoiceForm(forms.Form):

@@ -33,9 +33,9 @@ from relance.core.validators import DATE_MAX, date_out_of_range
 from relance.dunning import proofs
 from relance.dunning.messages import Composed, email_build
 from relance.dunning.models import PauseOrigin, PortalAnswer, PortalLink
-from relance.dunning.selectors import customer_open_invoices
 from relance.dunning.services.pauses import InvoicePause, invoices_pause_set
 from relance.invoices.models import Invoice, PauseKind
+from relance.invoices.selectors import customer_open_invoices
 from relance.mailing.delivery import Outcome, send_now
 from relance.mailing.html import text_to_html
 from relance.mailing.mime import message_id_new

@@ -23,6 +23,28 @@
     });
   });
 
+  // The side menu on a narrow screen (as wide as the CSS's 860 px): « Menu »
+  // opens and closes it, closed at first so that the page comes first; Esc
+  // in it closes it. Without script the button stays hidden, the menu shown.
+  var navToggle = document.querySelector("[data-nav-toggle]");
+  if (navToggle) {
+    var narrow = window.matchMedia("(max-width: 860px)");
+    var nav = document.getElementById(navToggle.getAttribute("aria-controls"));
+    var navOpen = function (open) {
+      navToggle.setAttribute("aria-expanded", String(open));
+      nav.hidden = !open;
+    };
+    navToggle.hidden = false;
+    navOpen(!narrow.matches);
+    narrow.addEventListener("change", function () { navOpen(!narrow.matches); });
+    navToggle.addEventListener("click", function () {
+      navOpen(navToggle.getAttribute("aria-expanded") !== "true");
+    });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && narrow.matches) { navOpen(false); navToggle.focus(); }
+    });
+  }
+
   // No inline handlers (the Content-Security-Policy forbids them):
   // a <select data-autosubmit> submits its form, a [data-reload] button reloads.
   document.addEventListener("change", function (event) {
