@@ -19,6 +19,7 @@ from relance.bank.models import IbanLink, Match, StatementImport, Transaction
 from relance.bank.statements import Line, Statement, statement_read
 from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
+from relance.core.garbage import collection_paused
 from relance.core.models import Company
 from relance.core.sql import rows_insert, rows_set
 from relance.dunning.services.payments import payments_record
@@ -71,10 +72,15 @@ def statement_take_in(
 ) -> ImportResult:
     """A statement file: read whole (a bad one refused, nothing written),
     then its new credits matched and stored, all or nothing."""
-    statement = statement_read(content)
-    return statement_record(
-        company=company, statement=statement, filename=filename, today=today, user=user
-    )
+    with collection_paused():
+        statement = statement_read(content)
+        return statement_record(
+            company=company,
+            statement=statement,
+            filename=filename,
+            today=today,
+            user=user,
+        )
 
 
 def statement_record(
@@ -86,7 +92,8 @@ def statement_record(
     user=None,
 ) -> ImportResult:
     try:
-        return _statement_record(company, statement, filename, today, user)
+        with collection_paused():
+            return _statement_record(company, statement, filename, today, user)
     except IntegrityError:  # the same credits taken in at the same moment
         raise ApplicationError(
             _(
@@ -168,23 +175,23 @@ def book_read(company: Company) -> matching.Book:
     whatever their number (the invoices read raw: 100,000 of them through
     the ORM's converters take seconds)."""
     table = Invoice._meta.db_table
+    # SQLite gives an amount as a float: formatted with its two decimals by
+    # the database, it becomes a Decimal without str() and quantize().
+    due = "amount_due"
+    if connection.vendor != "postgresql":
+        due = "printf('%%.2f', amount_due)"  # %%: the statement has parameters
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, number, customer_id, amount_due FROM {table} "
+            f"SELECT id, number, customer_id, {due} FROM {table} "
             "WHERE company_id = %s AND kind = %s AND status = %s AND amount_due > 0",
             [company.pk, Invoice.Kind.INVOICE, Invoice.Status.OPEN],
         )
         rows = cursor.fetchall()
-    cent = Decimal("0.01")
-    invoices = [
-        matching.OpenInvoice(
-            pk,
-            number,
-            customer_id,
-            due if isinstance(due, Decimal) else Decimal(str(due)).quantize(cent),
-        )
-        for pk, number, customer_id, due in rows
-    ]
+    make = matching.OpenInvoice
+    if connection.vendor == "postgresql":
+        invoices = list(map(make._make, rows))
+    else:
+        invoices = [make(pk, number, c, Decimal(d)) for pk, number, c, d in rows]
     customers = dict(
         Customer.objects.filter(company=company).order_by().values_list("pk", "name")
     )

@@ -373,15 +373,22 @@ def rows_insert(
     return ids
 
 
-def ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list]:
+def ids_condition(
+    column: str, ids: Sequence[int], *, name: str | None = None
+) -> tuple[str, list]:
     """A condition `column` is one of `ids`, as ONE parameter whatever their
     number: a JSON list on SQLite, an array on PostgreSQL (for `_native` or
-    `rows_read`)."""
+    `rows_read`, or Django's cursor). With `name`, the placeholder is
+    `%(name)s`, for a statement whose parameters are a dictionary."""
+    mark = f"%({name})s" if name else "%s"
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+        return f"{column} = ANY({mark}::bigint[])", [[int(pk) for pk in ids]]
     import json
 
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
+    return (
+        f"{column} IN (SELECT value FROM json_each({mark}))",
+        [json.dumps([int(pk) for pk in ids])],
+    )
 
 
 def rows_read(sql: str, params: Sequence) -> list[tuple]:

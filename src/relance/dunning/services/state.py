@@ -20,10 +20,9 @@ from django.db import connection, transaction
 from relance.core.clock import company_today
 from relance.core.models import Company
 from relance.core.services import company_update
+from relance.core.sql import ids_condition
 from relance.dunning import rules
 from relance.dunning.selectors import plan_default, plans_active
-
-CHUNK = 5000  # invoice ids per statement when refreshing a selection
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def _computed_sql(plans: dict[int, list], selection: str, few: bool = False) -> 
     """A WITH clause naming `computed`: per invoice in `selection` (of the
     company %(company)s), its state for %(today)s and what it was before.
     `plans`: each plan's active steps by plan id; %(plan)s the default plan.
-    `few`: the selection is a list of ids (at most CHUNK): each row's customer
+    `few`: the selection is a list of ids: each row's customer
     and own settings are then read by key, rather than every paused customer
     and every customer's own settings of the company."""
     postgres = connection.vendor == "postgresql"
@@ -281,13 +280,13 @@ def invoices_refresh(
             + " AND (i.status = 'open' OR i.to_remind OR i.next_level IS NOT NULL "
             "OR i.next_reminder_on IS NOT NULL)"
         ]
+    elif invoice_ids:
+        # The ids as ONE parameter, in one statement whatever their number:
+        # thousands of literals cost PostgreSQL more to plan than to run.
+        condition, [params["ids"]] = ids_condition("i.id", invoice_ids, name="ids")
+        selections = [f"+i.company_id = %(company)s AND {condition}"]
     else:
-        ids = [int(pk) for pk in invoice_ids]
-        selections = [
-            "+i.company_id = %(company)s AND "
-            f"i.id IN ({', '.join(map(str, ids[start : start + CHUNK]))})"
-            for start in range(0, len(ids), CHUNK)
-        ]
+        selections = []
     tagged = untagged = to_remind = 0
     for selection in selections:
         counts = _refresh(plans, selection, params, few=invoice_ids is not None)

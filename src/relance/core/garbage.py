@@ -1,0 +1,24 @@
+"""Python's cyclic garbage collector held off while a bulk operation builds
+hundreds of thousands of short-lived objects (tuples, dictionaries of a bank
+statement's open invoices): each full collection walks every object the
+process holds (Django, the app's modules), and a statement of 10,000 credits
+set off enough of them to spend a second or more there (bench/
+bank_matching.py). Those objects hold no cycles: reference counting frees
+them, nothing is lost by waiting; the collector runs again at the end."""
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (nested blocks: the
+    outermost one turns it back on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
