@@ -1,6 +1,6 @@
 """Python's cyclic garbage collector held off while a bulk operation builds
 hundreds of thousands of short-lived objects (tuples, dictionaries of a bank
-statement's open invoices): each full collection walks every object the
+statement's open invoices, a summary's plan of 100,000 invoices): each full collection walks every object the
 process holds (Django, the app's modules), and a statement of 10,000 credits
 set off enough of them to spend a second or more there (bench/
 bank_matching.py). Those objects hold no cycles: reference counting frees
