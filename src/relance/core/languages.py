@@ -1,5 +1,5 @@
 """The languages a company writes to its customers in (issue 18 §2; ADR
-« more languages »): French always, English shipped, and others a company
+28): French always, English shipped, and others a company
 adds from a list of common ones (ISO 639-1 codes).
 
 Relance's own words (table headings, a letter's frame, a statement) exist in
