@@ -254,11 +254,20 @@ class _Prepared:
     @staticmethod
     def _column(field, memo, plain, values) -> list:
         save = field.get_db_prep_save
-        if plain is not None:
+        if plain is not None:  # others (a choice's enum) converted once each
+            converted: dict = {}
+
+            def convert(value):
+                try:
+                    return converted[value]
+                except KeyError:
+                    converted[value] = save(value, connection)
+                    return converted[value]
+                except TypeError:  # not hashable
+                    return save(value, connection)
+
             return [
-                value
-                if type(value) is plain or value is None
-                else save(value, connection)
+                value if type(value) is plain or value is None else convert(value)
                 for value in values
             ]
         if memo is None:
