@@ -178,8 +178,12 @@ def statements(api, path, objects) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         status, _body = api.call("post", path, objects)
     assert status == 200
-    # (An executemany is captured as "N times: INSERT …".)
-    inserts = sum("INSERT INTO" in q["sql"] for q in queries.captured_queries)
+    # (An executemany is captured as "N times: INSERT …"; on PostgreSQL rows
+    # go by COPY.)
+    inserts = sum(
+        "INSERT INTO" in q["sql"] or q["sql"].startswith("COPY ")
+        for q in queries.captured_queries
+    )
     return len(queries) - inserts, inserts
 
 

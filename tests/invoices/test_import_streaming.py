@@ -225,3 +225,32 @@ def test_no_progress_line_with_no_progress_or_off_a_terminal(company, tmp_path):
     out = import_command(company, tmp_path, stderr=piped)
     assert piped.getvalue() == ""
     assert "250 inchangée(s)" in out
+
+
+def test_rows_read_in_blocks_keep_their_lines_across_blank_and_short_rows(
+    monkeypatch,
+):
+    """The reader takes the file BLOCK_ROWS rows at a time (its clock read
+    once a block): blank rows are left out, a short row's missing cells are
+    empty, every line number stays the file's, whatever the block."""
+    from relance.invoices import tables
+
+    monkeypatch.setattr(tables, "BLOCK_ROWS", 3)
+    lines = invoice_lines(8)
+    lines[2] = ";;;;;;;"  # line 4: blank
+    lines[3] = "F3;C3"  # line 5: short
+    lines.insert(6, "")  # line 8: empty
+    table = tables.table_stream(csv(lines), "factures.csv", importing.INVOICE_COLUMNS)
+    rows = list(table.rows)
+    assert [line for line, _row in rows] == [2, 3, 5, 6, 7, 9, 10]
+    assert rows[2][1] == {
+        "number": "F3",
+        "customer_code": "C3",
+        "customer_name": None,
+        "issue_date": None,
+        "due_date": None,
+        "total": None,
+        "kind": None,
+        "credited_invoice": None,
+    }
+    assert rows[-1][1]["number"] == "F7"

@@ -314,11 +314,17 @@ def clean_invoice_row(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
             problems.append((name, _("valeur obligatoire")))
     readers = _INVOICE_READERS
     for name, value in raw.items():
-        if name not in INVOICE_COLUMNS or _empty(value):
+        if value is None or name not in INVOICE_COLUMNS:
+            continue
+        text = value.strip() if type(value) is str else None
+        if text == "" or (text is None and _empty(value)):
             continue
         reader = readers.get(name)
         try:
-            values[name] = reader(value) if reader else str(value).strip()
+            if reader:
+                values[name] = reader(value)
+            else:
+                values[name] = text if text is not None else str(value).strip()
         except ValueRefused as error:
             problems.append((name, str(error)))
     credit = values.get("kind") == Invoice.Kind.CREDIT_NOTE
