@@ -103,3 +103,34 @@ def test_without_script_the_menu_stays_open_on_a_phone(browser, app):
     expect(page.get_by_role("button", name="Menu", exact=True)).to_be_hidden()
     _entries_shown(page.locator("nav#sidenav"))
     context.close()
+
+
+PAGES = [
+    "/",
+    "/factures/",
+    "/clients/",
+    "/balance-agee/",
+    "/indicateurs/",
+    "/taches/",
+    "/banque/",
+    "/configuration/etapes/",
+    "/configuration/plans/",
+    "/configuration/societe/",
+    "/configuration/utilisateurs/",
+    "/configuration/jetons/",
+    "/configuration/historique/",
+]
+
+
+def test_on_a_phone_no_page_is_wider_than_the_screen(browser, app):
+    """Wide tables scroll sideways in their card; the page itself never does
+    (the steps' table made it 802 px wide, the users' page 452)."""
+    context, page = _page(browser, viewport=PHONE)
+    sign_in(page, app["url"])
+    widths = {}
+    for path in PAGES:
+        response = page.goto(f"{app['url']}{path}")
+        assert response.status == 200, path
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+    assert widths == dict.fromkeys(PAGES, PHONE["width"])
+    context.close()
