@@ -35,7 +35,8 @@ today = date.today()
 company = Company.objects.create(
     name="Carrosserie Lemoine", sender_email="relances@lemoine.example",
     reply_to_email="compta@lemoine.example", iban="FR7630006000011234567890189",
-    portal_answers_by_email=True)
+    portal_answers_by_email=True,
+    send_calendar=False)  # sends at whatever hour the tests run
 steps_create_defaults(company=company)
 user = User.objects.create_user(email="lea@lemoine.example", password=PASSWORD)
 Membership.objects.create(user=user, company=company, role="admin")
