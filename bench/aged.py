@@ -17,9 +17,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Database, postgres_available  # noqa: E402
+from bench.run import inner_rows, postgres_available  # noqa: E402
 
 
 def _timed(call, runs: int) -> dict:
@@ -127,43 +125,7 @@ def main() -> None:
         inner(options.n[0], options.runs)
         return
     kinds = [k for k in options.db if k != "postgres" or postgres_available()]
-    rows = []
-    for kind in kinds:
-        for n in options.n:
-            with tempfile.TemporaryDirectory(prefix="relance-bench-") as folder:
-                database = None
-                if options.keep:
-                    kept = Path(options.keep) / f"{kind}-{n}"
-                    kept.mkdir(parents=True, exist_ok=True)
-                    url = _kept_url(kind, kept)
-                else:
-                    database = Database(kind, Path(folder))
-                    url = database.url
-                env = {
-                    **os.environ,
-                    "DATABASE_URL": url,
-                    "RELANCE_DATA_DIR": folder,
-                    "RELANCE_LOG_LEVEL": "ERROR",
-                }
-                try:
-                    result = subprocess.run(
-                        [
-                            *(sys.executable, __file__, "--inner"),
-                            *("--n", str(n), "--runs", str(options.runs)),
-                        ],
-                        env=env,
-                        capture_output=True,
-                        text=True,
-                        timeout=7200,
-                    )
-                    if result.returncode:
-                        raise SystemExit(result.stdout + result.stderr)
-                    row = json.loads(result.stdout.strip().splitlines()[-1])
-                    rows.append({"db": kind, "n": n, **row})
-                    print(f"… {kind} {n:,}: {json.dumps(row)}", file=sys.stderr)
-                finally:
-                    if database:
-                        database.drop()
+    rows = inner_rows(__file__, kinds, options.n, options.runs, options.keep)
     with open("/proc/loadavg") as load:
         print(f"load average after: {load.read().strip()}")
     names = ("page_total", "page_name_p40", "page_past", "web_page", "api_page")
@@ -185,22 +147,6 @@ def main() -> None:
             ),
         ]
         print("| " + " | ".join(cells) + " |")
-
-
-def _kept_url(kind: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'bench.sqlite3'}"
-    import psycopg
-
-    name = f"relance_bench_kept_{folder.name.replace('-', '_')}"
-    with psycopg.connect(
-        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
-    ) as c:
-        if not c.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone():
-            c.execute(f'CREATE DATABASE "{name}"')
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 if __name__ == "__main__":

@@ -15,9 +15,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Database, postgres_available  # noqa: E402
+from bench.run import inner_rows, postgres_available  # noqa: E402
 
 TODAY_ISO = "2026-11-02"  # bench/part.py's TODAY
 
@@ -197,40 +195,7 @@ def main() -> None:
         inner(options.n[0], options.runs)
         return
     kinds = [k for k in options.db if k != "postgres" or postgres_available()]
-    rows = []
-    for kind in kinds:
-        for n in options.n:
-            with tempfile.TemporaryDirectory(prefix="relance-bench-") as folder:
-                database = Database(kind, Path(folder))
-                env = {
-                    **os.environ,
-                    "DATABASE_URL": database.url,
-                    "RELANCE_DATA_DIR": folder,
-                    "RELANCE_LOG_LEVEL": "ERROR",
-                }
-                try:
-                    result = subprocess.run(
-                        [
-                            sys.executable,
-                            __file__,
-                            "--inner",
-                            "--n",
-                            str(n),
-                            "--runs",
-                            str(options.runs),
-                        ],
-                        env=env,
-                        capture_output=True,
-                        text=True,
-                        timeout=7200,
-                    )
-                    if result.returncode:
-                        raise SystemExit(result.stdout + result.stderr)
-                    row = json.loads(result.stdout.strip().splitlines()[-1])
-                    rows.append({"db": kind, "n": n, **row})
-                    print(f"… {kind} {n:,}: {json.dumps(row)}", file=sys.stderr)
-                finally:
-                    database.drop()
+    rows = inner_rows(__file__, kinds, options.n, options.runs, None)
     print(
         "| DB | invoices | its invoices | p50 | p95 | past dates, max | queries "
         "| trend | DSO | days to pay | steps | promises | late payers |"

@@ -60,6 +60,70 @@ class Database:
                 c.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def kept_url(kind: str, folder: Path) -> str:
+    """A database kept between runs in `folder` (SQLite) or by its name
+    (PostgreSQL), created the first time."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'bench.sqlite3'}"
+    import psycopg
+
+    name = f"relance_bench_kept_{folder.name.replace('-', '_')}"
+    with psycopg.connect(
+        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+    ) as c:
+        if not c.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
+            c.execute(f'CREATE DATABASE "{name}"')
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+
+def inner_rows(
+    script: str, kinds: list[str], sizes: list[int], runs: int, keep: str | None
+) -> list[dict]:
+    """For each database kind and size, `script --inner --n N --runs R` in a
+    process of its own, on a fresh database (or one kept in the folder
+    `keep`): the JSON of its last line, with its kind and size."""
+    rows = []
+    for kind in kinds:
+        for n in sizes:
+            with tempfile.TemporaryDirectory(prefix="relance-bench-") as folder:
+                database = None
+                if keep:
+                    kept = Path(keep) / f"{kind}-{n}"
+                    kept.mkdir(parents=True, exist_ok=True)
+                    url = kept_url(kind, kept)
+                else:
+                    database = Database(kind, Path(folder))
+                    url = database.url
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": url,
+                    "RELANCE_DATA_DIR": folder,
+                    "RELANCE_LOG_LEVEL": "ERROR",
+                }
+                try:
+                    result = subprocess.run(
+                        [
+                            *(PYTHON, script, "--inner"),
+                            *("--n", str(n), "--runs", str(runs)),
+                        ],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        timeout=7200,
+                    )
+                    if result.returncode:
+                        raise SystemExit(result.stdout + result.stderr)
+                    row = json.loads(result.stdout.strip().splitlines()[-1])
+                    rows.append({"db": kind, "n": n, **row})
+                    print(f"… {kind} {n:,}: {json.dumps(row)}", file=sys.stderr)
+                finally:
+                    if database:
+                        database.drop()
+    return rows
+
+
 def part(name: str, n: int, env: dict) -> dict:
     result = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "part.py"), name, str(n)],
