@@ -9,6 +9,7 @@ from typing import NamedTuple
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from relance.core import languages
@@ -331,9 +332,7 @@ def _language_check(company: Company, language: str) -> None:
     """A customer's language is one of its company's (core/languages.py)."""
     message = languages.refusal(language, company.languages)
     if message:
-        raise ApplicationError(
-            message[:1].upper() + message[1:] + ".", field="language"
-        )
+        raise ApplicationError(capfirst(message) + ".", field="language")
 
 
 def _owner_check(company_id: int, owner) -> None:
