@@ -158,6 +158,8 @@ DEFAULTS = {"invoices_invoice": {"payment_url": ""}}
 
 def _insert(table: str, columns: str, rows: list[tuple], *, timestamps: bool) -> None:
     for column, value in DEFAULTS.get(table, {}).items():
+        if column in (name.strip() for name in columns.split(",")):
+            continue  # the rows give it
         columns += f", {column}"
         rows = [(*row, value) for row in rows]
     if timestamps:
