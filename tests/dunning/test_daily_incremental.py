@@ -10,7 +10,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -316,3 +317,42 @@ def test_the_incremental_run_reads_only_the_invoices_whose_tag_the_date_changes(
         "BEHIND": (False, date(2026, 2, 28)),  # not read: a full run would tag it
     }
     assert _run(company, "2026-02-03").to_remind == 1  # nothing to read: counted
+
+
+def _quiet_run_statements(companies) -> int:
+    with CaptureQueriesContext(connection) as log:
+        runs = daily_runs_now(now=NOW, on=date(2026, 2, 2), companies=companies)
+    assert [(r.company, r.full, r.tagged, r.untagged) for r in runs] == [
+        (company, False, 0, 0) for company in companies
+    ]
+    return len(log.captured_queries)
+
+
+@pytest.mark.django_db
+def test_companies_with_nothing_to_tag_are_recorded_together_whatever_their_number():
+    one = [_company_with_one_invoice()[0]]
+    three = [_company_with_one_invoice()[0] for _ in range(3)]
+    daily_runs_now(now=NOW, on=date(2026, 2, 1), companies=one + three)
+    # their last runs, plans (2), dated invoices, tagged counts, one insert
+    assert _quiet_run_statements(one) == _quiet_run_statements(three) == 6
+    runs = DailyRun.objects.filter(company__in=three, date=date(2026, 2, 2))
+    assert [(r.finished_at, r.to_remind, r.full) for r in runs] == [(NOW, 0, False)] * 3
+    first = DailyRun.objects.filter(company__in=three, date=date(2026, 2, 1))
+    assert [r.state_key for r in runs] == [r.state_key for r in first]
+
+
+@pytest.mark.django_db
+def test_only_the_companies_with_a_dated_invoice_compute_the_others_are_counted():
+    (dated, invoice), (idle, tagged) = (
+        _company_with_one_invoice(),
+        _company_with_one_invoice(),
+    )
+    Invoice.objects.filter(pk=tagged.pk).update(due_date=date(2026, 1, 20))
+    daily_runs_now(now=NOW, on=date(2026, 2, 1), companies=[dated, idle])
+    runs = daily_runs_now(now=NOW, on=date(2026, 2, 3), companies=[dated, idle])
+    assert [(r.company, r.full, r.tagged, r.to_remind) for r in runs] == [
+        (dated, False, 1, 1),
+        (idle, False, 0, 1),
+    ]
+    invoice.refresh_from_db()
+    assert invoice.to_remind is True

@@ -56,18 +56,32 @@ def plans_active(
     *, company: Company
 ) -> tuple[dict[int, list[DunningStep]], int | None]:
     """`plan_steps_active`, and the default plan's id. Two queries."""
-    rows = list(
-        DunningPlan.objects.filter(company=company, active=True)
+    return plans_active_of(company_ids=[company.pk])[company.pk]
+
+
+def plans_active_of(
+    *, company_ids: list[int]
+) -> dict[int, tuple[dict[int, list[DunningStep]], int | None]]:
+    """`plans_active` of each company, by id, in two queries whatever their
+    number (the daily job of every company at once)."""
+    found = {pk: ({}, None) for pk in company_ids}
+    rows = (
+        DunningPlan.objects.filter(company_id__in=company_ids, active=True)
         .order_by("id")
-        .values_list("pk", "is_default")
+        .values_list("company_id", "pk", "is_default")
     )
-    plans = {pk: [] for pk, _default in rows}
-    default = next((pk for pk, is_default in rows if is_default), None)
+    plan_ids = []
+    for company_id, pk, is_default in rows:
+        plans, default = found[company_id]
+        plans[pk] = []
+        if is_default and default is None:
+            found[company_id] = (plans, pk)
+        plan_ids.append(pk)
     for step in DunningStep.objects.filter(
-        company=company, active=True, plan_id__in=list(plans)
+        company_id__in=company_ids, active=True, plan_id__in=plan_ids
     ).order_by("plan_id", "order", "id"):
-        plans[step.plan_id].append(step)
-    return plans, default
+        found[step.company_id][0][step.plan_id].append(step)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ started by a person only tags.
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from relance.core.clock import company_today
@@ -20,11 +21,16 @@ from relance.core.money import format_date
 from relance.dunning import rules
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.planning import reminder_plan
-from relance.dunning.selectors import plans_active
+from relance.dunning.selectors import plans_active, plans_active_of
 from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.digest import digest_send
 from relance.dunning.services.send_runs import send_run_record
-from relance.dunning.services.state import invoices_refresh, state_key
+from relance.dunning.services.state import (
+    companies_dated,
+    invoices_refresh,
+    state_key,
+    tagged_counts,
+)
 
 RESTART_AFTER = timedelta(minutes=10)  # a daily run unfinished by then is re-queued
 
@@ -80,14 +86,11 @@ def daily_runs_now(
     """
     if companies is None:
         companies = list(Company.objects.order_by("id"))
+    days = {company.pk: on or company_today(company, now) for company in companies}
+    last = _last_runs(company_ids=list(days))
     for company in companies if on and not force else []:
-        last = (
-            DailyRun.objects.filter(company=company, finished_at__isnull=False)
-            .order_by("-date")
-            .values_list("date", flat=True)
-            .first()
-        )
-        if last and on < last:
+        last_date = last.get(company.pk, (None, None))[0]
+        if last_date and on < last_date:
             raise ApplicationError(
                 _(
                     "Le %(date)s précède la dernière tâche quotidienne de %(company)s "
@@ -97,20 +100,92 @@ def daily_runs_now(
                 % {
                     "date": format_date(on),
                     "company": company.name,
-                    "last": format_date(last),
+                    "last": format_date(last_date),
                 },
                 field="date",
             )
+    quiet = {} if full else _runs_without_dated_invoices(companies, days, last, now)
     runs = []
     for company in companies:
+        if company.pk in quiet:
+            runs.append(quiet[company.pk])
+            continue
         run = DailyRun.objects.create(
             company=company,
-            date=on or company_today(company, now),
+            date=days[company.pk],
             origin=DailyRun.Origin.MANUAL,
             started_at=now,
         )
         runs.append(daily_run_execute(run_id=run.pk, now=now, full=full))
     return runs
+
+
+def _last_runs(*, company_ids: list[int]) -> dict[int, tuple[date, str]]:
+    """Each company's last finished daily run: its latest date and the state
+    key of the one that finished last, in one statement."""
+    latest = (
+        DailyRun.objects.filter(company=OuterRef("company"), finished_at__isnull=False)
+        .order_by("-finished_at", "-id")
+        .values("state_key")[:1]
+    )
+    rows = (
+        DailyRun.objects.filter(company_id__in=company_ids, finished_at__isnull=False)
+        .values("company_id")
+        .annotate(last_date=Max("date"), last_key=Subquery(latest))
+        .values_list("company_id", "last_date", "last_key")
+    )
+    return {pk: (last_date, key) for pk, last_date, key in rows}
+
+
+def _runs_without_dated_invoices(
+    companies: list[Company], days: dict, last: dict, now: datetime
+) -> dict[int, DailyRun]:
+    """The runs of the companies that have nothing to tag, recorded together
+    (by company id): those whose steps and gap are those of their last run
+    and that have no invoice whose tag the date changes (ADR 19). Found in
+    a few statements for all the companies, whatever their number: their
+    plans, their dated invoices, their tagged counts, then one insert."""
+    plans = plans_active_of(company_ids=list(days))
+    keys = {
+        company.pk: state_key(
+            company=company, plans=plans[company.pk][0], default=plans[company.pk][1]
+        )
+        for company in companies
+    }
+    same = [
+        company.pk
+        for company in companies
+        if company.pk in last and last[company.pk][1] == keys[company.pk]
+    ]
+    by_day = {}
+    for pk in same:
+        by_day.setdefault(days[pk], []).append(pk)
+    dated = set()
+    for today, company_ids in by_day.items():
+        dated |= companies_dated(company_ids=company_ids, today=today)
+    idle = [pk for pk in same if pk not in dated]
+    if not idle:
+        return {}
+    counts = tagged_counts(company_ids=idle)
+    runs = DailyRun.objects.bulk_create(
+        [
+            DailyRun(
+                company_id=pk,
+                date=days[pk],
+                origin=DailyRun.Origin.MANUAL,
+                started_at=now,
+                finished_at=now,
+                to_remind=counts[pk],
+                full=False,
+                state_key=keys[pk],
+            )
+            for pk in idle
+        ]
+    )
+    by_company = {company.pk: company for company in companies}
+    for run in runs:
+        run.company = by_company[run.company_id]
+    return {run.company_id: run for run in runs}
 
 
 def daily_run_execute(*, run_id: int, now: datetime, full: bool = False) -> DailyRun:
