@@ -355,6 +355,8 @@ def _refresh(
     that change, found by primary key.
     """
     postgres = connection.vendor == "postgresql"
+    if postgres and few:
+        return _refresh_few_postgres(plans, selection, params)
     distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS relance_changes")
@@ -376,6 +378,37 @@ _UPDATE = """UPDATE invoices_invoice
     SET to_remind = c.due, next_level = c.next_level, next_reminder_on = c.planned
     FROM relance_changes c
     WHERE invoices_invoice.id = c.id"""
+
+
+def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int, int]:
+    """`_refresh` of a list of ids on PostgreSQL in ONE statement: computed,
+    written and counted (the tagged count as it was before, the statement's
+    snapshot), with no temporary table to create and drop (four round trips
+    and catalog writes a company). The UPDATE reaches its rows through the
+    primary key with the same array of ids, and skips a row changed
+    meanwhile as `_write_postgres` does."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""{_computed_sql(plans, selection, True)},
+            written AS (UPDATE invoices_invoice
+                SET to_remind = c.due, next_level = c.next_level,
+                    next_reminder_on = c.planned
+                FROM computed c
+                WHERE invoices_invoice.id = ANY(%(ids)s::bigint[])
+                AND invoices_invoice.id = c.id AND {_changed("IS DISTINCT FROM")}
+                AND invoices_invoice.dunning_level = c.seen_level
+                AND invoices_invoice.status = c.seen_status
+                AND invoices_invoice.to_remind = c.old_tag
+                RETURNING c.old_tag, c.due)
+            SELECT COUNT(*) FILTER (WHERE due AND NOT old_tag),
+                COUNT(*) FILTER (WHERE old_tag AND NOT due),
+                (SELECT COUNT(*) FROM invoices_invoice
+                    WHERE company_id = %(company)s AND to_remind)
+            FROM written""",
+            params,
+        )
+        tagged, untagged, before = cursor.fetchone()
+    return tagged, untagged, before + tagged - untagged
 
 
 def _write_postgres(cursor) -> tuple[int, int]:
