@@ -105,6 +105,12 @@ def _computed_sql(plans: dict[int, list], selection: str, few: bool = False) -> 
     # index on the company when a few of them are wanted (by id, or those of a
     # few customers): it would read them all to keep a few.
     company = "+company_id" if few else "company_id"
+    # Computed once: PostgreSQL, given it inline, may group the last
+    # reminders again for each row read (measured: 0.4 ms a row).
+    materialized = "MATERIALIZED " if postgres else ""
+    # Where each row read is (PostgreSQL, by ids): the UPDATE goes back to
+    # it without reading the table again.
+    located = ", i.ctid AS seen_at" if postgres and few else ""
     if few:
         customers = ""
         paused, own = "invoices_customer", "dunning_customerdunning"
@@ -121,7 +127,7 @@ def _computed_sql(plans: dict[int, list], selection: str, few: bool = False) -> 
     return f"""
         WITH steps(plan, level, trig, shift) AS (VALUES {values}),
         {customers}
-        contact AS (
+        contact AS {materialized}(
             SELECT customer_id, MAX(last_reminder_on) AS last_on
             FROM invoices_invoice
             WHERE {company} = %(company)s AND last_reminder_on IS NOT NULL
@@ -136,6 +142,7 @@ def _computed_sql(plans: dict[int, list], selection: str, few: bool = False) -> 
                 CASE WHEN {in_dunning} THEN i.dunning_level + 1 END AS next_level,
                 CASE WHEN {in_dunning} THEN {planned} END AS planned,
                 i.paused_until AS paused_until, c.paused_until AS customer_paused_until
+                {located}
             FROM invoices_invoice i
             LEFT JOIN {paused} c ON c.id = i.customer_id
             LEFT JOIN {own} d ON d.customer_id = i.customer_id
@@ -384,9 +391,11 @@ def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int
     """`_refresh` of a list of ids on PostgreSQL in ONE statement: computed,
     written and counted (the tagged count as it was before, the statement's
     snapshot), with no temporary table to create and drop (four round trips
-    and catalog writes a company). The UPDATE reaches its rows through the
-    primary key with the same array of ids, and skips a row changed
-    meanwhile as `_write_postgres` does."""
+    and catalog writes a company). The UPDATE goes back to each row by the
+    place it was read from (`ctid`, a TID scan) rather than reading the
+    table again, and skips a row changed meanwhile as `_write_postgres`
+    does (a row updated since has moved: its new version no longer
+    matches)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""{_computed_sql(plans, selection, True)},
@@ -394,7 +403,7 @@ def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int
                 SET to_remind = c.due, next_level = c.next_level,
                     next_reminder_on = c.planned
                 FROM computed c
-                WHERE invoices_invoice.id = ANY(%(ids)s::bigint[])
+                WHERE invoices_invoice.ctid = c.seen_at
                 AND invoices_invoice.id = c.id AND {_changed("IS DISTINCT FROM")}
                 AND invoices_invoice.dunning_level = c.seen_level
                 AND invoices_invoice.status = c.seen_status
