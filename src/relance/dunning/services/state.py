@@ -394,8 +394,8 @@ def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int
     and catalog writes a company). The UPDATE goes back to each row by the
     place it was read from (`ctid`, a TID scan) rather than reading the
     table again, and skips a row changed meanwhile as `_write_postgres`
-    does (a row updated since has moved: its new version no longer
-    matches)."""
+    does (PostgreSQL rechecks the level, status and tag on the row's newest
+    version)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""{_computed_sql(plans, selection, True)},
