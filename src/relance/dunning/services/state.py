@@ -327,23 +327,35 @@ def _default_id(company: Company) -> int | None:
     return plan.pk if plan else None
 
 
+def _tagged_index() -> str:
+    """The partial index of tagged invoices named on SQLite: without
+    statistics, it would read every invoice of the company through another
+    index to test the tag."""
+    if connection.vendor == "postgresql":
+        return ""
+    return "INDEXED BY invoice_to_remind_due_idx"
+
+
 def _tagged_count(company_id: int) -> int:
-    return tagged_counts(company_ids=[company_id])[company_id]
+    """The company's invoices « à relancer », counted in the partial index of
+    them (without grouping: a third faster than `tagged_counts` for one
+    company of 288,000 tags on SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM invoices_invoice {_tagged_index()} "
+            "WHERE company_id = %s AND to_remind",
+            [company_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def tagged_counts(*, company_ids: list[int]) -> dict[int, int]:
-    """Each company's invoices « à relancer », by id, counted in a partial
-    index of them in one statement (SQLite, without statistics, would read
-    every invoice of the company through another index to test the tag)."""
-    indexed = (
-        ""
-        if connection.vendor == "postgresql"
-        else "INDEXED BY invoice_to_remind_due_idx"
-    )
+    """Each company's invoices « à relancer », by id, counted in the partial
+    index of them in one statement."""
     condition, params = ids_condition("company_id", company_ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT company_id, COUNT(*) FROM invoices_invoice {indexed} "
+            f"SELECT company_id, COUNT(*) FROM invoices_invoice {_tagged_index()} "
             f"WHERE {condition} AND to_remind GROUP BY company_id",
             params,
         )
