@@ -134,19 +134,6 @@ def customer_rhythms(
     }
 
 
-def customer_plan_id(*, company: Company, customer_id: int) -> int | None:
-    """The plan one customer follows (its own, or the company's default)."""
-    own = (
-        CustomerDunning.objects.filter(company=company, customer_id=customer_id)
-        .values_list("plan_id", flat=True)
-        .first()
-    )
-    if own:
-        return own
-    default = plan_default(company=company)
-    return default.pk if default else None
-
-
 def step_names(
     *, company: Company, plan: DunningPlan | int | None = None
 ) -> dict[int, str]:

@@ -93,6 +93,10 @@ INVOICE_COLUMNS = {
     "einvoice_status_reason": _names(
         "einvoice_status_reason", "motif_statut_facture_electronique", "motif_statut"
     ),
+    # The customer's dunning plan by its name (ADR 21): one of the names the
+    # caller gives (`plans`), set by the dunning after the import
+    # (`Report.customer_plans`); empty leaves the customer's plan as it is.
+    "plan": _names("plan", "plan_de_relance", "plan de relance"),
 }
 INVOICE_REQUIRED = ("number", "customer_code", "issue_date", "due_date", "total")
 
@@ -202,6 +206,9 @@ class Report:
     # The rows' e-invoicing statuses, for the dunning to record: (invoice
     # id, code, status date or None, reason).
     einvoice_statuses: list[tuple] = field(default_factory=list)
+    # The customers' plans named by the rows, for the dunning to set:
+    # customer code → plan name, as the company writes it.
+    customer_plans: dict[str, str] = field(default_factory=dict)
 
     def error(self, error: RowError) -> None:
         if len(self.errors) < MAX_LISTED:
@@ -299,6 +306,7 @@ _LIMITS = {  # characters at most
     "customer_name": 200,
     "payment_terms": 200,
     "einvoice_status_reason": 500,
+    "plan": 100,
 }
 
 
@@ -511,14 +519,22 @@ def invoices_import(
     dry_run: bool,
     today: date | None = None,
     progress: Progress | None = None,
+    plans: Callable[[], Iterable[str]] = tuple,
 ) -> Report:
     """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused.
     The report says what each row does (`preview`) and what looks wrong but
     is saved all the same (`warnings`: a due date far ahead of `today`).
-    The file is read as it is imported, CHUNK_ROWS rows at a time."""
+    The file is read as it is imported, CHUNK_ROWS rows at a time. `plans`
+    gives the names the `plan` column may hold (the company's plans), read
+    at its first value."""
     table = _table_open(content, filename, INVOICE_COLUMNS, INVOICE_REQUIRED)
     return invoices_table_import(
-        company=company, table=table, dry_run=dry_run, today=today, progress=progress
+        company=company,
+        table=table,
+        dry_run=dry_run,
+        today=today,
+        progress=progress,
+        plans=plans,
     )
 
 
@@ -538,6 +554,7 @@ def invoices_table_import(
     dry_run: bool,
     today: date | None = None,
     progress: Progress | None = None,
+    plans: Callable[[], Iterable[str]] = tuple,
 ) -> Report:
     """The rows of `table` imported as invoices, all or nothing (raises
     Refused): a file's or an API batch's, see invoices_import.
@@ -549,7 +566,7 @@ def invoices_table_import(
     customer named on a later line, a credit note naming a later invoice) is
     checked at the end."""
     report = Report()
-    run = _InvoiceImport(company, table.columns, report, today)
+    run = _InvoiceImport(company, table.columns, report, today, plans)
     with transaction.atomic():
         for chunk in _chunks(table.rows, CHUNK_ROWS):
             run.chunk(chunk)
@@ -578,7 +595,9 @@ class _InvoiceImport:
     """What an import keeps from one chunk to the next: bounded but for the
     numbers seen (to refuse a number twice in the file)."""
 
-    def __init__(self, company, columns: dict[str, str], report: Report, today):
+    def __init__(
+        self, company, columns: dict[str, str], report: Report, today, plans=tuple
+    ):
         self.company, self.columns, self.report, self.today = (
             company,
             columns,
@@ -590,6 +609,8 @@ class _InvoiceImport:
         self.unnamed: dict[str, int] = {}  # a new customer's code → first line
         self.credits_pending: list[tuple] = []  # (line, values) naming a later one
         self.links_pending: dict[int, str] = {}  # credit note id → origin
+        self.plan_names = plans  # read when a row first names a plan
+        self.plan_lines: dict[str, int] = {}  # customer code → line naming its plan
         # Customers created by this import have a greater id.
         self.customers_before = (
             Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -611,6 +632,7 @@ class _InvoiceImport:
             values, problems = clean_invoice_row(raw)
             problems += einvoice_status_problems(values, self.today)
             problems += language_problems(values, self.company)
+            problems += self._plan_problems(line, values)
             number = values.get("number")
             if number in self.seen:
                 problems.append(
@@ -652,6 +674,45 @@ class _InvoiceImport:
                 fast=True,
                 known=known,
             )
+
+    @functools.cached_property
+    def plans(self) -> dict[str, str]:
+        """A plan's name casefolded → its name."""
+        return {name.casefold(): name for name in self.plan_names()}
+
+    def _plan_problems(self, line, values: dict) -> list[tuple[str, str]]:
+        """The plan a row names: one of `plans`, the same on every line of
+        its customer; kept in `Report.customer_plans`."""
+        name = values.get("plan")
+        if name is None:
+            return []
+        plan = self.plans.get(name.casefold())
+        if plan is None:
+            known = ", ".join(sorted(self.plans.values())) or _("aucun")
+            return [
+                (
+                    "plan",
+                    _("plan « %(v)s » inconnu (plans de relance : %(known)s)")
+                    % {"v": name, "known": known},
+                )
+            ]
+        code = values.get("customer_code")
+        if not code:
+            return []
+        first = self.report.customer_plans.setdefault(code, plan)
+        if first != plan:
+            return [
+                (
+                    "plan",
+                    _(
+                        "plan « %(v)s » : la ligne %(line)s donne « %(first)s » "
+                        "au client"
+                    )
+                    % {"v": name, "line": self.plan_lines[code], "first": first},
+                )
+            ]
+        self.plan_lines.setdefault(code, line)
+        return []
 
     def _check_customers(self, rows) -> dict:
         """A new customer code needs a name somewhere in the file: one not

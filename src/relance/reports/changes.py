@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from relance.core import languages
@@ -47,7 +48,7 @@ def field_label(kind: str, name: str) -> str:
         return _("Ordre")
     field = _field(kind, name)
     label = str(field.verbose_name) if field is not None else name
-    return label[:1].upper() + label[1:]
+    return capfirst(label)
 
 
 def value_text(kind: str, name: str, value) -> str:

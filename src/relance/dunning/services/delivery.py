@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from relance.core.calendar import Calendar, company_calendar
 from relance.core.clock import company_today
+from relance.core.languages import written_in
 from relance.core.models import Company
 from relance.core.pdfs import PdfUnavailable
 from relance.core.quota import has_quota, quota_take
@@ -507,20 +508,23 @@ def _check_again(company, steps, lines, today):
 def _attachments(
     reminder: Reminder, invoices: list[Invoice], today: date
 ) -> list[Attachment]:
-    """The invoices' PDFs, and the customer's statement, as the step asks.
+    """The invoices' PDFs, and the customer's statement, as the step asks,
+    named in the customer's language (« Facture F1.pdf », « Invoice F1.pdf »).
     Raises core.pdfs.PdfUnavailable when the statement cannot be made."""
     files = []
+    customer = reminder.customer
     if reminder.step.attach_pdf:
         for invoice in invoices:
             if invoice.pdf:
-                with invoice.pdf.open("rb") as pdf:
-                    name = f"Facture {invoice.number}.pdf"
+                with invoice.pdf.open("rb") as pdf, written_in(customer.language):
+                    name = _("Facture %(number)s.pdf") % {"number": invoice.number}
                     files.append(Attachment(name, pdf.read()))
     if reminder.step.attach_statement:
-        customer = reminder.customer
         statement = customer_statement(customer=customer, on=today)
         pdf = statement_pdf(statement, language=customer.language)
-        files.append(Attachment(f"Relevé de compte {customer.code}.pdf", pdf))
+        with written_in(customer.language):
+            title = _("Relevé de compte")  # the statement's own title
+        files.append(Attachment(f"{title} {customer.code}.pdf", pdf))
     return files
 
 

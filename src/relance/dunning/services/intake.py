@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.dunning.selectors import plan_list
 from relance.dunning.services.einvoice import (
     einvoice_status_of_object,
     einvoice_statuses_take_in,
 )
 from relance.dunning.services.payments import credits_allocate_named, payments_record
+from relance.dunning.services.plans import customer_plans_import
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
@@ -50,6 +52,7 @@ def invoices_take_in(
             dry_run=dry_run,
             today=today,
             progress=progress,
+            plans=lambda: [plan.name for plan in plan_list(company=company)],
         )
         if not dry_run:
             _imported_settle(company, report, today, EInvoiceStatusEvent.Source.IMPORT)
@@ -62,7 +65,9 @@ REFRESHED_TOGETHER = 100_000  # invoice ids given to invoices_refresh at once
 def _imported_settle(company, report: importing.Report, today: date, source) -> None:
     """What follows invoices written: credit notes naming their invoice
     allocated, e-invoicing statuses recorded, then the dunning state of
-    every invoice of the report, set-based."""
+    every invoice of the report, set-based. The customers' plans it names
+    are set first."""
+    customer_plans_import(company=company, plans=report.customer_plans, today=today)
     credits_allocate_named(
         company=company, credit_note_ids=report.credit_note_ids, today=today
     )

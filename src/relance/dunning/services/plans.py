@@ -247,6 +247,38 @@ def customer_dunning_set(
     return row
 
 
+PLANS_READ_TOGETHER = 1000  # customer codes in one query
+
+
+def customer_plans_import(
+    *, company: Company, plans: dict[str, str], today: date, by=None
+) -> int:
+    """The plans an import names (customer code → the name of one of the
+    company's active plans): each customer whose plan changes goes through
+    `customer_dunning_set`. Returns how many changed."""
+    if not plans:
+        return 0
+    by_name = {plan.name: plan for plan in plan_list(company=company)}
+    codes = list(plans)
+    changed = 0
+    for start in range(0, len(codes), PLANS_READ_TOGETHER):
+        part = codes[start : start + PLANS_READ_TOGETHER]
+        customers = Customer.objects.filter(company=company, code__in=part)
+        current = dict(
+            CustomerDunning.objects.filter(
+                company=company, customer__in=customers
+            ).values_list("customer_id", "plan_id")
+        )
+        for customer in customers:
+            plan = by_name[plans[customer.code]]
+            if current.get(customer.pk) != plan.pk:
+                customer_dunning_set(
+                    company=company, customer=customer, today=today, plan=plan, by=by
+                )
+                changed += 1
+    return changed
+
+
 @dataclass(frozen=True)
 class PlanSuggestion:
     customer: Customer

@@ -4,9 +4,10 @@ import re
 from datetime import date
 
 from django.db import transaction
-from django.utils.text import normalize_newlines
+from django.utils.text import capfirst, normalize_newlines
 from django.utils.translation import gettext as _
 
+from relance.core import languages
 from relance.core.changes import change_record
 from relance.core.errors import ApplicationError
 from relance.core.languages import BASE
@@ -308,9 +309,10 @@ def _clean_step(index: int, raw: object) -> dict:
         raise ApplicationError(message, field=error.field) from None
 
 
-def _clean_texts(index: int, raw: object) -> dict[str, dict] | None:
+def _clean_texts(index: int, raw: object, company: Company) -> dict[str, dict] | None:
     """A step's « texts » of a file: {"en": {"subject": …, "body": …}}, or
-    None when left out."""
+    None when left out. A text written in a language the company has not
+    added is refused (an empty one removes it: allowed)."""
     if not isinstance(raw, dict) or raw.get("texts") is None:
         return None
     texts = raw["texts"]
@@ -324,10 +326,17 @@ def _clean_texts(index: int, raw: object) -> dict[str, dict] | None:
             field="texts",
         )
     try:
-        return step_texts_check(texts)
+        cleaned = step_texts_check(texts)
     except ApplicationError as error:
         message = f"{where}, « {error.field} » : {error.message}"
         raise ApplicationError(message, field=error.field) from None
+    for language, values in cleaned.items():
+        refused = languages.refusal(language, company.languages)
+        if refused and (values["subject"].strip() or values["body"].strip()):
+            raise ApplicationError(
+                f"{where}, « texts » : {capfirst(refused)}.", field="language"
+            )
+    return cleaned
 
 
 def _texts_by_step(company: Company) -> dict[int, dict[str, dict]]:
@@ -365,7 +374,9 @@ def steps_import(
         raise ApplicationError(_("Une liste d'étapes (« steps ») est attendue."))
     # Each step's texts per language (« texts »): replaced when given, kept
     # when left out (an export of an earlier release).
-    texts = [_clean_texts(index, raw) for index, raw in enumerate(data, start=1)]
+    texts = [
+        _clean_texts(index, raw, company) for index, raw in enumerate(data, start=1)
+    ]
     data = [
         {k: v for k, v in raw.items() if k != "texts"} if isinstance(raw, dict) else raw
         for raw in data

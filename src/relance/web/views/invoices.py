@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -185,7 +186,7 @@ def invoice_new(request):
         except Refused as refused:
             for error in refused.report.errors:
                 field = NEW_INVOICE_FIELDS.get(error.column, error.column)
-                message = error.message[:1].upper() + error.message[1:]
+                message = capfirst(error.message)
                 form.add_error(field if field in form.fields else None, message)
         except ApplicationError as error:
             apply_error(form, error)
