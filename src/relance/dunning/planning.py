@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from itertools import starmap
 
 from django.db import router
 from django.db.models import Q
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from relance.core.garbage import collection_paused
 from relance.core.models import Company, Grouping
 from relance.core.money import format_amount, format_date
-from relance.core.sql import ids_condition
+from relance.core.sql import ids_condition, values_read
 from relance.dunning import rules
 from relance.dunning.languages import fallback_note, step_text, step_texts
 from relance.dunning.messages import address_valid, recipient_of
@@ -839,22 +840,15 @@ def _invoices(company, today, selection, plan) -> list[InvoiceRow]:
     return _with_customers(company, rows)
 
 
-def _shared(values: dict[str, str]):
-    """One object for each of the few values a column repeats (« open »,
-    « EUR »…): the driver makes a new string per row."""
-    return lambda text: values.setdefault(text, text)
+# The columns whose few values repeat, each given as one object (ADR 24).
+INVOICE_REPEATED = ("status", "kind", "currency", "pause_kind", "einvoice_status")
 
 
 def _invoice_rows(queryset) -> list[InvoiceRow]:
-    share = _shared({})
-    rows = []
-    for values in queryset.values_list(*INVOICE_COLUMNS):
-        row = InvoiceRow(*values)
-        row.status, row.kind = share(row.status), share(row.kind)
-        row.currency, row.pause_kind = share(row.currency), share(row.pause_kind)
-        row.einvoice_status = share(row.einvoice_status)
-        rows.append(row)
-    return rows
+    rows = values_read(
+        queryset.values_list(*INVOICE_COLUMNS), repeated=INVOICE_REPEATED
+    )
+    return list(starmap(InvoiceRow, rows))
 
 
 def model_of(model, values: dict):
@@ -880,7 +874,6 @@ def _with_customers(company, invoices: list[InvoiceRow]) -> list[InvoiceRow]:
     chunks."""
     wanted = list(dict.fromkeys(invoice.customer_id for invoice in invoices))
     customers = {}
-    share = _shared({})
     for start in range(0, len(wanted), CHUNK):
         condition, params = ids_condition(
             f"{Customer._meta.db_table}.id", wanted[start : start + CHUNK]
@@ -888,9 +881,10 @@ def _with_customers(company, invoices: list[InvoiceRow]) -> list[InvoiceRow]:
         chunk = Customer.objects.filter(company=company).extra(
             where=[condition], params=params
         )
-        for values in chunk.values_list(*CUSTOMER_COLUMNS):
+        for values in values_read(
+            chunk.values_list(*CUSTOMER_COLUMNS), repeated=("kind", "language")
+        ):
             row = CustomerRow.of(values)
-            row.kind, row.language = share(row.kind), share(row.language)
             customers[row.id] = row
     for invoice in invoices:
         invoice.customer = customers[invoice.customer_id]
@@ -1075,7 +1069,3 @@ def _pause_message(invoice: InvoiceRow) -> str:
     else:
         text = _("Relances en pause jusqu'au %(date)s") % {"date": until}
     return f"{text} : {invoice.pause_reason}." if invoice.pause_reason else f"{text}."
-
-
-def message_total_text(message: PlannedMessage) -> str:
-    return format_amount(message.total, message.currency)
