@@ -113,14 +113,14 @@ def customer_rhythms(
             .annotate(last=Max("last_reminder_on"))
             .values_list("customer_id", "last")
         )
-    return {
-        pk: Rhythm(
-            (own.get(pk, (None, None))[0] or default_plan_id),
-            own.get(pk, (None, None))[1],
-            last.get(pk),
-        )
-        for pk in wanted
-    }
+    # Most customers have neither their own settings nor a reminder yet:
+    # they share one Rhythm (frozen), not one each.
+    default = Rhythm(default_plan_id)
+    rhythms = dict.fromkeys(wanted, default)
+    for pk in own.keys() | last.keys():
+        plan_id, gap = own.get(pk, (None, None))
+        rhythms[pk] = Rhythm(plan_id or default_plan_id, gap, last.get(pk))
+    return rhythms
 
 
 def customer_plan_id(*, company: Company, customer_id: int) -> int | None:
