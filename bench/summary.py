@@ -97,8 +97,7 @@ def load(invoices: int, customers: int) -> int:
             "invoices_invoice",
             "company_id, customer_id, number, issue_date, due_date, currency, "
             "total, amount_due, status, payment_terms, pdf, einvoice_status, "
-            "dunning_level, to_remind, pause_kind, pause_reason, kind, credit_left, "
-            "payment_url",
+            "dunning_level, to_remind, pause_kind, pause_reason, kind, credit_left",
             [
                 (
                     company.pk,
@@ -119,7 +118,6 @@ def load(invoices: int, customers: int) -> int:
                     "",
                     "invoice",
                     Decimal(0),
-                    "",
                 )
                 for n in range(invoices)
             ],
