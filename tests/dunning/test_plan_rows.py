@@ -151,6 +151,22 @@ def test_a_run_records_each_line_of_the_plan():
     assert Reminder.objects.count() == plan.to_send
 
 
+def test_an_invoice_of_another_company_is_not_found():
+    company, _selection = varied_selection()
+    other = make_company()
+    make_steps(other)
+    stranger = make_invoice(make_customer(other, name="Ailleurs"), number="A1")
+    plan = reminder_plan(company=company, today=TODAY, invoices=[stranger.pk])
+    assert plan.to_send == 0
+    assert [error.as_dict() for error in plan.errors] == [
+        {
+            "invoice": str(stranger.pk),
+            "code": "not_found",
+            "message": "Facture introuvable.",
+        }
+    ]
+
+
 EXPECTED = {
     "errors": [
         {"code": "not_found", "invoice": "999999", "message": "Facture introuvable."},

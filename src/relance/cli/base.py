@@ -5,6 +5,7 @@ import getpass
 import json
 import re
 import sys
+from collections.abc import Iterator
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -102,6 +103,37 @@ def _in_french(parser: CommandParser) -> None:
                 _in_french(subparser)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)
+
+
+def _nested(value, indent: str) -> str:
+    """`value` encoded as it reads `indent` deep in the document (no JSON
+    string holds a newline: the encoder escapes them)."""
+    return _JSON.encode(value).replace("\n", "\n" + indent)
+
+
+def json_parts(data) -> Iterator[str]:
+    """The text of `json.dumps(data, ensure_ascii=False, indent=2,
+    default=str)`, in parts; a dict's values that are iterators are listed
+    as they come."""
+    if not isinstance(data, dict) or not data:
+        yield _JSON.encode(data)
+        return
+    separator = "{"
+    for key, value in data.items():
+        yield f"{separator}\n  {_JSON.encode(str(key))}: "
+        separator = ","
+        if not isinstance(value, Iterator):
+            yield _nested(value, "  ")
+            continue
+        opening = "["
+        for item in value:
+            yield f"{opening}\n    {_nested(item, '    ')}"
+            opening = ","
+        yield "[]" if opening == "[" else "\n  ]"
+    yield "\n}"
+
+
 class RelanceCommand(BaseCommand):
     """A command whose service refusals reach the user as plain messages, and
     whose argument errors are in French."""
@@ -118,7 +150,13 @@ class RelanceCommand(BaseCommand):
             raise CommandError(str(error)) from None
 
     def write_json(self, data) -> None:
-        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        """`data` as `json.dumps(…, indent=2)` writes it, and a newline. A
+        top-level value that is an iterator (not a list) is written item by
+        item as it is made: the document is never whole in memory (the
+        100,000 messages of `relance remind --json`, ADR 24)."""
+        for part in json_parts(data):
+            self.stdout.write(part, ending="")
+        self.stdout.write("")
 
     def password_typed(self, email: str, prompt: str, *, empty_ok: bool) -> str:
         """A password typed twice in the terminal and held to the password

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Model
 
@@ -438,3 +439,35 @@ def rows_read(sql: str, params: Sequence) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def values_read(queryset, *, repeated: Sequence[str] = ()) -> list[tuple]:
+    """The rows of a `values_list` queryset, the values Django would give
+    (its converters: dates and amounts read from SQLite), read at once
+    (rows_read) rather than through Django's row iterator, which converts
+    value by value. Each distinct value of a converted column, or of a
+    column named in `repeated` (« open », « EUR »…), is made once and that
+    one object given to every row holding it (the driver makes one per row):
+    a plan's 100,000 rows hold a few hundred distinct dates (ADR 24)."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    rows = rows_read(sql, params)
+    if not rows:
+        return rows
+    selected = [column[0] for column in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(selected)
+    names = list(queryset.query.values_select)
+    positions = set(converters) | {names.index(name) for name in repeated}
+    columns = list(zip(*rows, strict=True))
+    for position in positions:
+        functions, expression = converters.get(position, ((), None))
+        made = {}
+        for value in set(columns[position]):
+            made[value] = value
+            for convert in functions:
+                made[value] = convert(made[value], expression, connection)
+        columns[position] = map(made.__getitem__, columns[position])
+    return list(zip(*columns, strict=True))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from itertools import starmap
 
 from django.db import router
 from django.db.models import Q
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from relance.core.garbage import collection_paused
 from relance.core.models import Company, Grouping
 from relance.core.money import format_amount, format_date
-from relance.core.sql import ids_condition
+from relance.core.sql import ids_condition, values_read
 from relance.dunning import rules
 from relance.dunning.languages import fallback_note, step_text, step_texts
 from relance.dunning.messages import address_valid, recipient_of
@@ -318,6 +319,8 @@ class PlannedMessage:
 
     @property
     def step(self) -> DunningStep:
+        if len(self.lines) == 1:  # most messages
+            return self.lines[0].step
         return max(self.lines, key=lambda line: line.level).step
 
     @property
@@ -460,6 +463,30 @@ class Plan:
         return grouped
 
 
+@dataclass(frozen=True, slots=True)
+class _Ways:
+    """What a plan asks of a step for each of its invoices, worked out once
+    per step (`DunningStep`'s properties: five calls an invoice, ADR 24)."""
+
+    email: bool
+    letter: bool
+    call: bool
+    task: bool
+    formal_notice: bool
+    template: bool
+
+    @classmethod
+    def of(cls, step: DunningStep) -> "_Ways":
+        return cls(
+            step.sends_email,
+            step.sends_letter,
+            step.channel == DunningStep.Channel.CALL,
+            step.makes_task,
+            step.formal_notice,
+            step.has_template,
+        )
+
+
 STATUS_WORDS = {
     Reminder.Status.PENDING: gettext_lazy("en attente d'envoi"),
     Reminder.Status.SENDING: gettext_lazy("en cours d'envoi"),
@@ -516,11 +543,13 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
         default_plan_id=default_id,
     )
     rule = {pk: rule_steps(steps) for pk, steps in plans.items()}
+    ways = {pk: [_Ways.of(step) for step in steps] for pk, steps in plans.items()}
     groups: dict[tuple, PlannedMessage] = {}
     limits = {}  # see _limitation
     for invoice in rows:
         rhythm = rhythms[invoice.customer_id]
         steps = plans.get(rhythm.plan_id, [])
+        uses = ways.get(rhythm.plan_id, [])  # each step's _Ways
         facts = invoice_facts(invoice, rhythm)
         verdict = rules.verdict(
             facts,
@@ -531,7 +560,7 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
         )
         error = (
             _gap_refusal(invoice, facts, verdict, rule.get(rhythm.plan_id), company)
-            or _refusal(invoice, verdict, steps, held, einvoice)
+            or _refusal(invoice, verdict, steps, uses, held, einvoice)
             or _payment_suggested(invoice)
         )
         if error:
@@ -543,7 +572,8 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
             continue
         customer = invoice.customer
         step = steps[verdict.next_level - 1]
-        key = _message_key(company.grouping, invoice, step, verdict.next_level)
+        use = uses[verdict.next_level - 1]
+        key = _message_key(company.grouping, invoice, use, verdict.next_level)
         line = PlannedLine(
             invoice.id,
             invoice.number,
@@ -568,7 +598,7 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
         if key in groups:
             groups[key].lines.append(line)
         else:
-            to = [customer.recipient] if step.sends_email else []
+            to = [customer.recipient] if use.email else []
             groups[key] = PlannedMessage(customer, to, [line])
     del rows  # the plan keeps its lines, not the rows read
     names = {}  # each customer's sort key, made once
@@ -766,7 +796,7 @@ def _limitation(invoice, today, confirmed, plan, limits) -> PlanError | None:
     return None
 
 
-def _message_key(grouping: str, invoice: InvoiceRow, step: DunningStep, level: int):
+def _message_key(grouping: str, invoice: InvoiceRow, step: _Ways, level: int):
     """Which message an invoice goes in. Per customer and per step by
     default: each message's text is then true of every invoice it lists (a
     « Relance 3 » never speaks for an invoice never reminded). Merged per
@@ -775,7 +805,7 @@ def _message_key(grouping: str, invoice: InvoiceRow, step: DunningStep, level: i
     if grouping == Grouping.INVOICE:
         return invoice.id
     customer = (invoice.customer_id, invoice.currency)
-    if step.sends_letter or step.makes_task:  # the invoices of its step only
+    if step.letter or step.task:  # the invoices of its step only
         return (invoice.customer_id, invoice.currency, level)
     if grouping == Grouping.CUSTOMER and not step.formal_notice:
         return (*customer, 0)
@@ -819,8 +849,11 @@ def _invoices(company, today, selection, plan) -> list[InvoiceRow]:
         condition, params = ids_condition(
             f"{Invoice._meta.db_table}.id", ids[start : start + CHUNK]
         )
-        chunk = queryset.extra(where=[condition], params=params)
-        found.update((row.id, row) for row in _invoice_rows(chunk))
+        # By id alone, the other companies' invoices dropped as read: with
+        # the company in the statement, SQLite went through all the
+        # company's invoices for each chunk (ADR 24).
+        chunk = Invoice.objects.extra(where=[condition], params=params)
+        found.update((row.id, row) for row in _invoice_rows(chunk, company))
     for start in range(0, len(numbers), CHUNK):
         chunk = queryset.filter(number__in=numbers[start : start + CHUNK])
         found.update((row.id, row) for row in _invoice_rows(chunk))
@@ -839,22 +872,23 @@ def _invoices(company, today, selection, plan) -> list[InvoiceRow]:
     return _with_customers(company, rows)
 
 
-def _shared(values: dict[str, str]):
-    """One object for each of the few values a column repeats (« open »,
-    « EUR »…): the driver makes a new string per row."""
-    return lambda text: values.setdefault(text, text)
+# The columns whose few values repeat, each given as one object (ADR 24).
+INVOICE_REPEATED = ("status", "kind", "currency", "pause_kind", "einvoice_status")
 
 
-def _invoice_rows(queryset) -> list[InvoiceRow]:
-    share = _shared({})
-    rows = []
-    for values in queryset.values_list(*INVOICE_COLUMNS):
-        row = InvoiceRow(*values)
-        row.status, row.kind = share(row.status), share(row.kind)
-        row.currency, row.pause_kind = share(row.currency), share(row.pause_kind)
-        row.einvoice_status = share(row.einvoice_status)
-        rows.append(row)
-    return rows
+def _invoice_rows(queryset, company=None) -> list[InvoiceRow]:
+    """The rows of `queryset`'s invoices; with `company`, only its own
+    (`queryset` then not filtered by it)."""
+    if company is None:
+        rows = values_read(
+            queryset.values_list(*INVOICE_COLUMNS), repeated=INVOICE_REPEATED
+        )
+        return list(starmap(InvoiceRow, rows))
+    rows = values_read(
+        queryset.values_list("company_id", *INVOICE_COLUMNS),
+        repeated=INVOICE_REPEATED,
+    )
+    return [InvoiceRow(*row[1:]) for row in rows if row[0] == company.pk]
 
 
 def model_of(model, values: dict):
@@ -880,7 +914,6 @@ def _with_customers(company, invoices: list[InvoiceRow]) -> list[InvoiceRow]:
     chunks."""
     wanted = list(dict.fromkeys(invoice.customer_id for invoice in invoices))
     customers = {}
-    share = _shared({})
     for start in range(0, len(wanted), CHUNK):
         condition, params = ids_condition(
             f"{Customer._meta.db_table}.id", wanted[start : start + CHUNK]
@@ -888,9 +921,10 @@ def _with_customers(company, invoices: list[InvoiceRow]) -> list[InvoiceRow]:
         chunk = Customer.objects.filter(company=company).extra(
             where=[condition], params=params
         )
-        for values in chunk.values_list(*CUSTOMER_COLUMNS):
+        for values in values_read(
+            chunk.values_list(*CUSTOMER_COLUMNS), repeated=("kind", "language")
+        ):
             row = CustomerRow.of(values)
-            row.kind, row.language = share(row.kind), share(row.language)
             customers[row.id] = row
     for invoice in invoices:
         invoice.customer = customers[invoice.customer_id]
@@ -945,11 +979,17 @@ def _einvoice_message(invoice: InvoiceRow, event) -> str:
     return message
 
 
-def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
+def _refusal(invoice, verdict, steps, uses, held, einvoice) -> PlanError | None:
+    """Why the rules' `verdict` or what a run needs (an address, a template,
+    no reminder pending) leaves the invoice out; None when it goes. `uses`:
+    the `_Ways` of each of `steps`."""
+    reason = verdict.reason
+    if reason is None:  # most invoices of a big selection
+        return _run_refusal(invoice, verdict, steps, uses, held)
+
     def error(code: Code, message: str) -> PlanError:
         return PlanError(invoice.id, invoice.number, code, message)
 
-    reason = verdict.reason
     if reason == rules.Reason.CREDIT_NOTE:
         return error(
             Code.CREDIT_NOTE, _("C'est un avoir : un avoir n'est jamais relancé.")
@@ -995,27 +1035,38 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             if customer.pause_reason
             else f"{text}.",
         )
+    # NOT_DUE_YET, the rules' last reason.
     step = steps[verdict.next_level - 1]
-    if reason == rules.Reason.NOT_DUE_YET:
-        return error(
-            Code.NOT_DUE_YET,
-            _("Pas encore à relancer : « %(step)s » prévue le %(date)s.")
-            % {"step": step.name, "date": format_date(verdict.planned_on)},
-        )
-    if step.sends_letter and not invoice.customer.address_lines:
+    return error(
+        Code.NOT_DUE_YET,
+        _("Pas encore à relancer : « %(step)s » prévue le %(date)s.")
+        % {"step": step.name, "date": format_date(verdict.planned_on)},
+    )
+
+
+def _run_refusal(invoice, verdict, steps, uses, held) -> PlanError | None:
+    """What a run needs for an invoice the rules say is due: an address, a
+    phone, a template, no reminder of that step pending."""
+
+    def error(code: Code, message: str) -> PlanError:
+        return PlanError(invoice.id, invoice.number, code, message)
+
+    step = steps[verdict.next_level - 1]
+    use = uses[verdict.next_level - 1]
+    if use.letter and not invoice.customer.address_lines:
         return error(
             Code.NO_POSTAL_ADDRESS,
             _("Aucune adresse postale pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
-    if step.channel == DunningStep.Channel.CALL and not invoice.customer.phone.strip():
+    if use.call and not invoice.customer.phone.strip():
         return error(
             Code.NO_PHONE,
             _("Téléphone manquant pour le client %(customer)s.")
             % {"customer": invoice.customer.name},
         )
     address = invoice.customer.recipient
-    if not step.sends_email:
+    if not use.email:
         pass  # a letter, a call or a task: no email address needed
     elif not address:
         return error(
@@ -1029,7 +1080,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
             _("Adresse e-mail invalide pour le client %(customer)s : « %(address)s ».")
             % {"customer": invoice.customer.name, "address": address},
         )
-    if step.sends_email and invoice.customer.reminder_email_refused:
+    if use.email and invoice.customer.reminder_email_refused:
         return error(
             Code.REFUSED_EMAIL,
             _(
@@ -1042,7 +1093,7 @@ def _refusal(invoice, verdict, steps, held, einvoice=None) -> PlanError | None:
                 "reason": invoice.customer.email_refused_reason or _("échec définitif"),
             },
         )
-    if step.sends_email and not step.has_template:
+    if use.email and not use.template:
         return error(
             Code.NO_TEMPLATE,
             _("L'étape « %(step)s » n'a pas de modèle de courriel.")
@@ -1075,7 +1126,3 @@ def _pause_message(invoice: InvoiceRow) -> str:
     else:
         text = _("Relances en pause jusqu'au %(date)s") % {"date": until}
     return f"{text} : {invoice.pause_reason}." if invoice.pause_reason else f"{text}."
-
-
-def message_total_text(message: PlannedMessage) -> str:
-    return format_amount(message.total, message.currency)

@@ -98,12 +98,14 @@ class Command(RelanceCommand):
         sent = progress.sent if progress else 0
         failed = progress.total - sent if progress and options["wait"] else 0
         if options["json"]:
+            # Each message, error and warning written as it is made: the
+            # document of 100,000 messages is never whole in memory (ADR 24).
             self.write_json(
                 {
                     "to_send": plan.to_send,
-                    "messages": [message.as_dict() for message in plan.messages],
-                    "errors": [error.as_dict() for error in errors],
-                    "warnings": [warning.as_dict() for warning in plan.warnings],
+                    "messages": (message.as_dict() for message in plan.messages),
+                    "errors": (error.as_dict() for error in errors),
+                    "warnings": (warning.as_dict() for warning in plan.warnings),
                     "sent": sent,
                     # With --wait, every message that did not go out: failed,
                     # cancelled, to be retried or uncertain (see the text output).
