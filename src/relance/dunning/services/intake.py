@@ -9,12 +9,15 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
+from relance.core.sql import ids_condition
+from relance.dunning import rules
+from relance.dunning.selectors import customer_rhythms, plans_active, rule_steps
 from relance.dunning.services.einvoice import (
     einvoice_status_of_object,
     einvoice_statuses_take_in,
 )
 from relance.dunning.services.payments import credits_allocate_named, payments_record
-from relance.dunning.services.state import invoices_refresh
+from relance.dunning.services.state import invoices_refresh, state_of
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
 from relance.invoices.models import (
@@ -50,6 +53,7 @@ def invoices_take_in(
             dry_run=dry_run,
             today=today,
             progress=progress,
+            state_of=NewInvoicesState(company=company, today=today),
         )
         if not dry_run:
             _imported_settle(company, report, today, EInvoiceStatusEvent.Source.IMPORT)
@@ -61,21 +65,81 @@ REFRESHED_TOGETHER = 100_000  # invoice ids given to invoices_refresh at once
 
 def _imported_settle(company, report: importing.Report, today: date, source) -> None:
     """What follows invoices written: credit notes naming their invoice
-    allocated, e-invoicing statuses recorded, then the dunning state of
-    every invoice of the report, set-based."""
+    allocated, e-invoicing statuses recorded (each refreshing the invoices
+    it changes), then the dunning state of every invoice of the report not
+    inserted with it (`report.stale_ids`), set-based."""
     credits_allocate_named(
         company=company, credit_note_ids=report.credit_note_ids, today=today
     )
     einvoice_statuses_take_in(
         company=company, rows=report.einvoice_statuses, today=today, source=source
     )
-    ids = report.invoice_ids
+    ids = report.stale_ids
     for start in range(0, len(ids), REFRESHED_TOGETHER):
         invoices_refresh(
             company=company,
             today=today,
             invoice_ids=ids[start : start + REFRESHED_TOGETHER],
         )
+
+
+class NewInvoicesState:
+    """The dunning state of new invoices before they are inserted (a file's,
+    `importing.StateOf`), so that each row is written once: by
+    `rules.verdict`, the rules `invoices_refresh` writes in SQL, on the
+    company's plans read once and, per chunk, its customers' rhythms (plan,
+    own gap, last reminder) and pauses. A new invoice has never been
+    reminded, paused or given an e-invoicing status (a status of the file
+    is recorded afterwards, refreshing its invoice)."""
+
+    def __init__(self, *, company: Company, today: date):
+        plans, self.default = plans_active(company=company)
+        self.steps = {plan: rule_steps(steps) for plan, steps in plans.items()}
+        self.company, self.today = company, today
+        self.gap = int(company.min_gap_days)
+        self.defaults = {
+            field.attname: field.get_default() for field in Invoice._meta.fields
+        }
+
+    def __call__(self, records: list) -> list[tuple]:
+        customer_ids = sorted({record.customer_id for record in records})
+        rhythms = customer_rhythms(
+            company=self.company,
+            customer_ids=customer_ids,
+            default_plan_id=self.default,
+        )
+        condition, params = ids_condition(f"{Customer._meta.db_table}.id", customer_ids)
+        paused = dict(
+            Customer.objects.filter(company=self.company, paused_until__isnull=False)
+            .extra(where=[condition], params=params)
+            .values_list("id", "paused_until")
+        )
+        defaults = self.defaults
+        states = []
+        for record in records:
+            values = vars(record)
+
+            def value(name, values=values):
+                return values[name] if name in values else defaults[name]
+
+            rhythm = rhythms[record.customer_id]
+            facts = rules.InvoiceFacts(
+                status=value("status"),
+                amount_due=value("amount_due"),
+                issue_date=value("issue_date"),
+                due_date=value("due_date"),
+                level=value("dunning_level"),
+                last_reminder_on=value("last_reminder_on"),
+                paused_until=value("paused_until"),
+                customer_paused_until=paused.get(record.customer_id),
+                einvoice_status=value("einvoice_status"),
+                kind=value("kind"),
+                customer_last_reminder_on=rhythm.last_reminder_on,
+                min_gap_days=rhythm.min_gap_days,
+            )
+            steps = self.steps.get(rhythm.plan_id, [])
+            states.append(state_of(rules.verdict(facts, steps, self.today, self.gap)))
+        return states
 
 
 def payments_take_in(
