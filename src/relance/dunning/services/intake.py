@@ -11,7 +11,12 @@ from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.sql import ids_condition
 from relance.dunning import rules
-from relance.dunning.selectors import customer_rhythms, plans_active, rule_steps
+from relance.dunning.selectors import (
+    Rhythm,
+    customer_rhythms,
+    plans_active,
+    rule_steps,
+)
 from relance.dunning.services.einvoice import (
     einvoice_status_of_object,
     einvoice_statuses_take_in,
@@ -83,63 +88,98 @@ def _imported_settle(company, report: importing.Report, today: date, source) -> 
         )
 
 
+# What rules.InvoiceFacts takes of an invoice's own columns, by attname.
+_FACT_COLUMNS = {
+    "status": "status",
+    "amount_due": "amount_due",
+    "issue_date": "issue_date",
+    "due_date": "due_date",
+    "level": "dunning_level",
+    "last_reminder_on": "last_reminder_on",
+    "paused_until": "paused_until",
+    "einvoice_status": "einvoice_status",
+    "kind": "kind",
+}
+
+
 class NewInvoicesState:
     """The dunning state of new invoices before they are inserted (a file's,
     `importing.StateOf`), so that each row is written once: by
     `rules.verdict`, the rules `invoices_refresh` writes in SQL, on the
-    company's plans read once and, per chunk, its customers' rhythms (plan,
-    own gap, last reminder) and pauses. A new invoice has never been
-    reminded, paused or given an e-invoicing status (a status of the file
-    is recorded afterwards, refreshing its invoice)."""
+    company's plans read once and, per chunk, the rhythms (plan, own gap,
+    last reminder) and pauses of its customers that existed before the
+    import (one created by it has none of them). A new invoice has never
+    been reminded or paused; an e-invoicing status of the file is recorded
+    afterwards, refreshing its invoice. Rows alike (same facts, same
+    customer's rhythm) get one verdict."""
 
     def __init__(self, *, company: Company, today: date):
         plans, self.default = plans_active(company=company)
         self.steps = {plan: rule_steps(steps) for plan, steps in plans.items()}
         self.company, self.today = company, today
         self.gap = int(company.min_gap_days)
-        self.defaults = {
-            field.attname: field.get_default() for field in Invoice._meta.fields
-        }
-
-    def __call__(self, records: list) -> list[tuple]:
-        customer_ids = sorted({record.customer_id for record in records})
-        rhythms = customer_rhythms(
-            company=self.company,
-            customer_ids=customer_ids,
-            default_plan_id=self.default,
+        fields = {field.attname: field for field in Invoice._meta.fields}
+        self.defaults = [
+            (fact, attname, fields[attname].get_default())
+            for fact, attname in _FACT_COLUMNS.items()
+        ]
+        # Customers created after this (by the import) have a greater id.
+        self.customers_before = (
+            Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         )
-        condition, params = ids_condition(f"{Customer._meta.db_table}.id", customer_ids)
+        self.verdicts: dict[tuple, tuple] = {}
+
+    def _customers(self, customer_ids: list[int]) -> tuple[dict, dict]:
+        """The rhythms and pauses of those of `customer_ids` that existed
+        before the import."""
+        known = [pk for pk in customer_ids if pk <= self.customers_before]
+        if not known:
+            return {}, {}
+        rhythms = customer_rhythms(
+            company=self.company, customer_ids=known, default_plan_id=self.default
+        )
+        condition, params = ids_condition(f"{Customer._meta.db_table}.id", known)
         paused = dict(
             Customer.objects.filter(company=self.company, paused_until__isnull=False)
             .extra(where=[condition], params=params)
             .values_list("id", "paused_until")
         )
-        defaults = self.defaults
+        return rhythms, paused
+
+    def __call__(self, records: list) -> list[tuple]:
+        rhythms, paused = self._customers(
+            sorted({record.customer_id for record in records})
+        )
+        fresh = Rhythm(self.default)
+        defaults, verdicts = self.defaults, self.verdicts
         states = []
         for record in records:
             values = vars(record)
-
-            def value(name, values=values):
-                return values[name] if name in values else defaults[name]
-
-            rhythm = rhythms[record.customer_id]
-            facts = rules.InvoiceFacts(
-                status=value("status"),
-                amount_due=value("amount_due"),
-                issue_date=value("issue_date"),
-                due_date=value("due_date"),
-                level=value("dunning_level"),
-                last_reminder_on=value("last_reminder_on"),
-                paused_until=value("paused_until"),
-                customer_paused_until=paused.get(record.customer_id),
-                einvoice_status=value("einvoice_status"),
-                kind=value("kind"),
-                customer_last_reminder_on=rhythm.last_reminder_on,
-                min_gap_days=rhythm.min_gap_days,
+            own = tuple(
+                values.get(attname, default) for _fact, attname, default in defaults
             )
-            steps = self.steps.get(rhythm.plan_id, [])
-            states.append(state_of(rules.verdict(facts, steps, self.today, self.gap)))
+            rhythm = rhythms.get(record.customer_id, fresh)
+            key = (*own, paused.get(record.customer_id), rhythm)
+            state = verdicts.get(key)
+            if state is None:
+                facts = rules.InvoiceFacts(
+                    **{
+                        fact: v for (fact, _a, _d), v in zip(defaults, own, strict=True)
+                    },
+                    customer_paused_until=key[-2],
+                    customer_last_reminder_on=rhythm.last_reminder_on,
+                    min_gap_days=rhythm.min_gap_days,
+                )
+                steps = self.steps.get(rhythm.plan_id, [])
+                state = state_of(rules.verdict(facts, steps, self.today, self.gap))
+                if len(verdicts) >= VERDICTS_KEPT:
+                    verdicts.clear()
+                verdicts[key] = state
+            states.append(state)
         return states
+
+
+VERDICTS_KEPT = 8192  # rows alike kept by NewInvoicesState (then started again)
 
 
 def payments_take_in(
