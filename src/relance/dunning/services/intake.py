@@ -119,10 +119,8 @@ class NewInvoicesState:
         self.company, self.today = company, today
         self.gap = int(company.min_gap_days)
         fields = {field.attname: field for field in Invoice._meta.fields}
-        self.defaults = [
-            (fact, attname, fields[attname].get_default())
-            for fact, attname in _FACT_COLUMNS.items()
-        ]
+        self.attnames = list(_FACT_COLUMNS.values())
+        self.defaults = [fields[name].get_default() for name in self.attnames]
         # Customers created after this (by the import) have a greater id.
         self.customers_before = (
             Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -151,21 +149,16 @@ class NewInvoicesState:
             sorted({record.customer_id for record in records})
         )
         fresh = Rhythm(self.default)
-        defaults, verdicts = self.defaults, self.verdicts
+        attnames, defaults, verdicts = self.attnames, self.defaults, self.verdicts
         states = []
         for record in records:
-            values = vars(record)
-            own = tuple(
-                values.get(attname, default) for _fact, attname, default in defaults
-            )
+            own = tuple(map(vars(record).get, attnames, defaults))
             rhythm = rhythms.get(record.customer_id, fresh)
             key = (*own, paused.get(record.customer_id), rhythm)
             state = verdicts.get(key)
             if state is None:
                 facts = rules.InvoiceFacts(
-                    **{
-                        fact: v for (fact, _a, _d), v in zip(defaults, own, strict=True)
-                    },
+                    **dict(zip(_FACT_COLUMNS, own, strict=True)),
                     customer_paused_until=key[-2],
                     customer_last_reminder_on=rhythm.last_reminder_on,
                     min_gap_days=rhythm.min_gap_days,
