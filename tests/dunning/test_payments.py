@@ -143,3 +143,40 @@ def test_a_payment_recorded_by_mistake_is_cancelled_with_who_when_why(invoice):
     with pytest.raises(ApplicationError, match="déjà annulé"):
         payment_cancel(payment=paid, reason="encore", today=date(2026, 3, 3))
     assert Payment.objects.count() == 1  # kept, never deleted
+
+
+def test_payments_in_full_and_in_part_together_leave_the_state_a_full_recompute_gives():
+    """An invoice paid in full gets its state with its amount (one write);
+    one paid in part is refreshed after: a full recompute changes nothing."""
+    from relance.dunning.services.payments import payments_record
+    from relance.invoices.services import NewPayment
+
+    company = make_company()
+    make_steps(company)
+    customer = make_customer(company)
+    full, part = (
+        make_invoice(customer, number=n, total=Decimal("100.00")) for n in ("P1", "P2")
+    )
+    today = date(2026, 3, 1)
+    invoices_refresh(company=company, today=today)
+    payments_record(
+        company=company,
+        payments=[
+            NewPayment(invoice=full, on=today, amount=Decimal("100.00")),
+            NewPayment(invoice=part, on=today, amount=Decimal("40.00")),
+        ],
+        today=today,
+        ids=True,
+    )
+    states = {
+        number: (status, due, tag, level)
+        for number, status, due, tag, level in Invoice.objects.values_list(
+            "number", "status", "amount_due", "to_remind", "next_level"
+        )
+    }
+    assert states == {
+        "P1": (Invoice.Status.PAID, Decimal("0.00"), False, None),
+        "P2": (Invoice.Status.OPEN, Decimal("60.00"), True, 1),
+    }
+    result = invoices_refresh(company=company, today=today)
+    assert (result.tagged, result.untagged, result.to_remind) == (0, 0, 1)

@@ -254,3 +254,71 @@ def test_rows_read_in_blocks_keep_their_lines_across_blank_and_short_rows(
         "credited_invoice": None,
     }
     assert rows[-1][1]["number"] == "F7"
+
+
+def test_imported_invoices_have_exactly_the_state_a_full_recompute_gives(company):
+    """New invoices are inserted with their state (computed before the
+    write, ADR 25 amended): of customers known before the import (a last
+    reminder and an own gap, a pause, an own plan, a plan without steps)
+    and new ones, open, paid, a credit note and the invoice it credits."""
+    from relance.dunning.models import CustomerDunning, DunningPlan
+    from tests.factories import make_customer, make_invoice
+
+    reminded = make_customer(company, code="K1", name="Relancé")
+    make_invoice(
+        reminded, number="OLD1", dunning_level=1, last_reminder_on=date(2026, 2, 24)
+    )
+    CustomerDunning.objects.create(company=company, customer=reminded, min_gap_days=10)
+    make_customer(company, code="K2", name="En pause", paused_until=date(2026, 3, 10))
+    by_issue = DunningPlan.objects.create(company=company, name="Émission")
+    make_steps(company, [("R1", "after_issue_date", 45)], dunning_plan=by_issue)
+    CustomerDunning.objects.create(
+        company=company,
+        customer=make_customer(company, code="K3", name="Plan propre"),
+        plan=by_issue,
+    )
+    CustomerDunning.objects.create(
+        company=company,
+        customer=make_customer(company, code="K4", name="Sans étape"),
+        plan=DunningPlan.objects.create(company=company, name="Vide"),
+    )
+    invoices_refresh(company=company, today=TODAY)
+    lines = [
+        "numero;code_client;client;date_facture;date_echeance;montant_ttc;statut;"
+        "type_piece;facture_d_origine",
+        "A1;K1;;01/01/2026;31/01/2026;100,00;;;",
+        "A2;K2;;01/01/2026;31/01/2026;100,00;;;",
+        "A3;K3;;01/01/2026;31/03/2026;100,00;;;",
+        "A4;K4;;01/01/2026;31/01/2026;100,00;;;",
+        "N1;N;Nouveau;01/01/2026;31/01/2026;100,00;;;",
+        "N2;N;;01/02/2026;31/03/2026;100,00;;;",
+        "N3;N;;01/01/2026;31/01/2026;100,00;payée;;",
+        "AV1;N;;15/01/2026;15/01/2026;30,00;;avoir;N1",
+    ]
+    content = ("\n".join(lines) + "\n").encode()
+    take_in(company, content)
+
+    def states():
+        return {
+            number: (tag, level, on)
+            for number, tag, level, on in Invoice.objects.filter(
+                company=company
+            ).values_list("number", "to_remind", "next_level", "next_reminder_on")
+        }
+
+    imported = states()
+    assert imported == {
+        "OLD1": (False, 2, date(2026, 3, 11)),  # 15 days after its reminder
+        "A1": (False, 1, date(2026, 3, 6)),  # 10 days after the last reminder
+        "A2": (False, 1, date(2026, 3, 11)),  # the day after the pause
+        "A3": (True, 1, date(2026, 2, 15)),  # 45 days after the issue date
+        "A4": (False, None, None),
+        "N1": (True, 1, date(2026, 2, 3)),  # 70,00 left after the credit note
+        "N2": (False, 1, date(2026, 4, 3)),
+        "N3": (False, None, None),
+        "AV1": (False, None, None),
+    }
+    assert Invoice.objects.get(number="N1").amount_due == Decimal("70.00")
+    result = invoices_refresh(company=company, today=TODAY)
+    assert (result.tagged, result.untagged, result.to_remind) == (0, 0, 2)
+    assert states() == imported

@@ -201,6 +201,9 @@ class Report:
     # The rows' invoices, in the file's order (8 bytes each: a million rows
     # stay small), and those of them that are credit notes.
     invoice_ids: "array[int]" = field(default_factory=lambda: array("q"))
+    # Those of them whose dunning state the import did not write: all but
+    # the new invoices inserted with their state (`StateOf`).
+    stale_ids: "array[int]" = field(default_factory=lambda: array("q"))
     credit_note_ids: list[int] = field(default_factory=list)
     preview: Preview = field(default_factory=Preview)
     # The rows' e-invoicing statuses, for the dunning to record: (invoice
@@ -509,6 +512,11 @@ def _column(table_columns: dict[str, str], name: str) -> str:
 
 
 Progress = Callable[[int], None]  # told the rows done so far, after each chunk
+# Given the new invoices about to be inserted (records: attname → value, a
+# column left out takes the model's default), their dunning state columns
+# (to_remind, next_level, next_reminder_on), in order. The dunning computes
+# it: this app knows these columns only as plain ones (ADR 25, amended).
+StateOf = Callable[[list], list[tuple]]
 
 
 def invoices_import(
@@ -520,6 +528,7 @@ def invoices_import(
     today: date | None = None,
     progress: Progress | None = None,
     plans: Callable[[], Iterable[str]] = tuple,
+    state_of: StateOf | None = None,
 ) -> Report:
     """Import a CSV/XLSX file of invoices; all or nothing. Raises Refused.
     The report says what each row does (`preview`) and what looks wrong but
@@ -535,6 +544,7 @@ def invoices_import(
         today=today,
         progress=progress,
         plans=plans,
+        state_of=state_of,
     )
 
 
@@ -555,9 +565,12 @@ def invoices_table_import(
     today: date | None = None,
     progress: Progress | None = None,
     plans: Callable[[], Iterable[str]] = tuple,
+    state_of: StateOf | None = None,
 ) -> Report:
     """The rows of `table` imported as invoices, all or nothing (raises
-    Refused): a file's or an API batch's, see invoices_import.
+    Refused): a file's or an API batch's, see invoices_import. New invoices
+    are inserted with the state `state_of` gives them (not in
+    `report.stale_ids`).
 
     One pass, in one transaction, CHUNK_ROWS rows at a time: each chunk is
     checked, then its valid rows written (so that the checks of the next
@@ -566,7 +579,7 @@ def invoices_table_import(
     customer named on a later line, a credit note naming a later invoice) is
     checked at the end."""
     report = Report()
-    run = _InvoiceImport(company, table.columns, report, today, plans)
+    run = _InvoiceImport(company, table.columns, report, today, plans, state_of)
     with transaction.atomic():
         for chunk in _chunks(table.rows, CHUNK_ROWS):
             run.chunk(chunk)
@@ -596,7 +609,13 @@ class _InvoiceImport:
     numbers seen (to refuse a number twice in the file)."""
 
     def __init__(
-        self, company, columns: dict[str, str], report: Report, today, plans=tuple
+        self,
+        company,
+        columns: dict[str, str],
+        report: Report,
+        today,
+        plans=tuple,
+        state_of=None,
     ):
         self.company, self.columns, self.report, self.today = (
             company,
@@ -604,6 +623,7 @@ class _InvoiceImport:
             report,
             today,
         )
+        self.state_of = state_of
         self.rows = 0
         self.seen: dict[str, int] = {}  # number → its line
         self.unnamed: dict[str, int] = {}  # a new customer's code → first line
@@ -673,6 +693,7 @@ class _InvoiceImport:
                 links_pending=self.links_pending,
                 fast=True,
                 known=known,
+                state_of=self.state_of,
             )
 
     @functools.cached_property
@@ -1015,6 +1036,7 @@ def _invoices_save(
     links_pending: dict | None = None,
     fast: bool = False,
     known: dict | None = None,
+    state_of: StateOf | None = None,
 ) -> list[tuple[Invoice, bool]]:
     """Create or update the rows' customers and invoices (by code and
     number), with a fixed number of statements per chunk of rows; each row,
@@ -1024,7 +1046,8 @@ def _invoices_save(
     A credit note naming an invoice not written yet goes to `links_pending`.
     `fast` (a file): new rows inserted by _insert, and returned as plain
     records (pk, number, credited_invoice_id, is_credit_note), not models,
-    and `known` (_invoices_known of the rows) may give the invoices known."""
+    and `known` (_invoices_known of the rows) may give the invoices known;
+    with `state_of`, new rows are inserted with their dunning state."""
     now = now or utc_now()
     customers, new_codes = _customers_save(
         company, [values for _line, values in rows], now, known=customers, fast=fast
@@ -1085,6 +1108,10 @@ def _invoices_save(
             _preview_add(*where, "unchanged", {})
         saved.append((invoice, False))
     _changes_as_json(company, kept, customers)
+    stated = fast and state_of is not None
+    if stated and new:
+        for invoice, state in zip(new, state_of(new), strict=True):
+            invoice.to_remind, invoice.next_level, invoice.next_reminder_on = state
     if fast and new:
         _insert(
             Invoice,
@@ -1101,6 +1128,9 @@ def _invoices_save(
     if links_pending is not None:
         links_pending.update(later)
     report.invoice_ids.extend(invoice.pk for invoice, _created in saved)
+    report.stale_ids.extend(
+        invoice.pk for invoice, created in saved if not (stated and created)
+    )
     report.credit_note_ids.extend(
         invoice.pk for invoice, _created in saved if invoice.is_credit_note
     )

@@ -60,7 +60,12 @@ class _InvoiceRead(NamedTuple):
 
 
 def payments_add(
-    *, company: Company, payments: list[NewPayment], user=None, ids: bool = False
+    *,
+    company: Company,
+    payments: list[NewPayment],
+    user=None,
+    ids: bool = False,
+    paid_columns: dict | None = None,
 ) -> list[Payment] | list[int]:
     """Record payments, all or none: what is due goes down, an invoice paid in
     full becomes paid. Plain columns only: the dunning state is the caller's
@@ -75,6 +80,9 @@ def payments_add(
 
     The recorded payments in order, their invoices cached; only their ids
     when `ids` (a bank statement's 10,000 payments need no model object).
+    `paid_columns` (attname → value) are written with the amount on the
+    invoices paid in full: the dunning gives their state there, so that a
+    file paying its invoices writes each of them once.
     """
     with transaction.atomic():
         wanted = sorted({payment.invoice.pk for payment in payments})
@@ -115,14 +123,20 @@ def payments_add(
         ]
         new_ids = rows_insert(Payment, names, rows, returning=True)
         paid = Invoice.Status.PAID
-        rows_write(
-            Invoice,
-            ["amount_due", "status", "updated_at"],
-            [
-                (pk, due[pk], paid if due[pk] == 0 else invoice.status, now)
-                for pk, invoice in invoices.items()
-            ],
-        )
+        columns = ["amount_due", "status", "updated_at"]
+        written = [
+            (pk, due[pk], paid if due[pk] == 0 else invoice.status, now)
+            for pk, invoice in invoices.items()
+        ]
+        if paid_columns:
+            more = tuple(paid_columns.values())
+            rows_write(
+                Invoice,
+                [*columns, *paid_columns],
+                [(*row, *more) for row in written if row[2] == paid],
+            )
+            written = [row for row in written if row[2] != paid]
+        rows_write(Invoice, columns, written)
         if ids:
             return new_ids
         return _payments_built(invoices, due, now, names, rows, new_ids)

@@ -10,6 +10,14 @@ from django.utils.translation import gettext as _
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.dunning.selectors import plan_list
+from relance.core.sql import ids_condition
+from relance.dunning import rules
+from relance.dunning.selectors import (
+    Rhythm,
+    customer_rhythms,
+    plans_active,
+    rule_steps,
+)
 from relance.dunning.services.einvoice import (
     einvoice_status_of_object,
     einvoice_statuses_take_in,
@@ -17,6 +25,7 @@ from relance.dunning.services.einvoice import (
 from relance.dunning.services.payments import credits_allocate_named, payments_record
 from relance.dunning.services.plans import customer_plans_import
 from relance.dunning.services.state import invoices_refresh
+from relance.dunning.services.state import invoices_refresh, state_of
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
 from relance.invoices.models import (
@@ -53,6 +62,7 @@ def invoices_take_in(
             today=today,
             progress=progress,
             plans=lambda: [plan.name for plan in plan_list(company=company)],
+            state_of=NewInvoicesState(company=company, today=today),
         )
         if not dry_run:
             _imported_settle(company, report, today, EInvoiceStatusEvent.Source.IMPORT)
@@ -64,9 +74,11 @@ REFRESHED_TOGETHER = 100_000  # invoice ids given to invoices_refresh at once
 
 def _imported_settle(company, report: importing.Report, today: date, source) -> None:
     """What follows invoices written: credit notes naming their invoice
-    allocated, e-invoicing statuses recorded, then the dunning state of
-    every invoice of the report, set-based. The customers' plans it names
-    are set first."""
+    allocated, e-invoicing statuses recorded (each refreshing the invoices
+    it changes), then the dunning state of every invoice of the report not
+    inserted with it (`report.stale_ids`), set-based. The customers' plans
+    it names are set first (each change refreshing that customer's
+    invoices)."""
     customer_plans_import(company=company, plans=report.customer_plans, today=today)
     credits_allocate_named(
         company=company, credit_note_ids=report.credit_note_ids, today=today
@@ -74,13 +86,100 @@ def _imported_settle(company, report: importing.Report, today: date, source) -> 
     einvoice_statuses_take_in(
         company=company, rows=report.einvoice_statuses, today=today, source=source
     )
-    ids = report.invoice_ids
+    ids = report.stale_ids
     for start in range(0, len(ids), REFRESHED_TOGETHER):
         invoices_refresh(
             company=company,
             today=today,
             invoice_ids=ids[start : start + REFRESHED_TOGETHER],
         )
+
+
+# What rules.InvoiceFacts takes of an invoice's own columns, by attname.
+_FACT_COLUMNS = {
+    "status": "status",
+    "amount_due": "amount_due",
+    "issue_date": "issue_date",
+    "due_date": "due_date",
+    "level": "dunning_level",
+    "last_reminder_on": "last_reminder_on",
+    "paused_until": "paused_until",
+    "einvoice_status": "einvoice_status",
+    "kind": "kind",
+}
+
+
+class NewInvoicesState:
+    """The dunning state of new invoices before they are inserted (a file's,
+    `importing.StateOf`), so that each row is written once: by
+    `rules.verdict`, the rules `invoices_refresh` writes in SQL, on the
+    company's plans read once and, per chunk, the rhythms (plan, own gap,
+    last reminder) and pauses of its customers that existed before the
+    import (one created by it has none of them). A new invoice has never
+    been reminded or paused; an e-invoicing status of the file is recorded
+    afterwards, refreshing its invoice. Rows alike (same facts, same
+    customer's rhythm) get one verdict."""
+
+    def __init__(self, *, company: Company, today: date):
+        plans, self.default = plans_active(company=company)
+        self.steps = {plan: rule_steps(steps) for plan, steps in plans.items()}
+        self.company, self.today = company, today
+        self.gap = int(company.min_gap_days)
+        fields = {field.attname: field for field in Invoice._meta.fields}
+        self.attnames = list(_FACT_COLUMNS.values())
+        self.defaults = [fields[name].get_default() for name in self.attnames]
+        # Customers created after this (by the import) have a greater id.
+        self.customers_before = (
+            Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        )
+        self.verdicts: dict[tuple, tuple] = {}
+
+    def _customers(self, customer_ids: list[int]) -> tuple[dict, dict]:
+        """The rhythms and pauses of those of `customer_ids` that existed
+        before the import."""
+        known = [pk for pk in customer_ids if pk <= self.customers_before]
+        if not known:
+            return {}, {}
+        rhythms = customer_rhythms(
+            company=self.company, customer_ids=known, default_plan_id=self.default
+        )
+        condition, params = ids_condition(f"{Customer._meta.db_table}.id", known)
+        paused = dict(
+            Customer.objects.filter(company=self.company, paused_until__isnull=False)
+            .extra(where=[condition], params=params)
+            .values_list("id", "paused_until")
+        )
+        return rhythms, paused
+
+    def __call__(self, records: list) -> list[tuple]:
+        rhythms, paused = self._customers(
+            sorted({record.customer_id for record in records})
+        )
+        fresh = Rhythm(self.default)
+        attnames, defaults, verdicts = self.attnames, self.defaults, self.verdicts
+        states = []
+        for record in records:
+            own = tuple(map(vars(record).get, attnames, defaults))
+            rhythm = rhythms.get(record.customer_id, fresh)
+            key = (*own, paused.get(record.customer_id), rhythm)
+            state = verdicts.get(key)
+            if state is None:
+                facts = rules.InvoiceFacts(
+                    **dict(zip(_FACT_COLUMNS, own, strict=True)),
+                    customer_paused_until=key[-2],
+                    customer_last_reminder_on=rhythm.last_reminder_on,
+                    min_gap_days=rhythm.min_gap_days,
+                )
+                steps = self.steps.get(rhythm.plan_id, [])
+                state = state_of(rules.verdict(facts, steps, self.today, self.gap))
+                if len(verdicts) >= VERDICTS_KEPT:
+                    verdicts.clear()
+                verdicts[key] = state
+            states.append(state)
+        return states
+
+
+VERDICTS_KEPT = 8192  # rows alike kept by NewInvoicesState (then started again)
 
 
 def payments_take_in(

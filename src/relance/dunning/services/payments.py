@@ -13,9 +13,14 @@ from relance.core.clock import utc_now
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
 from relance.core.money import format_amount, format_date
-from relance.dunning.services.state import invoices_refresh
+from relance.dunning import rules
+from relance.dunning.services.state import invoices_refresh, state_of
 from relance.invoices.models import Invoice, Payment
 from relance.invoices.services import NewPayment, payment_void, payments_add
+
+# The state columns an invoice paid in full is written with.
+STATE_COLUMNS = ("to_remind", "next_level", "next_reminder_on")
+PAID_STATE = state_of(rules.Verdict(rules.Reason.NOT_OPEN))
 
 
 def payments_record(
@@ -29,7 +34,11 @@ def payments_record(
     """Record these payments (all or none, `invoices.services.payments_add`
     says what is refused, and a payment dated after `today`) and bring their
     invoices' dunning state up to date on `today`. The payments recorded,
-    or only their ids when `ids`."""
+    or only their ids when `ids`.
+
+    An invoice paid in full leaves the dunning (`rules.verdict`: not open):
+    its state is written with its amount, so the refresh that follows
+    writes only the invoices still owing something whose state changes."""
     for payment in payments:
         if payment.on > today:
             raise ApplicationError(
@@ -38,7 +47,13 @@ def payments_record(
                 field="date",
             )
     with transaction.atomic():
-        recorded = payments_add(company=company, payments=payments, user=user, ids=ids)
+        recorded = payments_add(
+            company=company,
+            payments=payments,
+            user=user,
+            ids=ids,
+            paid_columns=dict(zip(STATE_COLUMNS, PAID_STATE, strict=True)),
+        )
         invoices_refresh(
             company=company,
             today=today,
