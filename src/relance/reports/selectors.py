@@ -89,15 +89,24 @@ def _scope(on: date, currency: str, filters: tuple[str, ...]) -> tuple[str, list
 
 
 def _sources(
-    company: Company, on: date, currency: str, filters: tuple[str, ...]
+    company: Company,
+    on: date,
+    currency: str,
+    filters: tuple[str, ...],
+    stale_only: bool = False,
 ) -> tuple[str, list]:
     """Per customer and per kind of amount, the bucket sums: the amounts due
     now of the invoices issued by then; the credit left now of the credit
     notes (negative, in the bucket of their date); and, when payments are
     dated after `on`, those on the invoices (owed on that day too) and the
-    credit notes' allocations (negative). UNION ALL of GROUP BYs."""
+    credit notes' allocations (negative). UNION ALL of GROUP BYs.
+
+    `stale_only`: of the customers changed since the snapshot only."""
     scope, scope_params = _scope(on, currency, filters)
     scope_params = [company.pk if p is None else p for p in scope_params]
+    if stale_only:
+        scope += f" AND i.customer_id IN ({STALE})"
+        scope_params.append(company.pk)
     counts = f"('{Invoice.Status.OPEN}', '{Invoice.Status.PAID}')"
     # The partial covering indexes' conditions written as Django writes them
     # on SQLite (`> '0'`): SQLite uses a partial index only when the query
@@ -154,6 +163,34 @@ def _sources(
     return " UNION ALL ".join(selects), params
 
 
+# The customers changed since the snapshot (written by triggers: ADR 00xx).
+STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
+
+
+def _snapshot_sources(
+    company: Company, on: date, currency: str, filters: tuple[str, ...]
+) -> tuple[str, list] | None:
+    """The snapshot's lines of the customers unchanged since, and the others'
+    live (the same sums as `_sources`'), when the snapshot holds for `on`
+    and no filter narrows the balance; else None."""
+    from relance.reports.models import AgedSnapshot
+
+    if (
+        filters
+        or not AgedSnapshot.objects.filter(
+            company_id=company.pk, currency=currency, on=on
+        ).exists()
+    ):
+        return None
+    columns = ", ".join(f"b_{key}" for key in KEYS)
+    kept = (
+        f"SELECT customer_id, {columns} FROM reports_agedline"
+        f" WHERE company_id = %s AND currency = %s AND customer_id NOT IN ({STALE})"
+    )
+    live, params = _sources(company, on, currency, filters, stale_only=True)
+    return f"{kept} UNION ALL {live}", [company.pk, currency, company.pk, *params]
+
+
 def _indexed(name: str) -> str:
     """SQLite's INDEXED BY `name` (PostgreSQL has statistics)."""
     return f" INDEXED BY {name}" if connection.vendor == "sqlite" else ""
@@ -183,6 +220,27 @@ def _order_by(sort: str, descending: bool) -> str:
     return f"{first}, cu.code, cu.id"
 
 
+def _grouped(sources: str) -> str:
+    """Per customer owing something, the sums by bucket (`b_<key>`) and
+    their `total`, of the sources' rows."""
+    # Rounded to the cent: SQLite adds decimals up as floats, and a line
+    # must be zero, or two totals equal, exactly as in the reference.
+    sums = ", ".join(f"ROUND(SUM(b_{key}), 2) AS b_{key}" for key in KEYS)
+    nonzero = " OR ".join(f"ROUND(SUM(b_{key}), 2) <> 0" for key in KEYS)
+    total = "ROUND(" + " + ".join(f"SUM(b_{key})" for key in KEYS) + ", 2)"
+    return (
+        f"SELECT customer_id, {sums}, {total} AS total"
+        f" FROM ({sources}) s GROUP BY customer_id HAVING {nonzero}"
+    )
+
+
+def owed_lines_sql(company: Company, on: date, currency: str) -> tuple[str, list]:
+    """The live statement of each customer's sums on `on` (customer_id, the
+    buckets, total): what the snapshot is built from."""
+    sources, params = _sources(company, on, currency, ())
+    return _grouped(sources), params
+
+
 def aged_balance(
     *,
     company: Company,
@@ -203,21 +261,15 @@ def aged_balance(
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
-    sources, params = _sources(company, on, currency, filters)
-    # Rounded to the cent: SQLite adds decimals up as floats, and a line
-    # must be zero, or two totals equal, exactly as in the reference.
-    sums = ", ".join(f"ROUND(SUM(b_{key}), 2) AS b_{key}" for key in KEYS)
-    nonzero = " OR ".join(f"ROUND(SUM(b_{key}), 2) <> 0" for key in KEYS)
-    total = "ROUND(" + " + ".join(f"SUM(b_{key})" for key in KEYS) + ", 2)"
+    sources, params = _snapshot_sources(company, on, currency, filters) or _sources(
+        company, on, currency, filters
+    )
     windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
     page = " LIMIT %s OFFSET %s" if limit is not None else ""
     sql = f"""
         SELECT g.customer_id, cu.code, cu.name, {", ".join(f"b_{k}" for k in KEYS)},
                COUNT(*) OVER (), {windows}
-        FROM (
-            SELECT customer_id, {sums}, {total} AS total
-            FROM ({sources}) s GROUP BY customer_id HAVING {nonzero}
-        ) g
+        FROM ({_grouped(sources)}) g
         JOIN invoices_customer cu ON cu.id = g.customer_id
         ORDER BY {_order_by(sort, descending)}{page}
     """

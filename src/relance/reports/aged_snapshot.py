@@ -1,0 +1,73 @@
+"""The aged balance's snapshot (ADR 00xx): each customer's sums by bucket
+on a company's today, so that a page reads 47,000 stored lines instead of
+grouping 250,000 open invoices. Triggers (migration reports 0001) list in
+`AgedStale` every customer whose invoices or payments change afterwards;
+`selectors.aged_balance` reads those live. The day's roll (the buckets move
+as days pass) builds it again: `aged_snapshots_roll`, from the worker's
+scheduler, or `relance aged-balance --snapshot`."""
+
+from datetime import date, datetime
+
+from django.db import connection, transaction
+
+from relance.core.clock import company_today
+from relance.core.models import Company
+from relance.invoices.models import Invoice
+from relance.reports.aging import KEYS
+from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
+from relance.reports.selectors import owed_lines_sql
+
+
+def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
+    """The company's snapshot for `on`, in each currency it has amounts
+    open in, built again from the live sums. Returns the lines written.
+
+    The stale marks are cleared first, in the same transaction: a write
+    committed meanwhile is either seen by the build or marks its customer
+    again (PostgreSQL reads each statement's own snapshot)."""
+    currencies = sorted(
+        set(
+            Invoice.objects.filter(company=company, status=Invoice.Status.OPEN)
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+        | set(
+            Invoice.objects.filter(
+                company=company, kind=Invoice.Kind.CREDIT_NOTE, credit_left__gt=0
+            )
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+    )
+    columns = ", ".join(f"b_{key}" for key in KEYS)
+    written = 0
+    with transaction.atomic():
+        AgedStale.objects.filter(company_id=company.pk).delete()
+        AgedLine.objects.filter(company_id=company.pk).delete()
+        AgedSnapshot.objects.filter(company_id=company.pk).delete()
+        for currency in currencies:
+            lines, params = owed_lines_sql(company, on, currency)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO reports_agedline"
+                    f" (company_id, currency, customer_id, {columns})"
+                    f" SELECT %s, %s, customer_id, {columns} FROM ({lines}) g",
+                    [company.pk, currency, *params],
+                )
+                written += cursor.rowcount
+            AgedSnapshot.objects.create(
+                company_id=company.pk, currency=currency, on=on, built_at=now
+            )
+    return written
+
+
+def aged_snapshots_roll(*, now: datetime) -> list[Company]:
+    """Each company whose snapshot is not of its today: built again.
+    Returns those companies."""
+    built = []
+    for company in Company.objects.order_by("pk"):
+        today = company_today(company, now)
+        if not AgedSnapshot.objects.filter(company_id=company.pk, on=today).exists():
+            aged_snapshot_build(company=company, on=today, now=now)
+            built.append(company)
+    return built
