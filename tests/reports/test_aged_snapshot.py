@@ -1,0 +1,92 @@
+"""The aged balance's snapshot (ADR 00xx): read for its day, true at every
+moment — a write after it marks its customer, who is read live — and built
+again by the roll when a company's day turns."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from relance.invoices.models import Invoice
+from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_roll
+from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
+from relance.reports.selectors import aged_balance
+from tests.factories import make_company, make_customer, make_invoice, pay
+
+ON = date(2026, 3, 31)
+NOW = datetime(2026, 3, 31, 6, tzinfo=UTC)
+
+
+def amounts(balance) -> dict:
+    return {c.code: c.line.as_dict()["total"] for c in balance.customers} | {
+        "total": balance.total.as_dict()["total"]
+    }
+
+
+@pytest.mark.django_db
+def test_a_write_after_the_snapshot_marks_its_customer_who_is_read_live():
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    bakery = make_customer(company, code="411BOU", name="Boulangerie Martin")
+    late = make_invoice(
+        garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15)
+    )  # 1 200,00, 16 days late
+    make_invoice(
+        bakery,
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 4, 30),
+        total=Decimal("250.00"),
+    )
+    assert aged_snapshot_build(company=company, on=ON, now=NOW) == 2
+    assert AgedStale.objects.count() == 0
+    assert AgedSnapshot.objects.get().on == ON
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "1200.00",
+        "411BOU": "250.00",
+        "total": "1450.00",
+    }
+    # A payment (the one way payments are recorded) marks the garage only.
+    pay(late, on=date(2026, 3, 30), amount="200.00")
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [garage.pk]
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "1000.00",
+        "411BOU": "250.00",
+        "total": "1250.00",
+    }
+    # A queryset update bypasses signals, not the triggers: the bakery's
+    # invoice moved over 90 days late.
+    Invoice.objects.filter(customer=bakery).update(
+        issue_date=date(2025, 11, 1), due_date=date(2025, 12, 1)
+    )
+    assert AgedStale.objects.count() == 2
+    [line] = [
+        c for c in aged_balance(company=company, on=ON).customers if c.pk == bakery.pk
+    ]
+    assert line.line.as_dict()["over_90"] == "250.00"
+    # A column the balance does not read marks no one.
+    AgedStale.objects.all().delete()
+    Invoice.objects.filter(customer=garage).update(to_remind=True, dunning_level=2)
+    assert AgedStale.objects.count() == 0
+    # Another day than the snapshot's, or a filter, is computed live.
+    assert AgedLine.objects.filter(customer_id=bakery.pk).get().b_not_due == Decimal(
+        "250.00"
+    )
+    assert amounts(aged_balance(company=company, on=date(2026, 4, 1))) == {
+        "411GAR": "1000.00",
+        "411BOU": "250.00",
+        "total": "1250.00",
+    }
+
+
+@pytest.mark.django_db
+def test_the_roll_builds_each_company_s_today_once_a_day():
+    company = make_company(time_zone="Europe/Paris")
+    make_invoice(make_customer(company), issue_date=date(2026, 3, 1), due_date=ON)
+    assert aged_snapshots_roll(now=NOW) == [company]
+    assert aged_snapshots_roll(now=NOW) == []
+    assert AgedSnapshot.objects.get(company_id=company.pk).on == ON
+    # 23:30 UTC on 31 March is already 1 April in Paris: built again.
+    later = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
+    assert aged_snapshots_roll(now=later) == [company]
+    assert AgedSnapshot.objects.get(company_id=company.pk).on == date(2026, 4, 1)
+    assert AgedLine.objects.filter(company_id=company.pk).count() == 1
