@@ -167,12 +167,13 @@ def _sources(
 STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
 
 
-def _snapshot_sources(
+def _snapshot_lines(
     company: Company, on: date, currency: str, filters: tuple[str, ...]
 ) -> tuple[str, list] | None:
-    """The snapshot's lines of the customers unchanged since, and the others'
-    live (the same sums as `_sources`'), when the snapshot holds for `on`
-    and no filter narrows the balance; else None."""
+    """The lines as `_grouped` gives them: the snapshot's of the customers
+    unchanged since, and the others' grouped live, when the snapshot holds
+    for `on` and no filter narrows the balance; else None. One line per
+    customer either way: no GROUP BY over the snapshot."""
     from relance.reports.models import AgedSnapshot
 
     if (
@@ -183,12 +184,16 @@ def _snapshot_sources(
     ):
         return None
     columns = ", ".join(f"b_{key}" for key in KEYS)
+    total = "ROUND(" + " + ".join(f"b_{key}" for key in KEYS) + ", 2)"
     kept = (
-        f"SELECT customer_id, {columns} FROM reports_agedline"
+        f"SELECT customer_id, {columns}, {total} AS total FROM reports_agedline"
         f" WHERE company_id = %s AND currency = %s AND customer_id NOT IN ({STALE})"
     )
     live, params = _sources(company, on, currency, filters, stale_only=True)
-    return f"{kept} UNION ALL {live}", [company.pk, currency, company.pk, *params]
+    return (
+        f"{kept} UNION ALL {_grouped(live)}",
+        [company.pk, currency, company.pk, *params],
+    )
 
 
 def _indexed(name: str) -> str:
@@ -234,11 +239,18 @@ def _grouped(sources: str) -> str:
     )
 
 
-def owed_lines_sql(company: Company, on: date, currency: str) -> tuple[str, list]:
-    """The live statement of each customer's sums on `on` (customer_id, the
-    buckets, total): what the snapshot is built from."""
-    sources, params = _sources(company, on, currency, ())
+def _live_lines(
+    company: Company, on: date, currency: str, filters: tuple[str, ...] = ()
+) -> tuple[str, list]:
+    """Each customer's line computed from the invoices and payments."""
+    sources, params = _sources(company, on, currency, filters)
     return _grouped(sources), params
+
+
+def owed_lines_sql(company: Company, on: date, currency: str) -> tuple[str, list]:
+    """The live statement of each customer's line on `on` (customer_id, the
+    buckets `b_<key>`, total): what the snapshot is built from."""
+    return _live_lines(company, on, currency)
 
 
 def aged_balance(
@@ -256,12 +268,14 @@ def aged_balance(
     their total: one statement. The customers' sums are grouped, sorted
     and, with `limit`, paged in SQL; the total and the number of customers
     owing are window sums over all of them, so that a page reads only its
-    own customers' names.
+    own customers' names. When today's snapshot holds for `on` (and no
+    filter), its lines are read instead of grouped, but those of the
+    customers changed since, grouped live (ADR 00xx).
 
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
-    sources, params = _snapshot_sources(company, on, currency, filters) or _sources(
+    lines, params = _snapshot_lines(company, on, currency, filters) or _live_lines(
         company, on, currency, filters
     )
     windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
@@ -269,7 +283,7 @@ def aged_balance(
     sql = f"""
         SELECT g.customer_id, cu.code, cu.name, {", ".join(f"b_{k}" for k in KEYS)},
                COUNT(*) OVER (), {windows}
-        FROM ({_grouped(sources)}) g
+        FROM ({lines}) g
         JOIN invoices_customer cu ON cu.id = g.customer_id
         ORDER BY {_order_by(sort, descending)}{page}
     """
