@@ -63,6 +63,15 @@ def test_a_write_after_the_snapshot_marks_its_customer_who_is_read_live():
         c for c in aged_balance(company=company, on=ON).customers if c.pk == bakery.pk
     ]
     assert line.line.as_dict()["over_90"] == "250.00"
+    # A customer renamed: its line, copied with the name, is read live.
+    AgedStale.objects.all().delete()
+    bakery.name = "Boulangerie Martin et fils"
+    bakery.save()
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [bakery.pk]
+    assert [c.name for c in aged_balance(company=company, on=ON).customers] == [
+        "Garage Dupuis",
+        "Boulangerie Martin et fils",
+    ]
     # A column the balance does not read marks no one.
     AgedStale.objects.all().delete()
     Invoice.objects.filter(customer=garage).update(to_remind=True, dunning_level=2)

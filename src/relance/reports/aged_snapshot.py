@@ -50,14 +50,18 @@ def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "INSERT INTO reports_agedline"
-                    f" (company_id, currency, customer_id, {columns})"
-                    f" SELECT %s, %s, customer_id, {columns} FROM ({lines}) g",
+                    f" (company_id, currency, customer_id, code, name, {columns})"
+                    f" SELECT %s, %s, customer_id, code, name, {columns}"
+                    f" FROM ({lines}) g",
                     [company.pk, currency, *params],
                 )
                 written += cursor.rowcount
             AgedSnapshot.objects.create(
                 company_id=company.pk, currency=currency, on=on, built_at=now
             )
+        if connection.vendor == "postgresql":  # its plans need the new counts
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE reports_agedline")
     return written
 
 

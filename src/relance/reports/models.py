@@ -34,6 +34,10 @@ class AgedLine(models.Model):
     company_id = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     customer_id = models.BigIntegerField()
+    # The customer's, copied: a page sorts the lines without a join (a
+    # change of either marks the customer stale).
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
     b_not_due = models.DecimalField(**MONEY)
     b_1_30 = models.DecimalField(**MONEY)
     b_31_60 = models.DecimalField(**MONEY)

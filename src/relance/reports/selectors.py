@@ -170,10 +170,11 @@ STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
 def _snapshot_lines(
     company: Company, on: date, currency: str, filters: tuple[str, ...]
 ) -> tuple[str, list] | None:
-    """The lines as `_grouped` gives them: the snapshot's of the customers
-    unchanged since, and the others' grouped live, when the snapshot holds
-    for `on` and no filter narrows the balance; else None. One line per
-    customer either way: no GROUP BY over the snapshot."""
+    """The lines as `_live_lines` gives them: the snapshot's of the
+    customers unchanged since, and the others' grouped live, when the
+    snapshot holds for `on` and no filter narrows the balance; else None.
+    One line per customer either way, with its code and name: no GROUP BY
+    and no join over the snapshot's lines."""
     from relance.reports.models import AgedSnapshot
 
     if (
@@ -186,12 +187,13 @@ def _snapshot_lines(
     columns = ", ".join(f"b_{key}" for key in KEYS)
     total = "ROUND(" + " + ".join(f"b_{key}" for key in KEYS) + ", 2)"
     kept = (
-        f"SELECT customer_id, {columns}, {total} AS total FROM reports_agedline"
-        f" WHERE company_id = %s AND currency = %s AND customer_id NOT IN ({STALE})"
+        f"SELECT customer_id, code, name, {columns}, {total} AS total"
+        " FROM reports_agedline WHERE company_id = %s AND currency = %s"
+        f" AND customer_id NOT IN ({STALE})"
     )
     live, params = _sources(company, on, currency, filters, stale_only=True)
     return (
-        f"{kept} UNION ALL {_grouped(live)}",
+        f"{kept} UNION ALL {_named(_grouped(live))}",
         [company.pk, currency, company.pk, *params],
     )
 
@@ -211,8 +213,8 @@ def _paid_after(company: Company, on: date) -> bool:
 
 ORDER = {
     "total": "total",
-    "code": "LOWER(cu.code)",
-    "name": "LOWER(cu.name)",
+    "code": "LOWER(code)",
+    "name": "LOWER(name)",
     **{key: f"b_{key}" for key in KEYS},
 }
 
@@ -222,7 +224,7 @@ def _order_by(sort: str, descending: bool) -> str:
     first = f"{ORDER.get(sort, 'total')} {way}"
     if sort in KEYS:
         first += f", total {way}"
-    return f"{first}, cu.code, cu.id"
+    return f"{first}, code, customer_id"
 
 
 def _grouped(sources: str) -> str:
@@ -244,12 +246,22 @@ def _live_lines(
 ) -> tuple[str, list]:
     """Each customer's line computed from the invoices and payments."""
     sources, params = _sources(company, on, currency, filters)
-    return _grouped(sources), params
+    return _named(_grouped(sources)), params
+
+
+def _named(lines: str) -> str:
+    """The lines with their customer's code and name."""
+    columns = ", ".join(f"g.b_{key}" for key in KEYS)
+    return (
+        f"SELECT g.customer_id, cu.code, cu.name, {columns}, g.total FROM ({lines}) g"
+        " JOIN invoices_customer cu ON cu.id = g.customer_id"
+    )
 
 
 def owed_lines_sql(company: Company, on: date, currency: str) -> tuple[str, list]:
-    """The live statement of each customer's line on `on` (customer_id, the
-    buckets `b_<key>`, total): what the snapshot is built from."""
+    """The live statement of each customer's line on `on` (customer_id,
+    code, name, the buckets `b_<key>`, total): what the snapshot is built
+    from."""
     return _live_lines(company, on, currency)
 
 
@@ -281,10 +293,9 @@ def aged_balance(
     windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
     page = " LIMIT %s OFFSET %s" if limit is not None else ""
     sql = f"""
-        SELECT g.customer_id, cu.code, cu.name, {", ".join(f"b_{k}" for k in KEYS)},
+        SELECT customer_id, code, name, {", ".join(f"b_{k}" for k in KEYS)},
                COUNT(*) OVER (), {windows}
         FROM ({lines}) g
-        JOIN invoices_customer cu ON cu.id = g.customer_id
         ORDER BY {_order_by(sort, descending)}{page}
     """
     if limit is not None:

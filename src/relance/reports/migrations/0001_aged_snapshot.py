@@ -92,11 +92,32 @@ DROP TRIGGER IF EXISTS reports_aged_payment ON invoices_payment;
 DROP TRIGGER IF EXISTS reports_aged_payment_update ON invoices_payment;
 DROP FUNCTION IF EXISTS reports_aged_invoice_stale();
 DROP FUNCTION IF EXISTS reports_aged_payment_stale();
+DROP TRIGGER IF EXISTS reports_aged_customer_update ON invoices_customer;
+DROP FUNCTION IF EXISTS reports_aged_customer_stale();
 """
 
 
 def _changed(columns: tuple, differ: str) -> str:
     return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns)
+
+
+# A customer's code or name, copied into the snapshot's lines.
+NAMED = ("code", "name")
+SQLITE_CUSTOMER = (
+    "CREATE TRIGGER reports_aged_customer_update AFTER UPDATE ON invoices_customer"
+    " WHEN {changed} BEGIN INSERT OR IGNORE INTO reports_agedstale"
+    " (customer_id, company_id) VALUES (NEW.id, NEW.company_id); END"
+)
+POSTGRES_CUSTOMER = [
+    """CREATE FUNCTION reports_aged_customer_stale() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO reports_agedstale (customer_id, company_id)
+  VALUES (NEW.id, NEW.company_id) ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER reports_aged_customer_update AFTER UPDATE ON invoices_customer"
+    " FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION reports_aged_customer_stale()",
+]
 
 
 def triggers_create(apps, schema_editor):
@@ -105,7 +126,11 @@ def triggers_create(apps, schema_editor):
             invoice_changed=_changed(READ, "IS DISTINCT FROM"),
             payment_changed=_changed(PAID, "IS DISTINCT FROM"),
         )
-        for statement in sql.split("\n--\n"):
+        changed = _changed(NAMED, "IS DISTINCT FROM")
+        for statement in [
+            *sql.split("\n--\n"),
+            *(c.format(changed=changed) for c in POSTGRES_CUSTOMER),
+        ]:
             if statement.strip():
                 schema_editor.execute(statement)
         return
@@ -122,6 +147,7 @@ def triggers_create(apps, schema_editor):
             "invoices_payment",
             "reports_aged_payment",
         ),
+        SQLITE_CUSTOMER.format(changed=_changed(NAMED, "IS NOT")),
     ]:
         schema_editor.execute(sql)
 
@@ -136,6 +162,7 @@ def triggers_drop(apps, schema_editor):
             schema_editor.execute(
                 f"DROP TRIGGER IF EXISTS reports_aged_{table}_{event}"
             )
+    schema_editor.execute("DROP TRIGGER IF EXISTS reports_aged_customer_update")
 
 
 class Migration(migrations.Migration):
@@ -161,6 +188,8 @@ class Migration(migrations.Migration):
                 ('company_id', models.BigIntegerField()),
                 ('currency', models.CharField(max_length=3)),
                 ('customer_id', models.BigIntegerField()),
+                ('code', models.CharField(max_length=40)),
+                ('name', models.CharField(max_length=200)),
                 ('b_not_due', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('b_1_30', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('b_31_60', models.DecimalField(decimal_places=2, max_digits=14)),
