@@ -39,7 +39,7 @@ def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
             .distinct()
         )
     )
-    columns = ", ".join(f"b_{key}" for key in KEYS)
+    columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
     written = 0
     with transaction.atomic():
         AgedStale.objects.filter(company_id=company.pk).delete()

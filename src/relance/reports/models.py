@@ -5,6 +5,8 @@ are listed in `AgedStale` by database triggers (migration 0001), whatever
 wrote: the balance reads them live."""
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -43,13 +45,25 @@ class AgedLine(models.Model):
     b_31_60 = models.DecimalField(**MONEY)
     b_61_90 = models.DecimalField(**MONEY)
     b_over_90 = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
 
     class Meta:
+        # A page's first lines by total, code or name read in order.
         indexes = [
             models.Index(
                 fields=["company_id", "currency", "customer_id"],
                 name="aged_line_idx",
-            )
+            ),
+            models.Index(
+                fields=["company_id", "currency", "total"],
+                name="aged_line_total_idx",
+            ),
+            models.Index(
+                F("company_id"), F("currency"), Lower("code"), name="aged_line_code_idx"
+            ),
+            models.Index(
+                F("company_id"), F("currency"), Lower("name"), name="aged_line_name_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -167,35 +167,55 @@ def _sources(
 STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
 
 
-def _snapshot_lines(
-    company: Company, on: date, currency: str, filters: tuple[str, ...]
-) -> tuple[str, list] | None:
-    """The lines as `_live_lines` gives them: the snapshot's of the
-    customers unchanged since, and the others' grouped live, when the
-    snapshot holds for `on` and no filter narrows the balance; else None.
-    One line per customer either way, with its code and name: no GROUP BY
-    and no join over the snapshot's lines."""
+def _snapshot_read(
+    company: Company,
+    on: date,
+    currency: str,
+    order: str,
+    limit: int | None,
+    offset: int,
+) -> tuple[list, int, list] | None:
+    """When the snapshot holds for `on`: the page's rows (customer, code,
+    name, buckets), the number of customers owing and the sums of all, read
+    from the snapshot's lines of the customers unchanged since and the
+    others' grouped live (one line per customer either way: no GROUP BY,
+    no join over the snapshot). A page takes only its first `offset +
+    limit` lines of the snapshot, in the order of an index. Else None."""
     from relance.reports.models import AgedSnapshot
 
-    if (
-        filters
-        or not AgedSnapshot.objects.filter(
-            company_id=company.pk, currency=currency, on=on
-        ).exists()
-    ):
+    if not AgedSnapshot.objects.filter(
+        company_id=company.pk, currency=currency, on=on
+    ).exists():
         return None
     columns = ", ".join(f"b_{key}" for key in KEYS)
-    total = "ROUND(" + " + ".join(f"b_{key}" for key in KEYS) + ", 2)"
     kept = (
-        f"SELECT customer_id, code, name, {columns}, {total} AS total"
-        " FROM reports_agedline WHERE company_id = %s AND currency = %s"
+        f"SELECT customer_id, code, name, {columns}, total FROM reports_agedline"
+        " WHERE company_id = %s AND currency = %s"
         f" AND customer_id NOT IN ({STALE})"
     )
-    live, params = _sources(company, on, currency, filters, stale_only=True)
-    return (
-        f"{kept} UNION ALL {_named(_grouped(live))}",
-        [company.pk, currency, company.pk, *params],
-    )
+    kept_params = [company.pk, currency, company.pk]
+    live, live_params = _sources(company, on, currency, (), stale_only=True)
+    live = _named(_grouped(live))
+    first, first_params = kept, kept_params
+    page, page_params = "", []
+    if limit is not None:
+        first = f"SELECT * FROM ({kept} ORDER BY {order} LIMIT %s) k"
+        first_params = [*kept_params, offset + limit]
+        page, page_params = " LIMIT %s OFFSET %s", [limit, offset]
+    sums = ", ".join(f"SUM(b_{key})" for key in KEYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT customer_id, code, name, {columns}"
+            f" FROM ({first} UNION ALL {live}) g ORDER BY {order}{page}",
+            [*first_params, *live_params, *page_params],
+        )
+        rows = cursor.fetchall()
+        cursor.execute(
+            f"SELECT COUNT(*), {sums} FROM ({kept} UNION ALL {live}) g",
+            [*kept_params, *live_params],
+        )
+        count, *amounts = cursor.fetchone()
+    return rows, count, amounts
 
 
 def _indexed(name: str) -> str:
@@ -238,6 +258,14 @@ def _grouped(sources: str) -> str:
     return (
         f"SELECT customer_id, {sums}, {total} AS total"
         f" FROM ({sources}) s GROUP BY customer_id HAVING {nonzero}"
+    )
+
+
+def _customer_line(row) -> CustomerLine:
+    """A row (customer, code, name, the buckets, …) as a customer's line."""
+    amounts = map(_money, row[3 : 3 + len(KEYS)])
+    return CustomerLine(
+        row[0], row[1], row[2], Line(dict(zip(KEYS, amounts, strict=True)))
     )
 
 
@@ -287,16 +315,27 @@ def aged_balance(
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
-    lines, params = _snapshot_lines(company, on, currency, filters) or _live_lines(
-        company, on, currency, filters
+    order = _order_by(sort, descending)
+    read = (
+        None if filters else _snapshot_read(company, on, currency, order, limit, offset)
     )
+    if read:
+        rows, count, amounts = read
+        return AgedBalance(
+            on,
+            currency,
+            [_customer_line(row) for row in rows],
+            Line(dict(zip(KEYS, map(_money, amounts), strict=True))),
+            count,
+        )
+    lines, params = _live_lines(company, on, currency, filters)
     windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
     page = " LIMIT %s OFFSET %s" if limit is not None else ""
     sql = f"""
         SELECT customer_id, code, name, {", ".join(f"b_{k}" for k in KEYS)},
                COUNT(*) OVER (), {windows}
         FROM ({lines}) g
-        ORDER BY {_order_by(sort, descending)}{page}
+        ORDER BY {order}{page}
     """
     if limit is not None:
         params += [limit, offset]
@@ -304,15 +343,7 @@ def aged_balance(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     n = len(KEYS)
-    customers = [
-        CustomerLine(
-            row[0],
-            row[1],
-            row[2],
-            Line(dict(zip(KEYS, map(_money, row[3 : 3 + n]), strict=True))),
-        )
-        for row in rows
-    ]
+    customers = [_customer_line(row) for row in rows]
     if rows:
         count = rows[0][3 + n]
         amounts = map(_money, rows[0][4 + n :])

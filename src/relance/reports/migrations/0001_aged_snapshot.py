@@ -4,6 +4,7 @@ any write to an invoice's or a payment's columns the balance reads lists
 its customer in reports_agedstale (ADR 00xx), whatever wrote it (ORM,
 queryset update, import, raw SQL)."""
 
+import django.db.models.functions.text
 from django.db import migrations, models
 
 # The invoice columns the aged balance reads.
@@ -195,9 +196,15 @@ class Migration(migrations.Migration):
                 ('b_31_60', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('b_61_90', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('b_over_90', models.DecimalField(decimal_places=2, max_digits=14)),
+                ('total', models.DecimalField(decimal_places=2, max_digits=14)),
             ],
             options={
-                'indexes': [models.Index(fields=['company_id', 'currency', 'customer_id'], name='aged_line_idx')],
+                'indexes': [
+                    models.Index(fields=['company_id', 'currency', 'customer_id'], name='aged_line_idx'),
+                    models.Index(fields=['company_id', 'currency', 'total'], name='aged_line_total_idx'),
+                    models.Index(models.F('company_id'), models.F('currency'), django.db.models.functions.text.Lower('code'), name='aged_line_code_idx'),
+                    models.Index(models.F('company_id'), models.F('currency'), django.db.models.functions.text.Lower('name'), name='aged_line_name_idx'),
+                ],
             },
         ),
         migrations.CreateModel(
