@@ -21,7 +21,6 @@ from relance.dunning.planning import Plan
 from relance.dunning.services import daily, delivery, import_runs, inbound
 from relance.dunning.services.reminders import Created
 from relance.dunning.services.send_runs import send_leaves_at, send_run_record
-from relance.reports.aged_snapshot import aged_snapshots_roll
 
 CHUNK = 200  # reminders per delivery task: workers share a big run
 logger = logging.getLogger(__name__)
@@ -159,13 +158,6 @@ def inbox_fetch() -> inbound.InboundReport | None:
 
 def _every(minutes: int) -> str:
     return "0" if minutes >= 60 else f"*/{minutes}"
-
-
-@db_periodic_task(crontab(minute="*/15"))
-def aged_snapshots() -> None:
-    """The aged balance's snapshot of each company's today, built again once
-    its day has turned (the buckets move as days pass; ADR 00xx)."""
-    aged_snapshots_roll(now=utc_now())
 
 
 @db_periodic_task(crontab(minute=_every(settings.RELANCE_INBOX_EVERY_MINUTES)))
