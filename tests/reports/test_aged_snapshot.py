@@ -99,3 +99,31 @@ def test_the_roll_builds_each_company_s_today_once_a_day():
     assert aged_snapshots_roll(now=later) == [company]
     assert AgedSnapshot.objects.get(company_id=company.pk).on == date(2026, 4, 1)
     assert AgedLine.objects.filter(company_id=company.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_command_builds_today_s_snapshot_and_prints_the_same_balance():
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from relance.core.clock import company_today
+
+    company = make_company()
+    customer = make_customer(company, code="411GAR", name="Garage Dupuis")
+    today = company_today(company)
+    make_invoice(
+        customer, issue_date=today, due_date=today, total=Decimal("99.90")
+    )  # due today: not late yet
+    runs = []
+    for options in ([], ["--snapshot"]):
+        out = StringIO()
+        call_command(
+            "aged-balance", "--json", "--company", str(company.pk), *options, stdout=out
+        )
+        runs.append(json.loads(out.getvalue()))
+    assert AgedSnapshot.objects.get(company_id=company.pk).on == today
+    assert runs[0] == runs[1]
+    assert runs[1]["customers"][0]["not_due"] == "99.90"
+    assert runs[1]["total"]["total"] == "99.90"
