@@ -127,3 +127,28 @@ def test_the_command_builds_today_s_snapshot_and_prints_the_same_balance():
     assert runs[0] == runs[1]
     assert runs[1]["customers"][0]["not_due"] == "99.90"
     assert runs[1]["total"]["total"] == "99.90"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_triggers_a_later_migration_dropped_are_put_back_and_the_snapshot_dropped():
+    from django.db import connection
+
+    from relance.reports.aged_snapshot import triggers_ensure
+
+    company = make_company()
+    customer = make_customer(company)
+    make_invoice(customer, issue_date=date(2026, 3, 1), due_date=ON)
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    assert triggers_ensure() is False
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER reports_aged_payment ON invoices_payment")
+        else:
+            cursor.execute("DROP TRIGGER reports_aged_payment_insert")
+    assert triggers_ensure() is True
+    assert AgedSnapshot.objects.count() == 0
+    assert triggers_ensure() is False
+    pay(Invoice.objects.get(), on=ON, amount="1.00")
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [
+        customer.pk
+    ]

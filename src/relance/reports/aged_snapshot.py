@@ -75,3 +75,56 @@ def aged_snapshots_roll(*, now: datetime) -> list[Company]:
             aged_snapshot_build(company=company, on=today, now=now)
             built.append(company)
     return built
+
+
+EVENTS = ("insert", "delete", "update")
+# The triggers of migration 0001 that mark the customers changed since.
+TRIGGERS = (
+    "reports_aged_invoice",
+    "reports_aged_invoice_update",
+    "reports_aged_payment",
+    "reports_aged_payment_update",
+    "reports_aged_customer_update",
+)
+SQLITE_TRIGGERS = (
+    *(f"reports_aged_{t}_{e}" for t in ("invoice", "payment") for e in EVENTS),
+    "reports_aged_customer_update",
+)
+
+
+def triggers_ensure(using="default", **kwargs) -> bool:
+    """After each `migrate`: the snapshot's triggers put back when a later
+    migration of the invoices dropped them (SQLite rebuilds a table to alter
+    it, and its triggers go with it; PostgreSQL drops a column CASCADE), and
+    the snapshots dropped, since writes may have gone unmarked: read live
+    until the next roll. Returns whether they had to be put back."""
+    import importlib
+
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("reports", "0001_aged_snapshot") not in applied:
+        return False
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'reports_aged_%%'"
+            )
+            expected = TRIGGERS
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'reports_aged_%'"
+            )
+            expected = SQLITE_TRIGGERS
+        present = {row[0] for row in cursor.fetchall()}
+    if present >= set(expected):
+        return False
+    migration = importlib.import_module("relance.reports.migrations.0001_aged_snapshot")
+    with connection.schema_editor() as editor:
+        migration.triggers_drop(None, editor)
+        migration.triggers_create(None, editor)
+    AgedSnapshot.objects.using(using).all().delete()
+    return True
