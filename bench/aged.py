@@ -7,10 +7,12 @@ FOLDER — a SQLite file, a PostgreSQL database named after the folder — and
 loaded only once), bench/generate.py's invoices (half of them the biggest
 company's) and bench/indicators.py's history on top (payments, so that a
 past date adds payments back). Then the biggest company's balance, `runs`
-times after 2 of warm-up, p50 and p95: the page (first page by total, a
-later page by name, a month ago), the API's first page, and the complete
-balance the XLSX, the PDF and `relance aged-balance --json` read (fewer
-runs). Prints a table; CPU seconds beside wall seconds.
+times after 2 of warm-up, p50 and p95: the page computed live (first page
+by total, a later page by name, a month ago; fewer runs), then today's
+snapshot built (once) and the same pages read from it, the first page with
+1 % of the customers changed since (read live), the web page and the API's
+first page, and the complete balance the XLSX, the PDF and `relance
+aged-balance --json` read (fewer runs). Prints a table; CPU seconds beside wall seconds.
 """
 
 import argparse
@@ -47,11 +49,15 @@ def _timed(call, runs: int) -> dict:
 
 
 def measure(runs: int) -> dict:
+    from django.db import transaction
     from django.test import Client
 
     from bench.part import TODAY, big_company, company_invoices
+    from relance.core.clock import utc_now
     from relance.core.models import Membership, User
     from relance.core.tokens import token_create
+    from relance.reports.aged_snapshot import aged_snapshot_build
+    from relance.reports.models import AgedLine, AgedStale
     from relance.reports.selectors import PER_PAGE, aged_balance
 
     company = big_company()
@@ -59,6 +65,7 @@ def measure(runs: int) -> dict:
     scope = {"company": company}
     out = {"invoices": company_invoices(company)}
     page = {"limit": PER_PAGE}
+    live_runs = max(runs // 4, 1)  # live: seconds each
     cases = {
         "page_total": lambda: aged_balance(**scope, on=TODAY, **page),
         "page_name_p40": lambda: aged_balance(
@@ -67,8 +74,31 @@ def measure(runs: int) -> dict:
         "page_past": lambda: aged_balance(**scope, on=past, **page),
     }
     for name, call in cases.items():
-        timed = _timed(call, runs)
+        timed = _timed(call, live_runs)
         out[name] = {**timed, "result": timed["result"].count}
+    # Today's snapshot (ADR 00xx), as the scheduler builds it; then the
+    # page, the API and the export read it.
+    started, cpu = time.perf_counter(), time.process_time()
+    aged_snapshot_build(company=company, on=TODAY, now=utc_now())
+    out["build"] = {
+        "p50_ms": round((time.perf_counter() - started) * 1000, 1),
+        "p95_ms": "-",
+        "cpu_p50_ms": round((time.process_time() - cpu) * 1000, 1),
+    }
+    for name in ("page_total", "page_name_p40"):
+        timed = _timed(cases[name], runs)
+        out[f"{name}_snapshot"] = {**timed, "result": timed["result"].count}
+    # A day of writes after the snapshot: 1 % of the customers marked
+    # stale (their lines read live), rolled back.
+    with transaction.atomic():
+        owing = AgedLine.objects.filter(company_id=company.pk)
+        AgedStale.objects.bulk_create(
+            AgedStale(customer_id=pk, company_id=company.pk)
+            for pk in owing.values_list("customer_id", flat=True)[::100]
+        )
+        timed = _timed(cases["page_total"], runs)
+        out["page_total_1pc_stale"] = {**timed, "result": timed["result"].count}
+        transaction.set_rollback(True)
     # Through the web page and the API, as a user asks for them.
     user = User.objects.create_user(
         email=f"bench{time.time()}@bench.example", password="x"
@@ -128,7 +158,17 @@ def main() -> None:
     rows = inner_rows(__file__, kinds, options.n, options.runs, options.keep)
     with open("/proc/loadavg") as load:
         print(f"load average after: {load.read().strip()}")
-    names = ("page_total", "page_name_p40", "page_past", "web_page", "api_page")
+    names = (
+        "page_total",
+        "page_name_p40",
+        "page_past",
+        "build",
+        "page_total_snapshot",
+        "page_name_p40_snapshot",
+        "page_total_1pc_stale",
+        "web_page",
+        "api_page",
+    )
     print(
         "| DB | invoices | its invoices | customers owing | "
         + " | ".join(f"{n} p50 / p95 (CPU p50)" for n in (*names, "complete"))

@@ -153,7 +153,7 @@ def _customer_row(company_id, code, name, kind, email, paused_until=None, reason
 
 
 # Columns without a database default that the rows above leave to it.
-DEFAULTS = {"invoices_invoice": {"payment_url": ""}}
+DEFAULTS: dict[str, dict] = {}  # (payment_url is now in the rows)
 
 
 def _insert(table: str, columns: str, rows: list[tuple], *, timestamps: bool) -> None:

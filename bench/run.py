@@ -61,13 +61,15 @@ class Database:
 
 
 def kept_url(kind: str, folder: Path) -> str:
-    """A database kept between runs in `folder` (SQLite) or by its name
-    (PostgreSQL), created the first time."""
+    """A database kept between runs in `folder` (SQLite) or by its name and
+    its parent's (PostgreSQL), created the first time."""
     if kind == "sqlite":
         return f"sqlite:///{folder / 'bench.sqlite3'}"
     import psycopg
 
-    name = f"relance_bench_kept_{folder.name.replace('-', '_')}"
+    # Named after the keep folder too: two benches keeping theirs apart.
+    where = f"{folder.parent.name}_{folder.name}".replace("-", "_").replace(".", "_")
+    name = f"relance_bench_kept_{where}"
     with psycopg.connect(
         host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
     ) as c:

@@ -1,21 +1,25 @@
 """Issue 19 §1: « Balance âgée », what each customer owed at a date, by
 bucket of days late; its SQL held to the pure reference (reports/aging.py)."""
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance.invoices.models import Customer, Invoice, Payment
+from relance.reports.aged_snapshot import aged_snapshot_build
 from relance.reports.aging import Owed, bucket_of, total_of
 from relance.reports.aging import aged_balance as reference
 from relance.reports.selectors import SORTS, aged_balance
 from tests.factories import make_company, make_customer, make_invoice, pay
 
 ON = date(2026, 3, 31)
+NOW = datetime(2026, 3, 31, 6, tzinfo=UTC)
 
 # Both customers of the examples here and in test_aged_balance_ways.py, on ON.
 EXPECTED = {
@@ -165,12 +169,20 @@ def sort_key(sort: str, code: str, line):
     sort=st.sampled_from(SORTS),
     descending=st.booleans(),
     page=st.tuples(st.integers(1, 3), st.integers(0, 4)),
+    snapshot_at=st.none() | st.integers(0, 10),
+    edits=st.lists(
+        st.tuples(st.integers(0, 9), st.sampled_from(["cancel", "unpay", "move"])),
+        max_size=3,
+    ),
 )
 def test_the_sql_balance_is_the_reference_balance(
-    invoices, shift, sort, descending, page
+    invoices, shift, sort, descending, page, snapshot_at, edits
 ):
     """All customers, and one page of them sorted: lines, order, total and
-    count as the reference's."""
+    count as the reference's. With a snapshot built for the date after some
+    of the invoices (`snapshot_at`), the rest created after it and `edits`
+    written after it by queryset updates (an invoice cancelled, its payments
+    cancelled, moved to another customer): still the reference's."""
     on = ON + timedelta(days=shift)
     with transaction.atomic():
         company = make_company()
@@ -192,8 +204,10 @@ def test_the_sql_balance_is_the_reference_balance(
             )
             for customer in customers
         ]
-        owed = []
+        owed, made = [], []
         for n, spec in enumerate(invoices):
+            if n == snapshot_at:
+                aged_snapshot_build(company=company, on=on, now=NOW)
             issue = ON + timedelta(days=spec["issue"])
             paid = [
                 (ON + timedelta(days=d), Decimal(a), cancelled)
@@ -239,6 +253,7 @@ def test_the_sql_balance_is_the_reference_balance(
                         credit_note=True,
                     )
                 )
+                made.append(credit)
                 continue
             invoice = Invoice.objects.create(
                 company=company,
@@ -270,6 +285,26 @@ def test_the_sql_balance_is_the_reference_balance(
                     ),
                 )
             )
+            made.append(invoice)
+        if snapshot_at is not None and snapshot_at >= len(invoices):
+            aged_snapshot_build(company=company, on=on, now=NOW)
+        for n, edit in edits:
+            if n >= len(made):
+                continue
+            row = Invoice.objects.filter(pk=made[n].pk)
+            if edit == "cancel":
+                row.update(status="cancelled")
+                owed[n] = replace(owed[n], counts=False)
+            elif edit == "unpay":
+                Payment.objects.filter(
+                    Q(invoice=made[n]) | Q(credit_note=made[n])
+                ).update(cancelled_at="2026-01-02T00:00Z")
+                owed[n] = replace(owed[n], paid_after=Decimal(0))
+            else:
+                pks = [c.pk for c in customers]
+                other = customers[(pks.index(owed[n].customer) + 1) % 4]
+                row.update(customer=other)
+                owed[n] = replace(owed[n], customer=other.pk)
         lines = reference(owed, on)
         expected = {pk: line.amounts for pk, line in lines.items()}
         balance = aged_balance(company=company, on=on)

@@ -89,15 +89,24 @@ def _scope(on: date, currency: str, filters: tuple[str, ...]) -> tuple[str, list
 
 
 def _sources(
-    company: Company, on: date, currency: str, filters: tuple[str, ...]
+    company: Company,
+    on: date,
+    currency: str,
+    filters: tuple[str, ...],
+    stale_only: bool = False,
 ) -> tuple[str, list]:
     """Per customer and per kind of amount, the bucket sums: the amounts due
     now of the invoices issued by then; the credit left now of the credit
     notes (negative, in the bucket of their date); and, when payments are
     dated after `on`, those on the invoices (owed on that day too) and the
-    credit notes' allocations (negative). UNION ALL of GROUP BYs."""
+    credit notes' allocations (negative). UNION ALL of GROUP BYs.
+
+    `stale_only`: of the customers changed since the snapshot only."""
     scope, scope_params = _scope(on, currency, filters)
     scope_params = [company.pk if p is None else p for p in scope_params]
+    if stale_only:
+        scope += f" AND i.customer_id IN ({STALE})"
+        scope_params.append(company.pk)
     counts = f"('{Invoice.Status.OPEN}', '{Invoice.Status.PAID}')"
     # The partial covering indexes' conditions written as Django writes them
     # on SQLite (`> '0'`): SQLite uses a partial index only when the query
@@ -154,6 +163,61 @@ def _sources(
     return " UNION ALL ".join(selects), params
 
 
+# The customers changed since the snapshot (written by triggers: ADR 00xx).
+STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
+
+
+def _snapshot_read(
+    company: Company,
+    on: date,
+    currency: str,
+    order: str,
+    limit: int | None,
+    offset: int,
+) -> tuple[list, int, list] | None:
+    """When the snapshot holds for `on`: the page's rows (customer, code,
+    name, buckets), the number of customers owing and the sums of all, read
+    from the snapshot's lines of the customers unchanged since and the
+    others' grouped live (one line per customer either way: no GROUP BY,
+    no join over the snapshot). A page takes only its first `offset +
+    limit` lines of the snapshot, in the order of an index. Else None."""
+    from relance.reports.models import AgedSnapshot
+
+    if not AgedSnapshot.objects.filter(
+        company_id=company.pk, currency=currency, on=on
+    ).exists():
+        return None
+    columns = ", ".join(f"b_{key}" for key in KEYS)
+    kept = (
+        f"SELECT customer_id, code, name, {columns}, total FROM reports_agedline"
+        " WHERE company_id = %s AND currency = %s"
+        f" AND customer_id NOT IN ({STALE})"
+    )
+    kept_params = [company.pk, currency, company.pk]
+    live, live_params = _sources(company, on, currency, (), stale_only=True)
+    live = _named(_grouped(live))
+    first, first_params = kept, kept_params
+    page, page_params = "", []
+    if limit is not None:
+        first = f"SELECT * FROM ({kept} ORDER BY {order} LIMIT %s) k"
+        first_params = [*kept_params, offset + limit]
+        page, page_params = " LIMIT %s OFFSET %s", [limit, offset]
+    sums = ", ".join(f"SUM(b_{key})" for key in KEYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT customer_id, code, name, {columns}"
+            f" FROM ({first} UNION ALL {live}) g ORDER BY {order}{page}",
+            [*first_params, *live_params, *page_params],
+        )
+        rows = cursor.fetchall()
+        cursor.execute(
+            f"SELECT COUNT(*), {sums} FROM ({kept} UNION ALL {live}) g",
+            [*kept_params, *live_params],
+        )
+        count, *amounts = cursor.fetchone()
+    return rows, count, amounts
+
+
 def _indexed(name: str) -> str:
     """SQLite's INDEXED BY `name` (PostgreSQL has statistics)."""
     return f" INDEXED BY {name}" if connection.vendor == "sqlite" else ""
@@ -169,8 +233,8 @@ def _paid_after(company: Company, on: date) -> bool:
 
 ORDER = {
     "total": "total",
-    "code": "LOWER(cu.code)",
-    "name": "LOWER(cu.name)",
+    "code": "LOWER(code)",
+    "name": "LOWER(name)",
     **{key: f"b_{key}" for key in KEYS},
 }
 
@@ -180,7 +244,53 @@ def _order_by(sort: str, descending: bool) -> str:
     first = f"{ORDER.get(sort, 'total')} {way}"
     if sort in KEYS:
         first += f", total {way}"
-    return f"{first}, cu.code, cu.id"
+    return f"{first}, code, customer_id"
+
+
+def _grouped(sources: str) -> str:
+    """Per customer owing something, the sums by bucket (`b_<key>`) and
+    their `total`, of the sources' rows."""
+    # Rounded to the cent: SQLite adds decimals up as floats, and a line
+    # must be zero, or two totals equal, exactly as in the reference.
+    sums = ", ".join(f"ROUND(SUM(b_{key}), 2) AS b_{key}" for key in KEYS)
+    nonzero = " OR ".join(f"ROUND(SUM(b_{key}), 2) <> 0" for key in KEYS)
+    total = "ROUND(" + " + ".join(f"SUM(b_{key})" for key in KEYS) + ", 2)"
+    return (
+        f"SELECT customer_id, {sums}, {total} AS total"
+        f" FROM ({sources}) s GROUP BY customer_id HAVING {nonzero}"
+    )
+
+
+def _customer_line(row) -> CustomerLine:
+    """A row (customer, code, name, the buckets, …) as a customer's line."""
+    amounts = map(_money, row[3 : 3 + len(KEYS)])
+    return CustomerLine(
+        row[0], row[1], row[2], Line(dict(zip(KEYS, amounts, strict=True)))
+    )
+
+
+def _live_lines(
+    company: Company, on: date, currency: str, filters: tuple[str, ...] = ()
+) -> tuple[str, list]:
+    """Each customer's line computed from the invoices and payments."""
+    sources, params = _sources(company, on, currency, filters)
+    return _named(_grouped(sources)), params
+
+
+def _named(lines: str) -> str:
+    """The lines with their customer's code and name."""
+    columns = ", ".join(f"g.b_{key}" for key in KEYS)
+    return (
+        f"SELECT g.customer_id, cu.code, cu.name, {columns}, g.total FROM ({lines}) g"
+        " JOIN invoices_customer cu ON cu.id = g.customer_id"
+    )
+
+
+def owed_lines_sql(company: Company, on: date, currency: str) -> tuple[str, list]:
+    """The live statement of each customer's line on `on` (customer_id,
+    code, name, the buckets `b_<key>`, total): what the snapshot is built
+    from."""
+    return _live_lines(company, on, currency)
 
 
 def aged_balance(
@@ -198,28 +308,34 @@ def aged_balance(
     their total: one statement. The customers' sums are grouped, sorted
     and, with `limit`, paged in SQL; the total and the number of customers
     owing are window sums over all of them, so that a page reads only its
-    own customers' names.
+    own customers' names. When today's snapshot holds for `on` (and no
+    filter), its lines are read instead of grouped, but those of the
+    customers changed since, grouped live (`_snapshot_read`, ADR 00xx).
 
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
-    sources, params = _sources(company, on, currency, filters)
-    # Rounded to the cent: SQLite adds decimals up as floats, and a line
-    # must be zero, or two totals equal, exactly as in the reference.
-    sums = ", ".join(f"ROUND(SUM(b_{key}), 2) AS b_{key}" for key in KEYS)
-    nonzero = " OR ".join(f"ROUND(SUM(b_{key}), 2) <> 0" for key in KEYS)
-    total = "ROUND(" + " + ".join(f"SUM(b_{key})" for key in KEYS) + ", 2)"
+    order = _order_by(sort, descending)
+    read = (
+        None if filters else _snapshot_read(company, on, currency, order, limit, offset)
+    )
+    if read:
+        rows, count, amounts = read
+        return AgedBalance(
+            on,
+            currency,
+            [_customer_line(row) for row in rows],
+            Line(dict(zip(KEYS, map(_money, amounts), strict=True))),
+            count,
+        )
+    lines, params = _live_lines(company, on, currency, filters)
     windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
     page = " LIMIT %s OFFSET %s" if limit is not None else ""
     sql = f"""
-        SELECT g.customer_id, cu.code, cu.name, {", ".join(f"b_{k}" for k in KEYS)},
+        SELECT customer_id, code, name, {", ".join(f"b_{k}" for k in KEYS)},
                COUNT(*) OVER (), {windows}
-        FROM (
-            SELECT customer_id, {sums}, {total} AS total
-            FROM ({sources}) s GROUP BY customer_id HAVING {nonzero}
-        ) g
-        JOIN invoices_customer cu ON cu.id = g.customer_id
-        ORDER BY {_order_by(sort, descending)}{page}
+        FROM ({lines}) g
+        ORDER BY {order}{page}
     """
     if limit is not None:
         params += [limit, offset]
@@ -227,15 +343,7 @@ def aged_balance(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     n = len(KEYS)
-    customers = [
-        CustomerLine(
-            row[0],
-            row[1],
-            row[2],
-            Line(dict(zip(KEYS, map(_money, row[3 : 3 + n]), strict=True))),
-        )
-        for row in rows
-    ]
+    customers = [_customer_line(row) for row in rows]
     if rows:
         count = rows[0][3 + n]
         amounts = map(_money, rows[0][4 + n :])

@@ -28,6 +28,7 @@ class Command(RelanceCommand):
 
     def handle(self, *args, **options):
         from relance.dunning import tasks
+        from relance.reports import tasks as _reports  # noqa: F401 (its periodic task)
 
         logging.getLogger("huey").setLevel(logging.WARNING)
         sending_process_setup()

@@ -1,0 +1,130 @@
+"""The aged balance's snapshot (ADR 00xx): each customer's sums by bucket
+on a company's today, so that a page reads 47,000 stored lines instead of
+grouping 250,000 open invoices. Triggers (migration reports 0001) list in
+`AgedStale` every customer whose invoices or payments change afterwards;
+`selectors.aged_balance` reads those live. The day's roll (the buckets move
+as days pass) builds it again: `aged_snapshots_roll`, from the worker's
+scheduler, or `relance aged-balance --snapshot`."""
+
+from datetime import date, datetime
+
+from django.db import connection, transaction
+
+from relance.core.clock import company_today
+from relance.core.models import Company
+from relance.invoices.models import Invoice
+from relance.reports.aging import KEYS
+from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
+from relance.reports.selectors import owed_lines_sql
+
+
+def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
+    """The company's snapshot for `on`, in each currency it has amounts
+    open in, built again from the live sums. Returns the lines written.
+
+    The stale marks are cleared first, in the same transaction: a write
+    committed meanwhile is either seen by the build or marks its customer
+    again (PostgreSQL reads each statement's own snapshot)."""
+    currencies = sorted(
+        set(
+            Invoice.objects.filter(company=company, status=Invoice.Status.OPEN)
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+        | set(
+            Invoice.objects.filter(
+                company=company, kind=Invoice.Kind.CREDIT_NOTE, credit_left__gt=0
+            )
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+    )
+    columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
+    written = 0
+    with transaction.atomic():
+        AgedStale.objects.filter(company_id=company.pk).delete()
+        AgedLine.objects.filter(company_id=company.pk).delete()
+        AgedSnapshot.objects.filter(company_id=company.pk).delete()
+        for currency in currencies:
+            lines, params = owed_lines_sql(company, on, currency)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO reports_agedline"
+                    f" (company_id, currency, customer_id, code, name, {columns})"
+                    f" SELECT %s, %s, customer_id, code, name, {columns}"
+                    f" FROM ({lines}) g",
+                    [company.pk, currency, *params],
+                )
+                written += cursor.rowcount
+            AgedSnapshot.objects.create(
+                company_id=company.pk, currency=currency, on=on, built_at=now
+            )
+        if connection.vendor == "postgresql":  # its plans need the new counts
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE reports_agedline")
+    return written
+
+
+def aged_snapshots_roll(*, now: datetime) -> list[Company]:
+    """Each company whose snapshot is not of its today: built again.
+    Returns those companies."""
+    built = []
+    for company in Company.objects.order_by("pk"):
+        today = company_today(company, now)
+        if not AgedSnapshot.objects.filter(company_id=company.pk, on=today).exists():
+            aged_snapshot_build(company=company, on=today, now=now)
+            built.append(company)
+    return built
+
+
+EVENTS = ("insert", "delete", "update")
+# The triggers of migration 0001 that mark the customers changed since.
+TRIGGERS = (
+    "reports_aged_invoice",
+    "reports_aged_invoice_update",
+    "reports_aged_payment",
+    "reports_aged_payment_update",
+    "reports_aged_customer_update",
+)
+SQLITE_TRIGGERS = (
+    *(f"reports_aged_{t}_{e}" for t in ("invoice", "payment") for e in EVENTS),
+    "reports_aged_customer_update",
+)
+
+
+def triggers_ensure(using="default", **kwargs) -> bool:
+    """After each `migrate`: the snapshot's triggers put back when a later
+    migration of the invoices dropped them (SQLite rebuilds a table to alter
+    it, and its triggers go with it; PostgreSQL drops a column CASCADE), and
+    the snapshots dropped, since writes may have gone unmarked: read live
+    until the next roll. Returns whether they had to be put back."""
+    import importlib
+
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("reports", "0001_aged_snapshot") not in applied:
+        return False
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'reports_aged_%%'"
+            )
+            expected = TRIGGERS
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'reports_aged_%'"
+            )
+            expected = SQLITE_TRIGGERS
+        present = {row[0] for row in cursor.fetchall()}
+    if present >= set(expected):
+        return False
+    migration = importlib.import_module("relance.reports.migrations.0001_aged_snapshot")
+    with connection.schema_editor() as editor:
+        migration.triggers_drop(None, editor)
+        migration.triggers_create(None, editor)
+    AgedSnapshot.objects.using(using).all().delete()
+    return True

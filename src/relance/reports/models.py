@@ -1,0 +1,81 @@
+"""The aged balance's snapshot (ADR 00xx): per customer, what it owed on a
+day by bucket, built by `aged_snapshot.aged_snapshot_build` and read by
+`selectors.aged_balance`. Customers whose invoices or payments changed since
+are listed in `AgedStale` by database triggers (migration 0001), whatever
+wrote: the balance reads them live."""
+
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class AgedSnapshot(models.Model):
+    """The snapshot of a company's balance in one currency holds for `on`."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    on = models.DateField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_id", "currency"], name="aged_snapshot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.on}"
+
+
+class AgedLine(models.Model):
+    """A customer's sums by bucket in a snapshot (customers owing only)."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    customer_id = models.BigIntegerField()
+    # The customer's, copied: a page sorts the lines without a join (a
+    # change of either marks the customer stale).
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    b_not_due = models.DecimalField(**MONEY)
+    b_1_30 = models.DecimalField(**MONEY)
+    b_31_60 = models.DecimalField(**MONEY)
+    b_61_90 = models.DecimalField(**MONEY)
+    b_over_90 = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+
+    class Meta:
+        # A page's first lines by total, code or name read in order.
+        indexes = [
+            models.Index(
+                fields=["company_id", "currency", "customer_id"],
+                name="aged_line_idx",
+            ),
+            models.Index(
+                fields=["company_id", "currency", "total"],
+                name="aged_line_total_idx",
+            ),
+            models.Index(
+                F("company_id"), F("currency"), Lower("code"), name="aged_line_code_idx"
+            ),
+            models.Index(
+                F("company_id"), F("currency"), Lower("name"), name="aged_line_name_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.customer_id}"
+
+
+class AgedStale(models.Model):
+    """A customer whose amounts changed since the snapshot: written by the
+    triggers on invoices and payments, emptied when a snapshot is built."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+    company_id = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.customer_id}"

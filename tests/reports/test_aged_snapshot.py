@@ -1,0 +1,154 @@
+"""The aged balance's snapshot (ADR 00xx): read for its day, true at every
+moment — a write after it marks its customer, who is read live — and built
+again by the roll when a company's day turns."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from relance.invoices.models import Invoice
+from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_roll
+from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
+from relance.reports.selectors import aged_balance
+from tests.factories import make_company, make_customer, make_invoice, pay
+
+ON = date(2026, 3, 31)
+NOW = datetime(2026, 3, 31, 6, tzinfo=UTC)
+
+
+def amounts(balance) -> dict:
+    return {c.code: c.line.as_dict()["total"] for c in balance.customers} | {
+        "total": balance.total.as_dict()["total"]
+    }
+
+
+@pytest.mark.django_db
+def test_a_write_after_the_snapshot_marks_its_customer_who_is_read_live():
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    bakery = make_customer(company, code="411BOU", name="Boulangerie Martin")
+    late = make_invoice(
+        garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15)
+    )  # 1 200,00, 16 days late
+    make_invoice(
+        bakery,
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 4, 30),
+        total=Decimal("250.00"),
+    )
+    assert aged_snapshot_build(company=company, on=ON, now=NOW) == 2
+    assert AgedStale.objects.count() == 0
+    assert AgedSnapshot.objects.get().on == ON
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "1200.00",
+        "411BOU": "250.00",
+        "total": "1450.00",
+    }
+    # A payment (the one way payments are recorded) marks the garage only.
+    pay(late, on=date(2026, 3, 30), amount="200.00")
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [garage.pk]
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "1000.00",
+        "411BOU": "250.00",
+        "total": "1250.00",
+    }
+    # A queryset update bypasses signals, not the triggers: the bakery's
+    # invoice moved over 90 days late.
+    Invoice.objects.filter(customer=bakery).update(
+        issue_date=date(2025, 11, 1), due_date=date(2025, 12, 1)
+    )
+    assert AgedStale.objects.count() == 2
+    [line] = [
+        c for c in aged_balance(company=company, on=ON).customers if c.pk == bakery.pk
+    ]
+    assert line.line.as_dict()["over_90"] == "250.00"
+    # A customer renamed: its line, copied with the name, is read live.
+    AgedStale.objects.all().delete()
+    bakery.name = "Boulangerie Martin et fils"
+    bakery.save()
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [bakery.pk]
+    assert [c.name for c in aged_balance(company=company, on=ON).customers] == [
+        "Garage Dupuis",
+        "Boulangerie Martin et fils",
+    ]
+    # A column the balance does not read marks no one.
+    AgedStale.objects.all().delete()
+    Invoice.objects.filter(customer=garage).update(to_remind=True, dunning_level=2)
+    assert AgedStale.objects.count() == 0
+    # Another day than the snapshot's, or a filter, is computed live.
+    assert AgedLine.objects.filter(customer_id=bakery.pk).get().b_not_due == Decimal(
+        "250.00"
+    )
+    assert amounts(aged_balance(company=company, on=date(2026, 4, 1))) == {
+        "411GAR": "1000.00",
+        "411BOU": "250.00",
+        "total": "1250.00",
+    }
+
+
+@pytest.mark.django_db
+def test_the_roll_builds_each_company_s_today_once_a_day():
+    company = make_company(time_zone="Europe/Paris")
+    make_invoice(make_customer(company), issue_date=date(2026, 3, 1), due_date=ON)
+    assert aged_snapshots_roll(now=NOW) == [company]
+    assert aged_snapshots_roll(now=NOW) == []
+    assert AgedSnapshot.objects.get(company_id=company.pk).on == ON
+    # 23:30 UTC on 31 March is already 1 April in Paris: built again.
+    later = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
+    assert aged_snapshots_roll(now=later) == [company]
+    assert AgedSnapshot.objects.get(company_id=company.pk).on == date(2026, 4, 1)
+    assert AgedLine.objects.filter(company_id=company.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_command_builds_today_s_snapshot_and_prints_the_same_balance():
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from relance.core.clock import company_today
+
+    company = make_company()
+    customer = make_customer(company, code="411GAR", name="Garage Dupuis")
+    today = company_today(company)
+    make_invoice(
+        customer, issue_date=today, due_date=today, total=Decimal("99.90")
+    )  # due today: not late yet
+    runs = []
+    for options in ([], ["--snapshot"]):
+        out = StringIO()
+        call_command(
+            "aged-balance", "--json", "--company", str(company.pk), *options, stdout=out
+        )
+        runs.append(json.loads(out.getvalue()))
+    assert AgedSnapshot.objects.get(company_id=company.pk).on == today
+    assert runs[0] == runs[1]
+    assert runs[1]["customers"][0]["not_due"] == "99.90"
+    assert runs[1]["total"]["total"] == "99.90"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_triggers_a_later_migration_dropped_are_put_back_and_the_snapshot_dropped():
+    from django.db import connection
+
+    from relance.reports.aged_snapshot import triggers_ensure
+
+    company = make_company()
+    customer = make_customer(company)
+    make_invoice(customer, issue_date=date(2026, 3, 1), due_date=ON)
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    assert triggers_ensure() is False
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER reports_aged_payment ON invoices_payment")
+        else:
+            cursor.execute("DROP TRIGGER reports_aged_payment_insert")
+    assert triggers_ensure() is True
+    assert AgedSnapshot.objects.count() == 0
+    assert triggers_ensure() is False
+    pay(Invoice.objects.get(), on=ON, amount="1.00")
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [
+        customer.pk
+    ]
