@@ -76,7 +76,7 @@ def measure(runs: int) -> dict:
     for name, call in cases.items():
         timed = _timed(call, live_runs)
         out[name] = {**timed, "result": timed["result"].count}
-    # Today's snapshot (ADR 00xx), as the scheduler builds it; then the
+    # Today's snapshot (ADR 29), as the scheduler builds it; then the
     # page, the API and the export read it.
     started, cpu = time.perf_counter(), time.process_time()
     aged_snapshot_build(company=company, on=TODAY, now=utc_now())

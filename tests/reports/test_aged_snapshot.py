@@ -1,4 +1,4 @@
-"""The aged balance's snapshot (ADR 00xx): read for its day, true at every
+"""The aged balance's snapshot (ADR 29): read for its day, true at every
 moment — a write after it marks its customer, who is read live — and built
 again by the roll when a company's day turns."""
 

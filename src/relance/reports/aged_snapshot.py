@@ -1,4 +1,4 @@
-"""The aged balance's snapshot (ADR 00xx): each customer's sums by bucket
+"""The aged balance's snapshot (ADR 29): each customer's sums by bucket
 on a company's today, so that a page reads 47,000 stored lines instead of
 grouping 250,000 open invoices. Triggers (migration reports 0001) list in
 `AgedStale` every customer whose invoices or payments change afterwards;

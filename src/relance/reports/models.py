@@ -1,4 +1,4 @@
-"""The aged balance's snapshot (ADR 00xx): per customer, what it owed on a
+"""The aged balance's snapshot (ADR 29): per customer, what it owed on a
 day by bucket, built by `aged_snapshot.aged_snapshot_build` and read by
 `selectors.aged_balance`. Customers whose invoices or payments changed since
 are listed in `AgedStale` by database triggers (migration 0001), whatever

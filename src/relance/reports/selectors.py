@@ -163,7 +163,7 @@ def _sources(
     return " UNION ALL ".join(selects), params
 
 
-# The customers changed since the snapshot (written by triggers: ADR 00xx).
+# The customers changed since the snapshot (written by triggers: ADR 29).
 STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
 
 
@@ -310,7 +310,7 @@ def aged_balance(
     owing are window sums over all of them, so that a page reads only its
     own customers' names. When today's snapshot holds for `on` (and no
     filter), its lines are read instead of grouped, but those of the
-    customers changed since, grouped live (`_snapshot_read`, ADR 00xx).
+    customers changed since, grouped live (`_snapshot_read`, ADR 29).
 
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one

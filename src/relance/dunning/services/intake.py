@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 
 from relance.core.errors import ApplicationError
 from relance.core.models import Company
-from relance.dunning.selectors import plan_list
 from relance.core.sql import ids_condition
 from relance.dunning import rules
 from relance.dunning.selectors import (
     Rhythm,
     customer_rhythms,
+    plan_list,
     plans_active,
     rule_steps,
 )
@@ -24,7 +24,6 @@ from relance.dunning.services.einvoice import (
 )
 from relance.dunning.services.payments import credits_allocate_named, payments_record
 from relance.dunning.services.plans import customer_plans_import
-from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.state import invoices_refresh, state_of
 from relance.invoices import importing
 from relance.invoices.facturx import facturx_read
