@@ -153,7 +153,7 @@ def _customer_row(company_id, code, name, kind, email, paused_until=None, reason
 
 
 # Columns without a database default that the rows above leave to it.
-DEFAULTS: dict[str, dict] = {}  # (payment_url is now in the rows)
+DEFAULTS = {"invoices_invoice": {"payment_url": ""}}
 
 
 def _insert(table: str, columns: str, rows: list[tuple], *, timestamps: bool) -> None:
