@@ -194,8 +194,7 @@ def _snapshot_read(
         f" AND customer_id NOT IN ({STALE})"
     )
     kept_params = [company.pk, currency, company.pk]
-    live, live_params = _sources(company, on, currency, (), stale_only=True)
-    live = _named(_grouped(live))
+    live, live_params = _live_lines(company, on, currency, stale_only=True)
     first, first_params = kept, kept_params
     page, page_params = "", []
     if limit is not None:
@@ -270,10 +269,15 @@ def _customer_line(row) -> CustomerLine:
 
 
 def _live_lines(
-    company: Company, on: date, currency: str, filters: tuple[str, ...] = ()
+    company: Company,
+    on: date,
+    currency: str,
+    filters: tuple[str, ...] = (),
+    stale_only: bool = False,
 ) -> tuple[str, list]:
-    """Each customer's line computed from the invoices and payments."""
-    sources, params = _sources(company, on, currency, filters)
+    """Each customer's line computed from the invoices and payments (of the
+    customers changed since the snapshot only, `stale_only`)."""
+    sources, params = _sources(company, on, currency, filters, stale_only=stale_only)
     return _named(_grouped(sources)), params
 
 

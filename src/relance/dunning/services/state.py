@@ -238,15 +238,25 @@ def dated_ids(*, company: Company, today: date) -> list[int]:
     SQLite reads all the company's entries of the index), read apart from
     the computation so that it gets a short list of ids (and nothing at all
     when the list is empty)."""
+    untagged, tagged = _dated_ranges("%(today)s")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
-            "AND to_remind = FALSE AND next_reminder_on <= %(today)s "
-            "UNION ALL SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
-            "AND to_remind = TRUE AND next_reminder_on > %(today)s",
+            f"AND {untagged} UNION ALL SELECT id FROM invoices_invoice "
+            f"WHERE company_id = %(company)s AND {tagged}",
             {"company": company.pk, "today": today},
         )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _dated_ranges(today: str) -> tuple[str, str]:
+    """The two ranges of `invoice_dated_idx` whose invoices' tag the date
+    `today` (a placeholder) may change: not tagged and their planned date
+    come; tagged and their planned date not come."""
+    return (
+        f"to_remind = FALSE AND next_reminder_on <= {today}",
+        f"to_remind = TRUE AND next_reminder_on > {today}",
+    )
 
 
 def companies_dated(*, company_ids: list[int], today: date) -> set[int]:
@@ -254,13 +264,14 @@ def companies_dated(*, company_ids: list[int], today: date) -> set[int]:
     `today`, in one statement: two probes of `invoice_dated_idx` a company,
     which stop at the first row found."""
     condition, params = ids_condition("c.id", company_ids)
+    exists = " OR ".join(
+        f"EXISTS (SELECT 1 FROM invoices_invoice WHERE company_id = c.id AND {dated})"
+        for dated in _dated_ranges("%s")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.id FROM {Company._meta.db_table} c WHERE {condition} AND ("
-            "EXISTS (SELECT 1 FROM invoices_invoice i WHERE i.company_id = c.id "
-            "AND i.to_remind = FALSE AND i.next_reminder_on <= %s) OR "
-            "EXISTS (SELECT 1 FROM invoices_invoice i WHERE i.company_id = c.id "
-            "AND i.to_remind = TRUE AND i.next_reminder_on > %s))",
+            f"SELECT c.id FROM {Company._meta.db_table} c WHERE {condition} "
+            f"AND ({exists})",
             [*params, today, today],
         )
         return {row[0] for row in cursor.fetchall()}
