@@ -149,6 +149,8 @@ def test_triggers_a_later_migration_dropped_are_put_back_and_the_snapshot_droppe
     assert AgedSnapshot.objects.count() == 0
     assert triggers_ensure() is False
     pay(Invoice.objects.get(), on=ON, amount="1.00")
-    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [
-        customer.pk
-    ]
+    # This company's marks: a transactional test starts from a flushed
+    # database, but a row another test's process wrote after the flush
+    # leaves its own mark (seen once in a full run).
+    marked = AgedStale.objects.filter(company_id=company.pk)
+    assert list(marked.values_list("customer_id", flat=True)) == [customer.pk]
