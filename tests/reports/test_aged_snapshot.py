@@ -148,9 +148,50 @@ def test_triggers_a_later_migration_dropped_are_put_back_and_the_snapshot_droppe
     assert triggers_ensure() is True
     assert AgedSnapshot.objects.count() == 0
     assert triggers_ensure() is False
+    aged_snapshot_build(company=company, on=ON, now=NOW)
     pay(Invoice.objects.get(), on=ON, amount="1.00")
     # This company's marks: a transactional test starts from a flushed
     # database, but a row another test's process wrote after the flush
     # leaves its own mark (seen once in a full run).
     marked = AgedStale.objects.filter(company_id=company.pk)
     assert list(marked.values_list("customer_id", flat=True)) == [customer.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_snapshot_sqlite_marks_no_one_and_the_build_reads_every_write():
+    """ADR 29 amended: on SQLite a company without a snapshot is read live,
+    so its writes mark no one (an import of 100,000 invoices wrote 100,000
+    marks for nothing); once built, they do. PostgreSQL marks always (a
+    writer there could miss a build being committed)."""
+    from django.db import connection
+
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    late = make_invoice(garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15))
+    pay(late, on=date(2026, 3, 30), amount="200.00")
+    garage.name = "Garage Dupuis et fils"
+    garage.save()
+    marked = AgedStale.objects.filter(company_id=company.pk)
+    if connection.vendor == "sqlite":
+        assert marked.count() == 0
+    else:
+        assert list(marked.values_list("customer_id", flat=True)) == [garage.pk]
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    assert marked.count() == 0
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "1000.00",
+        "total": "1000.00",
+    }
+    other = make_company()
+    make_invoice(make_customer(other), issue_date=ON, due_date=ON)
+    assert AgedStale.objects.filter(company_id=other.pk).count() == (
+        0 if connection.vendor == "sqlite" else 1
+    )
+    Invoice.objects.filter(pk=late.pk).update(due_date=date(2026, 1, 15))
+    assert list(marked.values_list("customer_id", flat=True)) == [garage.pk]
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "1000.00",
+        "total": "1000.00",
+    }
+    [line] = aged_balance(company=company, on=ON).customers
+    assert line.line.as_dict()["61_90"] == "1000.00"

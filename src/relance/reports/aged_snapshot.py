@@ -1,6 +1,6 @@
 """The aged balance's snapshot (ADR 29): each customer's sums by bucket
 on a company's today, so that a page reads 47,000 stored lines instead of
-grouping 250,000 open invoices. Triggers (migration reports 0001) list in
+grouping 250,000 open invoices. Triggers (migrations reports 0001, 0002) list in
 `AgedStale` every customer whose invoices or payments change afterwards;
 `selectors.aged_balance` reads those live. The day's roll (the buckets move
 as days pass) builds it again: `aged_snapshots_roll`, from the worker's
@@ -78,7 +78,10 @@ def aged_snapshots_roll(*, now: datetime) -> list[Company]:
 
 
 EVENTS = ("insert", "delete", "update")
-# The triggers of migration 0001 that mark the customers changed since.
+# The migrations that made the triggers, the latest last: SQLite's are
+# guarded by 0002 (they mark only a company that has a snapshot).
+MIGRATIONS = ("0001_aged_snapshot", "0002_aged_triggers_guarded")
+# The triggers that mark the customers changed since.
 TRIGGERS = (
     "reports_aged_invoice",
     "reports_aged_invoice_update",
@@ -105,7 +108,8 @@ def triggers_ensure(using="default", **kwargs) -> bool:
 
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
-    if ("reports", "0001_aged_snapshot") not in applied:
+    made = [name for name in MIGRATIONS if ("reports", name) in applied]
+    if not made:
         return False
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -122,9 +126,14 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         present = {row[0] for row in cursor.fetchall()}
     if present >= set(expected):
         return False
-    migration = importlib.import_module("relance.reports.migrations.0001_aged_snapshot")
+    # PostgreSQL's triggers are 0001's (0002 changes SQLite's only).
+    latest = made[-1] if connection.vendor == "sqlite" else MIGRATIONS[0]
+    first, last = (
+        importlib.import_module(f"relance.reports.migrations.{name}")
+        for name in (MIGRATIONS[0], latest)
+    )
     with connection.schema_editor() as editor:
-        migration.triggers_drop(None, editor)
-        migration.triggers_create(None, editor)
+        first.triggers_drop(None, editor)
+        last.triggers_create(None, editor)
     AgedSnapshot.objects.using(using).all().delete()
     return True
