@@ -22,14 +22,24 @@ def pdf_text(content: bytes) -> str:
 
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize(
-    ("language", "link", "title"),
+    ("language", "link", "title", "disposition"),
     [
-        ("fr", "Relevé de compte (PDF)", "RELEVÉ DE COMPTE"),
-        ("en", "Account statement (PDF)", "ACCOUNT STATEMENT"),
+        (
+            "fr",
+            "Relevé de compte (PDF)",
+            "RELEVÉ DE COMPTE",
+            "attachment; filename*=utf-8''Relev%C3%A9%20de%20compte%20411DUR.pdf",
+        ),
+        (
+            "en",
+            "Account statement (PDF)",
+            "ACCOUNT STATEMENT",
+            'attachment; filename="Account statement 411DUR.pdf"',
+        ),
     ],
 )
 def test_the_page_links_the_statement_pdf_in_the_customers_language(
-    language, link, title
+    language, link, title, disposition
 ):
     company = make_company(name="Bâtiments Durand")
     customer = make_customer(company, code="411DUR", language=language)
@@ -47,7 +57,7 @@ def test_the_page_links_the_statement_pdf_in_the_customers_language(
         pytest.skip("WeasyPrint cannot run here")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="Releve-411DUR.pdf"'
+    assert response["Content-Disposition"] == disposition
     assert response["Content-Security-Policy"].startswith("default-src 'none'")
     text = pdf_text(response.content)
     assert "FC-77" in text and "480" in text

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -140,8 +141,9 @@ def statement(request, link):
     except (PdfUnavailable, RateMissing):
         return not_found()
     response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"Releve-{customer.code}.pdf".replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{_('Relevé de compte')} {customer.code}.pdf"
+    )
     return response
 
 
