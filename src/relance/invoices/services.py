@@ -365,6 +365,7 @@ def customer_create(*, company, code: str, **values):
     unknown = set(values) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ApplicationError(_("Champ inconnu."), field=sorted(unknown)[0])
+    code = code.strip()  # as saved: "411A\xa0" is "411A"
     if Customer.objects.filter(company=company, code=code).exists():
         raise ApplicationError(
             _("Le code client %(code)s existe déjà.") % {"code": code}, field="code"
@@ -373,7 +374,7 @@ def customer_create(*, company, code: str, **values):
         _owner_check(company.pk, values["owner"])
     if "language" in values:
         _language_check(company, values["language"])
-    customer = Customer(company=company, code=code.strip(), **values)
+    customer = Customer(company=company, code=code, **values)
     model_validate(customer, ["code", *[f for f in values if f != "owner"]])
     customer.save()
     return customer
