@@ -292,7 +292,10 @@ class CustomerRow:
     @property
     def reminder_email_refused(self) -> bool:
         if self._refused is None:
-            self._refused = email_refused_is(self.reminder_email, self.email_refused)
+            # No address refused (most customers): none of its addresses is.
+            self._refused = bool(self.email_refused) and email_refused_is(
+                self.reminder_email, self.email_refused
+            )
         return self._refused
 
     def model(self) -> Customer:
@@ -597,11 +600,16 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
             )
             known = judged[key] = (facts, verdict)
         facts, verdict = known
-        error = (
-            _gap_refusal(invoice, facts, verdict, rule.get(rhythm.plan_id), company)
-            or _refusal(invoice, verdict, steps, uses, held, einvoice)
-            or _payment_suggested(invoice)
-        )
+        if verdict.reason is None:  # most invoices of a big selection
+            error = _run_refusal(invoice, verdict, steps, uses, held) or (
+                invoice.payment_suggested_on and _payment_suggested(invoice)
+            )
+        else:
+            error = (
+                _gap_refusal(invoice, facts, verdict, rule.get(rhythm.plan_id), company)
+                or _refusal(invoice, verdict, steps, uses, held, einvoice)
+                or _payment_suggested(invoice)
+            )
         if error:
             plan.errors.append(error)
             continue
@@ -640,11 +648,11 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
             to = [customer.recipient] if use.email else []
             groups[key] = PlannedMessage(customer, to, [line])
     del rows  # the plan keeps its lines, not the rows read
-    names = {}  # each customer's sort key, made once
+    names = {}  # each name's sort key, made once
     plan.messages = sorted(
         groups.values(),
         key=lambda m: (
-            names.get(m.row.id) or names.setdefault(m.row.id, sort_key(m.row.name)),
+            names.get(m.row.name) or names.setdefault(m.row.name, sort_key(m.row.name)),
             m.lines[0].number,
         ),
     )
