@@ -283,3 +283,218 @@ EXPECTED = {
         },
     ],
 }
+
+
+def mixed_customers():
+    """Customers of every rhythm, many invoices sharing the same facts (the
+    plan works the rules' verdict out once per such key, ADR 24)."""
+    from relance.dunning.models import CustomerDunning, DunningStep
+    from relance.dunning.services.plans import plan_create
+
+    company = make_company()
+    make_steps(company)
+    letters = plan_create(company=company, name="Courrier")
+    [letter] = make_steps(
+        company, [("Mise en demeure", "after_due_date", 10)], dunning_plan=letters
+    )
+    letter.channel = DunningStep.Channel.LETTER
+    letter.save()
+    due = date(2026, 1, 31)
+    plain = [
+        make_customer(company, name=f"Client {n}", email=f"c{n}@ex.fr")
+        for n in range(3)
+    ]
+    gap = make_customer(company, name="Écart Propre", email="e@ex.fr")
+    CustomerDunning.objects.create(company=company, customer=gap, min_gap_days=30)
+    posted = make_customer(
+        company,
+        name="Courrier Postal",
+        address_line1="1 rue Haute",
+        postal_code="69001",
+        city="Lyon",
+    )
+    CustomerDunning.objects.create(company=company, customer=posted, plan=letters)
+    unposted = make_customer(company, name="Courrier Sans Adresse")
+    CustomerDunning.objects.create(company=company, customer=unposted, plan=letters)
+    paused = make_customer(
+        company, name="Pause", paused_until=date(2026, 3, 10), pause_reason="accord"
+    )
+    mute = make_customer(company, name="Muet", email="", dunning_email="")
+    wrong = make_customer(company, name="Mauvaise", email="a@b")
+    invoices = []
+    for customer in [*plain, gap, posted, unposted, paused, mute, wrong]:
+        invoices.append(make_invoice(customer, due_date=due))
+        invoices.append(make_invoice(customer, due_date=due, total=Decimal("10.00")))
+    invoices += [
+        make_invoice(
+            plain[0],
+            due_date=due,
+            paused_until=date(2026, 4, 1),
+            pause_kind="dispute",
+            pause_reason="contesté",
+        ),
+        make_invoice(plain[1], due_date=due, amount_due=Decimal(0)),
+        make_invoice(
+            gap,
+            due_date=date(2026, 1, 1),
+            dunning_level=1,
+            last_reminder_on=date(2026, 2, 20),
+        ),
+        make_invoice(
+            plain[2],
+            due_date=date(2026, 1, 1),
+            dunning_level=1,
+            last_reminder_on=date(2026, 2, 20),
+        ),
+        make_invoice(plain[2], due_date=date(2026, 2, 27)),
+    ]
+    return company, [invoice.pk for invoice in invoices]
+
+
+def test_a_mix_of_customers_plans_as_it_did_per_invoice():
+    company, selection = mixed_customers()
+    plan = reminder_plan(company=company, today=TODAY, invoices=selection)
+    numbers = {pk: n for n, pk in enumerate(selection)}
+    # Recorded from the plan that worked each invoice out on its own (before
+    # ADR 24's amendment of 2026-12-04), invoices named by their rank.
+    got = as_json(plan)
+    by_number = dict(
+        Invoice.objects.filter(pk__in=selection).values_list("number", "pk")
+    )
+    rank = {number: f"#{numbers[pk]}" for number, pk in by_number.items()}
+    for message in got["messages"]:
+        message["invoices"] = [rank[n] for n in message["invoices"]]
+    for item in got["errors"] + got["warnings"]:
+        item["invoice"] = rank.get(item["invoice"], item["invoice"])
+    assert got == MIXED
+
+
+MIXED = {
+    "errors": [
+        {
+            "code": "nothing_due",
+            "invoice": "#19",
+            "message": "Rien à payer : le reste dû est nul.",
+        },
+        {
+            "code": "paused",
+            "invoice": "#18",
+            "message": "En litige jusqu'au 01/04/2026 : contesté.",
+        },
+        {
+            "code": "customer_paused",
+            "invoice": "#12",
+            "message": "Client en pause jusqu'au 10/03/2026 : accord.",
+        },
+        {
+            "code": "customer_paused",
+            "invoice": "#13",
+            "message": "Client en pause jusqu'au 10/03/2026 : accord.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "#6",
+            "message": "Client déjà relancé le 20/02/2026 : au moins 30 jours "
+            "entre deux relances d'un même client, prochaine "
+            "relance le 22/03/2026.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "#7",
+            "message": "Client déjà relancé le 20/02/2026 : au moins 30 jours "
+            "entre deux relances d'un même client, prochaine "
+            "relance le 22/03/2026.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "#20",
+            "message": "Client déjà relancé le 20/02/2026 : au moins 30 jours "
+            "entre deux relances d'un même client, prochaine "
+            "relance le 22/03/2026.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "#21",
+            "message": "Pas encore à relancer : « Relance 2 » prévue le 07/03/2026.",
+        },
+        {
+            "code": "not_due_yet",
+            "invoice": "#22",
+            "message": "Pas encore à relancer : « Relance 1 » prévue le 02/03/2026.",
+        },
+        {
+            "code": "no_email",
+            "invoice": "#14",
+            "message": "Aucune adresse e-mail pour le client Muet.",
+        },
+        {
+            "code": "no_email",
+            "invoice": "#15",
+            "message": "Aucune adresse e-mail pour le client Muet.",
+        },
+        {
+            "code": "invalid_email",
+            "invoice": "#16",
+            "message": "Adresse e-mail invalide pour le client Mauvaise : « a@b ».",
+        },
+        {
+            "code": "invalid_email",
+            "invoice": "#17",
+            "message": "Adresse e-mail invalide pour le client Mauvaise : « a@b ».",
+        },
+        {
+            "code": "no_postal_address",
+            "invoice": "#10",
+            "message": "Aucune adresse postale pour le client Courrier Sans Adresse.",
+        },
+        {
+            "code": "no_postal_address",
+            "invoice": "#11",
+            "message": "Aucune adresse postale pour le client Courrier Sans Adresse.",
+        },
+    ],
+    "messages": [
+        {
+            "customer": "Client 0",
+            "invoice_steps": ["Relance 1", "Relance 1"],
+            "invoices": ["#0", "#1"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Relance 1",
+            "to": ["c0@ex.fr"],
+            "total": Decimal("1210.00"),
+        },
+        {
+            "customer": "Client 1",
+            "invoice_steps": ["Relance 1", "Relance 1"],
+            "invoices": ["#2", "#3"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Relance 1",
+            "to": ["c1@ex.fr"],
+            "total": Decimal("1210.00"),
+        },
+        {
+            "customer": "Client 2",
+            "invoice_steps": ["Relance 1", "Relance 1"],
+            "invoices": ["#4", "#5"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Relance 1",
+            "to": ["c2@ex.fr"],
+            "total": Decimal("1210.00"),
+        },
+        {
+            "customer": "Courrier Postal",
+            "invoice_steps": ["Mise en demeure", "Mise en demeure"],
+            "invoices": ["#8", "#9"],
+            "language": "fr",
+            "language_note": "",
+            "step": "Mise en demeure",
+            "to": [],
+            "total": Decimal("1210.00"),
+        },
+    ],
+    "to_send": 4,
+    "warnings": [],
+}

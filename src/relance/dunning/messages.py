@@ -55,7 +55,28 @@ class _EmailValidator(EmailValidator):
 _validate_email = _EmailValidator()
 
 
+# A plain address (`local@domain.tld` of the most common characters only),
+# which Django's validator accepts every time: accepted at once, without the
+# validator's three patterns and exception (a plan of 100,000 customers checks
+# 100,000 addresses, ADR 24 amended 2026-12-04). Each part is a subset of the
+# validator's: the local part of its dot-atom (letters, digits, `_+-`, dots
+# between), the domain of its labels (letters, digits, inner hyphens, at most
+# 63 characters each), the last label letters only. Anything else (IDN, a
+# quoted local part, a literal, a trailing dot, `localhost`…) goes to the
+# validator, which alone says no (tests/dunning/test_address_valid.py).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}",
+    re.ASCII,
+)
+_plain_address = _PLAIN_ADDRESS.fullmatch
+
+
 def address_valid(address: str) -> bool:
+    """Django's `validate_email` says it is an address (`_PLAIN_ADDRESS`
+    first: most addresses, said yes to at once)."""
+    if len(address) <= 320 and _plain_address(address):
+        return True
     try:
         _validate_email(address)
     except ValidationError:
