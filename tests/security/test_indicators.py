@@ -3,13 +3,16 @@ never count in a company's indicators (page, API, command line, list
 filters); the page needs a login."""
 
 import json
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 
 from relance.core.tokens import token_create
+from relance.reports.models import IndicatorSnapshot
 from tests.conftest import Api
 from tests.factories import make_company, make_user
 from tests.reports.test_indicators import EXPECTED, ON, company  # noqa: F401
@@ -35,6 +38,7 @@ NOTHING = {
         key: {"count": 0, "amount": "0.00"} for key in ("kept", "broken", "pending")
     },
     "late_payers": [],
+    "computed_at": None,  # another day than today: live
 }
 
 
@@ -70,3 +74,32 @@ def test_the_page_and_the_api_need_a_login(company):  # noqa: F811
     answer = Client().get("/indicateurs/")
     assert answer.status_code == 302 and "/connexion/" in answer["Location"]
     assert Client().get("/api/v1/reports/indicators").status_code == 401
+
+
+@time_machine.travel(datetime(2026, 3, 31, 8, 0, tzinfo=UTC), tick=False)
+def test_a_company_reads_and_rebuilds_its_own_snapshot_only(company):  # noqa: F811
+    """Today's figures come from a snapshot: another company's page, API
+    and « Recalculer » never read or build the first one's."""
+    other = make_company(name="Concurrent")
+    api = Api(token_create(company=other, name="ERP")[1])
+    status, body = api.call("get", "/reports/indicators")
+    assert status == 200
+    assert {**body, "computed_at": None} == NOTHING
+    assert body["computed_at"] == "2026-03-31T08:00:00Z"
+    assert list(IndicatorSnapshot.objects.values_list("company_id", flat=True)) == [
+        other.pk
+    ]
+    client = Client()
+    client.force_login(make_user(other))
+    assert client.post("/indicateurs/recalculer/").status_code == 302
+    page = client.get("/indicateurs/").content.decode()
+    assert "Garage Dupuis" not in page and "Boulangerie Martin" not in page
+    assert list(IndicatorSnapshot.objects.values_list("company_id", flat=True)) == [
+        other.pk
+    ]
+    # The rebuild needs a login and a POST (with its CSRF token).
+    assert Client().post("/indicateurs/recalculer/").status_code == 302
+    assert client.get("/indicateurs/recalculer/").status_code == 405
+    checked = Client(enforce_csrf_checks=True)
+    checked.force_login(make_user(other, email="autre@example.com"))
+    assert checked.post("/indicateurs/recalculer/").status_code == 403

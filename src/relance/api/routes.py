@@ -76,7 +76,7 @@ from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
 from relance.reports.changes import change_lines, change_title, change_who
-from relance.reports.indicator_queries import indicators
+from relance.reports.indicator_snapshot import indicators_read
 from relance.reports.selectors import aged_balance
 from relance.reports.timeline_queries import customer_timeline
 
@@ -579,10 +579,13 @@ def indicators_get(request, date: s.Day | None = None, currency: str = "EUR"):
     last 12 months, then the date), average days to pay per customer, what
     each dunning level brings in within 15 days, payment promises kept,
     broken and pending, the 10 most overdue customers. Amounts are strings
-    with two decimals, in one currency (default EUR)."""
-    return indicators(
+    with two decimals, in one currency (default EUR). Today's figures are
+    the company's snapshot (`computed_at`), computed again every hour;
+    another date's are computed live."""
+    figures, computed_at = indicators_read(
         company=request.company, on=today(request, date), currency=currency[:3]
-    ).as_dict()
+    )
+    return {**figures.as_dict(), "computed_at": computed_at}
 
 
 @router.get(

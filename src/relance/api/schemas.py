@@ -623,6 +623,12 @@ class IndicatorsOut(Schema):
     steps: list[StepYieldOut]
     promises: PromisesOut
     late_payers: list[LatePayerOut]
+    computed_at: dt.datetime | None = Field(
+        None,
+        description="When the figures were computed: today's are the company's "
+        "snapshot, computed again every hour; another date is computed live "
+        "(null).",
+    )
 
 
 class RateIO(Schema):

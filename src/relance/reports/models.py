@@ -79,3 +79,27 @@ class AgedStale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.customer_id}"
+
+
+class IndicatorSnapshot(models.Model):
+    """A company's indicators in one currency, computed at `computed_at` for
+    its day `on` (ADR 13, amended 2026-12-04): the page, the API and the
+    command read them back instead of adding up a year of history again.
+    One per company and currency; built by the worker's schedule, the
+    « Recalculer » button and `relance indicators --snapshot`."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    on = models.DateField()
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_id", "currency"], name="indicator_snapshot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.on}"

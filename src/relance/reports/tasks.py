@@ -1,11 +1,17 @@
-"""The reports' background task: the aged balance's day roll. `relance
-worker` imports this module so that its scheduler runs it."""
+"""The reports' background tasks: the aged balance's day roll and the
+indicators' snapshots. `relance worker` imports this module so that its
+scheduler runs them."""
 
 from huey import crontab
 
-from relance.core.clock import utc_now
-from relance.core.queue import db_periodic_task
+from relance.core.clock import company_today, utc_now
+from relance.core.models import Company
+from relance.core.queue import db_periodic_task, db_task
 from relance.reports.aged_snapshot import aged_snapshots_roll
+from relance.reports.indicator_snapshot import (
+    indicator_snapshot_build,
+    indicator_snapshots_roll,
+)
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -13,3 +19,21 @@ def aged_snapshots() -> None:
     """The aged balance's snapshot of each company's today, built again once
     its day has turned (the buckets move as days pass; ADR 29)."""
     aged_snapshots_roll(now=utc_now())
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def indicator_snapshots() -> None:
+    """Each company's indicators built again once its day has turned or
+    they are an hour old (ADR 13)."""
+    indicator_snapshots_roll(now=utc_now())
+
+
+@db_task()
+def indicators_rebuild(company_id: int, currency: str = "EUR") -> None:
+    """« Recalculer » on the indicators' page."""
+    company = Company.objects.filter(pk=company_id).first()
+    if company is not None:
+        now = utc_now()
+        indicator_snapshot_build(
+            company=company, on=company_today(company, now), now=now, currency=currency
+        )

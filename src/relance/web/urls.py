@@ -124,6 +124,11 @@ urlpatterns = [
         name="aged_balance_file",
     ),
     path("indicateurs/", reports.indicators_view, name="indicators"),
+    path(
+        "indicateurs/recalculer/",
+        reports.indicators_rebuild,
+        name="indicators_rebuild",
+    ),
     path("relances/", reminders.reminder_list, name="reminders"),
     path("relances/<int:pk>/", reminders.reminder_detail, name="reminder"),
     path(

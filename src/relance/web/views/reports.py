@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from relance.core.money import format_amount as money
 from relance.core.pdfs import PdfUnavailable, pdf_from_html
 from relance.dunning import exports
 from relance.invoices.pdf import STYLESHEET
 from relance.reports.aging import KEYS, due_ranges
-from relance.reports.indicator_queries import indicators
+from relance.reports.indicator_snapshot import indicators_read
 from relance.reports.indicators import step_window
 from relance.reports.selectors import FILTERS, PER_PAGE, SORTS, aged_balance
 from relance.web.access import company_required
@@ -224,7 +225,7 @@ def indicators_view(request):
     top late payers; each figure a link to its invoices."""
     today = today_of(request)
     on = date_param(request.GET.get("date", ""), today)
-    figures = indicators(company=request.company, on=on)
+    figures, computed_at = indicators_read(company=request.company, on=on)
     currency = figures.currency
 
     def invoices(**params) -> str:
@@ -273,6 +274,7 @@ def indicators_view(request):
     context = {
         "on": on,
         "today": today,
+        "computed_at": computed_at,
         "figures": figures,
         "currency": currency,
         "overdue_href": overdue_link(on),
@@ -314,3 +316,17 @@ def indicators_view(request):
 
 
 PAY_TIMES_SHOWN = 20  # the slowest payers on the page; all through the API
+
+
+@require_POST
+@company_required
+def indicators_rebuild(request):
+    """« Recalculer »: today's indicators computed again by the worker."""
+    from relance.reports.tasks import indicators_rebuild as rebuild
+
+    rebuild(request.company.pk)
+    messages.success(
+        request,
+        _("Calcul des indicateurs lancé ; rechargez la page dans un instant."),
+    )
+    return redirect("web:indicators")

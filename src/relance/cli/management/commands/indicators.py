@@ -1,8 +1,15 @@
+from zoneinfo import ZoneInfo
+
+from django.core.serializers.json import DjangoJSONEncoder
+
 from relance.cli.base import RelanceCommand, iso_date
-from relance.core.clock import company_today
+from relance.core.clock import company_today, utc_now
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_get
-from relance.reports.indicator_queries import indicators
+from relance.reports.indicator_snapshot import (
+    indicator_snapshot_build,
+    indicators_read,
+)
 
 
 class Command(RelanceCommand):
@@ -21,13 +28,29 @@ class Command(RelanceCommand):
         )
         parser.add_argument("--company", type=int, help="société (identifiant)")
         parser.add_argument("--json", action="store_true", help="sortie JSON")
+        parser.add_argument(
+            "--snapshot",
+            action="store_true",
+            help="recalculer d'abord les indicateurs du jour de la société",
+        )
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
         on = options["date"] or company_today(company)
-        figures = indicators(company=company, on=on)
+        if options["snapshot"]:
+            now = utc_now()
+            indicator_snapshot_build(
+                company=company, on=company_today(company, now), now=now
+            )
+        figures, computed_at = indicators_read(company=company, on=on)
         if options["json"]:
-            self.write_json(figures.as_dict())
+            self.write_json(
+                {
+                    **figures.as_dict(),
+                    "computed_at": computed_at
+                    and DjangoJSONEncoder().default(computed_at),
+                }
+            )
             return
 
         def money(amount) -> str:
@@ -38,6 +61,9 @@ class Command(RelanceCommand):
 
         write = self.stdout.write
         write(f"Indicateurs au {format_date(on)}")
+        if computed_at:
+            local = computed_at.astimezone(ZoneInfo(company.time_zone))
+            write(f"Calculés le {format_date(local.date())} à {local:%H:%M}")
         write(
             f"DSO (méthode par épuisement) : {decimal(figures.dso.days)} jours, "
             f"encours {money(figures.dso.receivables)}"

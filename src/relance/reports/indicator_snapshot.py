@@ -1,0 +1,187 @@
+"""The indicators' snapshot (ADR 13, amended 2026-12-04): a company's
+figures of its day, computed once and read back as one row, so that
+« Indicateurs » answers in milliseconds at a million invoices instead of
+adding up a year of payments on each view (20 s and more).
+
+The snapshot says when it was computed; the page, the API and the command
+show it. It is built again by the worker's schedule once an hour and when
+the company's day turns (`indicator_snapshots_roll`), by the page's
+« Recalculer » button, and by `relance indicators --snapshot`. Another day
+than the company's today is computed live, as before."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from relance.core.clock import company_today, utc_now
+from relance.core.models import Company
+from relance.invoices.models import Customer
+from relance.reports import indicators as ref
+from relance.reports.indicator_queries import (
+    CustomerPayTimes,
+    Indicators,
+    Payer,
+    indicators,
+)
+from relance.reports.models import IndicatorSnapshot
+
+# A snapshot older than this is built again by the schedule.
+MAX_AGE = timedelta(hours=1)
+
+
+def figures_dump(figures: Indicators) -> dict:
+    """`figures` as JSON values (amounts and dates as text), all that
+    `figures_load` needs to make the same `Indicators` again."""
+    return {
+        "on": figures.on.isoformat(),
+        "currency": figures.currency,
+        "dso": [
+            str(figures.dso.days),
+            str(figures.dso.receivables),
+            [
+                [first.isoformat(), last.isoformat(), str(sales), str(days)]
+                for first, last, sales, days in figures.dso.months
+            ],
+            figures.dso.capped,
+        ],
+        "overdue": [
+            [day.isoformat(), str(amount)] for day, amount in figures.overdue.items()
+        ],
+        "days_to_pay": [
+            [
+                line.pk,
+                line.code,
+                line.name,
+                line.times.invoices,
+                line.times.days_from_issue,
+                line.times.days_from_due,
+            ]
+            for line in figures.days_to_pay
+        ],
+        "steps": [
+            [level, y.sent, y.paid, str(y.amount_sent), str(y.amount_paid)]
+            for level, y in figures.steps.items()
+        ],
+        "step_names": [[level, name] for level, name in figures.step_names.items()],
+        "promises": [
+            [key, tally.count, str(tally.amount)]
+            for key, tally in figures.promises.items()
+        ],
+        "late_payers": [
+            [
+                payer.customer.pk,
+                payer.customer.code,
+                payer.customer.name,
+                str(payer.overdue),
+                payer.days_late,
+            ]
+            for payer in figures.late_payers
+        ],
+    }
+
+
+def figures_load(data: dict) -> Indicators:
+    """The `Indicators` that `figures_dump` wrote (the customers as they
+    were named then: the links go by their ids)."""
+    day = date.fromisoformat
+    days, receivables, months, capped = data["dso"]
+    return Indicators(
+        on=day(data["on"]),
+        currency=data["currency"],
+        dso=ref.Dso(
+            days=Decimal(days),
+            receivables=Decimal(receivables),
+            months=tuple(
+                (day(first), day(last), Decimal(sales), Decimal(counted))
+                for first, last, sales, counted in months
+            ),
+            capped=capped,
+        ),
+        overdue={day(on): Decimal(amount) for on, amount in data["overdue"]},
+        days_to_pay=[
+            CustomerPayTimes(pk, code, name, ref.PayTimes(count, from_issue, from_due))
+            for pk, code, name, count, from_issue, from_due in data["days_to_pay"]
+        ],
+        steps={
+            level: ref.StepYield(sent, paid, Decimal(amount_sent), Decimal(amount_paid))
+            for level, sent, paid, amount_sent, amount_paid in data["steps"]
+        },
+        step_names=dict(data["step_names"]),
+        promises={
+            key: ref.Tally(count, Decimal(amount))
+            for key, count, amount in data["promises"]
+        },
+        late_payers=[
+            Payer(Customer(pk=pk, code=code, name=name), Decimal(overdue), days_late)
+            for pk, code, name, overdue, days_late in data["late_payers"]
+        ],
+    )
+
+
+def indicator_snapshot_build(
+    *, company: Company, on: date, now: datetime, currency: str = "EUR"
+) -> IndicatorSnapshot:
+    """The company's indicators of `on`, computed live and kept (in place
+    of the one it had in this currency)."""
+    figures = figures_dump(indicators(company=company, on=on, currency=currency))
+    values = {"on": on, "computed_at": now, "figures": figures}
+    try:
+        with transaction.atomic():
+            snapshot, _created = IndicatorSnapshot.objects.update_or_create(
+                company_id=company.pk, currency=currency, defaults=values
+            )
+    except IntegrityError:  # another build created it meanwhile: ours wins
+        snapshot = IndicatorSnapshot.objects.get(
+            company_id=company.pk, currency=currency
+        )
+        IndicatorSnapshot.objects.filter(pk=snapshot.pk).update(**values)
+        snapshot.refresh_from_db()
+    return snapshot
+
+
+def indicators_read(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> tuple[Indicators, datetime | None]:
+    """The indicators of `on` and when they were computed: the company's
+    snapshot when `on` is its today (built now if there is none yet);
+    another day computed live (None)."""
+    if on != company_today(company):
+        return indicators(company=company, on=on, currency=currency), None
+    snapshot = (
+        IndicatorSnapshot.objects.filter(
+            company_id=company.pk, currency=currency, on=on
+        )
+        .only("computed_at", "figures")
+        .first()
+    )
+    if snapshot is None:
+        snapshot = indicator_snapshot_build(
+            company=company, on=on, now=utc_now(), currency=currency
+        )
+    return figures_load(snapshot.figures), snapshot.computed_at
+
+
+def indicator_snapshots_roll(*, now: datetime) -> list[Company]:
+    """Each company whose snapshots are not of its today, or older than
+    `MAX_AGE`, built again (in each currency it has one in; EUR at
+    least). Returns those companies."""
+    kept: dict[int, list[IndicatorSnapshot]] = {}
+    for snapshot in IndicatorSnapshot.objects.only(
+        "company_id", "currency", "on", "computed_at"
+    ):
+        kept.setdefault(snapshot.company_id, []).append(snapshot)
+    built = []
+    for company in Company.objects.order_by("pk"):
+        today = company_today(company, now)
+        snapshots = kept.get(company.pk, [])
+        if snapshots and all(
+            s.on == today and now - s.computed_at < MAX_AGE for s in snapshots
+        ):
+            continue
+        for currency in sorted({s.currency for s in snapshots} | {"EUR"}):
+            indicator_snapshot_build(
+                company=company, on=today, now=now, currency=currency
+            )
+        built.append(company)
+    return built
