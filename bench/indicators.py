@@ -1,5 +1,5 @@
 """« Indicateurs » at scale: python bench/indicators.py [--n 100000 1000000]
-[--db sqlite postgres] [--runs 20]
+[--db sqlite postgres] [--runs 20] [--snapshot]
 
 For each database and size: a fresh database, the synthetic invoices of
 bench/generate.py (half of them the biggest company's), then a history on
@@ -9,6 +9,9 @@ day), one payment on each partly paid invoice, one sent reminder for each
 invoice at its level reached (on its last reminder's date). Then the
 biggest company's indicators, `runs` times after 2 of warm-up, p50 and p95,
 with the time of each figure's queries at the last run. Prints a table.
+With --snapshot: the snapshot of the biggest company's today built once,
+then the web page « Indicateurs » and the API answer read from it, `runs`
+times each (ADR 13 amended).
 """
 
 import argparse
@@ -171,6 +174,62 @@ def measure(runs: int) -> dict:
     }
 
 
+def measure_snapshot(runs: int) -> dict:
+    """Today's figures from the snapshot (ADR 13 amended): its build, then
+    the web page and the API answer, each `runs` times after 2 of warm-up,
+    through Django's test client, signed in."""
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.test import Client
+
+    from bench.part import TODAY, big_company, company_invoices
+    from relance.core.models import Membership, User
+    from relance.core.tokens import token_create
+    from relance.reports.indicator_snapshot import indicator_snapshot_build
+
+    company = big_company()
+    company.time_zone = "UTC"
+    company.save(update_fields=["time_zone"])
+    now = datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        started = time.perf_counter()
+        cpu = time.process_time()
+        indicator_snapshot_build(company=company, on=TODAY, now=now)
+        build = (time.perf_counter() - started, time.process_time() - cpu)
+        user = User.objects.create_user(email="bench@example.com", password="x" * 12)
+        Membership.objects.create(user=user, company=company)
+        web = Client()
+        web.force_login(user)
+        token = token_create(company=company, name="bench")[1]
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        timings = {}
+        for name, client, path in (
+            ("page", web, "/indicateurs/"),
+            ("api", api, "/api/v1/reports/indicators"),
+        ):
+            measured = []
+            for index in range(runs + 2):
+                started = time.perf_counter()
+                answer = client.get(path)
+                elapsed = time.perf_counter() - started
+                assert answer.status_code == 200, answer.status_code
+                if index >= 2:
+                    measured.append(elapsed * 1000)
+            measured.sort()
+            timings[name] = (
+                round(statistics.median(measured), 1),
+                round(measured[max(int(len(measured) * 0.95) - 1, 0)], 1),
+                len(answer.content),
+            )
+    return {
+        "invoices": company_invoices(company),
+        "build_s": round(build[0], 2),
+        "build_cpu_s": round(build[1], 2),
+        **{f"{k}_ms": v for k, v in timings.items()},
+    }
+
+
 def inner(n: int, runs: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
     os.environ.setdefault("RELANCE_LOG_LEVEL", "ERROR")
@@ -181,6 +240,9 @@ def inner(n: int, runs: int) -> None:
 
     loaded = setup(n)
     made = history()
+    if os.environ.get("RELANCE_BENCH_SNAPSHOT"):
+        print(json.dumps({"load": loaded, "history": made, **measure_snapshot(runs)}))
+        return
     print(json.dumps({"load": loaded, "history": made, **measure(runs)}))
 
 
@@ -189,13 +251,36 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[100_000])
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="time today's snapshot: its build, the web page and the API",
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.inner:
         inner(options.n[0], options.runs)
         return
     kinds = [k for k in options.db if k != "postgres" or postgres_available()]
+    if options.snapshot:
+        os.environ["RELANCE_BENCH_SNAPSHOT"] = "1"
+        os.environ.setdefault("RELANCE_ALLOWED_HOSTS", "testserver,localhost")
     rows = inner_rows(__file__, kinds, options.n, options.runs, None)
+    if options.snapshot:
+        print(
+            "| DB | invoices | its invoices | build (CPU) | web page p50 / p95 "
+            "| API p50 / p95 | page, API size |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for row in rows:
+            page, api = row["page_ms"], row["api_ms"]
+            print(
+                f"| {row['db']} | {row['n']:,} | {row['invoices']:,} "
+                f"| {row['build_s']} s ({row['build_cpu_s']} s) "
+                f"| {page[0]} / {page[1]} ms | {api[0]} / {api[1]} ms "
+                f"| {page[2]:,} / {api[2]:,} bytes |"
+            )
+        return
     print(
         "| DB | invoices | its invoices | p50 | p95 | past dates, max | queries "
         "| trend | DSO | days to pay | steps | promises | late payers |"
