@@ -99,12 +99,14 @@ def test_the_page_says_when_and_recalculer_builds_them_again(company):  # noqa: 
 
 @time_machine.travel(MORNING, tick=False)
 def test_the_command_builds_the_snapshot_and_says_when(company):  # noqa: F811
+    earlier = indicators(company=company, on=ON - timedelta(days=9))
     IndicatorSnapshot.objects.create(
         company_id=company.pk,
         currency="EUR",
         on=ON,
         computed_at=MORNING - timedelta(minutes=30),
-        figures=figures_dump(indicators(company=company, on=ON - timedelta(days=9))),
+        figures=figures_dump(earlier),
+        answer=json.dumps(earlier.as_dict()),
     )
     out = StringIO()
     call_command("indicators", "--json", stdout=out)

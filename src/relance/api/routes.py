@@ -76,7 +76,7 @@ from relance.law.penalties import RateMissing
 from relance.law.selectors import invoice_late_payment, rate_missing_text
 from relance.law.services import RATES_LOCKED, rate_set, single_company
 from relance.reports.changes import change_lines, change_title, change_who
-from relance.reports.indicator_snapshot import indicators_read
+from relance.reports.indicator_snapshot import indicators_answer
 from relance.reports.selectors import aged_balance
 from relance.reports.timeline_queries import customer_timeline
 
@@ -582,10 +582,10 @@ def indicators_get(request, date: s.Day | None = None, currency: str = "EUR"):
     with two decimals, in one currency (default EUR). Today's figures are
     the company's snapshot (`computed_at`), computed again every hour;
     another date's are computed live."""
-    figures, computed_at = indicators_read(
+    answer = indicators_answer(
         company=request.company, on=today(request, date), currency=currency[:3]
     )
-    return {**figures.as_dict(), "computed_at": computed_at}
+    return HttpResponse(answer, content_type="application/json")
 
 
 @router.get(

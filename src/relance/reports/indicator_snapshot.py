@@ -9,9 +9,11 @@ the company's day turns (`indicator_snapshots_roll`), by the page's
 « Recalculer » button, and by `relance indicators --snapshot`. Another day
 than the company's today is computed live, as before."""
 
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 
 from relance.core.clock import company_today, utc_now
@@ -124,8 +126,13 @@ def indicator_snapshot_build(
 ) -> IndicatorSnapshot:
     """The company's indicators of `on`, computed live and kept (in place
     of the one it had in this currency)."""
-    figures = figures_dump(indicators(company=company, on=on, currency=currency))
-    values = {"on": on, "computed_at": now, "figures": figures}
+    live = indicators(company=company, on=on, currency=currency)
+    values = {
+        "on": on,
+        "computed_at": now,
+        "figures": figures_dump(live),
+        "answer": json.dumps(live.as_dict(), ensure_ascii=False),
+    }
     try:
         with transaction.atomic():
             snapshot, _created = IndicatorSnapshot.objects.update_or_create(
@@ -140,26 +147,46 @@ def indicator_snapshot_build(
     return snapshot
 
 
-def indicators_read(
-    *, company: Company, on: date, currency: str = "EUR"
-) -> tuple[Indicators, datetime | None]:
-    """The indicators of `on` and when they were computed: the company's
-    snapshot when `on` is its today (built now if there is none yet);
-    another day computed live (None)."""
+def _snapshot(company: Company, on: date, currency: str, field: str):
+    """The company's snapshot of `on` with `field` read (built now if
+    there is none yet), or None when `on` is not its today."""
     if on != company_today(company):
-        return indicators(company=company, on=on, currency=currency), None
+        return None
     snapshot = (
         IndicatorSnapshot.objects.filter(
             company_id=company.pk, currency=currency, on=on
         )
-        .only("computed_at", "figures")
+        .only("computed_at", field)
         .first()
     )
     if snapshot is None:
         snapshot = indicator_snapshot_build(
             company=company, on=on, now=utc_now(), currency=currency
         )
+    return snapshot
+
+
+def indicators_read(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> tuple[Indicators, datetime | None]:
+    """The indicators of `on` and when they were computed: the company's
+    snapshot when `on` is its today; another day computed live (None)."""
+    snapshot = _snapshot(company, on, currency, "figures")
+    if snapshot is None:
+        return indicators(company=company, on=on, currency=currency), None
     return figures_load(snapshot.figures), snapshot.computed_at
+
+
+def indicators_answer(*, company: Company, on: date, currency: str = "EUR") -> str:
+    """The API's answer as JSON text: `Indicators.as_dict()` and
+    `computed_at` (UTC, ISO 8601; null for a day computed live). Today's
+    is the snapshot's stored text, not parsed again."""
+    snapshot = _snapshot(company, on, currency, "answer")
+    if snapshot is None:
+        figures = indicators(company=company, on=on, currency=currency).as_dict()
+        return json.dumps({**figures, "computed_at": None}, ensure_ascii=False)
+    when = json.dumps(DjangoJSONEncoder().default(snapshot.computed_at))
+    return f'{{"computed_at": {when}, {snapshot.answer[1:]}'
 
 
 def indicator_snapshots_roll(*, now: datetime) -> list[Company]:

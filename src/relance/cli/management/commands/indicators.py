@@ -1,6 +1,5 @@
+import json
 from zoneinfo import ZoneInfo
-
-from django.core.serializers.json import DjangoJSONEncoder
 
 from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import company_today, utc_now
@@ -8,6 +7,7 @@ from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_get
 from relance.reports.indicator_snapshot import (
     indicator_snapshot_build,
+    indicators_answer,
     indicators_read,
 )
 
@@ -42,16 +42,10 @@ class Command(RelanceCommand):
             indicator_snapshot_build(
                 company=company, on=company_today(company, now), now=now
             )
-        figures, computed_at = indicators_read(company=company, on=on)
-        if options["json"]:
-            self.write_json(
-                {
-                    **figures.as_dict(),
-                    "computed_at": computed_at
-                    and DjangoJSONEncoder().default(computed_at),
-                }
-            )
+        if options["json"]:  # the API's answer
+            self.write_json(json.loads(indicators_answer(company=company, on=on)))
             return
+        figures, computed_at = indicators_read(company=company, on=on)
 
         def money(amount) -> str:
             return format_amount(amount, figures.currency, "fr")
