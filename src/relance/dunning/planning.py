@@ -600,16 +600,11 @@ def _plan(company, today, invoices, manual, time_barred) -> Plan:
             )
             known = judged[key] = (facts, verdict)
         facts, verdict = known
-        if verdict.reason is None:  # most invoices of a big selection
-            error = _run_refusal(invoice, verdict, steps, uses, held) or (
-                invoice.payment_suggested_on and _payment_suggested(invoice)
-            )
-        else:
-            error = (
-                _gap_refusal(invoice, facts, verdict, rule.get(rhythm.plan_id), company)
-                or _refusal(invoice, verdict, steps, uses, held, einvoice)
-                or _payment_suggested(invoice)
-            )
+        error = (
+            _gap_refusal(invoice, facts, verdict, rule.get(rhythm.plan_id), company)
+            or _refusal(invoice, verdict, steps, uses, held, einvoice)
+            or _payment_suggested(invoice)
+        )
         if error:
             plan.errors.append(error)
             continue

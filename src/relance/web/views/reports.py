@@ -21,6 +21,7 @@ from relance.reports.aging import KEYS, due_ranges
 from relance.reports.indicator_snapshot import indicators_read
 from relance.reports.indicators import step_window
 from relance.reports.selectors import FILTERS, PER_PAGE, SORTS, aged_balance
+from relance.reports.tasks import indicators_rebuild as indicators_task
 from relance.web.access import company_required
 from relance.web.views.common import XLSX, date_param, download, today_of
 
@@ -322,9 +323,7 @@ PAY_TIMES_SHOWN = 20  # the slowest payers on the page; all through the API
 @company_required
 def indicators_rebuild(request):
     """« Recalculer »: today's indicators computed again by the worker."""
-    from relance.reports.tasks import indicators_rebuild as rebuild
-
-    rebuild(request.company.pk)
+    indicators_task(request.company.pk)
     messages.success(
         request,
         _("Calcul des indicateurs lancé ; rechargez la page dans un instant."),
