@@ -103,3 +103,20 @@ def test_a_company_reads_and_rebuilds_its_own_snapshot_only(company):  # noqa: F
     checked = Client(enforce_csrf_checks=True)
     checked.force_login(make_user(other, email="autre@example.com"))
     assert checked.post("/indicateurs/recalculer/").status_code == 403
+
+
+@time_machine.travel(datetime(2026, 3, 31, 8, 0, tzinfo=UTC), tick=False)
+def test_a_currency_of_no_invoice_keeps_no_snapshot(company):  # noqa: F811
+    """Each currency a caller names would otherwise leave a row, rebuilt by
+    the schedule every hour: a token could make the worker compute the
+    indicators thousands of times an hour. Such a currency is computed
+    live (nothing to add up) and kept nowhere."""
+    api = Api(token_create(company=company, name="ERP")[1])
+    for currency in ("ZZZ", "zzz", "€€€"):
+        status, body = api.call("get", "/reports/indicators", currency=currency)
+        assert (status, body["computed_at"], body["overdue"]) == (200, None, "0.00")
+        assert body["currency"] == currency
+    assert IndicatorSnapshot.objects.count() == 0
+    status, body = api.call("get", "/reports/indicators")
+    assert body["computed_at"] == "2026-03-31T08:00:00Z"
+    assert list(IndicatorSnapshot.objects.values_list("currency", flat=True)) == ["EUR"]

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 
 from relance.core.clock import company_today, utc_now
 from relance.core.models import Company
-from relance.invoices.models import Customer
+from relance.invoices.models import Customer, Invoice
 from relance.reports import indicators as ref
 from relance.reports.indicator_queries import (
     CustomerPayTimes,
@@ -149,7 +149,9 @@ def indicator_snapshot_build(
 
 def _snapshot(company: Company, on: date, currency: str, field: str):
     """The company's snapshot of `on` with `field` read (built now if
-    there is none yet), or None when `on` is not its today."""
+    there is none yet), or None when `on` is not its today, or the currency
+    is none of its invoices' (nothing to add up: computed live, and no row
+    kept, then rebuilt every hour, for each currency a caller names)."""
     if on != company_today(company):
         return None
     snapshot = (
@@ -160,6 +162,11 @@ def _snapshot(company: Company, on: date, currency: str, field: str):
         .first()
     )
     if snapshot is None:
+        if (
+            currency != "EUR"
+            and not Invoice.objects.filter(company=company, currency=currency).exists()
+        ):
+            return None
         snapshot = indicator_snapshot_build(
             company=company, on=on, now=utc_now(), currency=currency
         )
