@@ -20,11 +20,7 @@ from relance.dunning.models import DailyRun, DunningStep
 from relance.dunning.selectors import rule_steps, step_list_active
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.services.plans import plan_default_ensure
-from relance.dunning.services.state import (
-    company_settings_update,
-    dated_ids,
-    invoices_refresh,
-)
+from relance.dunning.services.state import company_settings_update, invoices_refresh
 from relance.invoices.models import Customer, Invoice
 from tests.dunning.states import invoice_from_spec, state_expected
 from tests.dunning.test_state_sql import TODAY, invoice, maybe_day, near, step
@@ -288,7 +284,7 @@ def test_the_incremental_run_reads_only_the_invoices_whose_tag_the_date_changes(
     company = make_company()
     make_steps(company)  # step 1: three days after the due date
     customer = make_customer(company)
-    come = make_invoice(customer, number="COME", due_date=date(2026, 1, 31))
+    make_invoice(customer, number="COME", due_date=date(2026, 1, 31))
     early = make_invoice(customer, number="EARLY", due_date=date(2026, 2, 5))
     make_invoice(customer, number="LATER", due_date=date(2026, 2, 20))
     behind = make_invoice(customer, number="BEHIND", due_date=date(2026, 2, 25))
@@ -298,14 +294,11 @@ def test_the_incremental_run_reads_only_the_invoices_whose_tag_the_date_changes(
     )
     # Changed behind the services' back: its stored state is not recomputed.
     Invoice.objects.filter(pk=behind.pk).update(due_date=date(2026, 1, 1))
-    assert dated_ids(company=company, today=date(2026, 2, 2)) == [early.pk]
-    run = _run(company, "2026-02-02")
+    run = _run(company, "2026-02-02")  # EARLY untagged
     assert (run.full, run.tagged, run.untagged, run.to_remind) == (False, 0, 1, 0)
-    assert dated_ids(company=company, today=date(2026, 2, 2)) == []
-    assert dated_ids(company=company, today=date(2026, 2, 3)) == [come.pk]
-    run = _run(company, "2026-02-03")
+    assert _run(company, "2026-02-02").untagged == 0
+    run = _run(company, "2026-02-03")  # COME tagged
     assert (run.full, run.tagged, run.untagged, run.to_remind) == (False, 1, 0, 1)
-    assert dated_ids(company=company, today=date(2026, 2, 3)) == []
     states = {
         row.number: (row.to_remind, row.next_reminder_on)
         for row in Invoice.objects.filter(company=company)
@@ -333,8 +326,9 @@ def test_companies_with_nothing_to_tag_are_recorded_together_whatever_their_numb
     one = [_company_with_one_invoice()[0]]
     three = [_company_with_one_invoice()[0] for _ in range(3)]
     daily_runs_now(now=NOW, on=date(2026, 2, 1), companies=one + three)
-    # their last runs, plans (2), dated invoices, tagged counts, one insert
-    assert _quiet_run_statements(one) == _quiet_run_statements(three) == 6
+    # the companies, their last runs, plans (2), the dated tags' write, tagged
+    # counts, an insert
+    assert _quiet_run_statements(one) == _quiet_run_statements(three) == 7
     runs = DailyRun.objects.filter(company__in=three, date=date(2026, 2, 2))
     assert [(r.finished_at, r.to_remind, r.full) for r in runs] == [(NOW, 0, False)] * 3
     first = DailyRun.objects.filter(company__in=three, date=date(2026, 2, 1))
@@ -356,3 +350,42 @@ def test_only_the_companies_with_a_dated_invoice_compute_the_others_are_counted(
     ]
     invoice.refresh_from_db()
     assert invoice.to_remind is True
+
+
+@pytest.mark.django_db
+def test_companies_on_different_dates_are_tagged_each_on_its_own_day():
+    (paris, in_paris), (auckland, in_auckland) = (
+        _company_with_one_invoice(),  # planned on 3 February (due 31 January)
+        _company_with_one_invoice(),
+    )
+    Company.objects.filter(pk=auckland.pk).update(time_zone="Pacific/Auckland")
+    both = [paris, auckland]
+    daily_runs_now(now=datetime(2026, 2, 1, 12, tzinfo=UTC), companies=both)
+    # 12:00 UTC on 2 February: 13:00 in Paris, 01:00 on the 3rd in Auckland.
+    runs = daily_runs_now(now=datetime(2026, 2, 2, 12, tzinfo=UTC), companies=both)
+    assert [(r.company, r.date, r.full, r.tagged, r.to_remind) for r in runs] == [
+        (paris, date(2026, 2, 2), False, 0, 0),
+        (auckland, date(2026, 2, 3), False, 1, 1),
+    ]
+    in_paris.refresh_from_db()
+    in_auckland.refresh_from_db()
+    assert (in_paris.to_remind, in_auckland.to_remind) == (False, True)
+
+
+@pytest.mark.django_db
+def test_a_date_come_during_a_pause_set_behind_the_services_back_is_not_tagged():
+    # Only the services write a pause (and recompute the planned date); the
+    # run still leaves a row paused that day untagged, as a full run would.
+    company, invoice = _company_with_one_invoice()
+    _run(company, "2026-02-01")
+    Invoice.objects.filter(pk=invoice.pk).update(paused_until=date(2026, 2, 10))
+    assert _run(company, "2026-02-03").tagged == 0  # the invoice is paused
+    Invoice.objects.filter(pk=invoice.pk).update(paused_until=None)
+    Customer.objects.filter(pk=invoice.customer_id).update(
+        paused_until=date(2026, 2, 12)
+    )
+    assert _run(company, "2026-02-04").tagged == 0  # its customer is
+    Customer.objects.filter(pk=invoice.customer_id).update(paused_until=None)
+    run = _run(company, "2026-02-05")
+    invoice.refresh_from_db()
+    assert (run.full, run.tagged, invoice.to_remind) == (False, 1, True)

@@ -26,7 +26,7 @@ from relance.dunning.services.delivery import reminders_deliver
 from relance.dunning.services.digest import digest_send
 from relance.dunning.services.send_runs import send_run_record
 from relance.dunning.services.state import (
-    companies_dated,
+    dated_tags_write,
     invoices_refresh,
     state_key,
     tagged_counts,
@@ -86,6 +86,9 @@ def daily_runs_now(
     """
     if companies is None:
         companies = list(Company.objects.order_by("id"))
+    else:  # as they are now: their gap and time zone decide how each runs
+        fresh = Company.objects.in_bulk([company.pk for company in companies])
+        companies = [fresh[company.pk] for company in companies]
     days = {company.pk: on or company_today(company, now) for company in companies}
     last = _last_runs(company_ids=list(days))
     for company in companies if on and not force else []:
@@ -104,11 +107,11 @@ def daily_runs_now(
                 },
                 field="date",
             )
-    quiet = {} if full else _runs_without_dated_invoices(companies, days, last, now)
+    together = {} if full else _runs_by_date(companies, days, last, now)
     runs = []
     for company in companies:
-        if company.pk in quiet:
-            runs.append(quiet[company.pk])
+        if company.pk in together:
+            runs.append(together[company.pk])
             continue
         run = DailyRun.objects.create(
             company=company,
@@ -137,14 +140,17 @@ def _last_runs(*, company_ids: list[int]) -> dict[int, tuple[date, str]]:
     return {pk: (last_date, key) for pk, last_date, key in rows}
 
 
-def _runs_without_dated_invoices(
+def _runs_by_date(
     companies: list[Company], days: dict, last: dict, now: datetime
 ) -> dict[int, DailyRun]:
-    """The runs of the companies that have nothing to tag, recorded together
-    (by company id): those whose steps and gap are those of their last run
-    and that have no invoice whose tag the date changes (ADR 19). Found in
-    a few statements for all the companies, whatever their number: their
-    plans, their dated invoices, their tagged counts, then one insert."""
+    """The runs of the companies whose steps and gap are those of their last
+    run, done together (by company id): only the tags the date changes are
+    written (ADR 19), in one statement for all the companies of a date
+    (`state.dated_tags_write`), then their tagged counts in one, their runs
+    in one insert. A few statements whatever the number of companies; a
+    first run or a changed key is not among them (each runs on its own,
+    computing everything). Tags written whose runs were not recorded (an
+    error in between) are written again by the next run: nothing else."""
     plans = plans_active_of(company_ids=list(days))
     keys = {
         company.pk: state_key(
@@ -157,16 +163,15 @@ def _runs_without_dated_invoices(
         for company in companies
         if company.pk in last and last[company.pk][1] == keys[company.pk]
     ]
+    if not same:
+        return {}
     by_day = {}
     for pk in same:
         by_day.setdefault(days[pk], []).append(pk)
-    dated = set()
+    written = {}
     for today, company_ids in by_day.items():
-        dated |= companies_dated(company_ids=company_ids, today=today)
-    idle = [pk for pk in same if pk not in dated]
-    if not idle:
-        return {}
-    counts = tagged_counts(company_ids=idle)
+        written |= dated_tags_write(company_ids=company_ids, today=today)
+    counts = tagged_counts(company_ids=same)
     runs = DailyRun.objects.bulk_create(
         [
             DailyRun(
@@ -175,11 +180,13 @@ def _runs_without_dated_invoices(
                 origin=DailyRun.Origin.MANUAL,
                 started_at=now,
                 finished_at=now,
+                tagged=written[pk][0],
+                untagged=written[pk][1],
                 to_remind=counts[pk],
                 full=False,
                 state_key=keys[pk],
             )
-            for pk in idle
+            for pk in same
         ]
     )
     by_company = {company.pk: company for company in companies}

@@ -229,52 +229,49 @@ def state_key(
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def dated_ids(*, company: Company, today: date) -> list[int]:
-    """The invoices whose tag the date alone may change: not tagged and their
-    planned date come, or tagged and their planned date not come (a state
-    computed for a later day). Everything else in the state (next level,
-    planned date) does not depend on the day, and a write recomputes its own
-    rows: see ADR 19. Two ranges of `invoice_dated_idx` (a UNION: with an OR,
-    SQLite reads all the company's entries of the index), read apart from
-    the computation so that it gets a short list of ids (and nothing at all
-    when the list is empty)."""
-    untagged, tagged = _dated_ranges("%(today)s")
+def dated_tags_write(*, company_ids: list[int], today: date) -> dict[int, tuple]:
+    """The daily job's incremental write (ADR 19, amended 2026-12-04): the
+    tag of every invoice of these companies whose tag the date alone changes
+    is set, in ONE statement for all of them, with nothing computed. Next
+    level and planned date do not depend on the day and every write has
+    computed them already, so the tag a full recompute would give such a row
+    is « planned date ≤ today »: it is tagged when its date has come (and
+    neither it nor its customer is paused that day, which a planned date
+    after the pause already says), untagged when its date has not (a state
+    computed for a later day). Returns (tagged, untagged) by company id,
+    every company given.
+
+    The rows come from the two ranges of `invoice_dated_idx` (a UNION: with
+    an OR, SQLite reads all the company's entries of the index). The tag is
+    flipped in place: on PostgreSQL a row changed meanwhile is tested again
+    on its newest version and left if it no longer qualifies."""
+    counts = {pk: [0, 0] for pk in company_ids}
+    if not company_ids:
+        return {pk: tuple(n) for pk, n in counts.items()}
+    condition, params = ids_condition("company_id", company_ids, name="companies")
+    come = (
+        f"{condition} AND to_remind = FALSE AND next_reminder_on <= %(today)s "
+        "AND NOT COALESCE(paused_until >= %(today)s, FALSE) "
+        "AND NOT EXISTS (SELECT 1 FROM invoices_customer c "
+        "WHERE c.id = customer_id AND c.paused_until >= %(today)s)"
+    )
+    early = f"{condition} AND to_remind = TRUE AND next_reminder_on > %(today)s"
+    if connection.vendor == "postgresql":
+        selection = f"({come}) OR ({early})"
+    else:
+        selection = (
+            f"id IN (SELECT id FROM invoices_invoice WHERE {come} "
+            f"UNION ALL SELECT id FROM invoices_invoice WHERE {early})"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM invoices_invoice WHERE company_id = %(company)s "
-            f"AND {untagged} UNION ALL SELECT id FROM invoices_invoice "
-            f"WHERE company_id = %(company)s AND {tagged}",
-            {"company": company.pk, "today": today},
+            f"UPDATE invoices_invoice SET to_remind = NOT to_remind "
+            f"WHERE {selection} RETURNING company_id, to_remind",
+            {"companies": params[0], "today": today},
         )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def _dated_ranges(today: str) -> tuple[str, str]:
-    """The two ranges of `invoice_dated_idx` whose invoices' tag the date
-    `today` (a placeholder) may change: not tagged and their planned date
-    come; tagged and their planned date not come."""
-    return (
-        f"to_remind = FALSE AND next_reminder_on <= {today}",
-        f"to_remind = TRUE AND next_reminder_on > {today}",
-    )
-
-
-def companies_dated(*, company_ids: list[int], today: date) -> set[int]:
-    """Those of the companies that have an invoice in `dated_ids` for
-    `today`, in one statement: two probes of `invoice_dated_idx` a company,
-    which stop at the first row found."""
-    condition, params = ids_condition("c.id", company_ids)
-    exists = " OR ".join(
-        f"EXISTS (SELECT 1 FROM invoices_invoice WHERE company_id = c.id AND {dated})"
-        for dated in _dated_ranges("%s")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id FROM {Company._meta.db_table} c WHERE {condition} "
-            f"AND ({exists})",
-            [*params, today, today],
-        )
-        return {row[0] for row in cursor.fetchall()}
+        for company_id, tagged in cursor.fetchall():
+            counts[company_id][0 if tagged else 1] += 1
+    return {pk: tuple(n) for pk, n in counts.items()}
 
 
 def invoices_refresh(
@@ -289,12 +286,17 @@ def invoices_refresh(
     """Recompute the stored dunning state of the company's invoices for `today`.
 
     Every open invoice, and every other one still carrying a state, is looked
-    at (or only `invoice_ids`; or, `dated_only`, only those whose tag the date
-    alone changes: the daily job's incremental run); only rows whose state
+    at (or only `invoice_ids`; or, `dated_only`, only the tags the date alone
+    changes, `dated_tags_write`: the daily job's incremental run); only rows whose state
     changes are written, so a second run on the same day writes nothing. A row
     changed meanwhile (a reminder recorded, a payment) is skipped rather than
     overwritten.
     """
+    if dated_only:
+        [(tagged, untagged)] = dated_tags_write(
+            company_ids=[company.pk], today=today
+        ).values()
+        return RefreshResult(today, tagged, untagged, _tagged_count(company.pk))
     if plans is None:
         plans, default = plans_active(company=company)
     elif default == -1:
@@ -305,10 +307,6 @@ def invoices_refresh(
         "gap": _shift(int(company.min_gap_days)),
         "plan": default,
     }
-    if dated_only:
-        invoice_ids = dated_ids(company=company, today=today)
-        if not invoice_ids:
-            return RefreshResult(today, 0, 0, _tagged_count(company.pk))
     if invoice_ids is None:
         selections = [
             _rows_of_company(company.pk)
