@@ -14,12 +14,12 @@ import pytest
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from relance.core.errors import ApplicationError
-from relance.invoices import tables
+from relance.invoices import importing, tables
 from relance.invoices.importing import (
     Refused,
     RowError,
     invoices_import,
-    payments_read,
+    payments_import,
 )
 from relance.invoices.models import Invoice
 from tests.factories import make_company
@@ -256,7 +256,12 @@ def test_a_payment_file_is_refused_the_same_way():
         "facture;date;montant;libellé\r\nF1;02/01/2026;10,00;VIR\x00SEPA\r\n"
     ).encode()
     with pytest.raises(Refused) as refused:
-        payments_read(company=make_company(), content=content, filename="banque.csv")
+        payments_import(
+            company=make_company(),
+            content=content,
+            filename="banque.csv",
+            record=pytest.fail,  # nothing to write
+        )
     assert refused.value.report.errors == [
         RowError(2, "libellé", "caractère de contrôle interdit")
     ]
@@ -269,3 +274,23 @@ def test_tabs_and_line_breaks_inside_a_cell_are_still_accepted():
     )
     report, _peak = imported(content, "factures.csv")
     assert report.created == 1
+
+
+def test_a_payment_file_of_unknown_invoices_lists_a_thousand_errors_counts_the_rest(
+    monkeypatch,
+):
+    # Read whole, a payment file kept every row and every error: its errors
+    # are now bounded as an invoice file's, and its rows streamed.
+    monkeypatch.setattr(importing, "PAYMENT_CHUNK_ROWS", 500)
+    lines = [f"X{n};02/01/2026;10,00;VIR {n}" for n in range(1500)]
+    content = ("facture;date;montant;reference\n" + "\n".join(lines)).encode()
+    with pytest.raises(Refused) as refused:
+        payments_import(
+            company=make_company(),
+            content=content,
+            filename="reglements.csv",
+            record=pytest.fail,
+        )
+    report = refused.value.report
+    assert (len(report.errors), report.more_errors) == (1000, 500)
+    assert report.errors[-1] == RowError(1001, "facture", "facture « X999 » inconnue")

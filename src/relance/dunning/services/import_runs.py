@@ -99,10 +99,9 @@ def import_run_execute(
 def _take_in(run: ImportRun, *, today) -> None:
     """Check or import the run's file; its outcome set on `run`, not saved."""
     take_in = TAKE_IN[run.kind]
+    options = {"progress": lambda done: _progress_write(run.pk, done)}
     if run.kind == ImportRun.Kind.PAYMENTS:
-        options = {"user": run.triggered_by}
-    else:
-        options = {"progress": lambda done: _progress_write(run.pk, done)}
+        options["user"] = run.triggered_by
     try:
         with run.file.open("rb") as file:
             content = file.read()

@@ -189,14 +189,25 @@ def payments_take_in(
     today: date,
     dry_run: bool = False,
     user=None,
+    progress: importing.Progress | None = None,
 ) -> importing.Report:
-    """A file of payments: every row checked, then all recorded or none."""
-    payments, report = importing.payments_read(
-        company=company, content=content, filename=filename, today=today
-    )
-    with transaction.atomic():
+    """A file of payments, streamed: each chunk checked, then recorded with
+    its invoices' dunning state; all or nothing (Refused lists every
+    problem). `progress` is told the rows done after each chunk."""
+
+    def record(payments) -> None:
         payments_record(
             company=company, payments=payments, today=today, user=user, ids=True
+        )
+
+    with transaction.atomic():
+        report = importing.payments_import(
+            company=company,
+            content=content,
+            filename=filename,
+            record=record,
+            today=today,
+            progress=progress,
         )
         if dry_run:
             transaction.set_rollback(True)

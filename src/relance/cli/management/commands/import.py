@@ -89,14 +89,13 @@ class Command(RelanceCommand):
             return self.einvoice_status(company, content, today, options)
         if options["kind"] == "bank":
             return self.bank(company, content, path.name, today, options)
+        take_in = (
+            invoices_take_in if options["kind"] == "invoices" else payments_take_in
+        )
         extra = {}
-        if options["kind"] == "invoices":
-            take_in = invoices_take_in
-            progress = self.progress_line(content, path.name, options)
-            if progress:
-                extra["progress"] = progress
-        else:
-            take_in = payments_take_in
+        progress = self.progress_line(content, path.name, options)
+        if progress:
+            extra["progress"] = progress
         try:
             report = take_in(
                 company=company,
