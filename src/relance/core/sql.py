@@ -502,3 +502,26 @@ def _undeclared(sql: str, compiler, selected) -> str:
             return sql
         head = head.replace(text, f"+{text}")
     return head + found + tail
+
+
+def statistics_ensure(*models: type[Model]) -> None:
+    """On PostgreSQL, ANALYZE the tables of `models` that have never been
+    analysed (inside the caller's transaction, which ANALYZE allows: it sees
+    and counts the transaction's own rows). A new installation's first
+    imports write into such tables, and until autovacuum analyses them the
+    planner finds a few invoices by number through the index on the company,
+    reading the company's every row: each chunk of a million-row import got
+    slower than the last (ADR 17, amended 2026-12-04). Once analysed, the
+    planner scales the row counts with the table's size by itself."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE reltuples < 0 AND oid IN "
+            "(SELECT to_regclass(name) FROM unnest(%s::text[]) AS name)",
+            [tables],
+        )
+        never = sorted(row[0] for row in cursor.fetchall())
+        for table in never:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

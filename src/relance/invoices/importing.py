@@ -33,6 +33,7 @@ from relance.core.sql import (
     rows_insert,
     rows_read,
     rows_set,
+    statistics_ensure,
 )
 from relance.invoices.models import Customer, Invoice, Payment
 from relance.invoices.parsing import (
@@ -565,8 +566,10 @@ def invoices_table_import(
     report = Report()
     run = _InvoiceImport(company, table.columns, report, today, plans, state_of)
     with transaction.atomic():
-        for chunk in _chunks(table.rows, CHUNK_ROWS):
+        for number, chunk in enumerate(_chunks(table.rows, CHUNK_ROWS)):
             run.chunk(chunk)
+            if not number:  # a new installation's tables, once they hold rows
+                statistics_ensure(Customer, Invoice)
             if progress is not None:
                 progress(run.rows)
         run.finish()
@@ -1447,10 +1450,12 @@ def payments_import(
     left out, so a file imported twice pays nothing twice."""
     table = _table_open(content, filename, PAYMENT_COLUMNS, PAYMENT_REQUIRED)
     check = _PaymentCheck(company, table.columns, today)
-    for chunk in _chunks(table.rows, PAYMENT_CHUNK_ROWS):
+    for number, chunk in enumerate(_chunks(table.rows, PAYMENT_CHUNK_ROWS)):
         payments = check.chunk(chunk)
         if payments:
             record(payments)
+        if not number:  # a new installation's tables, once they hold rows
+            statistics_ensure(Customer, Invoice, Payment)
         if progress is not None:
             progress(check.rows)
     if check.report.errors:
