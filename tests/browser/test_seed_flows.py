@@ -194,3 +194,20 @@ def test_a_file_is_checked_and_imported_by_the_worker_while_the_page_follows(
     )
     page.get_by_role("link", name="Voir les factures").click()
     expect(page.get_by_role("link", name="IMP-1", exact=True)).to_be_visible()
+    # Then a payment file (streamed, ADR 17), through the worker the same way.
+    page.goto(f"{base}/import/")
+    bank = tmp_path / "banque.csv"
+    bank.write_text(
+        "facture;date;montant;reference\nIMP-1;05/02/2026;120,00;VIR IMPORT\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Des règlements (CSV ou Excel)").check()
+    page.set_input_files("#id_file", str(bank))
+    page.get_by_role("button", name="Vérifier").click()
+    expect(page.get_by_test_id("import-run")).to_contain_text(
+        "solde la facture", timeout=20_000
+    )
+    page.get_by_role("button", name="Importer").click()
+    expect(page.get_by_test_id("import-run")).to_contain_text(
+        "Import terminé : 1 créé(s), 0 mis à jour.", timeout=20_000
+    )

@@ -249,6 +249,34 @@ def test_a_payments_check_shows_each_payment(
     ]
 
 
+def test_a_payment_file_reports_its_progress_after_each_chunk(
+    signed_in, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Streamed (ADR 17 amended 2026-12-04), a payment file tells the
+    page's bar its rows done after each chunk, as an invoice file does."""
+    from relance.dunning.services import import_runs
+    from relance.invoices import importing
+
+    capture = django_capture_on_commit_callbacks
+    imported(signed_in, SAGE_EXPORT, capture)
+    monkeypatch.setattr(importing, "PAYMENT_CHUNK_ROWS", 1)
+    done = []
+    monkeypatch.setattr(import_runs, "_progress_write", lambda _pk, n: done.append(n))
+    bank = (
+        b"numero_facture;date_paiement;montant\n"
+        b"FC23010001;15/02/2023;100,00\n"
+        b"FC23010001;16/02/2023;100,00\n"
+        b"FC23010002;16/02/2023;1 500,00\n"
+    )
+    run, _page = checked(signed_in, "payments", "banque.csv", bank, capture)
+    assert (run.status, run.created, run.rows_total, done) == (
+        "done",
+        3,
+        3,
+        [1, 2, 3],
+    )
+
+
 def test_a_bad_file_lists_every_error_and_saves_nothing(
     signed_in, django_capture_on_commit_callbacks
 ):
