@@ -130,9 +130,13 @@ def _sources(
             f" AND i.kind = '{Invoice.Kind.CREDIT_NOTE}' AND i.status IN {counts}",
         ),
     ]
+    # `IS NOT NULL` said outright: PostgreSQL then knows how few payments
+    # name a credit note, and reads those invoices by key instead of hashing
+    # all of them (0.24 s of a past date's 1 s at a million).
     later = (
-        " JOIN invoices_invoice i ON i.id = p.{} WHERE p.company_id = %s"
-        " AND p.date > %s AND p.cancelled_at IS NULL AND i.status IN " + counts
+        " JOIN invoices_invoice i ON i.id = p.{0} WHERE p.company_id = %s"
+        " AND p.{0} IS NOT NULL AND p.date > %s AND p.cancelled_at IS NULL"
+        " AND i.status IN " + counts
     )
     if _paid_after(company, on):
         parts += [
