@@ -135,6 +135,9 @@ def browser_context_args(browser_context_args):
         **browser_context_args,
         "viewport": {"width": 1366, "height": 860},
         "locale": "fr-FR",
+        # No animation (the stylesheet's reduced-motion rule): a toast caught
+        # by the accessibility check while fading in had too little contrast.
+        "reduced_motion": "reduce",
     }
 
 

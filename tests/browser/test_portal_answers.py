@@ -76,6 +76,17 @@ print(json.dumps({
 """
 
 
+def subjects(smtp, address: str) -> list[str]:
+    """The subjects of the messages sent to `address` alone."""
+    return [
+        message_from_bytes(r.raw.replace(b"\r\n", b"\n"), policy=policy.default)[
+            "subject"
+        ]
+        for r in smtp.received
+        if r.recipients == [address]
+    ]
+
+
 def portal_path(smtp) -> str:
     for received in reversed(smtp.received):
         if received.recipients == [CUSTOMER_EMAIL]:
@@ -185,7 +196,12 @@ def test_the_customer_gives_the_three_answers_and_the_company_sees_them(
     # Each answer reached the customer (a copy) and the company (it asked).
     told = [r.recipients for r in smtp_session.received]
     assert told.count([CUSTOMER_EMAIL]) == 4  # the reminder and three copies
-    assert told.count(["compta@lemoine.example"]) == 3
+    # The app's scheduler may also run the company's daily job meanwhile
+    # (its hour, 06:00, has come) and mail it the digest: not counted.
+    to_company = subjects(smtp_session, "compta@lemoine.example")
+    answered = [subject for subject in to_company if " a répondu (" in subject]
+    assert len(answered) == 3, to_company
+    assert all(subject.startswith("Relance : ") for subject in to_company)
 
     # The company sees each answer, and the proof.
     page.context.clear_cookies()
