@@ -566,12 +566,9 @@ def invoices_table_import(
     report = Report()
     run = _InvoiceImport(company, table.columns, report, today, plans, state_of)
     with transaction.atomic():
-        for number, chunk in enumerate(_chunks(table.rows, CHUNK_ROWS)):
+        tables = (Customer, Invoice)
+        for chunk in _chunks(table.rows, CHUNK_ROWS, progress, tables):
             run.chunk(chunk)
-            if not number:  # a new installation's tables, once they hold rows
-                statistics_ensure(Customer, Invoice)
-            if progress is not None:
-                progress(run.rows)
         run.finish()
         if report.errors:
             raise Refused(report)  # rolls back
@@ -580,15 +577,21 @@ def invoices_table_import(
     return report
 
 
-def _chunks(rows: Iterable, size: int):
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
+def _chunks(
+    rows: Iterable, size: int, progress: Progress | None, tables: tuple[type, ...]
+):
+    """A file's rows, `size` at a time, for an import that takes each chunk
+    in before asking for the next: once the first is taken in, the `tables`
+    of a new installation analysed (`core.sql.statistics_ensure`); after
+    each, `progress` told the rows done."""
+    rows, done = iter(rows), 0
+    for chunk in iter(lambda: list(islice(rows, size)), []):
         yield chunk
+        if not done:  # a new installation's tables, once they hold rows
+            statistics_ensure(*tables)
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
 
 
 class _InvoiceImport:
@@ -1450,14 +1453,11 @@ def payments_import(
     left out, so a file imported twice pays nothing twice."""
     table = _table_open(content, filename, PAYMENT_COLUMNS, PAYMENT_REQUIRED)
     check = _PaymentCheck(company, table.columns, today)
-    for number, chunk in enumerate(_chunks(table.rows, PAYMENT_CHUNK_ROWS)):
+    tables = (Customer, Invoice, Payment)
+    for chunk in _chunks(table.rows, PAYMENT_CHUNK_ROWS, progress, tables):
         payments = check.chunk(chunk)
         if payments:
             record(payments)
-        if not number:  # a new installation's tables, once they hold rows
-            statistics_ensure(Customer, Invoice, Payment)
-        if progress is not None:
-            progress(check.rows)
     if check.report.errors:
         raise Refused(check.report)
     return check.report
@@ -1485,7 +1485,6 @@ class _PaymentCheck:
     def __init__(self, company: Company, columns: dict[str, str], today):
         self.company, self.columns, self.today = company, columns, today
         self.report = Report()
-        self.rows = 0
         self.recorded_up_to = (
             Payment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         )
@@ -1494,7 +1493,6 @@ class _PaymentCheck:
         """The chunk's valid payments; its problems go to the report."""
         report, checked = self.report, []
         for line, raw in rows:
-            self.rows += 1
             refused = _cells_refused(line, raw, self.columns)
             for error in refused:
                 report.error(error)
