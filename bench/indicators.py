@@ -11,7 +11,11 @@ biggest company's indicators, `runs` times after 2 of warm-up, p50 and p95,
 with the time of each figure's queries at the last run. Prints a table.
 With --snapshot: the snapshot of the biggest company's today built once,
 then the web page « Indicateurs » and the API answer read from it, `runs`
-times each (ADR 13 amended).
+times each (ADR 13 amended); then the twelve month ends' snapshots built
+by the schedule's roll (their time in all), the page and the API at the
+last month end read from its snapshot, `runs` times each, and the first
+reading of another past day (computed then kept: ADR 13 amended
+2026-12-04, evening).
 """
 
 import argparse
@@ -186,7 +190,11 @@ def measure_snapshot(runs: int) -> dict:
     from bench.part import TODAY, big_company, company_invoices
     from relance.core.models import Membership, User
     from relance.core.tokens import token_create
-    from relance.reports.indicator_snapshot import indicator_snapshot_build
+    from relance.reports.indicator_snapshot import (
+        indicator_snapshot_build,
+        month_end_snapshots_roll,
+    )
+    from relance.reports.indicators import trend_dates
 
     company = big_company()
     company.time_zone = "UTC"
@@ -203,15 +211,22 @@ def measure_snapshot(runs: int) -> dict:
         web.force_login(user)
         token = token_create(company=company, name="bench")[1]
         api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        started = time.perf_counter()
+        while month_end_snapshots_roll(now=now):
+            pass
+        month_ends = time.perf_counter() - started
+        last_end = trend_dates(TODAY)[-2].isoformat()
         timings = {}
-        for name, client, path in (
-            ("page", web, "/indicateurs/"),
-            ("api", api, "/api/v1/reports/indicators"),
+        for name, client, path, params in (
+            ("page", web, "/indicateurs/", {}),
+            ("api", api, "/api/v1/reports/indicators", {}),
+            ("month_end_page", web, "/indicateurs/", {"date": last_end}),
+            ("month_end_api", api, "/api/v1/reports/indicators", {"date": last_end}),
         ):
             measured = []
             for index in range(runs + 2):
                 started = time.perf_counter()
-                answer = client.get(path)
+                answer = client.get(path, params)
                 elapsed = time.perf_counter() - started
                 assert answer.status_code == 200, answer.status_code
                 if index >= 2:
@@ -222,10 +237,16 @@ def measure_snapshot(runs: int) -> dict:
                 round(measured[max(int(len(measured) * 0.95) - 1, 0)], 1),
                 len(answer.content),
             )
+        other_day = (TODAY - timedelta(days=10)).isoformat()
+        started = time.perf_counter()
+        assert web.get("/indicateurs/", {"date": other_day}).status_code == 200
+        first_reading = time.perf_counter() - started
     return {
         "invoices": company_invoices(company),
         "build_s": round(build[0], 2),
         "build_cpu_s": round(build[1], 2),
+        "month_ends_s": round(month_ends, 1),
+        "other_day_first_s": round(first_reading, 2),
         **{f"{k}_ms": v for k, v in timings.items()},
     }
 
@@ -269,16 +290,21 @@ def main() -> None:
     if options.snapshot:
         print(
             "| DB | invoices | its invoices | build (CPU) | web page p50 / p95 "
-            "| API p50 / p95 | page, API size |"
+            "| API p50 / p95 | page, API size | 12 month ends built "
+            "| a month end: web page p50 / p95 | its API p50 / p95 "
+            "| another past day, first reading |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for row in rows:
             page, api = row["page_ms"], row["api_ms"]
+            end_page, end_api = row["month_end_page_ms"], row["month_end_api_ms"]
             print(
                 f"| {row['db']} | {row['n']:,} | {row['invoices']:,} "
                 f"| {row['build_s']} s ({row['build_cpu_s']} s) "
                 f"| {page[0]} / {page[1]} ms | {api[0]} / {api[1]} ms "
-                f"| {page[2]:,} / {api[2]:,} bytes |"
+                f"| {page[2]:,} / {api[2]:,} bytes | {row['month_ends_s']} s "
+                f"| {end_page[0]} / {end_page[1]} ms "
+                f"| {end_api[0]} / {end_api[1]} ms | {row['other_day_first_s']} s |"
             )
         return
     print(

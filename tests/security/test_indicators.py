@@ -3,7 +3,7 @@ never count in a company's indicators (page, API, command line, list
 filters); the page needs a login."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from relance.core.tokens import token_create
+from relance.reports.indicator_snapshot import PAST_DAYS_KEPT
 from relance.reports.models import IndicatorSnapshot
 from tests.conftest import Api
 from tests.factories import make_company, make_user
@@ -38,16 +39,20 @@ NOTHING = {
         key: {"count": 0, "amount": "0.00"} for key in ("kept", "broken", "pending")
     },
     "late_payers": [],
-    "computed_at": None,  # another day than today: live
+    "computed_at": None,
 }
+# Two days after ON: ON is a past day, computed at its first reading and kept.
+LATER = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 
 
+@time_machine.travel(LATER, tick=False)
 def test_another_company_counts_none_of_it(company):  # noqa: F811
     other = make_company(name="Concurrent")
     api = Api(token_create(company=other, name="ERP")[1])
+    nothing = {**NOTHING, "computed_at": "2026-04-02T08:00:00Z"}
     assert api.call("get", "/reports/indicators", date=ON.isoformat()) == (
         200,
-        NOTHING,
+        nothing,
     )
     out = StringIO()
     call_command(
@@ -59,7 +64,7 @@ def test_another_company_counts_none_of_it(company):  # noqa: F811
         "--json",
         stdout=out,
     )
-    assert json.loads(out.getvalue()) == NOTHING
+    assert json.loads(out.getvalue()) == nothing
     client = Client()
     client.force_login(make_user(other))
     page = client.get("/indicateurs/", {"date": ON.isoformat()}).content.decode()
@@ -120,3 +125,33 @@ def test_a_currency_of_no_invoice_keeps_no_snapshot(company):  # noqa: F811
     status, body = api.call("get", "/reports/indicators")
     assert body["computed_at"] == "2026-03-31T08:00:00Z"
     assert list(IndicatorSnapshot.objects.values_list("currency", flat=True)) == ["EUR"]
+
+
+@time_machine.travel(LATER, tick=False)
+def test_past_days_asked_for_keep_a_bounded_number_of_snapshots(company):  # noqa: F811
+    """A past day is kept once computed (ADR 13 amended 2026-12-04,
+    evening); a token walking through every day would otherwise store a snapshot for
+    each. Beyond PAST_DAYS_KEPT, a day is computed live and kept nowhere;
+    a month end of the trend is always kept."""
+    api = Api(token_create(company=company, name="ERP")[1])
+    kept_at = "2026-04-02T08:00:00Z"
+    for n in range(PAST_DAYS_KEPT + 5):
+        day = date(2026, 1, 1) + timedelta(days=n)
+        status, body = api.call("get", "/reports/indicators", date=day.isoformat())
+        assert status == 200 and body["date"] == day.isoformat()
+        if day == date(2026, 1, 31):
+            assert body["computed_at"] == kept_at  # a month end: kept
+        elif n <= PAST_DAYS_KEPT:  # 31 others, and 31 January
+            assert body["computed_at"] == kept_at, day
+        else:
+            assert body["computed_at"] is None, day
+    others = IndicatorSnapshot.objects.exclude(on=date(2026, 1, 31))
+    assert others.count() == PAST_DAYS_KEPT
+    status, body = api.call("get", "/reports/indicators", date="2026-02-28")
+    assert body["computed_at"] == kept_at  # a month end, beyond the bound
+    # « Recalculer » on a day beyond the bound keeps nothing either.
+    client = Client()
+    client.force_login(make_user(company))
+    client.post("/indicateurs/recalculer/", {"date": "2026-02-20"})
+    assert not IndicatorSnapshot.objects.filter(on=date(2026, 2, 20)).exists()
+    assert IndicatorSnapshot.objects.count() == PAST_DAYS_KEPT + 2

@@ -4,10 +4,16 @@ figures of its day, computed once and read back as one row, so that
 adding up a year of payments on each view (20 s and more).
 
 The snapshot says when it was computed; the page, the API and the command
-show it. It is built again by the worker's schedule once an hour and when
-the company's day turns (`indicator_snapshots_roll`), by the page's
-« Recalculer » button, and by `relance indicators --snapshot`. Another day
-than the company's today is computed live, as before."""
+show it. Today's is built again by the worker's schedule once an hour and
+when the company's day turns (`indicator_snapshots_roll`), by the page's
+« Recalculer » button, and by `relance indicators --snapshot`.
+
+A past day is read from a snapshot too (ADR 13, amended 2026-12-04,
+evening): those of the twelve month ends the trend shows are kept, built
+by the schedule and built again once a day old (`month_end_snapshots_roll`);
+another past day is computed the first time it is asked for, then kept a
+day (`PAST_DAYS_KEPT` such days at most). A day after today is computed
+live, never kept."""
 
 import json
 from datetime import date, datetime, timedelta
@@ -28,8 +34,16 @@ from relance.reports.indicator_queries import (
 )
 from relance.reports.models import IndicatorSnapshot
 
-# A snapshot older than this is built again by the schedule.
+# Today's snapshot older than this is built again by the schedule.
 MAX_AGE = timedelta(hours=1)
+# A past day's: a month end's is built again once this old, another day's
+# deleted (asked for again, it is computed again).
+PAST_MAX_AGE = timedelta(days=1)
+# Past days other than the month ends kept at most a company: beyond, a
+# day is computed live and not kept (a token asking for every day of a
+# century would otherwise store as many snapshots, megabytes each at a
+# million invoices).
+PAST_DAYS_KEPT = 31
 
 
 def figures_dump(figures: Indicators) -> dict:
@@ -125,7 +139,7 @@ def indicator_snapshot_build(
     *, company: Company, on: date, now: datetime, currency: str = "EUR"
 ) -> IndicatorSnapshot:
     """The company's indicators of `on`, computed live and kept (in place
-    of the one it had in this currency)."""
+    of the one it had for that day in this currency)."""
     live = indicators(company=company, on=on, currency=currency)
     values = {
         "on": on,
@@ -136,11 +150,11 @@ def indicator_snapshot_build(
     try:
         with transaction.atomic():
             snapshot, _created = IndicatorSnapshot.objects.update_or_create(
-                company_id=company.pk, currency=currency, defaults=values
+                company_id=company.pk, currency=currency, on=on, defaults=values
             )
     except IntegrityError:  # another build created it meanwhile: ours wins
         snapshot = IndicatorSnapshot.objects.get(
-            company_id=company.pk, currency=currency
+            company_id=company.pk, currency=currency, on=on
         )
         IndicatorSnapshot.objects.filter(pk=snapshot.pk).update(**values)
         snapshot.refresh_from_db()
@@ -149,10 +163,12 @@ def indicator_snapshot_build(
 
 def _snapshot(company: Company, on: date, currency: str, field: str):
     """The company's snapshot of `on` with `field` read (built now if
-    there is none yet), or None when `on` is not its today, or the currency
-    is none of its invoices' (nothing to add up: computed live, and no row
-    kept, then rebuilt every hour, for each currency a caller names)."""
-    if on != company_today(company):
+    there is none yet), or None (computed live, kept nowhere) when `on` is
+    after its today, when the currency is none of its invoices' (nothing to
+    add up; else a row kept, then rebuilt every hour, for each currency a
+    caller names), or when `PAST_DAYS_KEPT` other past days are kept."""
+    today = company_today(company)
+    if on > today:
         return None
     snapshot = (
         IndicatorSnapshot.objects.filter(
@@ -167,17 +183,34 @@ def _snapshot(company: Company, on: date, currency: str, field: str):
             and not Invoice.objects.filter(company=company, currency=currency).exists()
         ):
             return None
+        if not may_keep(company, on, today):
+            return None
         snapshot = indicator_snapshot_build(
             company=company, on=on, now=utc_now(), currency=currency
         )
     return snapshot
 
 
+def may_keep(company: Company, on: date, today: date) -> bool:
+    """Whether the company's snapshot of `on` may be kept: today's and a
+    month end's of the trend always; another past day's while fewer than
+    `PAST_DAYS_KEPT` such are."""
+    ends = ref.trend_dates(today)[:-1]
+    if on == today or on in ends:
+        return True
+    if on > today:
+        return False
+    others = IndicatorSnapshot.objects.filter(
+        company_id=company.pk, on__lt=today
+    ).exclude(on__in=ends)
+    return others.count() < PAST_DAYS_KEPT
+
+
 def indicators_read(
     *, company: Company, on: date, currency: str = "EUR"
 ) -> tuple[Indicators, datetime | None]:
     """The indicators of `on` and when they were computed: the company's
-    snapshot when `on` is its today; another day computed live (None)."""
+    snapshot of that day; a day after its today computed live (None)."""
     snapshot = _snapshot(company, on, currency, "figures")
     if snapshot is None:
         return indicators(company=company, on=on, currency=currency), None
@@ -186,8 +219,8 @@ def indicators_read(
 
 def indicators_answer(*, company: Company, on: date, currency: str = "EUR") -> str:
     """The API's answer as JSON text: `Indicators.as_dict()` and
-    `computed_at` (UTC, ISO 8601; null for a day computed live). Today's
-    is the snapshot's stored text, not parsed again."""
+    `computed_at` (UTC, ISO 8601; null for a day computed live). A
+    snapshot's is its stored text, not parsed again."""
     snapshot = _snapshot(company, on, currency, "answer")
     if snapshot is None:
         figures = indicators(company=company, on=on, currency=currency).as_dict()
@@ -197,7 +230,7 @@ def indicators_answer(*, company: Company, on: date, currency: str = "EUR") -> s
 
 
 def indicator_snapshots_roll(*, now: datetime) -> list[Company]:
-    """Each company whose snapshots are not of its today, or older than
+    """Each company whose today's snapshots are missing or older than
     `MAX_AGE`, built again (in each currency it has one in; EUR at
     least). Returns those companies."""
     kept: dict[int, list[IndicatorSnapshot]] = {}
@@ -209,13 +242,79 @@ def indicator_snapshots_roll(*, now: datetime) -> list[Company]:
     for company in Company.objects.order_by("pk"):
         today = company_today(company, now)
         snapshots = kept.get(company.pk, [])
-        if snapshots and all(
-            s.on == today and now - s.computed_at < MAX_AGE for s in snapshots
-        ):
+        todays = [s for s in snapshots if s.on == today]
+        if todays and all(now - s.computed_at < MAX_AGE for s in todays):
             continue
-        for currency in sorted({s.currency for s in snapshots} | {"EUR"}):
+        for currency in _currencies(snapshots):
             indicator_snapshot_build(
                 company=company, on=today, now=now, currency=currency
             )
         built.append(company)
     return built
+
+
+def month_end_snapshots_roll(*, now: datetime) -> list[tuple[Company, date]]:
+    """The past days' snapshots of each company: those of the month ends
+    its trend shows (`ref.trend_dates`) built when missing or a day old —
+    the missing then the oldest first, `MONTH_END_BUILDS` a company per
+    call, so that a company of a million invoices (4 s a build) spreads
+    its twelve over the worker's rounds; those of other past days deleted
+    once a day old. Returns the (company, day) built."""
+    kept: dict[int, list[IndicatorSnapshot]] = {}
+    for snapshot in IndicatorSnapshot.objects.only(
+        "pk", "company_id", "currency", "on", "computed_at"
+    ):
+        kept.setdefault(snapshot.company_id, []).append(snapshot)
+    built = []
+    for company in Company.objects.order_by("pk"):
+        today = company_today(company, now)
+        ends = set(ref.trend_dates(today)[:-1])
+        snapshots = kept.get(company.pk, [])
+        IndicatorSnapshot.objects.filter(
+            pk__in=[
+                s.pk
+                for s in snapshots
+                if s.on < today
+                and s.on not in ends
+                and now - s.computed_at >= PAST_MAX_AGE
+            ]
+        ).delete()
+        fresh = {
+            (s.currency, s.on) for s in snapshots if now - s.computed_at < PAST_MAX_AGE
+        }
+        due = sorted(
+            (
+                (day, currency)
+                for day in ends
+                for currency in _currencies(snapshots)
+                if (currency, day) not in fresh
+            ),
+            key=lambda due: (_age(snapshots, *due, now), due[0]),
+            reverse=True,
+        )
+        for day, currency in due[:MONTH_END_BUILDS]:
+            indicator_snapshot_build(
+                company=company, on=day, now=now, currency=currency
+            )
+            built.append((company, day))
+    return built
+
+
+# Month ends' snapshots built a company per call of the schedule (every 15
+# minutes): twelve in three hours at most, the missing and oldest first.
+MONTH_END_BUILDS = 1
+
+
+def _currencies(snapshots: list[IndicatorSnapshot]) -> list[str]:
+    """The currencies a company's snapshots are kept in: those it has one
+    in, EUR at least."""
+    return sorted({s.currency for s in snapshots} | {"EUR"})
+
+
+def _age(snapshots, day: date, currency: str, now: datetime) -> timedelta:
+    """How old the company's snapshot of `day` in `currency` is (forever
+    when there is none)."""
+    for s in snapshots:
+        if (s.on, s.currency) == (day, currency):
+            return now - s.computed_at
+    return timedelta.max

@@ -83,10 +83,12 @@ class AgedStale(models.Model):
 
 class IndicatorSnapshot(models.Model):
     """A company's indicators in one currency, computed at `computed_at` for
-    its day `on` (ADR 13, amended 2026-12-04): the page, the API and the
+    the day `on` (ADR 13, amended 2026-12-04): the page, the API and the
     command read them back instead of adding up a year of history again.
-    One per company and currency; built by the worker's schedule, the
-    « Recalculer » button and `relance indicators --snapshot`."""
+    One per company, currency and day: its today's, the last twelve month
+    ends', and a past day's a user asked for (kept a day); built by the
+    worker's schedule, the « Recalculer » button and `relance indicators
+    --snapshot`."""
 
     company_id = models.BigIntegerField()
     currency = models.CharField(max_length=3)
@@ -100,7 +102,8 @@ class IndicatorSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["company_id", "currency"], name="indicator_snapshot_unique"
+                fields=["company_id", "currency", "on"],
+                name="indicator_snapshot_day_unique",
             )
         ]
 

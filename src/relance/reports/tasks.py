@@ -2,6 +2,8 @@
 indicators' snapshots. `relance worker` imports this module so that its
 scheduler runs them."""
 
+from datetime import date
+
 from huey import crontab
 
 from relance.core.clock import company_today, utc_now
@@ -11,7 +13,10 @@ from relance.reports.aged_snapshot import aged_snapshots_roll
 from relance.reports.indicator_snapshot import (
     indicator_snapshot_build,
     indicator_snapshots_roll,
+    may_keep,
+    month_end_snapshots_roll,
 )
+from relance.reports.models import IndicatorSnapshot
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -28,12 +33,26 @@ def indicator_snapshots() -> None:
     indicator_snapshots_roll(now=utc_now())
 
 
+@db_periodic_task(crontab(minute="7-59/15"))
+def month_end_snapshots() -> None:
+    """The indicators of the month ends the trend shows, built when missing
+    or a day old (one a company each time); other past days' dropped once
+    a day old (ADR 13, amended 2026-12-04, evening)."""
+    month_end_snapshots_roll(now=utc_now())
+
+
 @db_task()
-def indicators_rebuild(company_id: int, currency: str = "EUR") -> None:
-    """« Recalculer » on the indicators' page."""
+def indicators_rebuild(company_id: int, currency: str = "EUR", on: str = "") -> None:
+    """« Recalculer » on the indicators' page: the day shown (ISO date),
+    today's by default."""
     company = Company.objects.filter(pk=company_id).first()
-    if company is not None:
-        now = utc_now()
-        indicator_snapshot_build(
-            company=company, on=company_today(company, now), now=now, currency=currency
-        )
+    if company is None:
+        return
+    now = utc_now()
+    today = company_today(company, now)
+    day = date.fromisoformat(on) if on else today
+    kept = IndicatorSnapshot.objects.filter(
+        company_id=company.pk, currency=currency, on=day
+    ).exists()
+    if kept or may_keep(company, day, today):
+        indicator_snapshot_build(company=company, on=day, now=now, currency=currency)

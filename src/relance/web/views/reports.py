@@ -322,10 +322,14 @@ PAY_TIMES_SHOWN = 20  # the slowest payers on the page; all through the API
 @require_POST
 @company_required
 def indicators_rebuild(request):
-    """« Recalculer »: today's indicators computed again by the worker."""
-    indicators_task(request.company.pk)
+    """« Recalculer »: the indicators of the day shown (today by default)
+    computed again by the worker."""
+    today = today_of(request)
+    on = min(date_param(request.POST.get("date", ""), today), today)
+    indicators_task(request.company.pk, on=on.isoformat())
     messages.success(
         request,
         _("Calcul des indicateurs lancé ; rechargez la page dans un instant."),
     )
-    return redirect("web:indicators")
+    target = reverse("web:indicators")
+    return redirect(target if on == today else f"{target}?date={on.isoformat()}")

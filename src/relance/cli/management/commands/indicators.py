@@ -31,17 +31,14 @@ class Command(RelanceCommand):
         parser.add_argument(
             "--snapshot",
             action="store_true",
-            help="recalculer d'abord les indicateurs du jour de la société",
+            help=("recalculer d'abord les indicateurs de la date (ce jour par défaut)"),
         )
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
         on = options["date"] or company_today(company)
-        if options["snapshot"]:
-            now = utc_now()
-            indicator_snapshot_build(
-                company=company, on=company_today(company, now), now=now
-            )
+        if options["snapshot"] and on <= company_today(company):
+            indicator_snapshot_build(company=company, on=on, now=utc_now())
         if options["json"]:  # the API's answer
             self.write_json(json.loads(indicators_answer(company=company, on=on)))
             return
