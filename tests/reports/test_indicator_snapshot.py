@@ -78,8 +78,12 @@ def test_the_roll_builds_each_company_s_today_once_its_day_turns():
     snapshot = IndicatorSnapshot.objects.get(company_id=company.pk, on=date(2026, 4, 1))
     assert snapshot.computed_at == night
     assert snapshot.figures["overdue"][-1] == ["2026-04-01", "0.00"]
-    # The day before is kept (a month end: the month ends' roll keeps it).
+    # The day before, computed while it lasted, is kept, and built again by
+    # the month ends' roll (31 March is one): what was recorded after
+    # 10:00 that day counts in the month's close.
     assert IndicatorSnapshot.objects.get(on=ON).computed_at == MORNING
+    assert month_end_snapshots_roll(now=night) == [(company, ON)]
+    assert IndicatorSnapshot.objects.get(on=ON).computed_at == night
 
 
 @time_machine.travel(MORNING, tick=False)
@@ -222,3 +226,31 @@ def test_the_worker_s_schedule_runs_the_month_ends_roll(company):  # noqa: F811
     assert list(IndicatorSnapshot.objects.values_list("on", "computed_at")) == [
         (date(2026, 2, 28), MORNING)
     ]
+
+
+def test_yesterday_computed_while_it_lasted_is_computed_again(company):  # noqa: F811
+    """Today's last snapshot becomes yesterday's: its first reading as a
+    past day computes it again, with what was recorded later that day."""
+    with time_machine.travel(MORNING, tick=False):
+        morning, _ = indicators_read(company=company, on=ON)
+    pay(Invoice.objects.get(company=company, number="G-1"), on=ON, amount="600.00")
+    later = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    with time_machine.travel(later, tick=False):
+        figures, computed_at = indicators_read(company=company, on=ON)
+        assert computed_at == later
+        assert figures == indicators(company=company, on=ON) != morning
+        # Computed after its day: read back as it is.
+        assert indicators_read(company=company, on=ON)[1] == later
+
+
+def test_the_month_ends_follow_the_company_s_day_not_utc():
+    """22:30 UTC on 31 March is 1 April in Paris: 31 March is then a month
+    end of the trend, built first."""
+    company = make_company(time_zone="Europe/Paris")  # noqa: F811
+    night = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)
+    assert month_end_snapshots_roll(now=night) == [(company, ON)]
+    # In New York it is still 31 March: its last month end is 28 February.
+    other = make_company(name="Brooklyn", time_zone="America/New_York")
+    assert (other, date(2026, 2, 28)) in month_end_snapshots_roll(
+        now=night + timedelta(minutes=15)
+    )

@@ -15,7 +15,7 @@ from relance.core.tokens import token_create
 from relance.reports.indicator_snapshot import PAST_DAYS_KEPT
 from relance.reports.models import IndicatorSnapshot
 from tests.conftest import Api
-from tests.factories import make_company, make_user
+from tests.factories import make_company, make_customer, make_invoice, make_user
 from tests.reports.test_indicators import EXPECTED, ON, company  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,11 @@ LATER = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 
 @time_machine.travel(LATER, tick=False)
 def test_another_company_counts_none_of_it(company):  # noqa: F811
+    # The first company's snapshot of ON kept first: the other never reads it.
+    mine = Api(token_create(company=company, name="ERP")[1])
+    assert mine.call("get", "/reports/indicators", date=ON.isoformat())[1][
+        "late_payers"
+    ]
     other = make_company(name="Concurrent")
     api = Api(token_create(company=other, name="ERP")[1])
     nothing = {**NOTHING, "computed_at": "2026-04-02T08:00:00Z"}
@@ -155,3 +160,9 @@ def test_past_days_asked_for_keep_a_bounded_number_of_snapshots(company):  # noq
     client.post("/indicateurs/recalculer/", {"date": "2026-02-20"})
     assert not IndicatorSnapshot.objects.filter(on=date(2026, 2, 20)).exists()
     assert IndicatorSnapshot.objects.count() == PAST_DAYS_KEPT + 2
+    # Another currency counts in the same bound, month ends included.
+    make_invoice(make_customer(company), currency="USD")
+    for day in ("2026-01-15", "2026-02-28"):
+        status, body = api.call("get", "/reports/indicators", date=day, currency="USD")
+        assert (status, body["currency"], body["computed_at"]) == (200, "USD", None)
+    assert not IndicatorSnapshot.objects.filter(currency="USD").exists()

@@ -579,9 +579,11 @@ def indicators_get(request, date: s.Day | None = None, currency: str = "EUR"):
     last 12 months, then the date), average days to pay per customer, what
     each dunning level brings in within 15 days, payment promises kept,
     broken and pending, the 10 most overdue customers. Amounts are strings
-    with two decimals, in one currency (default EUR). Today's figures are
-    the company's snapshot (`computed_at`), computed again every hour;
-    another date's are computed live."""
+    with two decimals, in one currency (default EUR). A day's figures are
+    the company's snapshot of that day (`computed_at`): today's computed
+    again every hour, the last twelve month ends' every day, another past
+    day's at its first reading, then kept a day; a day after today's are
+    computed live (null)."""
     answer = indicators_answer(
         company=request.company, on=today(request, date), currency=currency[:3]
     )

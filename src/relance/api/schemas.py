@@ -625,9 +625,11 @@ class IndicatorsOut(Schema):
     late_payers: list[LatePayerOut]
     computed_at: dt.datetime | None = Field(
         None,
-        description="When the figures were computed: today's are the company's "
-        "snapshot, computed again every hour; another date is computed live "
-        "(null).",
+        description="When the figures were computed: a day's are the company's "
+        "snapshot of that day, today's computed again every hour, the last "
+        "twelve month ends' every day, another past day's at its first reading "
+        "and kept a day; null when computed live (a day after today, or more "
+        "past days than are kept).",
     )
 
 

@@ -9,10 +9,12 @@ when the company's day turns (`indicator_snapshots_roll`), by the page's
 « Recalculer » button, and by `relance indicators --snapshot`.
 
 A past day is read from a snapshot too (ADR 13, amended 2026-12-04,
-evening): those of the twelve month ends the trend shows are kept, built
-by the schedule and built again once a day old (`month_end_snapshots_roll`);
-another past day is computed the first time it is asked for, then kept a
-day (`PAST_DAYS_KEPT` such days at most). A day after today is computed
+evening): those of the twelve month ends the trend shows (in euros) are
+kept, built by the schedule and built again once a day old
+(`month_end_snapshots_roll`); another past day (or currency) is computed
+the first time it is asked for, then kept a day (`PAST_DAYS_KEPT` such at
+most). A past day's snapshot computed before that day was over (today's
+last one, yesterday) is computed again. A day after today is computed
 live, never kept."""
 
 import json
@@ -39,11 +41,13 @@ MAX_AGE = timedelta(hours=1)
 # A past day's: a month end's is built again once this old, another day's
 # deleted (asked for again, it is computed again).
 PAST_MAX_AGE = timedelta(days=1)
-# Past days other than the month ends kept at most a company: beyond, a
-# day is computed live and not kept (a token asking for every day of a
-# century would otherwise store as many snapshots, megabytes each at a
-# million invoices).
+# Past days' snapshots kept at most a company besides the month ends in
+# euros (whatever their currency): beyond, a day is computed live and not
+# kept (a token asking for every day of a century would otherwise store as
+# many snapshots, megabytes each at a million invoices).
 PAST_DAYS_KEPT = 31
+# The month ends' currency: the schedule keeps theirs.
+MONTH_END_CURRENCY = "EUR"
 
 
 def figures_dump(figures: Indicators) -> dict:
@@ -163,10 +167,11 @@ def indicator_snapshot_build(
 
 def _snapshot(company: Company, on: date, currency: str, field: str):
     """The company's snapshot of `on` with `field` read (built now if
-    there is none yet), or None (computed live, kept nowhere) when `on` is
-    after its today, when the currency is none of its invoices' (nothing to
-    add up; else a row kept, then rebuilt every hour, for each currency a
-    caller names), or when `PAST_DAYS_KEPT` other past days are kept."""
+    there is none yet, or if it was computed before that day was over), or
+    None (computed live, kept nowhere) when `on` is after its today, when
+    the currency is none of its invoices' (nothing to add up; else a row
+    kept, then rebuilt every hour, for each currency a caller names), or
+    when `PAST_DAYS_KEPT` other past days are kept."""
     today = company_today(company)
     if on > today:
         return None
@@ -174,36 +179,58 @@ def _snapshot(company: Company, on: date, currency: str, field: str):
         IndicatorSnapshot.objects.filter(
             company_id=company.pk, currency=currency, on=on
         )
-        .only("computed_at", field)
+        .only("on", "computed_at", field)
         .first()
     )
+    if snapshot is not None and not (on < today and _unfinished(company, snapshot)):
+        return snapshot
     if snapshot is None:
         if (
             currency != "EUR"
             and not Invoice.objects.filter(company=company, currency=currency).exists()
         ):
             return None
-        if not may_keep(company, on, today):
+        if not may_keep(company, on, today, currency):
             return None
-        snapshot = indicator_snapshot_build(
-            company=company, on=on, now=utc_now(), currency=currency
-        )
+    snapshot = indicator_snapshot_build(
+        company=company, on=on, now=utc_now(), currency=currency
+    )
+    bounded = on < today and not _month_end(on, today, currency)
+    if bounded and _past_kept(company, today).count() > PAST_DAYS_KEPT:
+        # Other requests kept theirs meanwhile: this one is not kept.
+        IndicatorSnapshot.objects.filter(pk=snapshot.pk).delete()
     return snapshot
 
 
-def may_keep(company: Company, on: date, today: date) -> bool:
-    """Whether the company's snapshot of `on` may be kept: today's and a
-    month end's of the trend always; another past day's while fewer than
-    `PAST_DAYS_KEPT` such are."""
-    ends = ref.trend_dates(today)[:-1]
-    if on == today or on in ends:
+def _month_end(on: date, today: date, currency: str) -> bool:
+    """Whether `on` in `currency` is one of the month ends the schedule
+    keeps: those of the trend, in euros."""
+    return currency == MONTH_END_CURRENCY and on in ref.trend_dates(today)[:-1]
+
+
+def _unfinished(company: Company, snapshot: IndicatorSnapshot) -> bool:
+    """Whether the snapshot was computed before its day was over (in the
+    company's time zone): what was recorded later that day is missing."""
+    return company_today(company, snapshot.computed_at) <= snapshot.on
+
+
+def may_keep(company: Company, on: date, today: date, currency: str) -> bool:
+    """Whether the company's snapshot of `on` in `currency` may be kept:
+    today's, and a month end's of the trend in euros, always; another past
+    day's (or currency's) while fewer than `PAST_DAYS_KEPT` such are."""
+    if on == today or _month_end(on, today, currency):
         return True
     if on > today:
         return False
-    others = IndicatorSnapshot.objects.filter(
+    return _past_kept(company, today).count() < PAST_DAYS_KEPT
+
+
+def _past_kept(company: Company, today: date):
+    """The company's kept snapshots of past days, but the month ends' in
+    euros (those the schedule keeps)."""
+    return IndicatorSnapshot.objects.filter(
         company_id=company.pk, on__lt=today
-    ).exclude(on__in=ends)
-    return others.count() < PAST_DAYS_KEPT
+    ).exclude(currency=MONTH_END_CURRENCY, on__in=ref.trend_dates(today)[:-1])
 
 
 def indicators_read(
@@ -255,11 +282,12 @@ def indicator_snapshots_roll(*, now: datetime) -> list[Company]:
 
 def month_end_snapshots_roll(*, now: datetime) -> list[tuple[Company, date]]:
     """The past days' snapshots of each company: those of the month ends
-    its trend shows (`ref.trend_dates`) built when missing or a day old —
-    the missing then the oldest first, `MONTH_END_BUILDS` a company per
-    call, so that a company of a million invoices (4 s a build) spreads
-    its twelve over the worker's rounds; those of other past days deleted
-    once a day old. Returns the (company, day) built."""
+    its trend shows (`ref.trend_dates`), in euros, built when missing, a
+    day old, or computed before their day was over — the missing then the
+    oldest first, `MONTH_END_BUILDS` a company per call, so that a company
+    of a million invoices (4 s a build) spreads its twelve over the
+    worker's rounds; those of other past days (or currencies) deleted once
+    a day old. Returns the (company, day) built."""
     kept: dict[int, list[IndicatorSnapshot]] = {}
     for snapshot in IndicatorSnapshot.objects.only(
         "pk", "company_id", "currency", "on", "computed_at"
@@ -268,33 +296,33 @@ def month_end_snapshots_roll(*, now: datetime) -> list[tuple[Company, date]]:
     built = []
     for company in Company.objects.order_by("pk"):
         today = company_today(company, now)
-        ends = set(ref.trend_dates(today)[:-1])
+        ends = ref.trend_dates(today)[:-1]
         snapshots = kept.get(company.pk, [])
+        # Rebuilt meanwhile (« Recalculer », a reading), a row is younger
+        # than its time read above: the condition on its time says it.
         IndicatorSnapshot.objects.filter(
             pk__in=[
                 s.pk
                 for s in snapshots
                 if s.on < today
-                and s.on not in ends
+                and (s.currency != MONTH_END_CURRENCY or s.on not in ends)
                 and now - s.computed_at >= PAST_MAX_AGE
-            ]
+            ],
+            computed_at__lte=now - PAST_MAX_AGE,
         ).delete()
-        fresh = {
-            (s.currency, s.on) for s in snapshots if now - s.computed_at < PAST_MAX_AGE
+        ages = {
+            s.on: now - s.computed_at
+            for s in snapshots
+            if s.currency == MONTH_END_CURRENCY and not _unfinished(company, s)
         }
         due = sorted(
-            (
-                (day, currency)
-                for day in ends
-                for currency in _currencies(snapshots)
-                if (currency, day) not in fresh
-            ),
-            key=lambda due: (_age(snapshots, *due, now), due[0]),
+            (day for day in ends if ages.get(day, PAST_MAX_AGE) >= PAST_MAX_AGE),
+            key=lambda day: (ages.get(day, timedelta.max), day),
             reverse=True,
         )
-        for day, currency in due[:MONTH_END_BUILDS]:
+        for day in due[:MONTH_END_BUILDS]:
             indicator_snapshot_build(
-                company=company, on=day, now=now, currency=currency
+                company=company, on=day, now=now, currency=MONTH_END_CURRENCY
             )
             built.append((company, day))
     return built
@@ -309,12 +337,3 @@ def _currencies(snapshots: list[IndicatorSnapshot]) -> list[str]:
     """The currencies a company's snapshots are kept in: those it has one
     in, EUR at least."""
     return sorted({s.currency for s in snapshots} | {"EUR"})
-
-
-def _age(snapshots, day: date, currency: str, now: datetime) -> timedelta:
-    """How old the company's snapshot of `day` in `currency` is (forever
-    when there is none)."""
-    for s in snapshots:
-        if (s.on, s.currency) == (day, currency):
-            return now - s.computed_at
-    return timedelta.max

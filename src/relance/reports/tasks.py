@@ -54,5 +54,5 @@ def indicators_rebuild(company_id: int, currency: str = "EUR", on: str = "") -> 
     kept = IndicatorSnapshot.objects.filter(
         company_id=company.pk, currency=currency, on=day
     ).exists()
-    if kept or may_keep(company, day, today):
+    if kept or may_keep(company, day, today, currency):
         indicator_snapshot_build(company=company, on=day, now=now, currency=currency)

@@ -326,7 +326,8 @@ def indicators_rebuild(request):
     computed again by the worker."""
     today = today_of(request)
     on = min(date_param(request.POST.get("date", ""), today), today)
-    indicators_task(request.company.pk, on=on.isoformat())
+    # Today's said as none: the worker's today, should its midnight pass.
+    indicators_task(request.company.pk, on="" if on == today else on.isoformat())
     messages.success(
         request,
         _("Calcul des indicateurs lancé ; rechargez la page dans un instant."),

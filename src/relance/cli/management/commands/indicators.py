@@ -37,8 +37,13 @@ class Command(RelanceCommand):
     def handle(self, *args, **options):
         company = company_get(options["company"])
         on = options["date"] or company_today(company)
-        if options["snapshot"] and on <= company_today(company):
-            indicator_snapshot_build(company=company, on=on, now=utc_now())
+        if options["snapshot"]:
+            if on > company_today(company):
+                self.stderr.write(
+                    "Date future : indicateurs calculés sans être gardés."
+                )
+            else:
+                indicator_snapshot_build(company=company, on=on, now=utc_now())
         if options["json"]:  # the API's answer
             self.write_json(json.loads(indicators_answer(company=company, on=on)))
             return
