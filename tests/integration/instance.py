@@ -61,10 +61,11 @@ class Instance:
         lines = result.stdout.strip().splitlines()
         return json.loads(lines[-1]) if lines else None
 
-    def start(self, *args: str, log: Path | None = None) -> subprocess.Popen:
+    def start(self, *args: str, log: Path | None = None, **popen) -> subprocess.Popen:
         """Start `relance ARGS`; its output is read from `process.stdout`, or
         written to `log` when nobody reads it (a pipe left unread fills up,
-        and then the web server and the workers wait to write their logs)."""
+        and then the web server and the workers wait to write their logs).
+        `popen`: more of `subprocess.Popen`'s arguments."""
         output = open(log, "a") if log else subprocess.PIPE  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "relance.cli", *args],
@@ -73,6 +74,7 @@ class Instance:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            **popen,
         )
         if log:
             output.close()  # the child has its own copy

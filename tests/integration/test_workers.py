@@ -183,8 +183,22 @@ def test_serve_runs_web_worker_and_scheduler_and_stops_them_all(instance, stop_w
 def test_children_of_serve_stop_when_it_is_killed(instance):
     """Killed with SIGKILL, `serve` cannot stop its children: they stop by
     themselves (Linux), rather than keep the port and send on their own."""
+    _children_stop_when_serve_is_killed(instance)
+
+
+def test_children_stop_though_serve_was_started_with_sigint_ignored(instance):
+    """`relance serve &` in a script (a shell without job control) starts
+    with SIGINT ignored, and children inherit it across exec: the worker,
+    whose stop signal is SIGINT, never stopped (seen in CI launched in the
+    background). Each child is started with its stop signal as by default."""
+    _children_stop_when_serve_is_killed(
+        instance, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)
+    )
+
+
+def _children_stop_when_serve_is_killed(instance, **popen) -> None:
     port = free_port()
-    serve = instance.start("serve", "--port", str(port), "--workers", "1")
+    serve = instance.start("serve", "--port", str(port), "--workers", "1", **popen)
     line = ""
     while "pid" not in line:
         line = serve.stdout.readline()

@@ -98,10 +98,16 @@ def _start(command: list[str], stop_signal: int) -> subprocess.Popen:
     """Start a child in its own session: a Ctrl-C reaches this process only,
     which then stops each child once, with the signal it expects. On Linux the
     child also gets that signal if this process dies without stopping it
-    (killed with SIGKILL), rather than living on alone."""
+    (killed with SIGKILL), rather than living on alone.
+
+    The child's stop signal is set back to its default first: an ignored
+    signal is inherited across exec, and `relance serve &` in a script (a
+    shell without job control) starts with SIGINT ignored — the worker
+    would never stop."""
     parent = os.getpid()
 
     def stop_with_parent() -> None:
+        signal.signal(stop_signal, signal.SIG_DFL)
         try:
             prctl = ctypes.CDLL(None, use_errno=True).prctl
         except (OSError, AttributeError):
