@@ -48,6 +48,9 @@ PAST_MAX_AGE = timedelta(days=1)
 PAST_DAYS_KEPT = 31
 # The month ends' currency: the schedule keeps theirs.
 MONTH_END_CURRENCY = "EUR"
+# Month ends' snapshots built a company per call of the schedule (every 15
+# minutes): twelve in three hours at most, the missing and oldest first.
+MONTH_END_BUILDS = 1
 
 
 def figures_dump(figures: Indicators) -> dict:
@@ -214,6 +217,20 @@ def _unfinished(company: Company, snapshot: IndicatorSnapshot) -> bool:
     return company_today(company, snapshot.computed_at) <= snapshot.on
 
 
+def indicator_snapshot_rebuild(
+    *, company: Company, on: date, now: datetime, currency: str = "EUR"
+) -> IndicatorSnapshot | None:
+    """« Recalculer »: the company's snapshot of `on` built again, when it
+    has one or may keep one (`may_keep`); else nothing (None)."""
+    today = company_today(company, now)
+    kept = IndicatorSnapshot.objects.filter(
+        company_id=company.pk, currency=currency, on=on
+    ).exists()
+    if not (kept or may_keep(company, on, today, currency)):
+        return None
+    return indicator_snapshot_build(company=company, on=on, now=now, currency=currency)
+
+
 def may_keep(company: Company, on: date, today: date, currency: str) -> bool:
     """Whether the company's snapshot of `on` in `currency` may be kept:
     today's, and a month end's of the trend in euros, always; another past
@@ -260,11 +277,7 @@ def indicator_snapshots_roll(*, now: datetime) -> list[Company]:
     """Each company whose today's snapshots are missing or older than
     `MAX_AGE`, built again (in each currency it has one in; EUR at
     least). Returns those companies."""
-    kept: dict[int, list[IndicatorSnapshot]] = {}
-    for snapshot in IndicatorSnapshot.objects.only(
-        "company_id", "currency", "on", "computed_at"
-    ):
-        kept.setdefault(snapshot.company_id, []).append(snapshot)
+    kept = _kept_by_company()
     built = []
     for company in Company.objects.order_by("pk"):
         today = company_today(company, now)
@@ -288,25 +301,19 @@ def month_end_snapshots_roll(*, now: datetime) -> list[tuple[Company, date]]:
     of a million invoices (4 s a build) spreads its twelve over the
     worker's rounds; those of other past days (or currencies) deleted once
     a day old. Returns the (company, day) built."""
-    kept: dict[int, list[IndicatorSnapshot]] = {}
-    for snapshot in IndicatorSnapshot.objects.only(
-        "pk", "company_id", "currency", "on", "computed_at"
-    ):
-        kept.setdefault(snapshot.company_id, []).append(snapshot)
+    kept = _kept_by_company()
     built = []
     for company in Company.objects.order_by("pk"):
         today = company_today(company, now)
-        ends = ref.trend_dates(today)[:-1]
         snapshots = kept.get(company.pk, [])
-        # Rebuilt meanwhile (« Recalculer », a reading), a row is younger
-        # than its time read above: the condition on its time says it.
+        # A day old when read above: the condition on the time is the
+        # query's, so that a row rebuilt meanwhile (« Recalculer », a
+        # reading) is kept.
         IndicatorSnapshot.objects.filter(
             pk__in=[
                 s.pk
                 for s in snapshots
-                if s.on < today
-                and (s.currency != MONTH_END_CURRENCY or s.on not in ends)
-                and now - s.computed_at >= PAST_MAX_AGE
+                if s.on < today and not _month_end(s.on, today, s.currency)
             ],
             computed_at__lte=now - PAST_MAX_AGE,
         ).delete()
@@ -316,7 +323,11 @@ def month_end_snapshots_roll(*, now: datetime) -> list[tuple[Company, date]]:
             if s.currency == MONTH_END_CURRENCY and not _unfinished(company, s)
         }
         due = sorted(
-            (day for day in ends if ages.get(day, PAST_MAX_AGE) >= PAST_MAX_AGE),
+            (
+                day
+                for day in ref.trend_dates(today)[:-1]
+                if ages.get(day, timedelta.max) >= PAST_MAX_AGE
+            ),
             key=lambda day: (ages.get(day, timedelta.max), day),
             reverse=True,
         )
@@ -328,9 +339,14 @@ def month_end_snapshots_roll(*, now: datetime) -> list[tuple[Company, date]]:
     return built
 
 
-# Month ends' snapshots built a company per call of the schedule (every 15
-# minutes): twelve in three hours at most, the missing and oldest first.
-MONTH_END_BUILDS = 1
+def _kept_by_company() -> dict[int, list[IndicatorSnapshot]]:
+    """Every kept snapshot (its day, currency and time only), by company."""
+    kept: dict[int, list[IndicatorSnapshot]] = {}
+    for snapshot in IndicatorSnapshot.objects.only(
+        "company_id", "currency", "on", "computed_at"
+    ):
+        kept.setdefault(snapshot.company_id, []).append(snapshot)
+    return kept
 
 
 def _currencies(snapshots: list[IndicatorSnapshot]) -> list[str]:

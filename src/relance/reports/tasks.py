@@ -11,12 +11,10 @@ from relance.core.models import Company
 from relance.core.queue import db_periodic_task, db_task
 from relance.reports.aged_snapshot import aged_snapshots_roll
 from relance.reports.indicator_snapshot import (
-    indicator_snapshot_build,
+    indicator_snapshot_rebuild,
     indicator_snapshots_roll,
-    may_keep,
     month_end_snapshots_roll,
 )
-from relance.reports.models import IndicatorSnapshot
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -46,13 +44,7 @@ def indicators_rebuild(company_id: int, currency: str = "EUR", on: str = "") -> 
     """« Recalculer » on the indicators' page: the day shown (ISO date),
     today's by default."""
     company = Company.objects.filter(pk=company_id).first()
-    if company is None:
-        return
-    now = utc_now()
-    today = company_today(company, now)
-    day = date.fromisoformat(on) if on else today
-    kept = IndicatorSnapshot.objects.filter(
-        company_id=company.pk, currency=currency, on=day
-    ).exists()
-    if kept or may_keep(company, day, today, currency):
-        indicator_snapshot_build(company=company, on=day, now=now, currency=currency)
+    if company is not None:
+        now = utc_now()
+        day = date.fromisoformat(on) if on else company_today(company, now)
+        indicator_snapshot_rebuild(company=company, on=day, now=now, currency=currency)
