@@ -31,7 +31,7 @@ class Command(RelanceCommand):
         parser.add_argument(
             "--snapshot",
             action="store_true",
-            help=("recalculer d'abord les indicateurs de la date (ce jour par défaut)"),
+            help="recalculer d'abord les indicateurs de la date (ce jour par défaut)",
         )
 
     def handle(self, *args, **options):
