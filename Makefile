@@ -7,13 +7,17 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export RELANCE_DATA_DIR ?= $(CURDIR)/data
+# The test suite's processes (pytest-xdist): one a core; TEST_JOBS=0 runs it in
+# this process (for a debugger). The browser tests share one running Relance
+# in order and stay in one process.
+TEST_JOBS ?= auto
 PO := src/relance/locale/en/LC_MESSAGES/django.po
 
 .PHONY: run test test-browser lint format lock messages screenshots bench clean help
 
 help:
 	@echo "make run    install, migrate, load demo data if empty, start Relance on http://$(HOST):$(PORT)"
-	@echo "make test   run the test suite (SQLite, or DATABASE_URL)"
+	@echo "make test   run the test suite (SQLite, or DATABASE_URL), a process a core (TEST_JOBS=0: one)"
 	@echo "make lint   ruff"
 	@echo "make bench  quick benchmarks (10,000 invoices, SQLite and PostgreSQL if reachable)"
 	@echo "make lock   re-pin the dependencies (requirements*.lock) from pyproject.toml"
@@ -41,7 +45,7 @@ run: $(VENV)/.run-installed
 
 test: export RELANCE_DATA_DIR = $(CURDIR)/var/test
 test: $(VENV)/.dev-installed
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser" -n $(TEST_JOBS) $(PYTEST_ARGS)
 
 # Needs Debian's chromium (.ci/run installs it): `apt-get install chromium`.
 test-browser: export RELANCE_DATA_DIR = $(CURDIR)/var/test
