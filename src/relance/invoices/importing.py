@@ -509,7 +509,6 @@ def invoices_import(
     company: Company,
     content: bytes,
     filename: str,
-    dry_run: bool,
     today: date | None = None,
     progress: Progress | None = None,
     plans: Callable[[], Iterable[str]] = tuple,
@@ -525,7 +524,6 @@ def invoices_import(
     return invoices_table_import(
         company=company,
         table=table,
-        dry_run=dry_run,
         today=today,
         progress=progress,
         plans=plans,
@@ -546,7 +544,6 @@ def invoices_table_import(
     *,
     company: Company,
     table: Table,
-    dry_run: bool,
     today: date | None = None,
     progress: Progress | None = None,
     plans: Callable[[], Iterable[str]] = tuple,
@@ -559,8 +556,9 @@ def invoices_table_import(
 
     One pass, in one transaction, CHUNK_ROWS rows at a time: each chunk is
     checked, then its valid rows written (so that the checks of the next
-    chunks, and the end's, find them in the database); any error, and a dry
-    run, roll everything back (ADR 17). What needs the whole file (a new
+    chunks, and the end's, find them in the database); any error rolls
+    everything back (ADR 17); a dry run is the caller's rollback
+    (`dunning.services.intake`). What needs the whole file (a new
     customer named on a later line, a credit note naming a later invoice) is
     checked at the end."""
     report = Report()
@@ -572,8 +570,6 @@ def invoices_table_import(
         run.finish()
         if report.errors:
             raise Refused(report)  # rolls back
-        if dry_run:
-            transaction.set_rollback(True)
     return report
 
 

@@ -51,19 +51,21 @@ def invoices_take_in(
     progress: importing.Progress | None = None,
 ) -> importing.Report:
     """A file of invoices, streamed: all or nothing; `progress` is told the
-    rows done after each chunk."""
+    rows done after each chunk. A dry run writes it, then rolls back, as
+    payments_take_in does."""
     with transaction.atomic():
         report = importing.invoices_import(
             company=company,
             content=content,
             filename=filename,
-            dry_run=dry_run,
             today=today,
             progress=progress,
             plans=lambda: [plan.name for plan in plan_list(company=company)],
             state_of=NewInvoicesState(company=company, today=today),
         )
-        if not dry_run:
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
             _imported_settle(company, report, today, EInvoiceStatusEvent.Source.IMPORT)
     return report
 
@@ -225,7 +227,6 @@ def invoices_batch_take_in(
         report = importing.invoices_table_import(
             company=company,
             table=importing.objects_table(objects),
-            dry_run=False,
             today=today,
         )
         _imported_settle(company, report, today, EInvoiceStatusEvent.Source.API)
