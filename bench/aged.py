@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.percentile import p95  # noqa: E402
 from bench.run import inner_rows, postgres_available  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def _timed(call, runs: int) -> dict:
     walls.sort()
     return {
         "p50_ms": round(statistics.median(walls), 1),
-        "p95_ms": round(walls[max(int(len(walls) * 0.95) - 1, 0)], 1),
+        "p95_ms": round(p95(walls), 1),
         "cpu_p50_ms": round(statistics.median(cpus), 1),
         "result": result,
     }

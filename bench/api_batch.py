@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.percentile import p95
 
 
 def invoices(batch: int, size: int) -> list[dict]:
@@ -50,10 +53,9 @@ def timed(client, path: str, objects: list[dict]) -> float:
 
 def line(name: str, seconds: list[float]) -> None:
     ordered = sorted(seconds)
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
     print(
         f"{name}: {len(seconds)} call(s), median {statistics.median(seconds):.3f} s,"
-        f" p95 {p95:.3f} s, max {ordered[-1]:.3f} s"
+        f" p95 {p95(seconds):.3f} s, max {ordered[-1]:.3f} s"
     )
 
 

@@ -215,6 +215,9 @@ def sending_company(messages: int, today: date) -> Company:
             phone="01 23 45 67 89",
             iban="FR7630006000011234567890189",
             bic="AGRIFRPPXXX",
+            # Throughput at any hour: the calendar would hold the messages
+            # until the next working morning (it has its own tests).
+            send_calendar=False,
         )
         steps_create_defaults(company=company)
         _insert(

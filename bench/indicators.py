@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.percentile import p95  # noqa: E402
 from bench.run import inner_rows, postgres_available  # noqa: E402
 
 TODAY_ISO = "2026-11-02"  # bench/part.py's TODAY
@@ -168,7 +169,7 @@ def measure(runs: int) -> dict:
     return {
         "invoices": company_invoices(company),
         "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 1),
+        "p95_ms": round(p95(timings), 1),
         "past_max_ms": round(max(past), 1),
         "queries": len(captured),
         "parts_ms": parts,
@@ -234,7 +235,7 @@ def measure_snapshot(runs: int) -> dict:
             measured.sort()
             timings[name] = (
                 round(statistics.median(measured), 1),
-                round(measured[max(int(len(measured) * 0.95) - 1, 0)], 1),
+                round(p95(measured), 1),
                 len(answer.content),
             )
         other_day = (TODAY - timedelta(days=10)).isoformat()
