@@ -14,6 +14,7 @@ import pytest
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from relance.core.errors import ApplicationError
+from relance.dunning.services.intake import invoices_take_in
 from relance.invoices import importing, tables
 from relance.invoices.importing import (
     Refused,
@@ -31,13 +32,17 @@ CSV_HEADER = b"numero;code_client;client;date_facture;date_echeance;montant_ttc\
 
 
 def imported(content: bytes, filename: str):
-    """The import's report, or the error that refused the file; with the
-    peak of memory it took."""
+    """The import's report, or the error that refused the file, of a check
+    (« Vérifier »: nothing kept); with the peak of memory it took."""
     company = make_company()
     tracemalloc.start()
     try:
-        outcome = invoices_import(
-            company=company, content=content, filename=filename, dry_run=True
+        outcome = invoices_take_in(
+            company=company,
+            content=content,
+            filename=filename,
+            today=date(2026, 11, 2),
+            dry_run=True,
         )
     except ApplicationError as error:
         outcome = error
@@ -73,7 +78,6 @@ def test_a_workbook_as_excel_writes_it_is_still_read_whole():
         company=make_company(),
         content=forge.excel_like(),
         filename="factures.xlsx",
-        dry_run=False,
     )
     assert report.created == 1
     invoice = Invoice.objects.get()
