@@ -512,14 +512,21 @@ def statistics_ensure(*models: type[Model]) -> None:
     planner finds a few invoices by number through the index on the company,
     reading the company's every row: each chunk of a million-row import got
     slower than the last (ADR 17, amended 2026-12-04). Once analysed, the
-    planner scales the row counts with the table's size by itself."""
+    planner scales the row counts with the table's size by itself.
+
+    « Never analysed » is « no column statistics », not only `reltuples <
+    0`: ANALYZE writes the row count in place, kept when its transaction
+    rolls back (a file's check, « Vérifier »), while the statistics go with
+    it; the import that follows the check would otherwise have none."""
     if connection.vendor != "postgresql":
         return
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname FROM pg_class WHERE reltuples < 0 AND oid IN "
-            "(SELECT to_regclass(name) FROM unnest(%s::text[]) AS name)",
+            "SELECT c.relname FROM pg_class c WHERE c.oid IN "
+            "(SELECT to_regclass(name) FROM unnest(%s::text[]) AS name) "
+            "AND (c.reltuples < 0 OR NOT EXISTS (SELECT 1 FROM pg_stats s "
+            "WHERE s.schemaname = current_schema() AND s.tablename = c.relname))",
             [tables],
         )
         never = sorted(row[0] for row in cursor.fetchall())
