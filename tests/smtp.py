@@ -83,7 +83,19 @@ class SmtpServer:
         return self.handler.received
 
     def start(self) -> "SmtpServer":
-        self.controller.start()
+        # The free port was free when probed: another test process (the
+        # suite runs in several) may have bound it since. Another, then.
+        for attempt in range(5):
+            try:
+                self.controller.start()
+                return self
+            except OSError:
+                if attempt == 4:
+                    raise
+                self.port = free_port()
+                self.controller = Controller(
+                    self.handler, hostname="127.0.0.1", port=self.port
+                )
         return self
 
     def stop(self) -> None:

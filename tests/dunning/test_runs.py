@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from huey.storage import MemoryStorage
 
 from relance.dunning.models import DailyRun, Reminder
 from relance.dunning.planning import reminder_plan
@@ -37,7 +38,10 @@ def test_a_send_run_returns_at_once_and_its_progress_follows_the_reminders(
     company, smtp_server, django_capture_on_commit_callbacks, _queue_runs_tasks_at_once
 ):
     huey = _queue_runs_tasks_at_once
-    huey.immediate = False  # a real queue (in memory): nothing runs yet
+    huey.immediate = False  # a real queue: nothing runs yet
+    # In memory: off immediate mode, huey goes back to its queue file, one
+    # for every test process (RELANCE_QUEUE_FILE).
+    huey.storage = MemoryStorage(huey.name)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             run, created = queued_run(company)

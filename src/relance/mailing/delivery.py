@@ -17,6 +17,7 @@ tried again, nor is a server that timed out twice: the messages left get
 TEMPORARY at once instead of a time-out each.
 """
 
+import contextlib
 import re
 import smtplib
 import socket
@@ -109,7 +110,8 @@ class SmtpTransport:
             # after its body, would otherwise wait (Nagle) for the server to
             # acknowledge the body, which it delays up to 40 ms (a message
             # in the middle of DATA gets no answer before the dot).
-            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with contextlib.suppress(OSError):  # a speed, not a condition
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if settings.EMAIL_USE_TLS and not settings.EMAIL_USE_SSL:
                 connection.starttls(context=ssl.create_default_context())
             connection.ehlo_or_helo_if_needed()
