@@ -18,7 +18,7 @@ from relance.dunning.services.intake import invoices_take_in, payments_take_in
 from relance.dunning.services.payments import payments_record
 from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
-from relance.invoices.models import Customer, Invoice, Payment
+from relance.invoices.models import Invoice
 from relance.invoices.services import NewPayment
 from tests.factories import make_company, make_customer, make_invoice, make_steps
 
@@ -142,8 +142,6 @@ def test_importing_a_file_costs_the_same_for_3_or_35_rows(company):
 
 def test_importing_payments_costs_the_same_for_3_or_40_rows(company):
     invoices = due_invoices(company, customers=9, each=7)
-    # A new installation's first import analyses its tables, once.
-    sql.statistics_ensure(Customer, Invoice, Payment)
 
     def pay_rows(rows):
         lines = ["facture;date;montant;reference"]
@@ -155,6 +153,9 @@ def test_importing_payments_costs_the_same_for_3_or_40_rows(company):
             )
         )
 
+    # A new installation's first import analyses its tables, once they
+    # hold rows (an empty table analysed has no statistics yet).
+    pay_rows(invoices[-1:])
     assert pay_rows(invoices[:3]) == pay_rows(invoices[3:43])
 
 
