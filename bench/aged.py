@@ -40,7 +40,6 @@ def _timed(call, runs: int) -> dict:
         if index >= 2:  # warm-up
             walls.append(wall * 1000)
             cpus.append(cpu * 1000)
-    walls.sort()
     return {
         "p50_ms": round(statistics.median(walls), 1),
         "p95_ms": round(p95(walls), 1),

@@ -147,7 +147,6 @@ def measure(runs: int) -> dict:
             elapsed = time.perf_counter() - started
         if index >= 2:
             timings.append(elapsed * 1000)
-    timings.sort()
     parts = {}
     scope = {"company": company, "on": TODAY}
     for name, call in (
@@ -232,7 +231,6 @@ def measure_snapshot(runs: int) -> dict:
                 assert answer.status_code == 200, answer.status_code
                 if index >= 2:
                     measured.append(elapsed * 1000)
-            measured.sort()
             timings[name] = (
                 round(statistics.median(measured), 1),
                 round(p95(measured), 1),

@@ -150,7 +150,6 @@ def listing(total: int) -> dict:
         if index >= 3:  # warm-up
             timings.append(elapsed * 1000)
             queries.add(len(captured))
-    timings.sort()
     return {
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(p95(timings), 1),
@@ -174,7 +173,6 @@ def aged(total: int) -> dict:
                 elapsed = time.perf_counter() - started
             if index >= 2:  # warm-up
                 timings.append(elapsed * 1000)
-        timings.sort()
         out[label] = {
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(p95(timings), 1),

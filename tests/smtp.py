@@ -74,9 +74,13 @@ def free_port() -> int:
 class SmtpServer:
     def __init__(self):
         self.handler = Handler()
+        self._listen()
+        self.connections = 0
+
+    def _listen(self) -> None:
+        """On a loopback port free when probed."""
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.connections = 0
 
     @property
     def received(self) -> list[Received]:
@@ -92,11 +96,7 @@ class SmtpServer:
             except OSError:
                 if attempt == 4:
                     raise
-                self.port = free_port()
-                self.controller = Controller(
-                    self.handler, hostname="127.0.0.1", port=self.port
-                )
-        return self
+                self._listen()
 
     def stop(self) -> None:
         if self.controller._thread is not None:
