@@ -960,3 +960,19 @@ class PortalAnswer(models.Model):
         return (
             f"{self.get_kind_display()} {self.customer_id} {self.created_at:%Y-%m-%d}"
         )
+
+
+class TaggedCount(models.Model):
+    """A part of the number of a company's invoices « à relancer » (ADR 31).
+
+    The database's triggers on invoices_invoice write one row a write that
+    tags or untags (± the number), whatever wrote it; the daily job folds a
+    company's rows into one (`tagged_count.tagged_counts`). The number is the
+    sum of the company's rows. A plain id, no foreign key: an invoice deleted
+    with its company writes its row after the company's are gone."""
+
+    company_id = models.BigIntegerField(db_index=True)
+    n = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.n:+d}"

@@ -29,8 +29,8 @@ from relance.dunning.services.state import (
     dated_tags_write,
     invoices_refresh,
     state_key,
-    tagged_counts,
 )
+from relance.dunning.tagged_count import tagged_counts, tagged_counts_reset
 
 RESTART_AFTER = timedelta(minutes=10)  # a daily run unfinished by then is re-queued
 
@@ -146,11 +146,12 @@ def _runs_by_date(
     """The runs of the companies whose steps and gap are those of their last
     run, done together (by company id): only the tags the date changes are
     written (ADR 19), in one statement for all the companies of a date
-    (`state.dated_tags_write`), then their tagged counts in one, their runs
-    in one insert. A few statements whatever the number of companies; a
-    first run or a changed key is not among them (each runs on its own,
-    computing everything). Tags written whose runs were not recorded (an
-    error in between) are written again by the next run: nothing else."""
+    (`state.dated_tags_write`), then their numbers tagged as the database
+    keeps them (ADR 31), their runs in one insert. A few statements whatever
+    the number of companies; a first run or a changed key is not among them
+    (each runs on its own, computing everything). Tags written whose runs
+    were not recorded (an error in between) are written again by the next
+    run: nothing else."""
     plans = plans_active_of(company_ids=list(days))
     keys = {
         company.pk: state_key(
@@ -226,11 +227,10 @@ def daily_run_execute(*, run_id: int, now: datetime, full: bool = False) -> Dail
         plans=plans,
         default=default,
     )
-    run.tagged, run.untagged, run.to_remind = (
-        result.tagged,
-        result.untagged,
-        result.to_remind,
-    )
+    if run.full:  # the number kept counted again, as everything else is
+        tagged_counts_reset(company_ids=[company.pk])
+    run.tagged, run.untagged = result.tagged, result.untagged
+    run.to_remind = tagged_counts(company_ids=[company.pk])[company.pk]
     scheduled = run.origin == DailyRun.Origin.SCHEDULE
     if scheduled and company.auto_send:
         plan = reminder_plan(company=company, today=run.date)

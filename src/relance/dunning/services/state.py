@@ -23,6 +23,7 @@ from relance.core.services import company_update
 from relance.core.sql import ids_condition
 from relance.dunning import rules
 from relance.dunning.selectors import plan_default, plans_active
+from relance.dunning.tagged_count import tagged_counts
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,13 @@ class RefreshResult:
     date: date
     tagged: int
     untagged: int
-    to_remind: int
+    company_id: int
+
+    @property
+    def to_remind(self) -> int:
+        """The company's invoices « à relancer » now, as the database keeps
+        the number (ADR 31): read when asked, never counted by a refresh."""
+        return tagged_counts(company_ids=[self.company_id], fold=False)[self.company_id]
 
 
 def _computed_sql(plans: dict[int, list], selection: str, few: bool = False) -> str:
@@ -296,7 +303,7 @@ def invoices_refresh(
         [(tagged, untagged)] = dated_tags_write(
             company_ids=[company.pk], today=today
         ).values()
-        return RefreshResult(today, tagged, untagged, _tagged_count(company.pk))
+        return RefreshResult(today, tagged, untagged, company.pk)
     if plans is None:
         plans, default = plans_active(company=company)
     elif default == -1:
@@ -320,15 +327,11 @@ def invoices_refresh(
         selections = [f"+i.company_id = %(company)s AND {condition}"]
     else:
         selections = []
-    tagged = untagged = to_remind = 0
+    tagged = untagged = 0
     for selection in selections:
         counts = _refresh(plans, selection, params, few=invoice_ids is not None)
-        tagged, untagged, to_remind = (
-            tagged + counts[0],
-            untagged + counts[1],
-            to_remind + counts[2],
-        )
-    return RefreshResult(today, tagged, untagged, to_remind)
+        tagged, untagged = tagged + counts[0], untagged + counts[1]
+    return RefreshResult(today, tagged, untagged, company.pk)
 
 
 def _default_id(company: Company) -> int | None:
@@ -336,47 +339,9 @@ def _default_id(company: Company) -> int | None:
     return plan.pk if plan else None
 
 
-def _tagged_index() -> str:
-    """The partial index of tagged invoices named on SQLite: without
-    statistics, it would read every invoice of the company through another
-    index to test the tag."""
-    if connection.vendor == "postgresql":
-        return ""
-    return "INDEXED BY invoice_to_remind_due_idx"
-
-
-def _tagged_count(company_id: int) -> int:
-    """The company's invoices « à relancer », counted in the partial index of
-    them (without grouping: a third faster than `tagged_counts` for one
-    company of 288,000 tags on SQLite)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM invoices_invoice {_tagged_index()} "
-            "WHERE company_id = %s AND to_remind",
-            [company_id],
-        )
-        return cursor.fetchone()[0]
-
-
-def tagged_counts(*, company_ids: list[int]) -> dict[int, int]:
-    """Each company's invoices « à relancer », by id, counted in the partial
-    index of them in one statement."""
-    condition, params = ids_condition("company_id", company_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT company_id, COUNT(*) FROM invoices_invoice {_tagged_index()} "
-            f"WHERE {condition} AND to_remind GROUP BY company_id",
-            params,
-        )
-        counts = dict(cursor.fetchall())
-    return {pk: counts.get(pk, 0) for pk in company_ids}
-
-
-def _refresh(
-    plans, selection: str, params: dict, few: bool = False
-) -> tuple[int, int, int]:
+def _refresh(plans, selection: str, params: dict, few: bool = False) -> tuple[int, int]:
     """Compute the state into a temporary table of the rows that change, then
-    write them; returns (tagged, untagged, tagged after).
+    write them; returns (tagged, untagged).
 
     Two statements rather than one UPDATE joining the table to itself: the
     computation reads the invoices once, and the UPDATE only touches the rows
@@ -395,11 +360,10 @@ def _refresh(
             FROM computed c WHERE {_changed(distinct)}""",
             params,
         )
-        before = _tagged_count(params["company"])
         write = _write_postgres if postgres else _write_sqlite
         tagged, untagged = write(cursor)
         cursor.execute("DROP TABLE relance_changes")
-    return tagged, untagged, before + tagged - untagged
+    return tagged, untagged
 
 
 _UPDATE = """UPDATE invoices_invoice
@@ -408,10 +372,9 @@ _UPDATE = """UPDATE invoices_invoice
     WHERE invoices_invoice.id = c.id"""
 
 
-def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int, int]:
+def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int]:
     """`_refresh` of a list of ids on PostgreSQL in ONE statement: computed,
-    written and counted (the tagged count as it was before, the statement's
-    snapshot), with no temporary table to create and drop (four round trips
+    written and counted, with no temporary table to create and drop (four round trips
     and catalog writes a company). The UPDATE goes back to each row by the
     place it was read from (`ctid`, a TID scan) rather than reading the
     table again, and skips a row changed meanwhile as `_write_postgres`
@@ -431,14 +394,11 @@ def _refresh_few_postgres(plans, selection: str, params: dict) -> tuple[int, int
                 AND invoices_invoice.to_remind = c.old_tag
                 RETURNING c.old_tag, c.due)
             SELECT COUNT(*) FILTER (WHERE due AND NOT old_tag),
-                COUNT(*) FILTER (WHERE old_tag AND NOT due),
-                (SELECT COUNT(*) FROM invoices_invoice
-                    WHERE company_id = %(company)s AND to_remind)
+                COUNT(*) FILTER (WHERE old_tag AND NOT due)
             FROM written""",
             params,
         )
-        tagged, untagged, before = cursor.fetchone()
-    return tagged, untagged, before + tagged - untagged
+        return cursor.fetchone()
 
 
 def _write_postgres(cursor) -> tuple[int, int]:
