@@ -145,6 +145,15 @@ def test_a_reset_of_every_company_forgets_the_companies_gone():
     assert list(TaggedCount.objects.values_list("company_id", "n")) == [(company.pk, 1)]
 
 
+@pytest.mark.django_db
+def test_a_number_below_zero_is_counted_again():
+    company = make_company()
+    make_invoice(make_customer(company), to_remind=True)
+    TaggedCount.objects.create(company_id=company.pk, n=-5)  # a write unseen
+    assert tagged_counts(company_ids=[company.pk], fold=False) == {company.pk: 1}
+    assert list(TaggedCount.objects.values_list("company_id", "n")) == [(company.pk, 1)]
+
+
 def _triggers() -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -164,7 +173,9 @@ def test_triggers_a_migration_dropped_come_back_and_the_numbers_are_counted():
     made = import_module("relance.dunning.migrations.0022_tagged_count")
     company = make_company()
     customer = make_customer(company)
+    TaggedCount.objects.create(company_id=company.pk + 1000, n=-1)  # a flush's
     assert triggers_ensure() is False
+    assert list(TaggedCount.objects.values_list("company_id", flat=True)) == []
     with connection.schema_editor() as editor:
         made.triggers_drop(None, editor)
     assert _triggers() == set()

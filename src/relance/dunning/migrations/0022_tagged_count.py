@@ -6,7 +6,11 @@ are counted once here.
 
 A later migration of the invoices that rebuilds their table on SQLite drops
 the triggers with it: `tagged_count.triggers_ensure` puts them back and
-counts again after each `migrate`."""
+counts again after each `migrate`. A later migration that rebuilds
+dunning_taggedcount (SQLite), or changes the type of the invoices'
+`to_remind` or `company_id` (PostgreSQL), fails while the triggers name
+them: it drops them first (`triggers_drop`), and `triggers_ensure` puts
+them back."""
 
 from django.db import migrations, models
 
@@ -109,8 +113,12 @@ def triggers_drop(apps, schema_editor):
 
 
 def counted(apps, schema_editor):
-    """The triggers, then the invoices' tags counted as they stand."""
+    """The triggers, then the invoices' tags counted as they stand (after
+    the lock `tagged_count` takes to fold: none runs before this release,
+    but a worker of it may be up already)."""
     triggers_create(apps, schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SELECT pg_advisory_xact_lock(1380273217)")
     schema_editor.execute("DELETE FROM dunning_taggedcount")
     schema_editor.execute(COUNT)
 
