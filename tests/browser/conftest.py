@@ -15,6 +15,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "mot-de-passe-de-test"
 
 DATA = """
+from relance.core.clock import local_date, utc_now
 import json
 from datetime import date, timedelta
 from relance.core.models import Company, Membership, User
@@ -22,7 +23,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_create_defaults
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 a = Company.objects.get()
 a.name = "Bâtiments Durand"
 a.sender_email = "relances@durand.example"

@@ -1,11 +1,12 @@
 """A bank statement sent on the « Banque » page, its suggestion confirmed,
 as a user clicks them, in real Chromium."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from relance.core.clock import local_date, utc_now
 from tests.browser.conftest import sign_in
 from tests.browser.test_credit_note_by_hand import new_document
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_a_statement_is_imported_and_its_suggestion_confirmed(page, app):
     base = app["url"]
     sign_in(page, base)
-    issued = date.today() - timedelta(days=40)
+    issued = local_date("Europe/Paris", utc_now()) - timedelta(days=40)
     new_document(
         page,
         base,
@@ -28,7 +29,9 @@ def test_a_statement_is_imported_and_its_suggestion_confirmed(page, app):
         },
     )
     expect(page.locator(".toast")).to_contain_text("Facture FBK-001 créée.")
-    day = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    day = (local_date("Europe/Paris", utc_now()) - timedelta(days=1)).strftime(
+        "%d/%m/%Y"
+    )
     statement = (
         "Date;Libellé;Débit euros;Crédit euros\r\n"
         f"{day};VIR SEPA RECU /DE INCONNU /MOTIF VIREMENT;;777,77\r\n"

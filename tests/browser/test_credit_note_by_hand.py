@@ -1,11 +1,12 @@
 """A credit note typed by hand, then « Imputer un avoir » in the invoice's
 modal, as a user clicks them, in real Chromium."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from relance.core.clock import local_date, utc_now
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,7 @@ def new_document(page, base, **fields):
 def test_a_credit_note_is_allocated_from_the_invoice_modal(page, app):
     base = app["url"]
     sign_in(page, base)
-    issued = date.today() - timedelta(days=40)
+    issued = local_date("Europe/Paris", utc_now()) - timedelta(days=40)
     new_document(
         page,
         base,

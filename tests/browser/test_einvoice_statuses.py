@@ -2,12 +2,13 @@
 page as a user clicks it, in real Chromium: checked, recorded, then shown on
 the invoice with its date and reason."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from relance.core.clock import local_date, utc_now
 from tests.browser.conftest import sign_in
 from tests.browser.test_credit_note_by_hand import new_document
 
@@ -20,7 +21,7 @@ def test_a_dispute_from_the_platform_pauses_the_invoice_and_shows_why(
 ):
     base = app["url"]
     sign_in(page, base)
-    issued = date.today() - timedelta(days=45)
+    issued = local_date("Europe/Paris", utc_now()) - timedelta(days=45)
     new_document(
         page,
         base,
@@ -39,7 +40,9 @@ def test_a_dispute_from_the_platform_pauses_the_invoice_and_shows_why(
     start = xml.index("<ram:ReferenceReferencedDocument>", xml.index("0050") - 200)
     others = xml.index("<ram:ReferenceReferencedDocument>", start + 10)
     end = xml.index("</rsm:AcknowledgementDocument>")
-    yesterday = (date.today() - timedelta(days=1)).strftime("%Y%m%d")
+    yesterday = (local_date("Europe/Paris", utc_now()) - timedelta(days=1)).strftime(
+        "%Y%m%d"
+    )
     message = tmp_path / "cdar.xml"
     message.write_text(
         (xml[:others] + xml[end:])
@@ -62,7 +65,9 @@ def test_a_dispute_from_the_platform_pauses_the_invoice_and_shows_why(
     expect(page.locator(".toast")).to_contain_text("1 statut(s) enregistré(s)")
 
     page.goto(invoice_url)
-    day = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    day = (local_date("Europe/Paris", utc_now()) - timedelta(days=1)).strftime(
+        "%d/%m/%Y"
+    )
     page.get_by_role("tab", name="Autres informations").click()
     expect(page.get_by_test_id("einvoice-status")).to_contain_text(
         f"En litige — le {day}"

@@ -18,6 +18,7 @@ EMAIL = "english@acme.example"
 
 # A company whose every datum is English, and its English-speaking admin.
 ACME = """
+from relance.core.clock import local_date, utc_now
 import json
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -30,7 +31,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 from relance.invoices.services import NewPayment
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 now = datetime.now(timezone.utc)
 acme = Company.objects.create(
     send_calendar=False,  # sends at whatever hour the tests run

@@ -1,12 +1,13 @@
 """« Courriels reçus »: a customer's reply to a real reminder, uploaded as a
 .eml file, then turned into a payment promise in one click, in real Chromium."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from relance.core.clock import local_date, utc_now
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -18,7 +19,7 @@ REPLY = Path(__file__).resolve().parents[1] / "mailing" / "files" / "reply.eml"
 REMINDED = """
 import json
 from datetime import date, timedelta
-from relance.core.clock import utc_now
+from relance.core.clock import local_date, utc_now
 from relance.core.models import Company
 from relance.dunning.models import Reminder
 from relance.dunning.planning import reminder_plan
@@ -27,7 +28,7 @@ from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.get(name="Concurrent SARL")
 customer = Customer.objects.create(
     company=company, code="411REPOND", name="Client Répond",
@@ -64,7 +65,7 @@ def test_a_reply_is_uploaded_then_turned_into_a_payment_promise(page, app):
     expect(reply).to_contain_text("RE: Relance 1 — facture FA-2026-006")
     expect(reply).to_contain_text("sera réglée par virement le 15 décembre")
 
-    until = date.today() + timedelta(days=12)
+    until = local_date("Europe/Paris", utc_now()) + timedelta(days=12)
     reply.get_by_label("Promesse jusqu'au").fill(until.isoformat())
     reply.get_by_role("button", name="Promesse de paiement").click()
 

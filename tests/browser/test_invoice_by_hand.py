@@ -1,12 +1,13 @@
 """« Nouvelle facture » then its PDF, as a user clicks them, in real Chromium."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from relance.core.clock import local_date, utc_now
 from tests.browser.conftest import sign_in
 from tests.factories import make_pdf
 
@@ -32,7 +33,7 @@ def test_an_invoice_made_by_hand_then_its_pdf_uploaded_and_linked(page, app, tmp
     assert serious_violations(page) == []
 
     # First try: no customer, a due date before the invoice date.
-    issued = date.today() - timedelta(days=40)
+    issued = local_date("Europe/Paris", utc_now()) - timedelta(days=40)
     page.get_by_label("Numéro de facture").fill("FM-2026-001")
     page.get_by_label("Date de facture").fill(issued.isoformat())
     page.get_by_label("Date d'échéance").fill((issued - timedelta(days=1)).isoformat())

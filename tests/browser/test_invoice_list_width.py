@@ -11,13 +11,14 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 LONG_ROWS = """
+from relance.core.clock import local_date, utc_now
 import json
 from datetime import date, timedelta
 from relance.core.models import Company
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.get(name="Bâtiments Durand")
 customer = Customer.objects.create(
     company=company, code="411WIDE", name="Cabinet dentaire du Dr Morvan",

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 EMAIL = "courriers@martin.example"
 DATA = """
+from relance.core.clock import local_date, utc_now
 import json
 from datetime import UTC, date, datetime, timedelta
 from relance.core.models import Company, Membership, User
@@ -28,7 +29,7 @@ from relance.dunning.services.reminders import reminders_create
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.create(
     send_calendar=False,  # sends at whatever hour the tests run
     name="Charpentes Martin", sender_email="relances@martin.example",

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 
 EMAIL = "plans@girard.example"
 DATA = """
+from relance.core.clock import local_date, utc_now
 import json
 from datetime import date, timedelta
 from relance.core.models import Company, Membership, User
@@ -18,7 +19,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_create_defaults
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.create(name="Garage Girard", sender_email="g@girard.example")
 user = User.objects.create_user(email=EMAIL, password=PASSWORD, full_name="Paul Girard")
 Membership.objects.create(user=user, company=company, role="admin")

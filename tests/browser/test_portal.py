@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 REMINDED = """
 import json
 from datetime import date, timedelta
-from relance.core.clock import utc_now
+from relance.core.clock import local_date, utc_now
 from relance.core.models import Company
 from relance.dunning.planning import reminder_plan
 from relance.dunning.services.delivery import reminders_deliver
@@ -26,7 +26,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_create_defaults
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.create(
     send_calendar=False,  # sends at whatever hour the tests run
     name="Plomberie Martin", sender_email="relances@martin.example",

@@ -22,7 +22,7 @@ CUSTOMER_EMAIL = "compta@garage-ouest.example"
 REMINDED = """
 import json
 from datetime import date, timedelta
-from relance.core.clock import utc_now
+from relance.core.clock import local_date, utc_now
 from relance.core.models import Company, Membership, User
 from relance.dunning.planning import reminder_plan
 from relance.dunning.services.delivery import reminders_deliver
@@ -31,7 +31,7 @@ from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_create_defaults
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.create(
     name="Carrosserie Lemoine", sender_email="relances@lemoine.example",
     reply_to_email="compta@lemoine.example", iban="FR7630006000011234567890189",
@@ -59,15 +59,15 @@ print(json.dumps({"sent": len(delivered.sent), "today": today.isoformat()}))
 STATES = """
 import json
 from datetime import date, timedelta
-from relance.core.clock import utc_now
+from relance.core.clock import local_date, utc_now
 from relance.core.models import Company
 from relance.dunning.services.daily import daily_runs_now
 from relance.invoices.models import Invoice
 
 company = Company.objects.get(name="Carrosserie Lemoine")
 if DAYS is not None:
-    daily_runs_now(now=utc_now(), on=date.today() + timedelta(days=DAYS),
-                   companies=[company], force=True)
+    on = local_date("Europe/Paris", utc_now()) + timedelta(days=DAYS)
+    daily_runs_now(now=utc_now(), on=on, companies=[company], force=True)
 print(json.dumps({
     i.number: [i.pause_kind, i.paused_until and i.paused_until.isoformat(),
                i.to_remind]
@@ -154,8 +154,10 @@ def test_the_customer_gives_the_three_answers_and_the_company_sees_them(
         "La date de paiement ne peut pas dépasser le"
     )
     promised = instance.python(
-        "import json\nfrom datetime import date, timedelta\n"
-        "print(json.dumps((date.today() + timedelta(days=20)).isoformat()))"
+        "import json\nfrom datetime import timedelta\n"
+        "from relance.core.clock import local_date, utc_now\n"
+        "day = local_date('Europe/Paris', utc_now()) + timedelta(days=20)\n"
+        "print(json.dumps(day.isoformat()))"
     )
     page.locator("#promised_on").fill(promised)
     page.get_by_role("button", name="Envoyer ma réponse").click()

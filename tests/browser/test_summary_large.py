@@ -11,13 +11,14 @@ pytestmark = pytest.mark.browser
 
 EMAIL = "resume@grosse.example"
 DATA = """
+from relance.core.clock import local_date, utc_now
 from datetime import date, timedelta
 from relance.core.models import Company, Membership, User
 from relance.dunning.services.state import invoices_refresh
 from relance.dunning.services.steps import steps_create_defaults
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.create(
     name="Grosse Sélection", sender_email="relances@grosse.example")
 steps_create_defaults(company=company)

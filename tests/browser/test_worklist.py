@@ -4,17 +4,19 @@ appears in « Mes tâches du jour » with the phone and the invoice; « Promesse
 au … » recorded there pauses the invoice as a promise. The page holds at
 1366×768 and on a phone without sideways scrolling."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from relance.core.clock import local_date, utc_now
 from tests.browser.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "appels@roux.example"
 DATA = """
+from relance.core.clock import local_date, utc_now
 import json
 from datetime import date, timedelta
 from relance.core.models import Company, Membership, User
@@ -23,7 +25,7 @@ from relance.dunning.services.plans import plan_default_ensure
 from relance.dunning.services.state import invoices_refresh
 from relance.invoices.models import Customer, Invoice
 
-today = date.today()
+today = local_date("Europe/Paris", utc_now())
 company = Company.objects.create(
     name="Plomberie Roux", sender_email="r@roux.example", send_calendar=False
 )
@@ -85,7 +87,7 @@ def test_a_call_made_by_a_step_gets_its_promise_recorded(page, app, facts):
     )
     no_sideways_scroll(page)
 
-    until = date.today() + timedelta(days=12)
+    until = local_date("Europe/Paris", utc_now()) + timedelta(days=12)
     task.get_by_label("Promesse au …").check()
     task.get_by_label("Date").fill(until.isoformat())
     task.get_by_role("button", name="Enregistrer le résultat").click()
