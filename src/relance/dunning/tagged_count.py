@@ -18,10 +18,17 @@ from relance.core.sql import ids_condition
 MIGRATION = "0022_tagged_count"
 TRIGGERS = ("insert", "delete", "update")
 
-# Folds and resets of the counts, one at a time (PostgreSQL): a reset's
-# count and a fold's sum each read their snapshot, and two at once would
-# add a company's number twice. Writers never take it.
-LOCK = 0x52454C41  # "RELA"
+
+def _migration():
+    return importlib.import_module(f"relance.dunning.migrations.{MIGRATION}")
+
+
+def _folds_locked(cursor) -> None:
+    """Folds and resets of the counts, one at a time (PostgreSQL): a reset's
+    count and a fold's sum each read their snapshot, and two at once would
+    add a company's number twice. Writers never take the lock; the
+    migration's first count does."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_migration().LOCK])
 
 
 def tagged_counts(*, company_ids: list[int], fold: bool = True) -> dict[int, int]:
@@ -61,7 +68,7 @@ def _fold(several: list[tuple[int, int]]) -> dict[int, int]:
     condition, params = ids_condition("company_id", [pk for pk, _ in several])
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+            _folds_locked(cursor)
             cursor.execute(
                 f"""WITH gone AS (DELETE FROM dunning_taggedcount WHERE {condition}
                     RETURNING company_id, n)
@@ -101,7 +108,7 @@ def tagged_counts_reset(
         condition, params = ids_condition("company_id", company_ids)
     with transaction.atomic(using=using), database.cursor() as cursor:
         if postgres:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+            _folds_locked(cursor)
         # SQLite without statistics would read every invoice of the company
         # through another index to test the tag.
         hint = "" if postgres else "INDEXED BY invoice_to_remind_due_idx"
@@ -152,7 +159,7 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         present = {row[0] for row in cursor.fetchall()}
     if present >= {f"dunning_tagged_count_{event}" for event in TRIGGERS}:
         return False
-    made = importlib.import_module(f"relance.dunning.migrations.{MIGRATION}")
+    made = _migration()
     with database.schema_editor() as editor:
         made.triggers_drop(None, editor)
         made.triggers_create(None, editor)

@@ -112,13 +112,19 @@ def triggers_drop(apps, schema_editor):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS dunning_tagged_count_{event}")
 
 
+# Folds and resets of the counts take this advisory lock (PostgreSQL), one at
+# a time: "RELA". Owned here, since a migration's SQL stays as it ran;
+# `dunning.tagged_count` reads it from this module.
+LOCK = 0x52454C41
+
+
 def counted(apps, schema_editor):
     """The triggers, then the invoices' tags counted as they stand (after
     the lock `tagged_count` takes to fold: none runs before this release,
     but a worker of it may be up already)."""
     triggers_create(apps, schema_editor)
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("SELECT pg_advisory_xact_lock(1380273217)")
+        schema_editor.execute(f"SELECT pg_advisory_xact_lock({LOCK})")
     schema_editor.execute("DELETE FROM dunning_taggedcount")
     schema_editor.execute(COUNT)
 
