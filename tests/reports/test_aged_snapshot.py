@@ -2,10 +2,12 @@
 moment — a write after it marks its customer, who is read live — and built
 again by the roll when a company's day turns."""
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections, transaction
 
 from relance.invoices.models import Invoice
 from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_roll
@@ -195,3 +197,110 @@ def test_without_a_snapshot_sqlite_marks_no_one_and_the_build_reads_every_write(
     }
     [line] = aged_balance(company=company, on=ON).customers
     assert line.line.as_dict()["61_90"] == "1000.00"
+
+
+def _build_beside(company, errors: list) -> threading.Thread:
+    """Today's build in a thread of its own (its own connection)."""
+
+    def build():
+        try:
+            aged_snapshot_build(company=company, on=ON, now=NOW)
+        except Exception as error:  # reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=build)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_while_a_writer_of_a_marked_customer_has_not_committed_keeps_its_mark():
+    """PostgreSQL: the garage is marked already when a payment's
+    transaction writes its invoice; the build runs before that commits, so
+    it cannot see the payment. Its customer must stay marked (read live),
+    or the snapshot would say 1 000,00 until the next day's roll."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    late = make_invoice(
+        garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15)
+    )  # 1 200,00
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    pay(late, on=date(2026, 3, 29), amount="200.00")  # the garage marked
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [garage.pk]
+    written, go, errors = threading.Event(), threading.Event(), []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                pay(late, on=date(2026, 3, 30), amount="300.00")
+                written.set()
+                go.wait(10)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(10)
+    build = _build_beside(company, errors)
+    build.start()
+    build.join(10)
+    assert not build.is_alive(), "the build waited for the writer"
+    go.set()
+    thread.join(10)
+    assert errors == []
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [garage.pk]
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "700.00",
+        "total": "700.00",
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_after_the_build_cleared_the_marks_waits_and_marks_again():
+    """PostgreSQL: the build has cleared the marks and not committed; a
+    payment on a customer it cleared waits for it, then marks again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    late = make_invoice(garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15))
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    pay(late, on=date(2026, 3, 29), amount="200.00")
+    cleared, go, errors = threading.Event(), threading.Event(), []
+
+    def build():
+        try:
+            with transaction.atomic():
+                aged_snapshot_build(company=company, on=ON, now=NOW)
+                cleared.set()
+                go.wait(10)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    assert cleared.wait(10)
+    paid = threading.Thread(
+        target=lambda: (
+            pay(late, on=date(2026, 3, 30), amount="300.00"),
+            connections.close_all(),
+        )
+    )
+    paid.start()
+    paid.join(0.5)
+    assert paid.is_alive(), "the payment did not wait for the build"
+    go.set()
+    builder.join(10)
+    paid.join(10)
+    assert errors == []
+    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [garage.pk]
+    assert amounts(aged_balance(company=company, on=ON)) == {
+        "411GAR": "700.00",
+        "total": "700.00",
+    }

@@ -24,7 +24,9 @@ def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
 
     The stale marks are cleared first, in the same transaction: a write
     committed meanwhile is either seen by the build or marks its customer
-    again (PostgreSQL reads each statement's own snapshot)."""
+    again (PostgreSQL reads each statement's own snapshot). On PostgreSQL
+    a mark a writer holds (migration 0005: it has not committed, so the
+    build may not see its row) is left, and its customer read live."""
     currencies = sorted(
         set(
             Invoice.objects.filter(company=company, status=Invoice.Status.OPEN)
@@ -42,7 +44,7 @@ def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
     columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
     written = 0
     with transaction.atomic():
-        AgedStale.objects.filter(company_id=company.pk).delete()
+        _marks_clear(company)
         AgedLine.objects.filter(company_id=company.pk).delete()
         AgedSnapshot.objects.filter(company_id=company.pk).delete()
         for currency in currencies:
@@ -65,6 +67,20 @@ def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
     return written
 
 
+def _marks_clear(company: Company) -> None:
+    """The company's stale marks deleted, but those a writer holds."""
+    if connection.vendor != "postgresql":  # one writer at a time
+        AgedStale.objects.filter(company_id=company.pk).delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM reports_agedstale WHERE customer_id IN"
+            " (SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
+            " FOR UPDATE SKIP LOCKED)",
+            [company.pk],
+        )
+
+
 def aged_snapshots_roll(*, now: datetime) -> list[Company]:
     """Each company whose snapshot is not of its today: built again.
     Returns those companies."""
@@ -78,9 +94,15 @@ def aged_snapshots_roll(*, now: datetime) -> list[Company]:
 
 
 EVENTS = ("insert", "delete", "update")
-# The migrations that made the triggers, the latest last: SQLite's are
-# guarded by 0002 (they mark only a company that has a snapshot).
-MIGRATIONS = ("0001_aged_snapshot", "0002_aged_triggers_guarded")
+# The migrations that made the triggers, in order, each applied over the
+# ones before on its database: SQLite's are guarded by 0002 (they mark only
+# a company that has a snapshot); PostgreSQL's functions hold their marks
+# by 0005.
+MIGRATIONS = (
+    "0001_aged_snapshot",
+    "0002_aged_triggers_guarded",
+    "0005_aged_marks_held",
+)
 # The triggers that mark the customers changed since.
 TRIGGERS = (
     "reports_aged_invoice",
@@ -126,14 +148,14 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         present = {row[0] for row in cursor.fetchall()}
     if present >= set(expected):
         return False
-    # PostgreSQL's triggers are 0001's (0002 changes SQLite's only).
-    latest = made[-1] if connection.vendor == "sqlite" else MIGRATIONS[0]
-    first, last = (
-        importlib.import_module(f"relance.reports.migrations.{name}")
-        for name in (MIGRATIONS[0], latest)
+    # Each migration's triggers_create does nothing on the other database.
+    first, *later = (
+        importlib.import_module(f"relance.reports.migrations.{name}") for name in made
     )
     with connection.schema_editor() as editor:
         first.triggers_drop(None, editor)
-        last.triggers_create(None, editor)
+        first.triggers_create(None, editor)
+        for each in later:
+            each.triggers_create(None, editor)
     AgedSnapshot.objects.using(using).all().delete()
     return True
