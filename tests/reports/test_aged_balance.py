@@ -170,20 +170,31 @@ def sort_key(sort: str, code: str, line):
     descending=st.booleans(),
     page=st.tuples(st.integers(1, 3), st.integers(0, 4)),
     snapshot_at=st.none() | st.integers(0, 10),
+    as_past=st.booleans(),
     edits=st.lists(
         st.tuples(st.integers(0, 9), st.sampled_from(["cancel", "unpay", "move"])),
         max_size=3,
     ),
 )
 def test_the_sql_balance_is_the_reference_balance(
-    invoices, shift, sort, descending, page, snapshot_at, edits
+    invoices, shift, sort, descending, page, snapshot_at, as_past, edits
 ):
     """All customers, and one page of them sorted: lines, order, total and
     count as the reference's. With a snapshot built for the date after some
     of the invoices (`snapshot_at`), the rest created after it and `edits`
     written after it by queryset updates (an invoice cancelled, its payments
-    cancelled, moved to another customer): still the reference's."""
+    cancelled, moved to another customer): still the reference's. `as_past`:
+    the date's snapshot is a past day's (a month end's) of a build made
+    later, beside that later today's."""
     on = ON + timedelta(days=shift)
+
+    def build():
+        if as_past:
+            later = on + timedelta(days=40)
+            aged_snapshot_build(company=company, on=later, now=NOW, past=[on])
+        else:
+            aged_snapshot_build(company=company, on=on, now=NOW)
+
     with transaction.atomic():
         company = make_company()
         customers = [
@@ -207,7 +218,7 @@ def test_the_sql_balance_is_the_reference_balance(
         owed, made = [], []
         for n, spec in enumerate(invoices):
             if n == snapshot_at:
-                aged_snapshot_build(company=company, on=on, now=NOW)
+                build()
             issue = ON + timedelta(days=spec["issue"])
             paid = [
                 (ON + timedelta(days=d), Decimal(a), cancelled)
@@ -287,7 +298,7 @@ def test_the_sql_balance_is_the_reference_balance(
             )
             made.append(invoice)
         if snapshot_at is not None and snapshot_at >= len(invoices):
-            aged_snapshot_build(company=company, on=on, now=NOW)
+            build()
         for n, edit in edits:
             if n >= len(made):
                 continue

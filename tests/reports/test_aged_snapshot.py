@@ -3,6 +3,7 @@ moment — a write after it marks its customer, who is read live — and built
 again by the roll when a company's day turns."""
 
 import threading
+from calendar import monthrange
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -90,21 +91,120 @@ def test_a_write_after_the_snapshot_marks_its_customer_who_is_read_live():
 
 
 @pytest.mark.django_db
-def test_the_roll_builds_each_company_s_today_once_a_day():
+def test_the_roll_builds_each_company_s_today_and_month_ends_once_a_day():
     company = make_company(time_zone="Europe/Paris")
     make_invoice(make_customer(company), issue_date=date(2026, 3, 1), due_date=ON)
     assert aged_snapshots_roll(now=NOW) == [company]
     assert aged_snapshots_roll(now=NOW) == []
-    assert AgedSnapshot.objects.get(company_id=company.pk).on == ON
-    # 23:30 UTC on 31 March is already 1 April in Paris: built again.
+    days = [date(2026, 3, 31), date(2026, 2, 28), date(2026, 1, 31)]
+    days += [date(2025, m, monthrange(2025, m)[1]) for m in range(12, 2, -1)]
+    assert (
+        list(
+            AgedSnapshot.objects.filter(company_id=company.pk)
+            .order_by("-on")
+            .values_list("on", flat=True)
+        )
+        == days
+    )
+    # Owed since 1 March only: a line today, none at the month ends before.
+    assert list(AgedLine.objects.values_list("on", "total")) == [
+        (ON, Decimal("1200.00"))
+    ]
+    # 23:30 UTC on 31 March is already 1 April in Paris: built again, with
+    # March's end among the month ends.
     later = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
     assert aged_snapshots_roll(now=later) == [company]
-    assert AgedSnapshot.objects.get(company_id=company.pk).on == date(2026, 4, 1)
-    assert AgedLine.objects.filter(company_id=company.pk).count() == 1
+    assert AgedSnapshot.objects.filter(company_id=company.pk).latest("on").on == date(
+        2026, 4, 1
+    )
+    assert AgedSnapshot.objects.filter(company_id=company.pk).count() == 13
+    assert sorted(AgedLine.objects.values_list("on", "total")) == [
+        (ON, Decimal("1200.00")),
+        (date(2026, 4, 1), Decimal("1200.00")),
+    ]
 
 
 @pytest.mark.django_db
-def test_the_command_builds_today_s_snapshot_and_prints_the_same_balance():
+def test_a_month_end_is_read_from_its_snapshot_and_stays_true_after_writes():
+    """The balance at the last month end, built with today's: read from its
+    lines; a payment dated after it changes nothing there; one dated
+    before it (a statement imported late) or a new invoice issued before
+    it marks the customer, read live."""
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    bakery = make_customer(company, code="411BOU", name="Boulangerie Martin")
+    late = make_invoice(
+        garage, issue_date=date(2026, 1, 10), due_date=date(2026, 2, 9)
+    )  # 1 200,00
+    make_invoice(
+        bakery,
+        issue_date=date(2026, 2, 1),
+        due_date=date(2026, 3, 3),
+        total=Decimal("250.00"),
+    )
+    today = date(2026, 4, 15)
+    end = date(2026, 3, 31)
+    aged_snapshot_build(company=company, on=today, now=NOW, past=[end])
+    assert AgedSnapshot.objects.filter(on=end).exists()
+    at_end = aged_balance(company=company, on=end)
+    assert [c.line.as_dict() for c in at_end.customers] == [
+        {
+            "not_due": "0.00",
+            "1_30": "0.00",
+            "31_60": "1200.00",
+            "61_90": "0.00",
+            "over_90": "0.00",
+            "total": "1200.00",
+        },
+        {
+            "not_due": "0.00",
+            "1_30": "250.00",
+            "31_60": "0.00",
+            "61_90": "0.00",
+            "over_90": "0.00",
+            "total": "250.00",
+        },
+    ]
+    pay(late, on=date(2026, 4, 10), amount="500.00")  # after the month end
+    assert amounts(aged_balance(company=company, on=end)) == {
+        "411GAR": "1200.00",
+        "411BOU": "250.00",
+        "total": "1450.00",
+    }
+    assert amounts(aged_balance(company=company, on=today)) == {
+        "411GAR": "700.00",
+        "411BOU": "250.00",
+        "total": "950.00",
+    }
+    pay(late, on=date(2026, 3, 20), amount="100.00")  # before it, recorded late
+    make_invoice(
+        bakery,
+        number="F-LATE",
+        issue_date=date(2026, 3, 30),
+        due_date=date(2026, 4, 29),
+        total=Decimal("80.00"),
+    )
+    assert amounts(aged_balance(company=company, on=end)) == {
+        "411GAR": "1100.00",
+        "411BOU": "330.00",
+        "total": "1430.00",
+    }
+    # A build again drops the marks: the month end now read from new lines.
+    aged_snapshot_build(company=company, on=today, now=NOW, past=[end])
+    assert AgedStale.objects.count() == 0
+    assert set(AgedLine.objects.filter(on=end).values_list("customer_id", "total")) == {
+        (garage.pk, Decimal("1100.00")),
+        (bakery.pk, Decimal("330.00")),
+    }
+    assert amounts(aged_balance(company=company, on=end)) == {
+        "411GAR": "1100.00",
+        "411BOU": "330.00",
+        "total": "1430.00",
+    }
+
+
+@pytest.mark.django_db
+def test_the_command_builds_the_snapshots_and_prints_the_same_balance():
     import json
     from io import StringIO
 
@@ -125,7 +225,8 @@ def test_the_command_builds_today_s_snapshot_and_prints_the_same_balance():
             "aged-balance", "--json", "--company", str(company.pk), *options, stdout=out
         )
         runs.append(json.loads(out.getvalue()))
-    assert AgedSnapshot.objects.get(company_id=company.pk).on == today
+    assert AgedSnapshot.objects.filter(company_id=company.pk).latest("on").on == today
+    assert AgedSnapshot.objects.filter(company_id=company.pk).count() == 13
     assert runs[0] == runs[1]
     assert runs[1]["customers"][0]["not_due"] == "99.90"
     assert runs[1]["total"]["total"] == "99.90"

@@ -1,11 +1,14 @@
-"""The aged balance's snapshot (ADR 29): each customer's sums by bucket
-on a company's today, so that a page reads 47,000 stored lines instead of
-grouping 250,000 open invoices. Triggers (migrations reports 0001, 0002) list in
-`AgedStale` every customer whose invoices or payments change afterwards;
-`selectors.aged_balance` reads those live. The day's roll (the buckets move
-as days pass) builds it again: `aged_snapshots_roll`, from the worker's
-scheduler, or `relance aged-balance --snapshot`."""
+"""The aged balance's snapshots (ADR 29): each customer's sums by bucket
+on a company's today and on the twelve month ends before it, so that a
+page reads 47,000 stored lines instead of grouping 250,000 open invoices.
+Triggers (migrations reports 0001, 0002, 0005) list in `AgedStale` every
+customer whose invoices or payments change afterwards;
+`selectors.aged_balance` reads those live, whichever the day. The day's
+roll (the buckets move as days pass) builds them again:
+`aged_snapshots_roll`, from the worker's scheduler, or `relance
+aged-balance --snapshot`."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import connection, transaction
@@ -14,19 +17,26 @@ from relance.core.clock import company_today
 from relance.core.models import Company
 from relance.invoices.models import Invoice
 from relance.reports.aging import KEYS
+from relance.reports.indicators import trend_dates
 from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
 from relance.reports.selectors import owed_lines_sql
 
 
-def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
-    """The company's snapshot for `on`, in each currency it has amounts
-    open in, built again from the live sums. Returns the lines written.
+def aged_snapshot_build(
+    *, company: Company, on: date, now: datetime, past: Iterable[date] = ()
+) -> int:
+    """The company's snapshots for `on` (its today) and the `past` days
+    (month ends), in each currency it has amounts open in, built again
+    from the live sums. Returns the lines written.
 
-    The stale marks are cleared first, in the same transaction: a write
-    committed meanwhile is either seen by the build or marks its customer
-    again (PostgreSQL reads each statement's own snapshot). On PostgreSQL
-    a mark a writer holds (migration 0005: it has not committed, so the
-    build may not see its row) is left, and its customer read live."""
+    First, in a transaction of its own, the company's snapshots are
+    dropped (read live meanwhile) and its stale marks cleared: a write
+    committed afterwards marks its customer again, so each day's build,
+    in a transaction of its own, either sees a write or leaves it marked.
+    On PostgreSQL a mark a writer holds (migration 0005: it has not
+    committed, so a build may not see its row) is left, and its customer
+    read live. The build never waits for a writer."""
+    days = [on, *(day for day in past if day != on)]
     currencies = sorted(
         set(
             Invoice.objects.filter(company=company, status=Invoice.Status.OPEN)
@@ -42,29 +52,43 @@ def aged_snapshot_build(*, company: Company, on: date, now: datetime) -> int:
         )
     )
     columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
-    written = 0
     with transaction.atomic():
-        _marks_clear(company)
-        AgedLine.objects.filter(company_id=company.pk).delete()
         AgedSnapshot.objects.filter(company_id=company.pk).delete()
-        for currency in currencies:
-            lines, params = owed_lines_sql(company, on, currency)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO reports_agedline"
-                    f" (company_id, currency, customer_id, code, name, {columns})"
-                    f" SELECT %s, %s, customer_id, code, name, {columns}"
-                    f" FROM ({lines}) g",
-                    [company.pk, currency, *params],
+        AgedLine.objects.filter(company_id=company.pk).exclude(on__in=days).delete()
+        _marks_clear(company)
+    written = 0
+    for day in days:
+        with transaction.atomic():
+            AgedLine.objects.filter(company_id=company.pk, on=day).delete()
+            for currency in currencies:
+                lines, params = owed_lines_sql(company, day, currency)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        'INSERT INTO reports_agedline (company_id, currency, "on",'
+                        f" customer_id, code, name, {columns})"
+                        f" SELECT %s, %s, %s, customer_id, code, name, {columns}"
+                        f" FROM ({lines}) g",
+                        [company.pk, currency, day, *params],
+                    )
+                    written += cursor.rowcount
+                AgedSnapshot.objects.create(
+                    company_id=company.pk, currency=currency, on=day, built_at=now
                 )
-                written += cursor.rowcount
-            AgedSnapshot.objects.create(
-                company_id=company.pk, currency=currency, on=on, built_at=now
-            )
-        if connection.vendor == "postgresql":  # its plans need the new counts
+        if day == on and connection.vendor == "postgresql":
+            # Its plans need the new counts (analysed after today's lines,
+            # which a reader wants first).
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE reports_agedline")
     return written
+
+
+def aged_snapshots_build(*, company: Company, now: datetime) -> int:
+    """The company's snapshots of its today and of the twelve month ends
+    before it (those the indicators' trend shows: an accountant's closes)."""
+    today = company_today(company, now)
+    return aged_snapshot_build(
+        company=company, on=today, now=now, past=trend_dates(today)[:-1]
+    )
 
 
 def _marks_clear(company: Company) -> None:
@@ -88,7 +112,7 @@ def aged_snapshots_roll(*, now: datetime) -> list[Company]:
     for company in Company.objects.order_by("pk"):
         today = company_today(company, now)
         if not AgedSnapshot.objects.filter(company_id=company.pk, on=today).exists():
-            aged_snapshot_build(company=company, on=today, now=now)
+            aged_snapshots_build(company=company, now=now)
             built.append(company)
     return built
 

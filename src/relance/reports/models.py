@@ -12,7 +12,8 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class AgedSnapshot(models.Model):
-    """The snapshot of a company's balance in one currency holds for `on`."""
+    """The snapshot of a company's balance in one currency holds for `on`:
+    its today, and the month ends before it (ADR 29, amended 2026-12-05)."""
 
     company_id = models.BigIntegerField()
     currency = models.CharField(max_length=3)
@@ -22,7 +23,7 @@ class AgedSnapshot(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["company_id", "currency"], name="aged_snapshot_unique"
+                fields=["company_id", "currency", "on"], name="aged_snapshot_day_unique"
             )
         ]
 
@@ -35,6 +36,7 @@ class AgedLine(models.Model):
 
     company_id = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    on = models.DateField()
     customer_id = models.BigIntegerField()
     # The customer's, copied: a page sorts the lines without a join (a
     # change of either marks the customer stale).
@@ -51,18 +53,26 @@ class AgedLine(models.Model):
         # A page's first lines by total, code or name read in order.
         indexes = [
             models.Index(
-                fields=["company_id", "currency", "customer_id"],
-                name="aged_line_idx",
+                fields=["company_id", "currency", "on", "customer_id"],
+                name="aged_line_day_idx",
             ),
             models.Index(
-                fields=["company_id", "currency", "total"],
-                name="aged_line_total_idx",
+                fields=["company_id", "currency", "on", "total"],
+                name="aged_line_day_total_idx",
             ),
             models.Index(
-                F("company_id"), F("currency"), Lower("code"), name="aged_line_code_idx"
+                F("company_id"),
+                F("currency"),
+                F("on"),
+                Lower("code"),
+                name="aged_line_day_code_idx",
             ),
             models.Index(
-                F("company_id"), F("currency"), Lower("name"), name="aged_line_name_idx"
+                F("company_id"),
+                F("currency"),
+                F("on"),
+                Lower("name"),
+                name="aged_line_day_name_idx",
             ),
         ]
 

@@ -194,10 +194,10 @@ def _snapshot_read(
     columns = ", ".join(f"b_{key}" for key in KEYS)
     kept = (
         f"SELECT customer_id, code, name, {columns}, total FROM reports_agedline"
-        " WHERE company_id = %s AND currency = %s"
+        ' WHERE company_id = %s AND currency = %s AND "on" = %s'
         f" AND customer_id NOT IN ({STALE})"
     )
-    kept_params = [company.pk, currency, company.pk]
+    kept_params = [company.pk, currency, on, company.pk]
     live, live_params = _live_lines(company, on, currency, stale_only=True)
     first, first_params = kept, kept_params
     page, page_params = "", []
@@ -316,7 +316,7 @@ def aged_balance(
     their total: one statement. The customers' sums are grouped, sorted
     and, with `limit`, paged in SQL; the total and the number of customers
     owing are window sums over all of them, so that a page reads only its
-    own customers' names. When today's snapshot holds for `on` (and no
+    own customers' names. When a snapshot holds for `on` (today, a month end) (and no
     filter), its lines are read instead of grouped, but those of the
     customers changed since, grouped live (`_snapshot_read`, ADR 29).
 

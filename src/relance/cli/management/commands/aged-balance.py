@@ -2,7 +2,7 @@ from relance.cli.base import RelanceCommand, iso_date
 from relance.core.clock import company_today, utc_now
 from relance.core.money import format_amount, format_date
 from relance.core.selectors import company_get
-from relance.reports.aged_snapshot import aged_snapshot_build
+from relance.reports.aged_snapshot import aged_snapshots_build
 from relance.reports.aging import KEYS
 from relance.reports.selectors import aged_balance
 
@@ -33,16 +33,17 @@ class Command(RelanceCommand):
         parser.add_argument(
             "--snapshot",
             action="store_true",
-            help="reconstruire d'abord l'instantané du jour de la société",
+            help=(
+                "reconstruire d'abord les instantanés de la société"
+                " (ce jour et les douze fins de mois précédentes)"
+            ),
         )
 
     def handle(self, *args, **options):
         company = company_get(options["company"])
         on = options["date"] or company_today(company)
         if options["snapshot"]:
-            aged_snapshot_build(
-                company=company, on=company_today(company), now=utc_now()
-            )
+            aged_snapshots_build(company=company, now=utc_now())
         balance = aged_balance(company=company, on=on)
         if options["json"]:
             self.write_json(balance.as_dict())

@@ -1,0 +1,97 @@
+"""Migration reports 0006 on an installed database: the snapshot's lines
+standing get its day and are still read; SQLite's guarded triggers are put
+back after the table's rebuild; back to 0005, a company keeps its latest
+day's snapshot only."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.migrations import leaves, migrate
+
+BEFORE = "0005_aged_marks_held"
+ON = date(2026, 3, 31)
+
+
+def _at(leaf):
+    return migrate(
+        [(app, leaf if app == "reports" else other) for app, other in leaves()]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
+    old = _at(BEFORE)
+    Company = old.get_model("core", "Company")
+    Customer = old.get_model("invoices", "Customer")
+    company = Company.objects.create(name="Durand")
+    customer = Customer.objects.create(company=company, code="411A", name="A")
+    old.get_model("reports", "AgedSnapshot").objects.create(
+        company_id=company.pk,
+        currency="EUR",
+        on=ON,
+        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
+    )
+    amounts = dict.fromkeys(
+        ("b_not_due", "b_1_30", "b_31_60", "b_61_90", "b_over_90"), Decimal(0)
+    )
+    old.get_model("reports", "AgedLine").objects.create(
+        company_id=company.pk,
+        currency="EUR",
+        customer_id=customer.pk,
+        code="411A",
+        name="A",
+        **amounts | {"b_1_30": Decimal("75.00")},
+        total=Decimal("75.00"),
+    )
+    old.get_model("reports", "AgedStale").objects.all().delete()
+
+    new = migrate(leaves())
+    from relance.reports.selectors import aged_balance
+
+    AgedLine = new.get_model("reports", "AgedLine")
+    assert list(AgedLine.objects.values_list("on", "total")) == [(ON, Decimal("75.00"))]
+    from relance.core.models import Company as Current
+
+    balance = aged_balance(company=Current.objects.get(pk=company.pk), on=ON)
+    assert balance.total.as_dict()["1_30"] == "75.00"  # from the line, not live
+    # The triggers still mark (on SQLite, guarded by the snapshot).
+    Invoice = new.get_model("invoices", "Invoice")
+    Invoice.objects.create(
+        company_id=company.pk,
+        customer_id=customer.pk,
+        number="F1",
+        issue_date=ON,
+        due_date=ON,
+        total=Decimal("10.00"),
+        amount_due=Decimal("10.00"),
+    )
+    assert list(
+        new.get_model("reports", "AgedStale").objects.values_list(
+            "customer_id", flat=True
+        )
+    ) == [customer.pk]
+    # A month end beside today's, then back: the latest day's only.
+    new.get_model("reports", "AgedSnapshot").objects.create(
+        company_id=company.pk,
+        currency="EUR",
+        on=date(2026, 2, 28),
+        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
+    )
+    AgedLine.objects.create(
+        company_id=company.pk,
+        currency="EUR",
+        on=date(2026, 2, 28),
+        customer_id=customer.pk,
+        code="411A",
+        name="A",
+        **amounts,
+        total=Decimal(0),
+    )
+    old = _at(BEFORE)
+    assert list(
+        old.get_model("reports", "AgedSnapshot").objects.values_list("on", flat=True)
+    ) == [ON]
+    assert old.get_model("reports", "AgedLine").objects.get().total == Decimal("75.00")
+    migrate(leaves())
