@@ -8,9 +8,10 @@ loaded only once), bench/generate.py's invoices (half of them the biggest
 company's) and bench/indicators.py's history on top (payments, so that a
 past date adds payments back). Then the biggest company's balance, `runs`
 times after 2 of warm-up, p50 and p95: the page computed live (first page
-by total, a later page by name, a month ago; fewer runs), then today's
-snapshot built (once) and the same pages read from it, the first page with
-1 % of the customers changed since (read live), the web page and the API's
+by total, a later page by name, a month ago, the last month end; fewer
+runs), then today's and the twelve month ends' snapshots built (once) and
+the same pages read from them, the first pages with 1 % of the customers
+changed since (read live), the web page (today's, the month end's) and the API's
 first page, and the complete balance the XLSX, the PDF and `relance
 aged-balance --json` read (fewer runs). Prints a table; CPU seconds beside wall seconds.
 """
@@ -57,11 +58,14 @@ def measure(runs: int) -> dict:
     from relance.core.models import Membership, User
     from relance.core.tokens import token_create
     from relance.reports.aged_snapshot import aged_snapshot_build
+    from relance.reports.indicators import trend_dates
     from relance.reports.models import AgedLine, AgedStale
     from relance.reports.selectors import PER_PAGE, aged_balance
 
     company = big_company()
     past = TODAY - timedelta(days=30)
+    month_ends = trend_dates(TODAY)[:-1]
+    month_end = month_ends[-1]  # the last one
     scope = {"company": company}
     out = {"invoices": company_invoices(company)}
     page = {"limit": PER_PAGE}
@@ -72,32 +76,34 @@ def measure(runs: int) -> dict:
             **scope, on=TODAY, sort="name", descending=False, **page, offset=3900
         ),
         "page_past": lambda: aged_balance(**scope, on=past, **page),
+        "page_month_end": lambda: aged_balance(**scope, on=month_end, **page),
     }
     for name, call in cases.items():
         timed = _timed(call, live_runs)
         out[name] = {**timed, "result": timed["result"].count}
-    # Today's snapshot (ADR 29), as the scheduler builds it; then the
-    # page, the API and the export read it.
+    # Today's snapshot and the twelve month ends' (ADR 29), as the
+    # scheduler builds them; then the page, the API and the export read it.
     started, cpu = time.perf_counter(), time.process_time()
-    aged_snapshot_build(company=company, on=TODAY, now=utc_now())
+    aged_snapshot_build(company=company, on=TODAY, now=utc_now(), past=month_ends)
     out["build"] = {
         "p50_ms": round((time.perf_counter() - started) * 1000, 1),
         "p95_ms": "-",
         "cpu_p50_ms": round((time.process_time() - cpu) * 1000, 1),
     }
-    for name in ("page_total", "page_name_p40"):
+    for name in ("page_total", "page_name_p40", "page_month_end"):
         timed = _timed(cases[name], runs)
         out[f"{name}_snapshot"] = {**timed, "result": timed["result"].count}
     # A day of writes after the snapshot: 1 % of the customers marked
     # stale (their lines read live), rolled back.
     with transaction.atomic():
-        owing = AgedLine.objects.filter(company_id=company.pk)
+        owing = AgedLine.objects.filter(company_id=company.pk, on=TODAY)
         AgedStale.objects.bulk_create(
             AgedStale(customer_id=pk, company_id=company.pk)
             for pk in owing.values_list("customer_id", flat=True)[::100]
         )
-        timed = _timed(cases["page_total"], runs)
-        out["page_total_1pc_stale"] = {**timed, "result": timed["result"].count}
+        for name in ("page_total", "page_month_end"):
+            timed = _timed(cases[name], runs)
+            out[f"{name}_1pc_stale"] = {**timed, "result": timed["result"].count}
         transaction.set_rollback(True)
     # Through the web page and the API, as a user asks for them.
     user = User.objects.create_user(
@@ -110,6 +116,7 @@ def measure(runs: int) -> dict:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     for name, call in {
         "web_page": lambda: client.get("/balance-agee/", {"date": TODAY}),
+        "web_page_month_end": lambda: client.get("/balance-agee/", {"date": month_end}),
         "api_page": lambda: api.get(
             "/api/v1/aged-balance", {"date": TODAY, "limit": 100}
         ),
@@ -162,11 +169,15 @@ def main() -> None:
         "page_total",
         "page_name_p40",
         "page_past",
+        "page_month_end",
         "build",
         "page_total_snapshot",
         "page_name_p40_snapshot",
+        "page_month_end_snapshot",
         "page_total_1pc_stale",
+        "page_month_end_1pc_stale",
         "web_page",
+        "web_page_month_end",
         "api_page",
     )
     print(
