@@ -2,7 +2,8 @@
 link to its invoices), as XLSX and PDF, through the API and the command line."""
 
 import json
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO, StringIO
 
@@ -170,3 +171,43 @@ def test_another_company_sees_none_of_it(company):
         "/api/v1/aged-balance", {"date": ON}
     )
     assert answer.json()["customers"] == []
+
+
+def test_the_page_offers_the_last_twelve_month_ends_keeping_the_sort(company):
+    from relance.core.clock import company_today
+    from relance.reports.indicators import month_end
+
+    client = signed_in(company)
+    today = company_today(company)
+    last = today.replace(day=1) - timedelta(days=1)
+    page = client.get("/balance-agee/", {"sort": "name", "dir": "asc"}).content.decode()
+    menu = page[page.index('data-testid="month-ends"') :]
+    menu = menu[: menu.index("</div>")]
+    links = re.findall(r'href="\?([^"]+)">(✓ )?([^<]+)</a>', menu)
+    assert len(links) == 12
+    assert links[0] == (
+        f"sort=name&amp;dir=asc&amp;date={last.isoformat()}",
+        "",
+        f"{last.day} {MONTHS[last.month - 1]} {last.year}",
+    )
+    oldest = month_end(today.replace(day=1) - timedelta(days=365))
+    assert links[-1][0].endswith(f"date={oldest.isoformat()}")
+    # The month end asked for is ticked.
+    page = client.get("/balance-agee/", {"date": last.isoformat()}).content.decode()
+    assert f"✓ {last.day} {MONTHS[last.month - 1]} {last.year}" in page
+
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import connection
 
 from relance.core.models import Company
+from relance.core.sql import ids_condition
 from relance.invoices.models import Invoice, PauseKind
 from relance.reports.aging import KEYS, Line, due_ranges
 
@@ -93,7 +94,7 @@ def _sources(
     on: date,
     currency: str,
     filters: tuple[str, ...],
-    stale_only: bool = False,
+    customers: list[int] | None = None,
 ) -> tuple[str, list]:
     """Per customer and per kind of amount, the bucket sums: the amounts due
     now of the invoices issued by then; the credit left now of the credit
@@ -101,12 +102,15 @@ def _sources(
     dated after `on`, those on the invoices (owed on that day too) and the
     credit notes' allocations (negative). UNION ALL of GROUP BYs.
 
-    `stale_only`: of the customers changed since the snapshot only."""
+    `customers`: of these customers only (those changed since the
+    snapshot), given as a list: the planner then knows how few they are and
+    reads their invoices and payments by key."""
     scope, scope_params = _scope(on, currency, filters)
     scope_params = [company.pk if p is None else p for p in scope_params]
-    if stale_only:
-        scope += f" AND i.customer_id IN ({STALE})"
-        scope_params.append(company.pk)
+    if customers is not None:
+        condition, ids = ids_condition("i.customer_id", customers)
+        scope += f" AND {condition}"
+        scope_params += ids
     counts = f"('{Invoice.Status.OPEN}', '{Invoice.Status.PAID}')"
     # The partial covering indexes' conditions written as Django writes them
     # on SQLite (`> '0'`): SQLite uses a partial index only when the query
@@ -167,8 +171,16 @@ def _sources(
     return " UNION ALL ".join(selects), params
 
 
-# The customers changed since the snapshot (written by triggers: ADR 29).
-STALE = "SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
+def _stale(company: Company) -> list[int]:
+    """The customers changed since the snapshots (marked by triggers: ADR
+    29), read once for both statements of a read."""
+    from relance.reports.models import AgedStale
+
+    return list(
+        AgedStale.objects.filter(company_id=company.pk).values_list(
+            "customer_id", flat=True
+        )
+    )
 
 
 def _snapshot_read(
@@ -192,13 +204,19 @@ def _snapshot_read(
     ).exists():
         return None
     columns = ", ".join(f"b_{key}" for key in KEYS)
+    stale = _stale(company)
     kept = (
         f"SELECT customer_id, code, name, {columns}, total FROM reports_agedline"
         ' WHERE company_id = %s AND currency = %s AND "on" = %s'
-        f" AND customer_id NOT IN ({STALE})"
     )
-    kept_params = [company.pk, currency, on, company.pk]
-    live, live_params = _live_lines(company, on, currency, stale_only=True)
+    kept_params = [company.pk, currency, on]
+    live, live_params = "", []
+    if stale:
+        condition, ids = ids_condition("customer_id", stale)
+        kept += f" AND NOT ({condition})"
+        kept_params += ids
+        live, live_params = _live_lines(company, on, currency, customers=stale)
+        live = f" UNION ALL {live}"
     first, first_params = kept, kept_params
     page, page_params = "", []
     if limit is not None:
@@ -209,12 +227,12 @@ def _snapshot_read(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT customer_id, code, name, {columns}"
-            f" FROM ({first} UNION ALL {live}) g ORDER BY {order}{page}",
+            f" FROM ({first}{live}) g ORDER BY {order}{page}",
             [*first_params, *live_params, *page_params],
         )
         rows = cursor.fetchall()
         cursor.execute(
-            f"SELECT COUNT(*), {sums} FROM ({kept} UNION ALL {live}) g",
+            f"SELECT COUNT(*), {sums} FROM ({kept}{live}) g",
             [*kept_params, *live_params],
         )
         count, *amounts = cursor.fetchone()
@@ -277,11 +295,11 @@ def _live_lines(
     on: date,
     currency: str,
     filters: tuple[str, ...] = (),
-    stale_only: bool = False,
+    customers: list[int] | None = None,
 ) -> tuple[str, list]:
-    """Each customer's line computed from the invoices and payments (of the
-    customers changed since the snapshot only, `stale_only`)."""
-    sources, params = _sources(company, on, currency, filters, stale_only=stale_only)
+    """Each customer's line computed from the invoices and payments (of
+    `customers` only, when given)."""
+    sources, params = _sources(company, on, currency, filters, customers=customers)
     return _named(_grouped(sources)), params
 
 
