@@ -59,10 +59,12 @@ def measure(runs: int) -> dict:
     from relance.core.tokens import token_create
     from relance.reports.aged_snapshot import aged_snapshot_build
     from relance.reports.indicators import trend_dates
-    from relance.reports.models import AgedLine, AgedStale
+    from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
     from relance.reports.selectors import PER_PAGE, aged_balance
 
     company = big_company()
+    # A kept database has the last run's snapshots: the live cases first.
+    AgedSnapshot.objects.filter(company_id=company.pk).delete()
     past = TODAY - timedelta(days=30)
     month_ends = trend_dates(TODAY)[:-1]
     month_end = month_ends[-1]  # the last one
