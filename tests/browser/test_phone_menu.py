@@ -134,3 +134,46 @@ def test_on_a_phone_no_page_is_wider_than_the_screen(browser, app):
         widths[path] = page.evaluate("document.documentElement.scrollWidth")
     assert widths == dict.fromkeys(PAGES, PHONE["width"])
     context.close()
+
+
+def test_on_a_phone_the_month_ends_open_inside_the_screen_and_pick_one(browser, app):
+    """The aged balance's « Fins de mois »: twelve dates, all on screen, the
+    first the last month's end, which the page then shows ticked."""
+    from datetime import timedelta
+
+    from relance.core.clock import local_date, utc_now
+
+    today = local_date("Europe/Paris", utc_now())
+    last = today.replace(day=1) - timedelta(days=1)
+    context, page = _page(browser, viewport=PHONE)
+    sign_in(page, app["url"])
+    page.goto(f"{app['url']}/balance-agee/")
+    page.get_by_text("Fins de mois").click()
+    menu = page.get_by_test_id("month-ends")
+    links = menu.get_by_role("link")
+    expect(links).to_have_count(12)
+    box = menu.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    links.first.click()
+    page.wait_for_url(f"**/balance-agee/?date={last.isoformat()}")
+    page.get_by_text("Fins de mois").click()
+    expect(menu.get_by_role("link").first).to_have_text(
+        f"✓ {last.day} {MONTHS[last.month - 1]} {last.year}"
+    )
+    context.close()
+
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
