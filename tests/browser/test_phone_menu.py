@@ -142,6 +142,7 @@ def test_on_a_phone_the_month_ends_open_inside_the_screen_and_pick_one(browser, 
     from datetime import timedelta
 
     from relance.core.clock import local_date, utc_now
+    from tests.reports.test_aged_balance_ways import french
 
     today = local_date("Europe/Paris", utc_now())
     last = today.replace(day=1) - timedelta(days=1)
@@ -157,23 +158,5 @@ def test_on_a_phone_the_month_ends_open_inside_the_screen_and_pick_one(browser, 
     links.first.click()
     page.wait_for_url(f"**/balance-agee/?date={last.isoformat()}")
     page.get_by_text("Fins de mois").click()
-    expect(menu.get_by_role("link").first).to_have_text(
-        f"✓ {last.day} {MONTHS[last.month - 1]} {last.year}"
-    )
+    expect(menu.get_by_role("link").first).to_have_text(f"✓ {french(last)}")
     context.close()
-
-
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]

@@ -10,6 +10,8 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
+from django.utils.formats import date_format
 from openpyxl import load_workbook
 
 from relance.core.tokens import token_create
@@ -188,26 +190,16 @@ def test_the_page_offers_the_last_twelve_month_ends_keeping_the_sort(company):
     assert links[0] == (
         f"sort=name&amp;dir=asc&amp;date={last.isoformat()}",
         "",
-        f"{last.day} {MONTHS[last.month - 1]} {last.year}",
+        french(last),
     )
     oldest = month_end(today.replace(day=1) - timedelta(days=365))
     assert links[-1][0].endswith(f"date={oldest.isoformat()}")
     # The month end asked for is ticked.
     page = client.get("/balance-agee/", {"date": last.isoformat()}).content.decode()
-    assert f"✓ {last.day} {MONTHS[last.month - 1]} {last.year}" in page
+    assert f"✓ {french(last)}" in page
 
 
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+def french(day) -> str:
+    """A date as the page writes it: « 30 novembre 2026 »."""
+    with translation.override("fr"):
+        return date_format(day, "j F Y")
