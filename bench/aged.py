@@ -59,7 +59,7 @@ def measure(runs: int) -> dict:
     from relance.core.tokens import token_create
     from relance.reports.aged_snapshot import aged_snapshot_build
     from relance.reports.indicators import trend_dates
-    from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
+    from relance.reports.models import AgedLine, AgedMark, AgedSnapshot
     from relance.reports.selectors import PER_PAGE, aged_balance
 
     company = big_company()
@@ -99,8 +99,8 @@ def measure(runs: int) -> dict:
     # stale (their lines read live), rolled back.
     with transaction.atomic():
         owing = AgedLine.objects.filter(company_id=company.pk, on=TODAY)
-        AgedStale.objects.bulk_create(
-            AgedStale(customer_id=pk, company_id=company.pk)
+        AgedMark.objects.bulk_create(
+            AgedMark(customer_id=pk, company_id=company.pk)
             for pk in owing.values_list("customer_id", flat=True)[::100]
         )
         for name in ("page_total", "page_month_end"):

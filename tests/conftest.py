@@ -104,12 +104,12 @@ def api(company):
 @pytest.fixture(autouse=True)
 def _aged_marks_left_by_a_flush_cleared(request):
     """A transactional test ends by flushing the database, its tables in no
-    fixed order: invoices deleted after `reports_agedstale` mark their
+    fixed order: invoices deleted after `reports_agedmark` mark their
     customers again (ADR 29's delete triggers), rows the next test would
     find. Cleared as each test that uses the database starts (inside its
     transaction, for the others)."""
     if request.node.get_closest_marker("django_db") is not None:
-        from relance.reports.models import AgedStale
+        from relance.reports.models import AgedMark
 
-        AgedStale.objects.all().delete()
+        AgedMark.objects.all().delete()
     yield

@@ -10,7 +10,7 @@ import pytest
 
 from tests.migrations import leaves, migrate
 
-BEFORE = "0005_aged_marks_held"
+BEFORE = "0005_aged_mark_rows"
 ON = date(2026, 3, 31)
 
 
@@ -45,7 +45,7 @@ def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
         **amounts | {"b_1_30": Decimal("75.00")},
         total=Decimal("75.00"),
     )
-    old.get_model("reports", "AgedStale").objects.all().delete()
+    old.get_model("reports", "AgedMark").objects.all().delete()
 
     new = migrate(leaves())
     from relance.reports.selectors import aged_balance
@@ -68,7 +68,7 @@ def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
         amount_due=Decimal("10.00"),
     )
     assert list(
-        new.get_model("reports", "AgedStale").objects.values_list(
+        new.get_model("reports", "AgedMark").objects.values_list(
             "customer_id", flat=True
         )
     ) == [customer.pk]

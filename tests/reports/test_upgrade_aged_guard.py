@@ -50,7 +50,7 @@ def test_the_guard_keeps_the_snapshot_and_marks_only_companies_that_have_one():
 
     new = migrate(leaves())
     Invoice = new.get_model("invoices", "Invoice")
-    AgedStale = new.get_model("reports", "AgedStale")
+    AgedStale = new.get_model("reports", "AgedMark")
     assert new.get_model("reports", "AgedSnapshot").objects.get().company_id == built.pk
     Invoice.objects.filter(pk__in=[kept.pk, other.pk]).update(amount_due=Decimal("40"))
     marked = set(AgedStale.objects.values_list("customer_id", flat=True))

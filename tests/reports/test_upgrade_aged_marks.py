@@ -1,25 +1,18 @@
-"""Migration reports 0005 on an installed database (PostgreSQL: a writer's
-mark is held until it commits): the snapshot and its marks are kept, the
-triggers mark through `reports_aged_mark` after it and as before without
-it, both ways."""
+"""Migration reports 0005 on an installed database: the marks standing are
+copied into reports_agedmark, the snapshot kept; the triggers then add a
+row of their own for each write, a customer marked already too (not on
+SQLite: one writer at a time); back to 0004, the marks are copied back,
+one a customer, and the triggers mark as before."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from tests.migrations import leaves, migrate
 
 BEFORE = "0004_indicator_snapshot_per_day"
-
-
-def _functions() -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT proname FROM pg_proc WHERE proname LIKE 'reports_aged_%%'"
-        )
-        return {row[0] for row in cursor.fetchall()}
 
 
 def _before():
@@ -28,19 +21,21 @@ def _before():
     )
 
 
+def _customers(model) -> list[int]:
+    return sorted(model.objects.values_list("customer_id", flat=True))
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_held_marks_keep_the_snapshot_and_its_marks_and_mark_as_before():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite's triggers are not changed by 0005")
+def test_the_marks_standing_are_copied_and_each_write_adds_its_own():
     old = _before()
     Company = old.get_model("core", "Company")
     Customer = old.get_model("invoices", "Customer")
     Invoice = old.get_model("invoices", "Invoice")
     company = Company.objects.create(name="Durand")
-    customers = [
+    a, b = (
         Customer.objects.create(company=company, code=code, name=code)
         for code in ("411A", "411B")
-    ]
+    )
     invoices = [
         Invoice.objects.create(
             company=company,
@@ -51,7 +46,7 @@ def test_the_held_marks_keep_the_snapshot_and_its_marks_and_mark_as_before():
             total=Decimal("100.00"),
             amount_due=Decimal("100.00"),
         )
-        for customer in customers
+        for customer in (a, b)
     ]
     old.get_model("reports", "AgedSnapshot").objects.create(
         company_id=company.pk,
@@ -60,42 +55,41 @@ def test_the_held_marks_keep_the_snapshot_and_its_marks_and_mark_as_before():
         built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
     )
     AgedStale = old.get_model("reports", "AgedStale")
-    AgedStale.objects.exclude(customer_id=customers[0].pk).delete()
-    assert "reports_aged_mark" not in _functions()
+    AgedStale.objects.all().delete()  # PostgreSQL's triggers marked both
+    AgedStale.objects.create(customer_id=a.pk, company_id=company.pk)
 
     new = migrate(leaves())
-    assert "reports_aged_mark" in _functions()
-    AgedStale = new.get_model("reports", "AgedStale")
-    assert list(AgedStale.objects.values_list("customer_id", flat=True)) == [
-        customers[0].pk
-    ]
+    AgedMark = new.get_model("reports", "AgedMark")
+    assert _customers(AgedMark) == [a.pk]
     assert (
         new.get_model("reports", "AgedSnapshot").objects.get().company_id == company.pk
     )
     Invoice = new.get_model("invoices", "Invoice")
-    # A customer marked already and one not: both marked once.
-    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
-        amount_due=Decimal("40")
-    )
-    assert set(AgedStale.objects.values_list("customer_id", flat=True)) == {
-        c.pk for c in customers
-    }
+    # Each transaction writing a customer's invoices adds one row for it,
+    # though it was marked (PostgreSQL); SQLite keeps one a customer.
+    for _ in range(2):
+        with transaction.atomic():
+            Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
+                amount_due=Decimal("40")
+            )
+            Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(
+                amount_due=Decimal("30")
+            )
+    if connection.vendor == "postgresql":
+        assert _customers(AgedMark) == sorted([a.pk, a.pk, a.pk, b.pk, b.pk])
+    else:
+        assert _customers(AgedMark) == sorted([a.pk, b.pk])
     # Moved to the other customer: both marked (the one it left too).
-    AgedStale.objects.all().delete()
-    Invoice.objects.filter(pk=invoices[0].pk).update(customer_id=customers[1].pk)
-    assert set(AgedStale.objects.values_list("customer_id", flat=True)) == {
-        c.pk for c in customers
-    }
+    AgedMark.objects.all().delete()
+    Invoice.objects.filter(pk=invoices[0].pk).update(customer_id=b.pk)
+    assert set(AgedMark.objects.values_list("customer_id", flat=True)) == {a.pk, b.pk}
 
-    AgedStale.objects.all().delete()
     old = _before()
-    assert "reports_aged_mark" not in _functions()
+    AgedStale = old.get_model("reports", "AgedStale")
+    assert _customers(AgedStale) == sorted([a.pk, b.pk])
+    AgedStale.objects.all().delete()
     old.get_model("invoices", "Invoice").objects.filter(pk=invoices[1].pk).update(
-        amount_due=Decimal("30")
+        amount_due=Decimal("20")
     )
-    assert list(
-        old.get_model("reports", "AgedStale").objects.values_list(
-            "customer_id", flat=True
-        )
-    ) == [customers[1].pk]
+    assert _customers(AgedStale) == [b.pk]
     migrate(leaves())

@@ -1,14 +1,15 @@
 """The aged balance's snapshots (ADR 29): each customer's sums by bucket
 on a company's today and on the twelve month ends before it, so that a
 page reads 47,000 stored lines instead of grouping 250,000 open invoices.
-Triggers (migrations reports 0001, 0002, 0005) list in `AgedStale` every
+Triggers (migrations reports 0001, 0002, 0005) list in `AgedMark` every
 customer whose invoices or payments change afterwards;
 `selectors.aged_balance` reads those live, whichever the day. The day's
 roll (the buckets move as days pass) builds them again:
 `aged_snapshots_roll`, from the worker's scheduler, or `relance
 aged-balance --snapshot`."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.db import connection, transaction
@@ -18,101 +19,148 @@ from relance.core.models import Company
 from relance.invoices.models import Invoice
 from relance.reports.aging import KEYS
 from relance.reports.indicators import trend_dates
-from relance.reports.models import AgedLine, AgedSnapshot, AgedStale
+from relance.reports.models import AgedLine, AgedMark, AgedSnapshot
 from relance.reports.selectors import owed_lines_sql
+
+# Builds of one company, one at a time on PostgreSQL: a session lock held
+# across the build's transactions ("AGED", and the company). Else a second
+# build's first transaction could delete the marks of writes that the
+# first build's day, read before them and not yet committed, does not hold.
+# SQLite has one writer at a time: each day's build sees every write
+# committed before it.
+BUILD_LOCK = 0x41474544
+
+
+@contextmanager
+def _building(company: Company, wait: bool) -> Iterator[bool]:
+    """Whether this process may build the company's snapshots now (with
+    `wait`, once the build running ends)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = [BUILD_LOCK, company.pk % 2**31]
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+            got = True
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 def aged_snapshot_build(
-    *, company: Company, on: date, now: datetime, past: Iterable[date] = ()
-) -> int:
+    *,
+    company: Company,
+    on: date,
+    now: datetime,
+    past: Iterable[date] = (),
+    wait: bool = True,
+) -> int | None:
     """The company's snapshots for `on` (its today) and the `past` days
     (month ends), in each currency it has amounts open in, built again
-    from the live sums. Returns the lines written.
+    from the live sums. Returns the lines written; None when another build
+    of the company was running and not `wait`.
 
     First, in a transaction of its own, the company's snapshots are
-    dropped (read live meanwhile) and its stale marks cleared: a write
-    committed afterwards marks its customer again, so each day's build,
+    dropped (read live meanwhile) and its marks deleted: those of writes
+    committed by then, which every later statement sees. A write that has
+    not committed keeps its own mark (migration 0005), so each day's build,
     in a transaction of its own, either sees a write or leaves it marked.
-    On PostgreSQL a mark a writer holds (migration 0005: it has not
-    committed, so a build may not see its row) is left, and its customer
-    read live. The build never waits for a writer."""
+    The build waits for no writer, nor any writer for it."""
     days = [on, *(day for day in past if day != on)]
-    currencies = sorted(
-        set(
-            Invoice.objects.filter(company=company, status=Invoice.Status.OPEN)
-            .values_list("currency", flat=True)
-            .distinct()
-        )
-        | set(
-            Invoice.objects.filter(
-                company=company, kind=Invoice.Kind.CREDIT_NOTE, credit_left__gt=0
+    with _building(company, wait) as free:
+        if not free:
+            return None
+        currencies = sorted(
+            set(
+                Invoice.objects.filter(company=company, status=Invoice.Status.OPEN)
+                .values_list("currency", flat=True)
+                .distinct()
             )
-            .values_list("currency", flat=True)
-            .distinct()
-        )
-    )
-    columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
-    with transaction.atomic():
-        AgedSnapshot.objects.filter(company_id=company.pk).delete()
-        AgedLine.objects.filter(company_id=company.pk).exclude(on__in=days).delete()
-        _marks_clear(company)
-    written = 0
-    for day in days:
-        with transaction.atomic():
-            AgedLine.objects.filter(company_id=company.pk, on=day).delete()
-            for currency in currencies:
-                lines, params = owed_lines_sql(company, day, currency)
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        'INSERT INTO reports_agedline (company_id, currency, "on",'
-                        f" customer_id, code, name, {columns})"
-                        f" SELECT %s, %s, %s, customer_id, code, name, {columns}"
-                        f" FROM ({lines}) g",
-                        [company.pk, currency, day, *params],
-                    )
-                    written += cursor.rowcount
-                AgedSnapshot.objects.create(
-                    company_id=company.pk, currency=currency, on=day, built_at=now
+            | set(
+                Invoice.objects.filter(
+                    company=company, kind=Invoice.Kind.CREDIT_NOTE, credit_left__gt=0
                 )
-        if day == on and connection.vendor == "postgresql":
-            # Its plans need the new counts (analysed after today's lines,
-            # which a reader wants first).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE reports_agedline")
+                .values_list("currency", flat=True)
+                .distinct()
+            )
+        )
+        with transaction.atomic():
+            AgedSnapshot.objects.filter(company_id=company.pk).delete()
+            AgedLine.objects.filter(company_id=company.pk).exclude(on__in=days).delete()
+            AgedMark.objects.filter(company_id=company.pk).delete()
+        written = 0
+        for day in days:
+            written += _day_build(company, day, currencies, now)
+            if day == on and connection.vendor == "postgresql":
+                # Its plans need the new counts (analysed after today's
+                # lines, which a reader wants first).
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE reports_agedline")
     return written
 
 
-def aged_snapshots_build(*, company: Company, now: datetime) -> int:
+def _day_build(company: Company, day: date, currencies: list[str], now) -> int:
+    """One day's lines and snapshots, in a transaction (the day's earlier
+    ones replaced: SQLite's builds may interleave)."""
+    columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
+    written = 0
+    with transaction.atomic():
+        AgedSnapshot.objects.filter(company_id=company.pk, on=day).delete()
+        AgedLine.objects.filter(company_id=company.pk, on=day).delete()
+        for currency in currencies:
+            lines, params = owed_lines_sql(company, day, currency)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    'INSERT INTO reports_agedline (company_id, currency, "on",'
+                    f" customer_id, code, name, {columns})"
+                    f" SELECT %s, %s, %s, customer_id, code, name, {columns}"
+                    f" FROM ({lines}) g",
+                    [company.pk, currency, day, *params],
+                )
+                written += cursor.rowcount
+            AgedSnapshot.objects.create(
+                company_id=company.pk, currency=currency, on=day, built_at=now
+            )
+    return written
+
+
+def snapshot_days(today: date) -> list[date]:
+    """The days kept: today, then the twelve month ends before it (those
+    the indicators' trend shows: an accountant's closes)."""
+    return [today, *reversed(trend_dates(today)[:-1])]
+
+
+def aged_snapshots_build(
+    *, company: Company, now: datetime, wait: bool = True
+) -> int | None:
     """The company's snapshots of its today and of the twelve month ends
-    before it (those the indicators' trend shows: an accountant's closes)."""
-    today = company_today(company, now)
-    return aged_snapshot_build(
-        company=company, on=today, now=now, past=trend_dates(today)[:-1]
-    )
-
-
-def _marks_clear(company: Company) -> None:
-    """The company's stale marks deleted, but those a writer holds."""
-    if connection.vendor != "postgresql":  # one writer at a time
-        AgedStale.objects.filter(company_id=company.pk).delete()
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM reports_agedstale WHERE customer_id IN"
-            " (SELECT customer_id FROM reports_agedstale WHERE company_id = %s"
-            " FOR UPDATE SKIP LOCKED)",
-            [company.pk],
-        )
+    before it (see `aged_snapshot_build`)."""
+    today, *past = snapshot_days(company_today(company, now))
+    return aged_snapshot_build(company=company, on=today, now=now, past=past, wait=wait)
 
 
 def aged_snapshots_roll(*, now: datetime) -> list[Company]:
-    """Each company whose snapshot is not of its today: built again.
-    Returns those companies."""
+    """Each company that has not all its days' snapshots (its day turned,
+    a build failed midway, an upgrade): built again, unless a build of it
+    is running. Returns the companies built."""
     built = []
     for company in Company.objects.order_by("pk"):
-        today = company_today(company, now)
-        if not AgedSnapshot.objects.filter(company_id=company.pk, on=today).exists():
-            aged_snapshots_build(company=company, now=now)
+        days = snapshot_days(company_today(company, now))
+        kept = set(
+            AgedSnapshot.objects.filter(company_id=company.pk, on__in=days)
+            .values_list("on", flat=True)
+            .distinct()
+        )
+        if kept == set(days):
+            continue
+        if aged_snapshots_build(company=company, now=now, wait=False) is not None:
             built.append(company)
     return built
 
@@ -120,12 +168,12 @@ def aged_snapshots_roll(*, now: datetime) -> list[Company]:
 EVENTS = ("insert", "delete", "update")
 # The migrations that made the triggers, in order, each applied over the
 # ones before on its database: SQLite's are guarded by 0002 (they mark only
-# a company that has a snapshot); PostgreSQL's functions hold their marks
-# by 0005.
+# a company that has a snapshot); 0005's write the marks as rows of their
+# own (reports_agedmark), on both.
 MIGRATIONS = (
     "0001_aged_snapshot",
     "0002_aged_triggers_guarded",
-    "0005_aged_marks_held",
+    "0005_aged_mark_rows",
 )
 # The triggers that mark the customers changed since.
 TRIGGERS = (

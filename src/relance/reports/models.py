@@ -1,7 +1,7 @@
 """The aged balance's snapshot (ADR 29): per customer, what it owed on a
 day by bucket, built by `aged_snapshot.aged_snapshot_build` and read by
 `selectors.aged_balance`. Customers whose invoices or payments changed since
-are listed in `AgedStale` by database triggers (migration 0001), whatever
+are listed in `AgedMark` by database triggers (migration 0005), whatever
 wrote: the balance reads them live."""
 
 from django.db import models
@@ -80,12 +80,15 @@ class AgedLine(models.Model):
         return f"{self.company_id} {self.currency} {self.customer_id}"
 
 
-class AgedStale(models.Model):
-    """A customer whose amounts changed since the snapshot: written by the
-    triggers on invoices and payments, emptied when a snapshot is built."""
+class AgedMark(models.Model):
+    """A customer whose amounts changed since the snapshots: a row each
+    write adds (one a transaction and customer at most), by triggers on
+    invoices, payments and customers (migration 0005); never updated. A
+    build deletes the rows committed before it (ADR 29, amended
+    2026-12-05)."""
 
-    customer_id = models.BigIntegerField(primary_key=True)
     company_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True)
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.customer_id}"

@@ -171,15 +171,30 @@ def _sources(
     return " UNION ALL ".join(selects), params
 
 
+# Beyond this many customers changed since the snapshots (a big import),
+# a page is computed live: naming them all costs more than grouping.
+STALE_MOST = 10_000
+
+
 def _stale(company: Company) -> list[int]:
     """The customers changed since the snapshots (marked by triggers: ADR
     29), read once for both statements of a read."""
-    from relance.reports.models import AgedStale
+    from relance.reports.models import AgedMark
 
     return list(
-        AgedStale.objects.filter(company_id=company.pk).values_list(
-            "customer_id", flat=True
-        )
+        AgedMark.objects.filter(company_id=company.pk)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+
+
+def _snapshot_id(company: Company, currency: str, on: date) -> int | None:
+    from relance.reports.models import AgedSnapshot
+
+    return (
+        AgedSnapshot.objects.filter(company_id=company.pk, currency=currency, on=on)
+        .values_list("pk", flat=True)
+        .first()
     )
 
 
@@ -196,15 +211,17 @@ def _snapshot_read(
     from the snapshot's lines of the customers unchanged since and the
     others' grouped live (one line per customer either way: no GROUP BY,
     no join over the snapshot). A page takes only its first `offset +
-    limit` lines of the snapshot, in the order of an index. Else None."""
-    from relance.reports.models import AgedSnapshot
+    limit` lines of the snapshot, in the order of an index. Else None.
 
-    if not AgedSnapshot.objects.filter(
-        company_id=company.pk, currency=currency, on=on
-    ).exists():
+    The marks are read first: a build starting afterwards deletes them only
+    with the snapshot, which the read then does not find (or finds built
+    again, with every write it did not mark). The snapshot is looked for
+    again after the lines: built again meanwhile, the read is done live."""
+    stale = _stale(company)
+    snapshot = _snapshot_id(company, currency, on)
+    if snapshot is None or len(stale) > STALE_MOST:
         return None
     columns = ", ".join(f"b_{key}" for key in KEYS)
-    stale = _stale(company)
     kept = (
         f"SELECT customer_id, code, name, {columns}, total FROM reports_agedline"
         ' WHERE company_id = %s AND currency = %s AND "on" = %s'
@@ -236,6 +253,8 @@ def _snapshot_read(
             [*kept_params, *live_params],
         )
         count, *amounts = cursor.fetchone()
+    if _snapshot_id(company, currency, on) != snapshot:
+        return None
     return rows, count, amounts
 
 

@@ -8,20 +8,19 @@ import importlib
 import django.db.models.functions.text
 from django.db import migrations, models
 
-first = importlib.import_module("relance.reports.migrations.0001_aged_snapshot")
-guarded = importlib.import_module("relance.reports.migrations.0002_aged_triggers_guarded")
+marks = importlib.import_module("relance.reports.migrations.0005_aged_mark_rows")
 
 
 def sqlite_triggers_drop(apps, schema_editor):
     """SQLite rebuilds reports_agedsnapshot to change its constraint: the
     guarded triggers that name it go first, and come back after."""
     if schema_editor.connection.vendor == "sqlite":
-        first.triggers_drop(apps, schema_editor)
+        marks.triggers_drop(apps, schema_editor)
 
 
 def sqlite_triggers_create(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
-        guarded.triggers_create(apps, schema_editor)
+        marks.triggers_create(apps, schema_editor)
 
 
 def lines_dated(apps, schema_editor):
@@ -56,7 +55,7 @@ def latest_only(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0005_aged_marks_held")]
+    dependencies = [("reports", "0005_aged_mark_rows")]
 
     operations = [
         migrations.RunPython(sqlite_triggers_drop, sqlite_triggers_create),
