@@ -11,8 +11,8 @@ two new customers in opposite orders could also deadlock on the key.
 
 Now the marks are in `reports_agedmark`, with no unique key: each write
 adds its own row for its customer, unless its transaction added one
-already (PostgreSQL: a row of this transaction, `xmin`; SQLite, one writer
-at a time: any row). A build deletes the rows committed before it; a row
+already (PostgreSQL: a row visible and not committed, `xmin`'s status,
+its savepoints included; SQLite, one writer at a time: any row). A build deletes the rows committed before it; a row
 of a writer still running is invisible to it, so stays. No writer waits
 for another or for a build, and a build never waits. The marks standing
 are copied; the triggers keep their names."""
@@ -27,11 +27,23 @@ guarded = importlib.import_module("relance.reports.migrations.0002_aged_triggers
 POSTGRES = """
 CREATE OR REPLACE FUNCTION reports_aged_mark(mark_customer bigint, mark_company bigint)
 RETURNS void AS $$
+DECLARE
+  mine bigint := pg_current_xact_id()::text::bigint;
 BEGIN
-  INSERT INTO reports_agedmark (customer_id, company_id)
-  SELECT mark_customer, mark_company
-  WHERE NOT EXISTS (SELECT 1 FROM reports_agedmark
-    WHERE customer_id = mark_customer AND xmin = pg_current_xact_id()::xid);
+  -- A row of this transaction (or of one of its savepoints) for the
+  -- customer already: visible, not committed, so none of another.
+  -- Those are at or after this transaction's id; others are skipped.
+  IF NOT EXISTS (
+    SELECT 1 FROM reports_agedmark m
+    WHERE m.customer_id = mark_customer
+      AND m.xmin::text::bigint >= (mine & 4294967295)
+      AND pg_xact_status(
+        (((mine >> 32) << 32) | m.xmin::text::bigint)::text::xid8
+      ) = 'in progress'
+  ) THEN
+    INSERT INTO reports_agedmark (customer_id, company_id)
+    VALUES (mark_customer, mark_company);
+  END IF;
 END $$ LANGUAGE plpgsql
 --
 CREATE OR REPLACE FUNCTION reports_aged_invoice_stale() RETURNS trigger AS $$
