@@ -416,3 +416,17 @@ def test_a_writer_during_a_build_does_not_wait_and_stays_marked():
         "411GAR": "700.00",
         "total": "700.00",
     }
+
+
+@pytest.mark.django_db
+def test_a_transaction_marks_a_customer_once_through_its_savepoints():
+    """Each payment is recorded in a savepoint of the test's transaction:
+    the payment and its invoice's update, twice, add one mark (PostgreSQL
+    tells its own rows by their transaction's status, not its id)."""
+    company = make_company()
+    garage = make_customer(company, code="411GAR", name="Garage Dupuis")
+    late = make_invoice(garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15))
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    pay(late, on=date(2026, 3, 29), amount="200.00")
+    pay(late, on=date(2026, 3, 30), amount="100.00")
+    assert list(AgedMark.objects.values_list("customer_id", flat=True)) == [garage.pk]
