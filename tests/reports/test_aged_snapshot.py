@@ -430,3 +430,29 @@ def test_a_transaction_marks_a_customer_once_through_its_savepoints():
     pay(late, on=date(2026, 3, 29), amount="200.00")
     pay(late, on=date(2026, 3, 30), amount="100.00")
     assert list(AgedMark.objects.values_list("customer_id", flat=True)) == [garage.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_vacuums_only_lines_it_replaced_and_keeps_none_when_nothing_is_owed():
+    """The roll builds a company owing nothing every quarter of an hour (it
+    has no snapshot): on PostgreSQL that must not vacuum the lines' table
+    each time; a build replacing lines does."""
+    from django.test.utils import CaptureQueriesContext
+
+    def vacuums(build) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            build()
+        return sum(q["sql"].startswith("VACUUM") for q in queries.captured_queries)
+
+    postgres = connection.vendor == "postgresql"
+    company = make_company()
+    late = make_invoice(make_customer(company), issue_date=date(2026, 1, 1))
+    build = lambda: aged_snapshot_build(company=company, on=ON, now=NOW)  # noqa: E731
+    assert vacuums(build) == 0  # nothing replaced
+    assert vacuums(build) == (1 if postgres else 0)
+    assert AgedLine.objects.count() == 1
+    Invoice.objects.filter(pk=late.pk).update(status="cancelled", amount_due=0)
+    assert vacuums(build) == (1 if postgres else 0)  # its line deleted
+    assert AgedLine.objects.count() == 0
+    assert AgedSnapshot.objects.count() == 0
+    assert vacuums(build) == 0
