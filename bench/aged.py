@@ -57,8 +57,7 @@ def measure(runs: int) -> dict:
     from relance.core.clock import utc_now
     from relance.core.models import Membership, User
     from relance.core.tokens import token_create
-    from relance.reports.aged_snapshot import aged_snapshot_build
-    from relance.reports.indicators import trend_dates
+    from relance.reports.aged_snapshot import aged_snapshot_build, snapshot_days
     from relance.reports.models import AgedLine, AgedMark, AgedSnapshot
     from relance.reports.selectors import PER_PAGE, aged_balance
 
@@ -66,8 +65,8 @@ def measure(runs: int) -> dict:
     # A kept database has the last run's snapshots: the live cases first.
     AgedSnapshot.objects.filter(company_id=company.pk).delete()
     past = TODAY - timedelta(days=30)
-    month_ends = trend_dates(TODAY)[:-1]
-    month_end = month_ends[-1]  # the last one
+    _, *month_ends = snapshot_days(TODAY)  # the roll's days, the last first
+    month_end = month_ends[0]
     scope = {"company": company}
     out = {"invoices": company_invoices(company)}
     page = {"limit": PER_PAGE}

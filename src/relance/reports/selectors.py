@@ -353,9 +353,10 @@ def aged_balance(
     their total: one statement. The customers' sums are grouped, sorted
     and, with `limit`, paged in SQL; the total and the number of customers
     owing are window sums over all of them, so that a page reads only its
-    own customers' names. When a snapshot holds for `on` (today, a month end) (and no
-    filter), its lines are read instead of grouped, but those of the
-    customers changed since, grouped live (`_snapshot_read`, ADR 29).
+    own customers' names. When a snapshot holds for `on` (today's, a month
+    end's) and no filter is asked, its lines are read instead of grouped,
+    but those of the customers changed since, grouped live
+    (`_snapshot_read`, ADR 29).
 
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one

@@ -82,24 +82,6 @@ BEGIN
   PERFORM reports_aged_mark(NEW.id, NEW.company_id);
   RETURN NULL;
 END $$ LANGUAGE plpgsql
---
-CREATE TRIGGER reports_aged_invoice AFTER INSERT OR DELETE ON invoices_invoice
-  FOR EACH ROW EXECUTE FUNCTION reports_aged_invoice_stale()
---
-CREATE TRIGGER reports_aged_invoice_update AFTER UPDATE ON invoices_invoice
-  FOR EACH ROW WHEN ({invoice_changed})
-  EXECUTE FUNCTION reports_aged_invoice_stale()
---
-CREATE TRIGGER reports_aged_payment AFTER INSERT OR DELETE ON invoices_payment
-  FOR EACH ROW EXECUTE FUNCTION reports_aged_payment_stale()
---
-CREATE TRIGGER reports_aged_payment_update AFTER UPDATE ON invoices_payment
-  FOR EACH ROW WHEN ({payment_changed})
-  EXECUTE FUNCTION reports_aged_payment_stale()
---
-CREATE TRIGGER reports_aged_customer_update AFTER UPDATE ON invoices_customer
-  FOR EACH ROW WHEN ({customer_changed})
-  EXECUTE FUNCTION reports_aged_customer_stale()
 """
 
 # SQLite: one writer at a time, so a customer marked already (by anyone)
@@ -129,12 +111,9 @@ def triggers_create(apps, schema_editor):
     into reports_agedmark."""
     base.triggers_drop(apps, schema_editor)
     if schema_editor.connection.vendor == "postgresql":
-        sql = POSTGRES.format(
-            invoice_changed=base._changed(base.READ, "IS DISTINCT FROM"),
-            payment_changed=base._changed(base.PAID, "IS DISTINCT FROM"),
-            customer_changed=base._changed(base.NAMED, "IS DISTINCT FROM"),
-        )
-        for statement in sql.split("\n--\n"):
+        # 0001's triggers, their functions replaced by this migration's.
+        base.triggers_create(apps, schema_editor)
+        for statement in POSTGRES.split("\n--\n"):
             schema_editor.execute(statement)
         return
     for sql in [

@@ -17,9 +17,10 @@ from relance.core.money import format_amount as money
 from relance.core.pdfs import PdfUnavailable, pdf_from_html
 from relance.dunning import exports
 from relance.invoices.pdf import STYLESHEET
+from relance.reports.aged_snapshot import snapshot_days
 from relance.reports.aging import KEYS, due_ranges
 from relance.reports.indicator_snapshot import indicators_read
-from relance.reports.indicators import step_window, trend_dates
+from relance.reports.indicators import step_window
 from relance.reports.selectors import FILTERS, PER_PAGE, SORTS, aged_balance
 from relance.reports.tasks import indicators_rebuild as indicators_task
 from relance.web.access import company_required
@@ -87,9 +88,7 @@ def aged_balance_view(request, fmt="html"):
         "on": on,
         "today": today,
         # The dates an accountant closes on, read from their snapshots.
-        "month_ends": [
-            (day.isoformat(), day) for day in reversed(trend_dates(today)[:-1])
-        ],
+        "month_ends": [(day.isoformat(), day) for day in snapshot_days(today)[1:]],
         "balance": balance,
         "labels": labels,
         "filters": filters,
