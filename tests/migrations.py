@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from relance.dunning import tagged_count
+from relance.invoices import dunning_index
 
 
 def migrate(targets):
@@ -20,8 +21,10 @@ def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
-    # What `migrate` does after: the kept count's triggers put back when an
-    # invoices migration rebuilt their table (SQLite).
+    # What `migrate` does after: the dunning index's and the kept count's
+    # triggers put back when an invoices migration rebuilt their table
+    # (SQLite).
+    dunning_index.triggers_ensure()
     tagged_count.triggers_ensure()
     return executor.loader.project_state(targets).apps
 

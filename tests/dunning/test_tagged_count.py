@@ -190,6 +190,18 @@ def test_triggers_a_migration_dropped_come_back_and_the_numbers_are_counted():
     assert _kept(company) == {company.pk: 1}
     make_invoice(customer, to_remind=True)
     assert _kept(company) == {company.pk: 2}
+    if connection.vendor == "postgresql":  # 0023's, once a statement
+        assert _update_trigger_level() == "statement"
+
+
+def _update_trigger_level() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgtype & 1 FROM pg_trigger"
+            " WHERE tgname = 'dunning_tagged_count_update'"
+        )
+        [(row,)] = cursor.fetchall()
+    return "row" if row else "statement"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db.models import Case, When
 
 from relance.dunning.tagged_count import tagged_counts
 from tests.migrations import leaves, leaves_but, migrate
@@ -38,3 +39,41 @@ def test_the_tags_standing_are_counted_by_the_upgrade():
     Invoice = new.get_model("invoices", "Invoice")
     Invoice.objects.filter(company_id=ids[0], number="F2").update(to_remind=True)
     assert tagged_counts(company_ids=ids) == dict(zip(ids, [3, 1, 0], strict=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_update_trigger_once_a_statement_keeps_the_numbers_across_the_upgrade():
+    """0023 replaces 0022's row trigger (PostgreSQL): what was counted
+    before stays, and a statement tagging, untagging and moving invoices
+    between companies is counted by the new one, both ways."""
+    old = migrate(leaves_but({"dunning": "0022_tagged_count"}))
+    Company = old.get_model("core", "Company")
+    Customer = old.get_model("invoices", "Customer")
+    Invoice = old.get_model("invoices", "Invoice")
+    first, second = (Company.objects.create(name=name) for name in ("A", "B"))
+    customer = Customer.objects.create(company=first, code="411", name="X")
+    for n in range(6):
+        Invoice.objects.create(
+            company=first,
+            customer=customer,
+            number=f"F{n}",
+            issue_date=date(2026, 1, 1),
+            due_date=date(2026, 1, 31),
+            total=Decimal(100),
+            amount_due=Decimal(100),
+            to_remind=n < 2,
+        )
+    Invoice.objects.filter(number="F2").update(to_remind=True)  # the row trigger
+    ids = [first.pk, second.pk]
+    assert tagged_counts(company_ids=ids, fold=False) == {first.pk: 3, second.pk: 0}
+    new = migrate(leaves())
+    Invoice = new.get_model("invoices", "Invoice")
+    # One statement: F0 untagged, F3 and F4 tagged, F1 and F4 moved to B.
+    Invoice.objects.filter(number__in=["F0", "F3", "F4"]).update(
+        to_remind=Case(When(number="F0", then=False), default=True)
+    )
+    Invoice.objects.filter(number__in=["F1", "F4", "F5"]).update(company_id=second.pk)
+    assert tagged_counts(company_ids=ids, fold=False) == {first.pk: 2, second.pk: 2}
+    assert tagged_counts(company_ids=ids) == {
+        pk: Invoice.objects.filter(company_id=pk, to_remind=True).count() for pk in ids
+    }

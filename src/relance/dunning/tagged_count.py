@@ -14,13 +14,16 @@ import importlib
 from django.db import connection, connections, transaction
 
 from relance.core.sql import ids_condition
+from relance.invoices.dunning_index import applied
 
-MIGRATION = "0022_tagged_count"
+# The migrations that made the triggers, in order: 0022 made them, 0023
+# made the update's once a statement (PostgreSQL).
+MIGRATIONS = ("0022_tagged_count", "0023_tagged_count_statement")
 TRIGGERS = ("insert", "delete", "update")
 
 
-def _migration():
-    return importlib.import_module(f"relance.dunning.migrations.{MIGRATION}")
+def _migration(name: str = MIGRATIONS[0]):
+    return importlib.import_module(f"relance.dunning.migrations.{name}")
 
 
 def _folds_locked(cursor) -> None:
@@ -109,11 +112,12 @@ def tagged_counts_reset(
     with transaction.atomic(using=using), database.cursor() as cursor:
         if postgres:
             _folds_locked(cursor)
-        # SQLite without statistics would read every invoice of the company
-        # through another index to test the tag.
-        hint = "" if postgres else "INDEXED BY invoice_to_remind_due_idx"
+        # The tags as DunningIndex's partial index holds them (the invoices'
+        # table has no index on the tag); before that table was made, as the
+        # invoices do (an upgrade's steps).
+        table = "invoices_dunningindex" if applied(using) else "invoices_invoice"
         counted = (
-            f"SELECT company_id, COUNT(*) FROM invoices_invoice {hint}"
+            f"SELECT company_id, COUNT(*) FROM {table}"
             f" WHERE {condition} AND to_remind GROUP BY company_id"
         )
         if postgres:
@@ -139,7 +143,9 @@ def triggers_ensure(using="default", **kwargs) -> bool:
     from django.db.migrations.recorder import MigrationRecorder
 
     database = connections[using]
-    if ("dunning", MIGRATION) not in MigrationRecorder(database).applied_migrations():
+    applied = MigrationRecorder(database).applied_migrations()
+    made = [name for name in MIGRATIONS if ("dunning", name) in applied]
+    if not made:
         return False
     with database.cursor() as cursor:
         cursor.execute(
@@ -159,9 +165,9 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         present = {row[0] for row in cursor.fetchall()}
     if present >= {f"dunning_tagged_count_{event}" for event in TRIGGERS}:
         return False
-    made = _migration()
     with database.schema_editor() as editor:
-        made.triggers_drop(None, editor)
-        made.triggers_create(None, editor)
+        _migration().triggers_drop(None, editor)
+        for name in made:
+            _migration(name).triggers_create(None, editor)
     tagged_counts_reset(using=using)
     return True

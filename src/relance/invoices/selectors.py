@@ -20,6 +20,8 @@ SORTS = {
     "level": "dunning_level",
     "next": "next_reminder_on",
 }
+# The orders DunningIndex keeps in an index of the invoices « à relancer ».
+TAGGED_ORDERS = ("issue_date", "due_date")
 FILTERS = (
     "to_remind",
     "late",
@@ -83,8 +85,11 @@ def invoice_search(
             | Q(customer__name__icontains=words)
             | Q(customer__code__icontains=words)
         )
-    if "to_remind" in query.filters:
-        invoices = invoices.filter(to_remind=True)
+    tagged = "to_remind" in query.filters
+    if tagged:  # read from DunningIndex's partial indexes (ADR 19)
+        invoices = invoices.filter(
+            dunning_index__company_id=company.pk, dunning_index__to_remind=True
+        )
     if "open" in query.filters:
         invoices = invoices.filter(status=Invoice.Status.OPEN)
     if "late" in query.filters:
@@ -140,6 +145,8 @@ def invoice_search(
     if order.startswith("-"):
         order, descending = order[1:], not descending
     prefix = "-" if descending else ""
+    if tagged and order in TAGGED_ORDERS:  # the dates as that index holds them
+        order = f"dunning_index__{order}"
     return invoices.select_related("customer").order_by(
         f"{prefix}{order}", f"{prefix}id"
     )

@@ -237,7 +237,7 @@ def state_key(
 
 
 def dated_tags_write(*, company_ids: list[int], today: date) -> dict[int, tuple]:
-    """The daily job's incremental write (ADR 19, amended 2026-12-04): the
+    """The daily job's incremental write (ADR 19, amended 2026-12-04 and 05): the
     tag of every invoice of these companies whose tag the date alone changes
     is set, in ONE statement for all of them, with nothing computed. Next
     level and planned date do not depend on the day and every write has
@@ -248,32 +248,35 @@ def dated_tags_write(*, company_ids: list[int], today: date) -> dict[int, tuple]
     computed for a later day). Returns (tagged, untagged) by company id,
     every company given.
 
-    The rows come from the two ranges of `invoice_dated_idx` (a UNION: with
-    an OR, SQLite reads all the company's entries of the index). The tag is
-    flipped in place: on PostgreSQL a row changed meanwhile is tested again
-    on its newest version and left if it no longer qualifies."""
+    The rows come from the two ranges of DunningIndex's dated index (a
+    UNION: with an OR, SQLite reads all the company's entries of the
+    index), each tested again on its invoice. The tag is flipped in place,
+    the only column written: no index of the invoices' table names it, so
+    on PostgreSQL the update can stay on the row's page (HOT) and a row
+    changed meanwhile is tested again on its newest version and left if it
+    no longer qualifies."""
     counts = {pk: [0, 0] for pk in company_ids}
     if not company_ids:
         return {pk: tuple(n) for pk, n in counts.items()}
     condition, params = ids_condition("company_id", company_ids, name="companies")
+    ranges = (
+        f"SELECT invoice_id FROM invoices_dunningindex WHERE {condition}"
+        " AND to_remind = FALSE AND next_reminder_on <= %(today)s"
+        " UNION ALL SELECT invoice_id FROM invoices_dunningindex"
+        f" WHERE {condition} AND to_remind = TRUE AND next_reminder_on > %(today)s"
+    )
     come = (
-        f"{condition} AND to_remind = FALSE AND next_reminder_on <= %(today)s "
+        "to_remind = FALSE AND next_reminder_on <= %(today)s "
         "AND NOT COALESCE(paused_until >= %(today)s, FALSE) "
         "AND NOT EXISTS (SELECT 1 FROM invoices_customer c "
         "WHERE c.id = customer_id AND c.paused_until >= %(today)s)"
     )
-    early = f"{condition} AND to_remind = TRUE AND next_reminder_on > %(today)s"
-    if connection.vendor == "postgresql":
-        selection = f"({come}) OR ({early})"
-    else:
-        selection = (
-            f"id IN (SELECT id FROM invoices_invoice WHERE {come} "
-            f"UNION ALL SELECT id FROM invoices_invoice WHERE {early})"
-        )
+    early = "to_remind = TRUE AND next_reminder_on > %(today)s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE invoices_invoice SET to_remind = NOT to_remind "
-            f"WHERE {selection} RETURNING company_id, to_remind",
+            f"UPDATE invoices_invoice SET to_remind = NOT to_remind"
+            f" WHERE id IN ({ranges}) AND (({come}) OR ({early}))"
+            " RETURNING company_id, to_remind",
             {"companies": params[0], "today": today},
         )
         for company_id, tagged in cursor.fetchall():
