@@ -12,6 +12,7 @@ from importlib import import_module
 import pytest
 from django.db import connection, connections, transaction
 
+from relance.core.sql import triggers_named
 from relance.dunning.models import TaggedCount
 from relance.dunning.services.daily import daily_runs_now
 from relance.dunning.tagged_count import (
@@ -155,17 +156,7 @@ def test_a_number_below_zero_is_counted_again():
 
 
 def _triggers() -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'dunning_tagged%%'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND name LIKE 'dunning_tagged%'"
-            )
-        return {row[0] for row in cursor.fetchall()}
+    return triggers_named(connection, "dunning_tagged")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,9 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Case, When
 
 from relance.dunning.tagged_count import tagged_counts
+from tests.dunning.test_tagged_count import _update_trigger_level
 from tests.migrations import leaves, leaves_but, migrate
 
 
@@ -77,3 +79,12 @@ def test_the_update_trigger_once_a_statement_keeps_the_numbers_across_the_upgrad
     assert tagged_counts(company_ids=ids) == {
         pk: Invoice.objects.filter(company_id=pk, to_remind=True).count() for pk in ids
     }
+    back = migrate(leaves_but({"dunning": "0022_tagged_count"}))  # 0022's again
+    Invoice = back.get_model("invoices", "Invoice")
+    Invoice.objects.filter(number="F2").update(to_remind=False)
+    assert tagged_counts(company_ids=ids, fold=False) == {first.pk: 1, second.pk: 2}
+    if connection.vendor == "postgresql":
+        assert _update_trigger_level() == "row"
+    migrate(leaves())
+    if connection.vendor == "postgresql":
+        assert _update_trigger_level() == "statement"

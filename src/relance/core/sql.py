@@ -532,3 +532,22 @@ def statistics_ensure(*models: type[Model]) -> None:
         never = sorted(row[0] for row in cursor.fetchall())
         for table in never:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def triggers_named(database, prefix: str) -> set[str]:
+    """The names of `database`'s triggers that start with `prefix` (those
+    a migration made, which `triggers_ensure` functions put back)."""
+    with database.cursor() as cursor:
+        if database.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " AND starts_with(tgname, %s)",
+                [prefix],
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND substr(name, 1, length(%s)) = %s",
+                [prefix, prefix],
+            )
+        return {row[0] for row in cursor.fetchall()}

@@ -13,7 +13,7 @@ import importlib
 
 from django.db import connection, connections, transaction
 
-from relance.core.sql import ids_condition
+from relance.core.sql import ids_condition, triggers_named
 from relance.invoices.dunning_index import applied
 
 # The migrations that made the triggers, in order: 0022 made them, 0023
@@ -152,17 +152,7 @@ def triggers_ensure(using="default", **kwargs) -> bool:
             "DELETE FROM dunning_taggedcount WHERE company_id NOT IN"
             " (SELECT id FROM core_company)"
         )
-        if database.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger"
-                " WHERE tgname LIKE 'dunning_tagged_count_%%'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND name LIKE 'dunning_tagged_count_%'"
-            )
-        present = {row[0] for row in cursor.fetchall()}
+    present = triggers_named(database, "dunning_tagged_count_")
     if present >= {f"dunning_tagged_count_{event}" for event in TRIGGERS}:
         return False
     with database.schema_editor() as editor:

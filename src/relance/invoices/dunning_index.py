@@ -7,6 +7,8 @@ import importlib
 
 from django.db import connections
 
+from relance.core.sql import triggers_named
+
 MIGRATION = "0018_dunning_index"
 
 
@@ -27,18 +29,7 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         return False
     database = connections[using]
     made = importlib.import_module(f"relance.invoices.migrations.{MIGRATION}")
-    with database.cursor() as cursor:
-        if database.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger"
-                " WHERE tgname LIKE 'invoices_dunning_index_%%'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND name LIKE 'invoices_dunning_index_%'"
-            )
-        present = {row[0] for row in cursor.fetchall()}
+    present = triggers_named(database, "invoices_dunning_index_")
     if present >= {f"invoices_dunning_index_{event}" for event in made.TRIGGERS}:
         return False
     with database.schema_editor() as editor:

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from relance.core.clock import company_today
 from relance.core.models import Company
+from relance.core.sql import triggers_named
 from relance.invoices.models import Invoice
 from relance.reports.aging import KEYS
 from relance.reports.indicators import trend_dates
@@ -223,19 +224,8 @@ def triggers_ensure(using="default", **kwargs) -> bool:
     made = [name for name in MIGRATIONS if ("reports", name) in applied]
     if not made:
         return False
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'reports_aged_%%'"
-            )
-            expected = TRIGGERS
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                " AND name LIKE 'reports_aged_%'"
-            )
-            expected = SQLITE_TRIGGERS
-        present = {row[0] for row in cursor.fetchall()}
+    expected = TRIGGERS if connection.vendor == "postgresql" else SQLITE_TRIGGERS
+    present = triggers_named(connection, "reports_aged_")
     if present >= set(expected):
         return False
     # Each migration's triggers_create does nothing on the other database.

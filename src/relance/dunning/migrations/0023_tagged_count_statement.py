@@ -9,6 +9,8 @@ triggers cost no call).
 `tagged_count.triggers_ensure` applies 0022's triggers then these, when a
 later migration dropped them."""
 
+import importlib
+
 from django.db import migrations
 
 POSTGRES = """
@@ -32,44 +34,27 @@ CREATE TRIGGER dunning_tagged_count_update AFTER UPDATE ON invoices_invoice
   FOR EACH STATEMENT EXECUTE FUNCTION dunning_tagged_count_changed()
 """
 
-# 0022's row function and trigger, for the way back.
-POSTGRES_BACK = """
-CREATE OR REPLACE FUNCTION dunning_tagged_count_changed() RETURNS trigger AS $$
-BEGIN
-  IF OLD.to_remind THEN
-    INSERT INTO dunning_taggedcount (company_id, n) VALUES (OLD.company_id, -1);
-  END IF;
-  IF NEW.to_remind THEN
-    INSERT INTO dunning_taggedcount (company_id, n) VALUES (NEW.company_id, 1);
-  END IF;
-  RETURN NULL;
-END $$ LANGUAGE plpgsql
---
-DROP TRIGGER IF EXISTS dunning_tagged_count_update ON invoices_invoice
---
-CREATE TRIGGER dunning_tagged_count_update
-  AFTER UPDATE OF to_remind, company_id ON invoices_invoice
-  FOR EACH ROW WHEN (OLD.to_remind IS DISTINCT FROM NEW.to_remind
-    OR (NEW.to_remind AND OLD.company_id IS DISTINCT FROM NEW.company_id))
-  EXECUTE FUNCTION dunning_tagged_count_changed()
-"""
-
-
-def _run(script: str, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for statement in script.split("\n--\n"):
-        schema_editor.execute(statement)
-
-
 def triggers_create(apps, schema_editor):
     """0022's update trigger replaced (PostgreSQL; nothing on SQLite). Its
     write and this one's give the same numbers: no count again."""
-    _run(POSTGRES, schema_editor)
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for statement in POSTGRES.split("\n--\n"):
+        schema_editor.execute(statement)
 
 
 def triggers_back(apps, schema_editor):
-    _run(POSTGRES_BACK, schema_editor)
+    """0022's row trigger and its function again, as 0022 makes them."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    made = importlib.import_module("relance.dunning.migrations.0022_tagged_count")
+    schema_editor.execute(
+        "DROP TRIGGER IF EXISTS dunning_tagged_count_update ON invoices_invoice"
+    )
+    schema_editor.execute("DROP FUNCTION IF EXISTS dunning_tagged_count_changed()")
+    for statement in made.POSTGRES.split("\n--\n"):
+        if "dunning_tagged_count_changed" in statement:  # the function, the trigger
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
