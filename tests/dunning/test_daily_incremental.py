@@ -394,3 +394,60 @@ def test_a_date_come_during_a_pause_set_behind_the_services_back_is_not_tagged()
     run = _run(company, "2026-02-05")
     invoice.refresh_from_db()
     assert (run.full, run.tagged, invoice.to_remind) == (False, 1, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invoice_moved_to_another_company_meanwhile_is_left_by_the_run():
+    """PostgreSQL: the run's ids come from the dunning index as its statement
+    found it; an invoice another transaction moves to another company
+    before committing is tested again on its newest version and left (it
+    was tagged, and the run's numbers of its company broke: KeyError)."""
+    import threading
+
+    from django.db import connections
+
+    from relance.dunning.services.state import dated_tags_write
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    first, other = make_company(), make_company()
+    moved = make_invoice(make_customer(first), next_reminder_on=date(2026, 3, 1))
+    elsewhere = make_customer(other)
+    written, go, errors, results = threading.Event(), threading.Event(), [], []
+
+    def mover():
+        try:
+            with transaction.atomic():
+                Invoice.objects.filter(pk=moved.pk).update(
+                    company=other, customer=elsewhere
+                )
+                written.set()
+                go.wait(10)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def run():
+        try:
+            results.append(
+                dated_tags_write(company_ids=[first.pk], today=date(2026, 3, 2))
+            )
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=mover)
+    thread.start()
+    assert written.wait(10)
+    running = threading.Thread(target=run)
+    running.start()
+    running.join(0.5)  # waits for the mover's lock on the invoice
+    go.set()
+    thread.join(10)
+    running.join(10)
+    assert errors == []
+    assert results == [{first.pk: (0, 0)}]
+    moved.refresh_from_db()
+    assert (moved.company_id, moved.to_remind) == (other.pk, False)

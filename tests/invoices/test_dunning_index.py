@@ -5,7 +5,7 @@ dropped them, an installed database gets its rows by the upgrade, the list
 « À relancer » reads it in its date orders, and no index of the invoices'
 table names the state (so that writing it can be a HOT update)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import import_module
 
@@ -20,6 +20,7 @@ from tests.factories import make_company, make_customer, make_invoice
 from tests.migrations import leaves, leaves_but, migrate
 
 MADE = "relance.invoices.migrations.0018_dunning_index"
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 def _indexed() -> set[tuple]:
@@ -271,3 +272,46 @@ def test_the_list_to_remind_reads_the_index_in_its_date_orders():
     tagged[1].to_remind = False
     tagged[1].save()
     assert listed("-issue_date") == ["T0"]
+
+
+@pytest.mark.django_db
+def test_relance_daily_full_writes_again_what_a_write_unseen_left_wrong():
+    """A write the triggers did not see (here, the index written by hand)
+    leaves the index and the kept count's recount (which reads the index)
+    wrong; `relance daily --full` puts the index right, then counts."""
+    from relance.dunning.services.daily import daily_runs_now
+    from relance.dunning.tagged_count import tagged_counts, tagged_counts_reset
+    from tests.factories import make_steps
+
+    company = make_company()
+    make_steps(company)  # step 1: three days after the due date
+    customer = make_customer(company)
+    tagged = make_invoice(customer, due_date=date(2026, 1, 2))
+    dated = make_invoice(customer, due_date=date(2026, 1, 20))
+    plain = make_invoice(
+        customer, due_date=date(2026, 1, 20), amount_due=0, status=Invoice.Status.PAID
+    )
+    daily_runs_now(now=NOW, on=date(2026, 1, 6), companies=[company])
+    assert _indexed() == _expected()
+    assert len(_indexed()) == 2
+    with connection.cursor() as cursor:  # unseen: wrong, missing, extra
+        cursor.execute(
+            "UPDATE invoices_dunningindex SET to_remind = %s, due_date = %s"
+            " WHERE invoice_id = %s",
+            [False, date(2027, 1, 1), tagged.pk],
+        )
+        cursor.execute(
+            "DELETE FROM invoices_dunningindex WHERE invoice_id = %s", [dated.pk]
+        )
+        cursor.execute(
+            "INSERT INTO invoices_dunningindex (invoice_id, company_id, to_remind,"
+            " next_reminder_on, issue_date, due_date) VALUES (%s, %s, %s, %s, %s, %s)",
+            [plain.pk, company.pk, False, None, date(2026, 1, 1), date(2026, 1, 20)],
+        )
+    tagged_counts_reset(company_ids=[company.pk])  # counts the index: wrong
+    assert tagged_counts(company_ids=[company.pk]) == {company.pk: 0}
+    [run] = daily_runs_now(now=NOW, on=date(2026, 1, 6), companies=[company], full=True)
+    assert (run.full, run.to_remind) == (True, 1)
+    assert _indexed() == _expected()
+    assert len(_indexed()) == 2
+    assert DunningIndex.objects.get(pk=tagged.pk).to_remind is True

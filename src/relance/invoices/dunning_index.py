@@ -1,13 +1,14 @@
 """The invoices' dunning state indexed outside their table (DunningIndex,
 ADR 19 amended 2026-12-05), kept by the triggers of migration invoices
 0018; after each `migrate`, `triggers_ensure` puts them back if a later
-migration dropped them."""
+migration dropped them, and `dunning_index_repair` writes again what a
+write they did not see left wrong (`relance daily --full`)."""
 
 import importlib
 
-from django.db import connections
+from django.db import connection, connections
 
-from relance.core.sql import triggers_named
+from relance.core.sql import ids_condition, triggers_named
 
 MIGRATION = "0018_dunning_index"
 
@@ -36,3 +37,45 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         made.triggers_drop(None, editor)
         made.filled(None, editor)
     return True
+
+
+FIELDS = ("company_id", "to_remind", "next_reminder_on", "issue_date", "due_date")
+
+
+def dunning_index_repair(*, company_ids: list[int]) -> int:
+    """The companies' rows that disagree with their invoices deleted, and
+    those missing written, from the invoices: after a write the triggers did
+    not see (triggers turned off, a data-only restore). Returns how many
+    rows were deleted or written.
+
+    PostgreSQL, a writer meanwhile: a row it rewrote and this deletes is
+    written again by the insert, whose statement sees the writer's commit;
+    a row it inserts before committing is left to it (ON CONFLICT)."""
+    postgres = connection.vendor == "postgresql"
+    same = " AND ".join(
+        f"d.{name} IS NOT DISTINCT FROM i.{name}"
+        if postgres
+        else f"d.{name} IS i.{name}"
+        for name in FIELDS
+    )
+    kept = "(i.next_reminder_on IS NOT NULL OR i.to_remind)"
+    columns = ", ".join(("invoice_id", *FIELDS))
+    values = ", ".join(f"i.{name}" for name in ("id", *FIELDS))
+    with connection.cursor() as cursor:
+        condition, params = ids_condition("d.company_id", company_ids)
+        cursor.execute(
+            f"DELETE FROM invoices_dunningindex AS d WHERE {condition}"
+            " AND NOT EXISTS (SELECT 1 FROM invoices_invoice i"
+            f" WHERE i.id = d.invoice_id AND {kept} AND {same})",
+            params,
+        )
+        deleted = cursor.rowcount
+        condition, params = ids_condition("i.company_id", company_ids)
+        cursor.execute(
+            f"INSERT INTO invoices_dunningindex ({columns})"
+            f" SELECT {values} FROM invoices_invoice i WHERE {condition} AND {kept}"
+            " AND NOT EXISTS (SELECT 1 FROM invoices_dunningindex d"
+            " WHERE d.invoice_id = i.id) ON CONFLICT (invoice_id) DO NOTHING",
+            params,
+        )
+        return deleted + cursor.rowcount

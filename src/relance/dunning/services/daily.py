@@ -31,6 +31,7 @@ from relance.dunning.services.state import (
     state_key,
 )
 from relance.dunning.tagged_count import tagged_counts, tagged_counts_reset
+from relance.invoices.dunning_index import dunning_index_repair
 
 RESTART_AFTER = timedelta(minutes=10)  # a daily run unfinished by then is re-queued
 
@@ -220,6 +221,8 @@ def daily_run_execute(*, run_id: int, now: datetime, full: bool = False) -> Dail
         .first()
     )
     run.full = full or last_key != run.state_key
+    if full:  # asked for (`relance daily --full`): the dunning index too
+        dunning_index_repair(company_ids=[company.pk])
     result = invoices_refresh(
         company=company,
         today=run.date,

@@ -250,7 +250,9 @@ def dated_tags_write(*, company_ids: list[int], today: date) -> dict[int, tuple]
 
     The rows come from the two ranges of DunningIndex's dated index (a
     UNION: with an OR, SQLite reads all the company's entries of the
-    index), each tested again on its invoice. The tag is flipped in place,
+    index), each tested again on its invoice (its company too: on
+    PostgreSQL an invoice moved meanwhile is tested on its newest version).
+    The tag is flipped in place,
     the only column written: no index of the invoices' table names it, so
     on PostgreSQL the update can stay on the row's page (HOT) and a row
     changed meanwhile is tested again on its newest version and left if it
@@ -275,7 +277,7 @@ def dated_tags_write(*, company_ids: list[int], today: date) -> dict[int, tuple]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE invoices_invoice SET to_remind = NOT to_remind"
-            f" WHERE id IN ({ranges}) AND (({come}) OR ({early}))"
+            f" WHERE id IN ({ranges}) AND {condition} AND (({come}) OR ({early}))"
             " RETURNING company_id, to_remind",
             {"companies": params[0], "today": today},
         )
