@@ -43,3 +43,8 @@ def leaves_but(
     return [
         (app, before.get(app, leaf)) for app, leaf in leaves() if app not in without
     ]
+
+
+def app_at(app: str, leaf: str):
+    """Every app at its latest migration, `app` at `leaf` (back or forth)."""
+    return migrate([(each, leaf if each == app else other) for each, other in leaves()])

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections, transaction
 
-from relance.invoices.models import Invoice
+from relance.core.sql import triggers_named
+from relance.invoices.models import Invoice, Payment
 from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_roll
 from relance.reports.models import AgedLine, AgedMark, AgedSnapshot
 from relance.reports.selectors import aged_balance
@@ -250,7 +251,9 @@ def test_triggers_a_later_migration_dropped_are_put_back_and_the_snapshot_droppe
     assert triggers_ensure() is False
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER reports_aged_payment ON invoices_payment")
+            cursor.execute(  # one of 0007's, after 0005's
+                "DROP TRIGGER reports_aged_payment_insert ON invoices_payment"
+            )
         else:
             cursor.execute("DROP TRIGGER reports_aged_payment_insert")
     assert triggers_ensure() is True
@@ -430,6 +433,57 @@ def test_a_transaction_marks_a_customer_once_through_its_savepoints():
     pay(late, on=date(2026, 3, 29), amount="200.00")
     pay(late, on=date(2026, 3, 30), amount="100.00")
     assert list(AgedMark.objects.values_list("customer_id", flat=True)) == [garage.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_inserted_together_mark_each_customer_once_a_transaction():
+    """A statement inserting several invoices or payments (an import's
+    chunk) marks each of their customers once (PostgreSQL: once a statement,
+    migration 0007), again none in the same transaction, and once more in
+    another; the customers of payments are their invoices'."""
+    company = make_company()
+    garage, salon = (make_customer(company, code=code) for code in ("411G", "411S"))
+    make_invoice(garage, issue_date=date(2026, 1, 1))  # a snapshot to keep
+    aged_snapshot_build(company=company, on=ON, now=NOW)
+    assert AgedSnapshot.objects.filter(company_id=company.pk).exists()
+
+    def invoices(customer, *numbers):
+        return [
+            Invoice(
+                company=company,
+                customer=customer,
+                number=number,
+                issue_date=date(2026, 1, 1),
+                due_date=date(2026, 3, 15),
+                total=Decimal("100.00"),
+                amount_due=Decimal("100.00"),
+            )
+            for number in numbers
+        ]
+
+    def marks() -> list[int]:
+        return sorted(AgedMark.objects.values_list("customer_id", flat=True))
+
+    with transaction.atomic():
+        made = Invoice.objects.bulk_create(
+            invoices(garage, "F1", "F2") + invoices(salon, "F3")
+        )
+        Invoice.objects.bulk_create(invoices(garage, "F4"))  # marked already
+    assert marks() == sorted([garage.pk, salon.pk])
+    Payment.objects.bulk_create(
+        [
+            Payment(company=company, invoice=made[0], date=ON, amount=Decimal(10)),
+            Payment(company=company, invoice=made[1], date=ON, amount=Decimal(10)),
+        ]
+    )
+    # Another transaction: its own mark on PostgreSQL; SQLite (one writer
+    # at a time) keeps one a customer.
+    again = [garage.pk] if connection.vendor == "postgresql" else []
+    assert marks() == sorted([garage.pk, salon.pk, *again])
+    if connection.vendor == "postgresql":  # 0007's, once a statement
+        assert {"reports_aged_invoice_insert", "reports_aged_payment_insert"} <= (
+            triggers_named(connection, "reports_aged_")
+        )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,21 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from tests.migrations import leaves, migrate
+from tests.migrations import app_at, leaves, migrate
 
 BEFORE = "0005_aged_mark_rows"
 ON = date(2026, 3, 31)
 
 
-def _at(leaf):
-    return migrate(
-        [(app, leaf if app == "reports" else other) for app, other in leaves()]
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
-    old = _at(BEFORE)
+    old = app_at("reports", BEFORE)
     Company = old.get_model("core", "Company")
     Customer = old.get_model("invoices", "Customer")
     company = Company.objects.create(name="Durand")
@@ -89,7 +83,7 @@ def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
         **amounts,
         total=Decimal(0),
     )
-    old = _at(BEFORE)
+    old = app_at("reports", BEFORE)
     assert list(
         old.get_model("reports", "AgedSnapshot").objects.values_list("on", flat=True)
     ) == [ON]

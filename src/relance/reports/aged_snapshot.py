@@ -188,17 +188,22 @@ EVENTS = ("insert", "delete", "update")
 # The migrations that made the triggers, in order, each applied over the
 # ones before on its database: SQLite's are guarded by 0002 (they mark only
 # a company that has a snapshot); 0005's write the marks as rows of their
-# own (reports_agedmark), on both.
+# own (reports_agedmark), on both; 0007's mark the rows a statement inserts
+# once a statement (PostgreSQL).
 MIGRATIONS = (
     "0001_aged_snapshot",
     "0002_aged_triggers_guarded",
     "0005_aged_mark_rows",
+    "0007_aged_marks_on_insert_statement",
 )
-# The triggers that mark the customers changed since.
+# The triggers that mark the customers changed since (PostgreSQL: those of
+# inserts once a statement, since 0007).
 TRIGGERS = (
     "reports_aged_invoice",
+    "reports_aged_invoice_insert",
     "reports_aged_invoice_update",
     "reports_aged_payment",
+    "reports_aged_payment_insert",
     "reports_aged_payment_update",
     "reports_aged_customer_update",
 )
