@@ -25,6 +25,7 @@ from relance.invoices.models import Customer, Invoice
 from tests.dunning.states import invoice_from_spec, state_expected
 from tests.dunning.test_state_sql import TODAY, invoice, maybe_day, near, step
 from tests.factories import make_company, make_customer, make_invoice, make_steps
+from tests.threads import held_open, in_thread
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -402,10 +403,6 @@ def test_an_invoice_moved_to_another_company_meanwhile_is_left_by_the_run():
     found it; an invoice another transaction moves to another company
     before committing is tested again on its newest version and left (it
     was tagged, and the run's numbers of its company broke: KeyError)."""
-    import threading
-
-    from django.db import connections
-
     from relance.dunning.services.state import dated_tags_write
 
     if connection.vendor != "postgresql":
@@ -413,39 +410,18 @@ def test_an_invoice_moved_to_another_company_meanwhile_is_left_by_the_run():
     first, other = make_company(), make_company()
     moved = make_invoice(make_customer(first), next_reminder_on=date(2026, 3, 1))
     elsewhere = make_customer(other)
-    written, go, errors, results = threading.Event(), threading.Event(), [], []
+    errors, results = [], []
 
-    def mover():
-        try:
-            with transaction.atomic():
-                Invoice.objects.filter(pk=moved.pk).update(
-                    company=other, customer=elsewhere
-                )
-                written.set()
-                go.wait(10)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def move():
+        Invoice.objects.filter(pk=moved.pk).update(company=other, customer=elsewhere)
 
     def run():
-        try:
-            results.append(
-                dated_tags_write(company_ids=[first.pk], today=date(2026, 3, 2))
-            )
-        except Exception as error:  # reported below
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+        results.append(dated_tags_write(company_ids=[first.pk], today=date(2026, 3, 2)))
 
-    thread = threading.Thread(target=mover)
-    thread.start()
-    assert written.wait(10)
-    running = threading.Thread(target=run)
-    running.start()
-    running.join(0.5)  # waits for the mover's lock on the invoice
-    go.set()
-    thread.join(10)
+    with held_open(move, errors):
+        running = in_thread(run, errors)
+        running.start()
+        running.join(0.5)  # waits for the mover's lock on the invoice
     running.join(10)
     assert errors == []
     assert results == [{first.pk: (0, 0)}]

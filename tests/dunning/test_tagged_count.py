@@ -4,13 +4,12 @@ row, a full run counts it again, and the triggers come back when a migration
 dropped them; on PostgreSQL, a writer that has not committed and a fold at
 the same moment lose nothing."""
 
-import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import import_module
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from relance.core.sql import triggers_named
 from relance.dunning.models import TaggedCount
@@ -22,6 +21,7 @@ from relance.dunning.tagged_count import (
 )
 from relance.invoices.models import Invoice
 from tests.factories import make_company, make_customer, make_invoice, make_steps
+from tests.threads import held_open, in_thread
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -208,37 +208,19 @@ def test_a_fold_while_a_writer_has_not_committed_loses_nothing():
         make_invoice(customer, to_remind=True)
     late = make_invoice(customer)
     answers, errors = [], []
-    written, go = threading.Event(), threading.Event()
-
-    def writer():
-        try:
-            with transaction.atomic():
-                Invoice.objects.filter(pk=late.pk).update(to_remind=True)
-                written.set()
-                go.wait(10)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
 
     def fold():
-        try:
-            answers.append(tagged_counts(company_ids=[company.pk])[company.pk])
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        answers.append(tagged_counts(company_ids=[company.pk])[company.pk])
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert written.wait(10)
-    folds = [threading.Thread(target=fold) for _ in range(2)]
-    for each in folds:
-        each.start()
-    for each in folds:
-        each.join(10)
-    go.set()
-    thread.join(10)
+    def tag_late():
+        Invoice.objects.filter(pk=late.pk).update(to_remind=True)
+
+    with held_open(tag_late, errors):
+        folds = [in_thread(fold, errors) for _ in range(2)]
+        for each in folds:
+            each.start()
+        for each in folds:
+            each.join(10)
     assert errors == []
     assert answers == [3, 3]
     # The writer has committed: its row counts now.

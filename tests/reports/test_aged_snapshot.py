@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from relance.core.sql import triggers_named
 from relance.invoices.models import Invoice, Payment
@@ -16,6 +16,7 @@ from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_ro
 from relance.reports.models import AgedLine, AgedMark, AgedSnapshot
 from relance.reports.selectors import aged_balance
 from tests.factories import make_company, make_customer, make_invoice, pay
+from tests.threads import held_open, in_thread
 
 ON = date(2026, 3, 31)
 NOW = datetime(2026, 3, 31, 6, tzinfo=UTC)
@@ -316,16 +317,9 @@ def test_without_a_snapshot_sqlite_marks_no_one_and_the_build_reads_every_write(
 
 def _build_beside(company, errors: list) -> threading.Thread:
     """Today's build in a thread of its own (its own connection)."""
-
-    def build():
-        try:
-            aged_snapshot_build(company=company, on=ON, now=NOW)
-        except Exception as error:  # reported by the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    return threading.Thread(target=build)
+    return in_thread(
+        lambda: aged_snapshot_build(company=company, on=ON, now=NOW), errors
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -344,28 +338,12 @@ def test_a_build_while_a_writer_of_a_marked_customer_has_not_committed_keeps_its
     aged_snapshot_build(company=company, on=ON, now=NOW)
     pay(late, on=date(2026, 3, 29), amount="200.00")  # the garage marked
     assert marked() == {garage.pk}
-    written, go, errors = threading.Event(), threading.Event(), []
-
-    def writer():
-        try:
-            with transaction.atomic():
-                pay(late, on=date(2026, 3, 30), amount="300.00")
-                written.set()
-                go.wait(10)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert written.wait(10)
-    build = _build_beside(company, errors)
-    build.start()
-    build.join(10)
-    assert not build.is_alive(), "the build waited for the writer"
-    go.set()
-    thread.join(10)
+    errors = []
+    with held_open(lambda: pay(late, on=date(2026, 3, 30), amount="300.00"), errors):
+        build = _build_beside(company, errors)
+        build.start()
+        build.join(10)
+        assert not build.is_alive(), "the build waited for the writer"
     assert errors == []
     assert marked() == {garage.pk}
     assert amounts(aged_balance(company=company, on=ON)) == {
@@ -386,33 +364,18 @@ def test_a_writer_during_a_build_does_not_wait_and_stays_marked():
     late = make_invoice(garage, issue_date=date(2026, 1, 1), due_date=date(2026, 3, 15))
     aged_snapshot_build(company=company, on=ON, now=NOW)
     pay(late, on=date(2026, 3, 29), amount="200.00")
-    cleared, go, errors = threading.Event(), threading.Event(), []
+    errors = []
 
-    def build():
-        try:
-            with transaction.atomic():
-                aged_snapshot_build(company=company, on=ON, now=NOW)
-                cleared.set()
-                go.wait(10)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def build():  # held here in a transaction around it
+        aged_snapshot_build(company=company, on=ON, now=NOW)
 
-    builder = threading.Thread(target=build)
-    builder.start()
-    assert cleared.wait(10)
-    paid = threading.Thread(
-        target=lambda: (
-            pay(late, on=date(2026, 3, 30), amount="300.00"),
-            connections.close_all(),
+    with held_open(build, errors):
+        paid = in_thread(
+            lambda: pay(late, on=date(2026, 3, 30), amount="300.00"), errors
         )
-    )
-    paid.start()
-    paid.join(10)
-    assert not paid.is_alive(), "the payment waited for the build"
-    go.set()
-    builder.join(10)
+        paid.start()
+        paid.join(10)
+        assert not paid.is_alive(), "the payment waited for the build"
     assert errors == []
     assert marked() == {garage.pk}
     assert amounts(aged_balance(company=company, on=ON)) == {
