@@ -9,6 +9,7 @@ import importlib
 from django.db import connection, connections
 
 from relance.core.sql import ids_condition, triggers_named
+from relance.invoices.models import DunningIndex
 
 MIGRATION = "0018_dunning_index"
 
@@ -39,7 +40,10 @@ def triggers_ensure(using="default", **kwargs) -> bool:
     return True
 
 
-FIELDS = ("company_id", "to_remind", "next_reminder_on", "issue_date", "due_date")
+# The index's columns besides its invoice, as the model has them.
+FIELDS = tuple(
+    field.column for field in DunningIndex._meta.local_fields if not field.primary_key
+)
 
 
 def dunning_index_repair(*, company_ids: list[int]) -> int:
