@@ -10,6 +10,7 @@ is prepared once per connection (server-side binding).
 import datetime
 import enum
 import functools
+import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
@@ -139,13 +140,20 @@ def _execute_all(statements: list[tuple[str, list]]) -> list[int]:
     return counts
 
 
+def _logged(sql: str, started: float) -> None:
+    """A statement run outside Django's cursor logged as Django logs its
+    own when queries are (tests count them)."""
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}
+        )
+
+
 def _native(sql: str, params: Sequence, *, fetch: bool = False):
     """One statement on PostgreSQL through psycopg's own cursor: parameters
     bound by the server (an array is one parameter, not thousands of
     literals in the SQL text). Logged like Django's when queries are
     (tests count them). The rows when `fetch`, else the row count."""
-    import time
-
     import psycopg
 
     connection.ensure_connection()
@@ -156,10 +164,7 @@ def _native(sql: str, params: Sequence, *, fetch: bool = False):
     ):
         cursor.execute(sql, params)
         result = cursor.fetchall() if fetch else cursor.rowcount
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}
-        )
+    _logged(sql, started)
     return result
 
 
@@ -168,8 +173,6 @@ def _copy(statement: str, rows: Sequence[Sequence]) -> None:
     psycopg's C code, where an INSERT of arrays had psycopg build each array
     in Python (a third of a 100,000-row import's client time, ADR 25).
     Logged like _native."""
-    import time
-
     import psycopg
 
     connection.ensure_connection()
@@ -181,10 +184,7 @@ def _copy(statement: str, rows: Sequence[Sequence]) -> None:
     ):
         for row in rows:
             copy.write_row(row)
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": statement, "time": f"{time.monotonic() - started:.3f}"}
-        )
+    _logged(statement, started)
 
 
 def _array_type(field) -> str:
@@ -290,10 +290,11 @@ class _Prepared:
 
 def rows_write(model: type[Model], names: Sequence[str], rows: Sequence) -> None:
     """UPDATE rows by primary key: each of `rows` is (pk, value of each field
-    in `names`). On SQLite one statement run for each row by sqlite3's own
-    loop; on PostgreSQL one statement, the values as arrays joined by
-    unnest. Django's bulk_update writes one CASE per field instead, which
-    SQLite runs in time growing with the square of the rows."""
+    in `names`), each key once. On SQLite a statement for each
+    ROWS_PER_INSERT rows, joined to them as a VALUES list; on PostgreSQL
+    one statement, the values as arrays joined by unnest. Django's
+    bulk_update writes one CASE per field instead, which SQLite runs in time
+    growing with the square of the rows."""
     if not rows:
         return
     pk = model._meta.pk
@@ -316,12 +317,28 @@ def rows_write(model: type[Model], names: Sequence[str], rows: Sequence) -> None
             [list(column) for column in zip(*values, strict=True)],
         )
         return
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields[1:])
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",
-            [[*row[1:], row[0]] for row in values],
-        )
+    # SQLite: UPDATE … FROM a VALUES list of many rows a statement (see
+    # ROWS_PER_INSERT: one statement a row journals each page again).
+    aliases = [f"c{n}" for n in range(len(fields))]
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{alias}"
+        for field, alias in zip(fields[1:], aliases[1:], strict=True)
+    )
+    marks = "(" + ", ".join(["?"] * len(fields)) + ")"
+    per = _rows_per_statement(len(fields))
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            sql = (
+                f"WITH v({', '.join(aliases)}) AS (VALUES "
+                f"{', '.join([marks] * len(chunk))}) UPDATE {table} SET "
+                f"{assignments} FROM v WHERE {table}.{quote(pk.column)} = v.c0"
+            )
+            started = time.monotonic()
+            cursor.execute(sql, [value for row in chunk for value in row])
+            _logged(sql, started)
+        cursor.close()
 
 
 def rows_set(
@@ -337,7 +354,20 @@ def rows_set(
     )
 
 
-ROWS_PER_INSERT = 500  # SQLite: rows of one multi-row INSERT
+# SQLite: rows of one multi-row INSERT. One statement a row (executemany)
+# costs three times more once the table has triggers: SQLite copies each
+# page a statement writes to its statement journal, again for each row.
+ROWS_PER_INSERT = 500
+
+
+def _rows_per_statement(width: int) -> int:
+    """Rows of `width` values one SQLite statement takes: ROWS_PER_INSERT,
+    fewer if the library binds fewer variables (999 before SQLite 3.32)."""
+    import sqlite3
+
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(ROWS_PER_INSERT, limit // width))
 
 
 def rows_insert(
@@ -384,9 +414,9 @@ def rows_insert(
         if returning:  # the ids taken first, then given with the rows
             ids = sorted(
                 row[0]
-                for row in _native(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                    "FROM generate_series(1, %s)",
+                for row in _native(  # the sequence found once (OFFSET 0), not a row
+                    "SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence(%s, %s)"
+                    "::regclass AS s OFFSET 0) q, generate_series(1, %s)",
                     [meta.db_table, meta.pk.column, len(values)],
                     fetch=True,
                 )
@@ -395,21 +425,25 @@ def rows_insert(
             values = [(id_, *row) for id_, row in zip(ids, values, strict=True)]
         _copy(f"COPY {table} ({columns}) FROM STDIN", values)
         return ids
-    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        if not returning:  # one statement, sqlite3's loop in C
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES {marks}", values
-            )
-            return []
-        for start in range(0, len(values), ROWS_PER_INSERT):
-            chunk = values[start : start + ROWS_PER_INSERT]
-            cursor.execute(
+    # sqlite3's own cursor, "?" marks: Django's turns every "%s" of a
+    # statement of thousands into "?" first, as long again as the INSERT.
+    marks = "(" + ", ".join(["?"] * len(fields)) + ")"
+    per = _rows_per_statement(len(fields))
+    returned = f" RETURNING {pk}" if returning else ""
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            sql = (
                 f"INSERT INTO {table} ({columns}) VALUES "
-                f"{', '.join([marks] * len(chunk))} RETURNING {pk}",
-                [value for row in chunk for value in row],
+                f"{', '.join([marks] * len(chunk))}{returned}"
             )
-            ids += [row[0] for row in cursor.fetchall()]
+            started = time.monotonic()
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+            _logged(sql, started)
+        cursor.close()
     return ids
 
 

@@ -1,0 +1,98 @@
+"""Many rows written at once (`core.sql.rows_insert`, `rows_write`): on
+SQLite several rows a statement, as many as the library binds; each row
+its own values and, asked for, its id in the rows' order."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from relance.core import sql
+from relance.invoices.models import Customer, Invoice
+from tests.factories import make_company, make_customer
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 1234  # more than one statement's worth
+INVOICE_COLUMNS = (
+    *("company_id", "customer_id", "number", "issue_date", "due_date"),
+    *("total", "amount_due"),
+)
+
+
+def _customers(company, prefix="C"):
+    return [
+        (company.pk, f"{prefix}{n}", f"Client {n}", f"c{n}@example.fr")
+        for n in range(ROWS)
+    ]
+
+
+def test_inserted_rows_are_given_their_ids_in_the_rows_order():
+    company = make_company()
+    ids = sql.rows_insert(
+        Customer,
+        ["company_id", "code", "name", "email"],
+        _customers(company),
+        returning=True,
+    )
+    assert len(ids) == ROWS
+    stored = dict(Customer.objects.filter(company=company).values_list("id", "code"))
+    assert [stored[pk] for pk in ids] == [f"C{n}" for n in range(ROWS)]
+    assert Customer.objects.get(code="C1233").email == "c1233@example.fr"
+
+
+def test_rows_written_by_key_each_get_their_own_values_and_no_other_changes():
+    company = make_company()
+    customer = make_customer(company)
+    numbers = [f"F{n}" for n in range(ROWS)]
+    sql.rows_insert(
+        Invoice,
+        INVOICE_COLUMNS,
+        [
+            (company.pk, customer.pk, n, date(2026, 1, 1), date(2026, 1, 31), 100, 100)
+            for n in numbers
+        ],
+    )
+    ids = dict(Invoice.objects.values_list("number", "id"))
+    written = [
+        (ids[f"F{n}"], Decimal(n % 100), "paid" if n % 2 else "open")
+        for n in range(0, ROWS, 3)
+    ]
+    sql.rows_write(Invoice, ["amount_due", "status"], written)
+    got = {
+        number: (amount, status)
+        for number, amount, status in Invoice.objects.values_list(
+            "number", "amount_due", "status"
+        )
+    }
+    for n in range(ROWS):
+        if n % 3:  # not written: as inserted
+            assert got[f"F{n}"] == (Decimal("100.00"), "open")
+        else:
+            assert got[f"F{n}"] == (Decimal(n % 100), "paid" if n % 2 else "open")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's variables")
+def test_a_library_binding_fewer_variables_gets_fewer_rows_a_statement():
+    """SQLite before 3.32 binds 999 variables a statement at most: the rows
+    a statement takes follow the library's limit."""
+    import sqlite3
+
+    company = make_company()
+    connection.ensure_connection()
+    native = connection.connection
+    limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    before = native.getlimit(limit)
+    native.setlimit(limit, 999)
+    try:
+        assert sql._rows_per_statement(4) == 249
+        ids = sql.rows_insert(
+            Customer,
+            ["company_id", "code", "name", "email"],
+            _customers(company, "L"),
+            returning=True,
+        )
+    finally:
+        native.setlimit(limit, before)
+    assert len(ids) == ROWS == Customer.objects.filter(code__startswith="L").count()
