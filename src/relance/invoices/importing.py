@@ -988,10 +988,9 @@ def _customers_save(
                     customer.updated_at = now
                     changed[code] = customer
     if fast and new:
-        _insert(Customer, [vars(customer) for customer in new.values()])
-        ids = _ids_by(Customer, company, "code", list(new))
-        for code, customer in new.items():
-            customer.pk = ids[code]
+        ids = _insert(Customer, [vars(customer) for customer in new.values()])
+        for customer, pk in zip(new.values(), ids, strict=True):
+            customer.pk = pk
     else:
         Customer.objects.bulk_create(new.values(), batch_size=1000)
     if changed:
@@ -1099,13 +1098,12 @@ def _invoices_save(
         for invoice, state in zip(new, state_of(new), strict=True):
             invoice.to_remind, invoice.next_level, invoice.next_reminder_on = state
     if fast and new:
-        _insert(
+        ids = _insert(
             Invoice,
             [{k: v for k, v in vars(i).items() if k != "is_credit_note"} for i in new],
         )
-        ids = _ids_by(Invoice, company, "number", [invoice.number for invoice in new])
-        for invoice in new:
-            invoice.pk = ids[invoice.number]
+        for invoice, pk in zip(new, ids, strict=True):
+            invoice.pk = pk
     else:
         Invoice.objects.bulk_create(new, batch_size=1000)
     if changed:
@@ -1158,37 +1156,28 @@ def _preview_add(
     return row
 
 
-def _insert(model, rows: list[dict]) -> None:
+def _insert(model, rows: list[dict]) -> list[int]:
     """INSERT `rows` (attname → value; a field left out takes its default)
     through `core.sql.rows_insert`: no model object is built, where
     bulk_create spent most of a big import's time (ADR 17). Rows are grouped
-    by the fields they give (they all give the same ones in practice)."""
+    by the fields they give (they all give the same ones in practice).
+    Returns the new ids in the rows' order (on PostgreSQL taken from the
+    sequence before the COPY: no read of the rows back by key)."""
     attnames = {
         field.attname for field in model._meta.concrete_fields if not field.primary_key
     }
-    groups: dict[tuple, list] = {}
-    for row in rows:
+    groups: dict[tuple, tuple[list, list]] = {}
+    for n, row in enumerate(rows):
         names = tuple(name for name in row if name in attnames)
-        groups.setdefault(names, []).append([row[name] for name in names])
-    for names, values in groups.items():
-        rows_insert(model, names, values)
-
-
-def _ids_by(model, company, column: str, keys: list[str]) -> dict:
-    """The ids of the company's rows whose `column` is one of `keys`, by key
-    (one SELECT written directly: the ORM's `__in` costs more than it)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    found = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(keys), CHUNK):
-            condition, params = any_of(column, keys[start : start + CHUNK])
-            cursor.execute(
-                f"SELECT {column}, id FROM {table} WHERE company_id = %s AND "
-                + condition,
-                [company.pk, *params],
-            )
-            found.update(cursor.fetchall())
-    return found
+        places, values = groups.setdefault(names, ([], []))
+        places.append(n)
+        values.append([row[name] for name in names])
+    ids = [0] * len(rows)
+    for names, (places, values) in groups.items():
+        made = rows_insert(model, names, values, returning=True)
+        for n, pk in zip(places, made, strict=True):
+            ids[n] = pk
+    return ids
 
 
 def _credited_link(company, rows, saved) -> dict[int, str]:
@@ -1533,7 +1522,7 @@ class _PaymentCheck:
                 in recorded
             ):
                 report.unchanged += 1
-                report.preview.add(_payment_row(line, invoice, values, "unchanged"))
+                _payment_preview(report.preview, line, invoice, values, "unchanged")
                 continue
             if invoice is not None and "amount" in values and not problems:
                 remaining[number] -= values["amount"]
@@ -1557,11 +1546,26 @@ class _PaymentCheck:
                         reference=reference,
                     )
                 )
-                row = _payment_row(line, invoice, values, "create")
-                report.preview.add({**row, "settles": remaining[number] == 0})
+                _payment_preview(
+                    report.preview,
+                    line,
+                    invoice,
+                    values,
+                    "create",
+                    settles=remaining[number] == 0,
+                )
         report.created += len(payments)
         report.invoice_ids.extend(payment.invoice.pk for payment in payments)
         return payments
+
+
+def _payment_preview(preview: Preview, line, invoice, values, action, **more) -> None:
+    """A payment row for the preview, built only if it keeps it (JSON
+    values; a big file's rows mostly are not)."""
+    if not preview.wants(action):
+        preview.skip()
+        return
+    preview.add({**_payment_row(line, invoice, values, action), **more})
 
 
 def _payment_row(line, invoice: Invoice, values: dict, action: str) -> dict:

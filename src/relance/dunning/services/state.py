@@ -320,16 +320,12 @@ def invoices_refresh(
         "plan": default,
     }
     if invoice_ids is None:
-        selections = [
-            _rows_of_company(company.pk)
-            + " AND (i.status = 'open' OR i.to_remind OR i.next_level IS NOT NULL "
-            "OR i.next_reminder_on IS NOT NULL)"
-        ]
+        selections = [_rows_of_company(company.pk) + _WITH_STATE]
     elif invoice_ids:
         # The ids as ONE parameter, in one statement whatever their number:
         # thousands of literals cost PostgreSQL more to plan than to run.
         condition, [params["ids"]] = ids_condition("i.id", invoice_ids, name="ids")
-        selections = [f"+i.company_id = %(company)s AND {condition}"]
+        selections = [f"+i.company_id = %(company)s AND {condition}{_WITH_STATE}"]
     else:
         selections = []
     tagged = untagged = 0
@@ -337,6 +333,15 @@ def invoices_refresh(
         counts = _refresh(plans, selection, params, few=invoice_ids is not None)
         tagged, untagged = tagged + counts[0], untagged + counts[1]
     return RefreshResult(today, tagged, untagged, company.pk)
+
+
+# The invoices whose state can change: open, or still carrying one (an
+# invoice paid, cancelled or a draft that carries none has none to compute:
+# the payments of a file, written with their state, are not read again).
+_WITH_STATE = (
+    " AND (i.status = 'open' OR i.to_remind OR i.next_level IS NOT NULL"
+    " OR i.next_reminder_on IS NOT NULL)"
+)
 
 
 def _default_id(company: Company) -> int | None:
