@@ -189,15 +189,16 @@ EVENTS = ("insert", "delete", "update")
 # ones before on its database: SQLite's are guarded by 0002 (they mark only
 # a company that has a snapshot); 0005's write the marks as rows of their
 # own (reports_agedmark), on both; 0007's mark the rows a statement inserts
-# once a statement (PostgreSQL).
+# once a statement, 0008's the invoices it updates (PostgreSQL).
 MIGRATIONS = (
     "0001_aged_snapshot",
     "0002_aged_triggers_guarded",
     "0005_aged_mark_rows",
     "0007_aged_marks_on_insert_statement",
+    "0008_aged_marks_on_update_statement",
 )
 # The triggers that mark the customers changed since (PostgreSQL: those of
-# inserts once a statement, since 0007).
+# inserts once a statement since 0007, of the invoices' updates since 0008).
 TRIGGERS = (
     "reports_aged_invoice",
     "reports_aged_invoice_insert",
