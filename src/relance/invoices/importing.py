@@ -6,6 +6,7 @@ Customers are created or updated by code, invoices by number.
 """
 
 import functools
+import operator
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -1098,10 +1099,8 @@ def _invoices_save(
         for invoice, state in zip(new, state_of(new), strict=True):
             invoice.to_remind, invoice.next_level, invoice.next_reminder_on = state
     if fast and new:
-        ids = _insert(
-            Invoice,
-            [{k: v for k, v in vars(i).items() if k != "is_credit_note"} for i in new],
-        )
+        # (`is_credit_note` and `pk` are no field: _insert leaves them out)
+        ids = _insert(Invoice, [vars(invoice) for invoice in new])
         for invoice, pk in zip(new, ids, strict=True):
             invoice.pk = pk
     else:
@@ -1167,17 +1166,30 @@ def _insert(model, rows: list[dict]) -> list[int]:
         field.attname for field in model._meta.concrete_fields if not field.primary_key
     }
     groups: dict[tuple, tuple[list, list]] = {}
+    pickers: dict[tuple, tuple] = {}  # a row's keys → its fields, their getter
     for n, row in enumerate(rows):
-        names = tuple(name for name in row if name in attnames)
+        keys = tuple(row)
+        if keys not in pickers:
+            names = tuple(name for name in keys if name in attnames)
+            pickers[keys] = (names, _getter(names))
+        names, pick = pickers[keys]
         places, values = groups.setdefault(names, ([], []))
         places.append(n)
-        values.append([row[name] for name in names])
+        values.append(pick(row))
     ids = [0] * len(rows)
     for names, (places, values) in groups.items():
         made = rows_insert(model, names, values, returning=True)
         for n, pk in zip(places, made, strict=True):
             ids[n] = pk
     return ids
+
+
+def _getter(names: tuple) -> Callable[[dict], tuple]:
+    """The values of `names` in a row, as a tuple (`itemgetter` gives a
+    bare value for one name)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda row: tuple(row[name] for name in names)
 
 
 def _credited_link(company, rows, saved) -> dict[int, str]:
