@@ -48,3 +48,12 @@ def leaves_but(
 def app_at(app: str, leaf: str):
     """Every app at its latest migration, `app` at `leaf` (back or forth)."""
     return migrate([(each, leaf if each == app else other) for each, other in leaves()])
+
+
+def trigger_level(name: str) -> str:
+    """PostgreSQL: whether the trigger `name` runs once a "row" or once a
+    "statement"."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgtype & 1 FROM pg_trigger WHERE tgname = %s", [name])
+        [(row,)] = cursor.fetchall()
+    return "row" if row else "statement"

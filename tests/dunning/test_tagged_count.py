@@ -21,6 +21,7 @@ from relance.dunning.tagged_count import (
 )
 from relance.invoices.models import Invoice
 from tests.factories import make_company, make_customer, make_invoice, make_steps
+from tests.migrations import trigger_level
 from tests.threads import held_open, in_thread
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -182,17 +183,7 @@ def test_triggers_a_migration_dropped_come_back_and_the_numbers_are_counted():
     make_invoice(customer, to_remind=True)
     assert _kept(company) == {company.pk: 2}
     if connection.vendor == "postgresql":  # 0023's, once a statement
-        assert _update_trigger_level() == "statement"
-
-
-def _update_trigger_level() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgtype & 1 FROM pg_trigger"
-            " WHERE tgname = 'dunning_tagged_count_update'"
-        )
-        [(row,)] = cursor.fetchall()
-    return "row" if row else "statement"
+        assert trigger_level("dunning_tagged_count_update") == "statement"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,20 +13,9 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from relance.core.sql import triggers_named
-from tests.migrations import app_at, leaves, migrate
+from tests.migrations import app_at, leaves, migrate, trigger_level
 
 BEFORE = "0007_aged_marks_on_insert_statement"
-
-
-def _statement_trigger() -> bool:
-    """Whether the invoices' update trigger runs once a statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgtype & 1 = 0 FROM pg_trigger "
-            "WHERE tgname = 'reports_aged_invoice_update'"
-        )
-        [(statement,)] = cursor.fetchall()
-    return statement
 
 
 def _update_and_count(apps, company, customers) -> list[int]:
@@ -81,12 +70,12 @@ def test_updates_mark_each_customer_they_change_once_a_transaction_both_ways():
     everyone = sorted(customer.pk for customer in customers[:3])
     postgres = connection.vendor == "postgresql"
     if postgres:
-        assert not _statement_trigger()
+        assert trigger_level("reports_aged_invoice_update") == "row"
     assert _update_and_count(old, company, customers) == everyone
 
     new = migrate(leaves())
     if postgres:
-        assert _statement_trigger()
+        assert trigger_level("reports_aged_invoice_update") == "statement"
         assert "reports_aged_invoice_update" in triggers_named(
             connection, "reports_aged_"
         )
@@ -94,6 +83,6 @@ def test_updates_mark_each_customer_they_change_once_a_transaction_both_ways():
 
     back = app_at("reports", BEFORE)
     if postgres:
-        assert not _statement_trigger()
+        assert trigger_level("reports_aged_invoice_update") == "row"
     assert _update_and_count(back, company, customers) == everyone
     migrate(leaves())

@@ -303,12 +303,12 @@ def rows_write(model: type[Model], names: Sequence[str], rows: Sequence) -> None
     values = prepared.rows(rows)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
+    aliases = [f"c{n}" for n in range(len(fields))]
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{alias}"
+        for field, alias in zip(fields[1:], aliases[1:], strict=True)
+    )
     if connection.vendor == "postgresql":
-        aliases = [f"c{n}" for n in range(len(fields))]
-        assignments = ", ".join(
-            f"{quote(field.column)} = v.{alias}"
-            for field, alias in zip(fields[1:], aliases[1:], strict=True)
-        )
         arrays = ", ".join(f"%s::{_array_type(field)}" for field in fields)
         _native(
             f"UPDATE {table} SET {assignments} "
@@ -319,26 +319,14 @@ def rows_write(model: type[Model], names: Sequence[str], rows: Sequence) -> None
         return
     # SQLite: UPDATE … FROM a VALUES list of many rows a statement (see
     # ROWS_PER_INSERT: one statement a row journals each page again).
-    aliases = [f"c{n}" for n in range(len(fields))]
-    assignments = ", ".join(
-        f"{quote(field.column)} = v.{alias}"
-        for field, alias in zip(fields[1:], aliases[1:], strict=True)
+    _sqlite_many(
+        values,
+        len(fields),
+        lambda marks: (
+            f"WITH v({', '.join(aliases)}) AS (VALUES {marks}) UPDATE {table} SET "
+            f"{assignments} FROM v WHERE {table}.{quote(pk.column)} = v.c0"
+        ),
     )
-    marks = "(" + ", ".join(["?"] * len(fields)) + ")"
-    per = _rows_per_statement(len(fields))
-    with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
-        for start in range(0, len(values), per):
-            chunk = values[start : start + per]
-            sql = (
-                f"WITH v({', '.join(aliases)}) AS (VALUES "
-                f"{', '.join([marks] * len(chunk))}) UPDATE {table} SET "
-                f"{assignments} FROM v WHERE {table}.{quote(pk.column)} = v.c0"
-            )
-            started = time.monotonic()
-            cursor.execute(sql, [value for row in chunk for value in row])
-            _logged(sql, started)
-        cursor.close()
 
 
 def rows_set(
@@ -425,26 +413,43 @@ def rows_insert(
             values = [(id_, *row) for id_, row in zip(ids, values, strict=True)]
         _copy(f"COPY {table} ({columns}) FROM STDIN", values)
         return ids
-    # sqlite3's own cursor, "?" marks: Django's turns every "%s" of a
-    # statement of thousands into "?" first, as long again as the INSERT.
-    marks = "(" + ", ".join(["?"] * len(fields)) + ")"
-    per = _rows_per_statement(len(fields))
     returned = f" RETURNING {pk}" if returning else ""
+    inserted = _sqlite_many(
+        values,
+        len(fields),
+        lambda marks: f"INSERT INTO {table} ({columns}) VALUES {marks}{returned}",
+        fetch=returning,
+    )
+    return [row[0] for row in inserted]
+
+
+def _sqlite_many(
+    values: Sequence[Sequence],
+    width: int,
+    statement: Callable[[str], str],
+    *,
+    fetch: bool = False,
+) -> list[tuple]:
+    """SQLite: `statement(marks)` run for each _rows_per_statement rows of
+    `values`, `marks` their placeholders (`(?, ?), (?, ?)`); the rows each
+    returns when `fetch`. Through sqlite3's own cursor, with `?` marks:
+    Django's turns every `%s` of a statement of thousands into `?` first,
+    as long again as the INSERT. Logged as Django logs its own."""
+    one = "(" + ", ".join(["?"] * width) + ")"
+    per = _rows_per_statement(width)
+    fetched: list[tuple] = []
     with connection.wrap_database_errors:
         cursor = connection.connection.cursor()
         for start in range(0, len(values), per):
             chunk = values[start : start + per]
-            sql = (
-                f"INSERT INTO {table} ({columns}) VALUES "
-                f"{', '.join([marks] * len(chunk))}{returned}"
-            )
+            sql = statement(", ".join([one] * len(chunk)))
             started = time.monotonic()
             cursor.execute(sql, [value for row in chunk for value in row])
-            if returning:
-                ids += [row[0] for row in cursor.fetchall()]
+            if fetch:
+                fetched += cursor.fetchall()
             _logged(sql, started)
         cursor.close()
-    return ids
+    return fetched
 
 
 def ids_condition(
