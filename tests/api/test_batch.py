@@ -178,8 +178,8 @@ def statements(api, path, objects) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         status, _body = api.call("post", path, objects)
     assert status == 200
-    # (An executemany is captured as "N times: INSERT …"; on PostgreSQL rows
-    # go by COPY.)
+    # (On SQLite up to 500 rows go in one INSERT; on PostgreSQL rows go by
+    # COPY.)
     inserts = sum(
         "INSERT INTO" in q["sql"] or q["sql"].startswith("COPY ")
         for q in queries.captured_queries
@@ -197,5 +197,5 @@ def test_a_batch_costs_the_same_reads_for_10_or_200_objects(api, company):
         api, "/invoices/batch", [invoice_payload(f"B{i}") for i in range(200)]
     )
     assert big[0] == small[0]
-    # New invoices go in one executemany, whatever their count (ADR 17).
+    # New invoices go in one statement, whatever their count (ADR 17).
     assert small[1] == big[1] == 1

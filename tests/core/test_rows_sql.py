@@ -96,3 +96,16 @@ def test_a_library_binding_fewer_variables_gets_fewer_rows_a_statement():
     finally:
         native.setlimit(limit, before)
     assert len(ids) == ROWS == Customer.objects.filter(code__startswith="L").count()
+
+
+def test_a_key_written_twice_keeps_its_last_row():
+    company = make_company()
+    customer = make_customer(company)
+    customer_id = customer.pk
+    sql.rows_write(
+        Customer,
+        ["name", "email"],
+        [(customer_id, "Premier", "a@example.fr"), (customer_id, "Dernier", "")],
+    )
+    customer.refresh_from_db()
+    assert (customer.name, customer.email) == ("Dernier", "")

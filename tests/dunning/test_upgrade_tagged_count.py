@@ -10,8 +10,7 @@ from django.db import connection
 from django.db.models import Case, When
 
 from relance.dunning.tagged_count import tagged_counts
-from tests.dunning.test_tagged_count import _update_trigger_level
-from tests.migrations import leaves, leaves_but, migrate
+from tests.migrations import leaves, leaves_but, migrate, trigger_level
 
 
 @pytest.mark.django_db(transaction=True)
@@ -84,7 +83,7 @@ def test_the_update_trigger_once_a_statement_keeps_the_numbers_across_the_upgrad
     Invoice.objects.filter(number="F2").update(to_remind=False)
     assert tagged_counts(company_ids=ids, fold=False) == {first.pk: 1, second.pk: 2}
     if connection.vendor == "postgresql":
-        assert _update_trigger_level() == "row"
+        assert trigger_level("dunning_tagged_count_update") == "row"
     migrate(leaves())
     if connection.vendor == "postgresql":
-        assert _update_trigger_level() == "statement"
+        assert trigger_level("dunning_tagged_count_update") == "statement"

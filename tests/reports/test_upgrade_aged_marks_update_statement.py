@@ -86,3 +86,14 @@ def test_updates_mark_each_customer_they_change_once_a_transaction_both_ways():
         assert trigger_level("reports_aged_invoice_update") == "row"
     assert _update_and_count(back, company, customers) == everyone
     migrate(leaves())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ids")
+def test_an_update_matching_no_invoice_gives_its_transaction_no_id():
+    """The daily job's UPDATE with nothing to tag stays a read-only
+    transaction: the statement trigger returns before it asks for an id."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE invoices_invoice SET to_remind = true WHERE id = -1")
+        cursor.execute("SELECT pg_current_xact_id_if_assigned()")
+        assert cursor.fetchone() == (None,)

@@ -290,7 +290,7 @@ class _Prepared:
 
 def rows_write(model: type[Model], names: Sequence[str], rows: Sequence) -> None:
     """UPDATE rows by primary key: each of `rows` is (pk, value of each field
-    in `names`), each key once. On SQLite a statement for each
+    in `names`; a key given twice takes its last). On SQLite a statement for each
     ROWS_PER_INSERT rows, joined to them as a VALUES list; on PostgreSQL
     one statement, the values as arrays joined by unnest. Django's
     bulk_update writes one CASE per field instead, which SQLite runs in time
@@ -300,7 +300,9 @@ def rows_write(model: type[Model], names: Sequence[str], rows: Sequence) -> None
     pk = model._meta.pk
     fields = [pk, *(model._meta.get_field(name) for name in names)]
     prepared = _Prepared(fields)
-    values = prepared.rows(rows)
+    # A key given twice: its last row, as one UPDATE a row would leave it
+    # (an UPDATE … FROM takes any one of the rows a key matches).
+    values = prepared.rows(list({row[0]: row for row in rows}.values()))
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     aliases = [f"c{n}" for n in range(len(fields))]
@@ -414,13 +416,12 @@ def rows_insert(
         _copy(f"COPY {table} ({columns}) FROM STDIN", values)
         return ids
     returned = f" RETURNING {pk}" if returning else ""
-    inserted = _sqlite_many(
+    return _sqlite_many(
         values,
         len(fields),
         lambda marks: f"INSERT INTO {table} ({columns}) VALUES {marks}{returned}",
-        fetch=returning,
+        ids=returning,
     )
-    return [row[0] for row in inserted]
 
 
 def _sqlite_many(
@@ -428,28 +429,35 @@ def _sqlite_many(
     width: int,
     statement: Callable[[str], str],
     *,
-    fetch: bool = False,
-) -> list[tuple]:
+    ids: bool = False,
+) -> list[int]:
     """SQLite: `statement(marks)` run for each _rows_per_statement rows of
-    `values`, `marks` their placeholders (`(?, ?), (?, ?)`); the rows each
-    returns when `fetch`. Through sqlite3's own cursor, with `?` marks:
-    Django's turns every `%s` of a statement of thousands into `?` first,
-    as long again as the INSERT. Logged as Django logs its own."""
+    `values`, `marks` their placeholders (`(?, ?), (?, ?)`); with `ids`, the
+    ids each INSERT … RETURNING gives, sorted by statement (SQLite gives
+    rowids in the VALUES' order but returns them in an order it does not
+    promise), so in the rows' order. Through sqlite3's own cursor, with `?`
+    marks: Django's turns every `%s` of a statement of thousands into `?`
+    first, as long again as the INSERT. Checked and logged as Django checks
+    and logs its own."""
     one = "(" + ", ".join(["?"] * width) + ")"
     per = _rows_per_statement(width)
-    fetched: list[tuple] = []
+    made: list[int] = []
+    connection.validate_no_broken_transaction()
+    connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         cursor = connection.connection.cursor()
-        for start in range(0, len(values), per):
-            chunk = values[start : start + per]
-            sql = statement(", ".join([one] * len(chunk)))
-            started = time.monotonic()
-            cursor.execute(sql, [value for row in chunk for value in row])
-            if fetch:
-                fetched += cursor.fetchall()
-            _logged(sql, started)
-        cursor.close()
-    return fetched
+        try:
+            for start in range(0, len(values), per):
+                chunk = values[start : start + per]
+                sql = statement(", ".join([one] * len(chunk)))
+                started = time.monotonic()
+                cursor.execute(sql, [value for row in chunk for value in row])
+                if ids:
+                    made += sorted(row[0] for row in cursor.fetchall())
+                _logged(sql, started)
+        finally:
+            cursor.close()
+    return made
 
 
 def ids_condition(

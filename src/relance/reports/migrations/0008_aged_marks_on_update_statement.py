@@ -5,7 +5,9 @@ of an import of 100,000 payments, which writes each invoice's amount due.
 The rule is unchanged: the customer the row had is marked, and the one it
 has when that changed, unless this transaction (or one of its savepoints)
 marked it already (0007's check). An UPDATE that changes none of the
-balance's columns (the daily job's tags) marks nobody. Payments' updates and
+balance's columns (the daily job's tags) marks nobody; one that matches no
+row returns before it asks for its transaction's id (which would give a
+read-only transaction one, and a commit record). Payments' updates and
 customers' keep their row triggers; SQLite keeps its own.
 
 `aged_snapshot.triggers_ensure` applies 0001's, 0002's, 0005's, 0007's then
@@ -25,8 +27,14 @@ CHANGED = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in base.READ)
 POSTGRES = f"""
 CREATE OR REPLACE FUNCTION reports_aged_invoices_changed() RETURNS trigger AS $$
 DECLARE
-  mine bigint := pg_current_xact_id()::text::bigint;
+  mine bigint;
 BEGIN
+  -- An UPDATE that matched no row (the daily job's with nothing to tag)
+  -- is left without a transaction id: pg_current_xact_id() would give it one.
+  IF NOT EXISTS (SELECT 1 FROM updated) THEN
+    RETURN NULL;
+  END IF;
+  mine := pg_current_xact_id()::text::bigint;
   INSERT INTO reports_agedmark (customer_id, company_id)
   WITH changed AS MATERIALIZED (
     SELECT o.customer_id, o.company_id,
