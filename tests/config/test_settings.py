@@ -116,3 +116,29 @@ def test_every_import_column_is_documented():
         if f"| `{name}` |" not in text
     ]
     assert missing == []
+
+
+def test_migrate_refuses_a_sqlite_library_without_returning(monkeypatch):
+    """core.sql writes many rows a statement with RETURNING (SQLite 3.35):
+    an older library is named before anything runs (`relance migrate`
+    runs the database's checks)."""
+    import sqlite3
+
+    from django.db import connection
+
+    from relance.core.checks import sqlite_is_recent_enough
+
+    assert sqlite_is_recent_enough(None, databases=["default"]) == []
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    found = sqlite_is_recent_enough(None, databases=["default"])
+    if connection.vendor != "sqlite":
+        assert found == []
+        return
+    [error] = found
+    assert error.id == "relance.E001"
+    assert error.msg == (
+        "La bibliothèque SQLite 3.34.1 est trop ancienne : Relance demande "
+        "SQLite 3.35 ou plus récent."
+    )
+    assert sqlite_is_recent_enough(None, databases=None) == []  # not asked
