@@ -161,6 +161,53 @@ def test_a_credit_note_naming_an_invoice_of_a_later_chunk_is_linked_and_allocate
     )
 
 
+def _number_reads(queries) -> int:
+    """The statements reading the company's invoices by number."""
+    return sum(
+        'FROM "invoices_invoice" t' in q["sql"] and '"number"' in q["sql"]
+        for q in queries.captured_queries
+    )
+
+
+def test_a_first_import_reads_invoices_only_for_a_chunk_naming_an_earlier_one(
+    company,
+):
+    """A company with no invoice yet: a chunk's numbers are not looked up
+    (none can exist), but for the chunk whose credit note names an invoice
+    of an earlier chunk, which is linked and allocated; a second import
+    looks every chunk up and changes nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lines = invoice_lines()
+    lines[950] = "AV1;C5;Client 5;05/01/2026;;-30,00;avoir;F5"
+    with CaptureQueriesContext(connection) as queries:
+        take_in(company, csv(lines))
+    assert _number_reads(queries) == 1  # the tenth chunk's
+    credit = Invoice.objects.get(number="AV1")
+    invoice = Invoice.objects.get(number="F5")
+    assert credit.credited_invoice_id == invoice.pk
+    assert (credit.credit_left, invoice.amount_due) == (
+        Decimal("0.00"),
+        Decimal("70.00"),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        report = take_in(company, csv(lines))
+    assert _number_reads(queries) == 10
+    assert (report.created, report.updated) == (0, 0)
+
+
+def test_a_first_import_still_refuses_a_number_an_earlier_chunk_gave(company):
+    lines = invoice_lines()
+    lines[600] = "F3;C3;Client 3;01/01/2026;31/01/2026;100,00;;"
+    with pytest.raises(Refused) as refused:
+        take_in(company, csv(lines))
+    assert refused.value.report.errors == [
+        RowError(602, "numero", "facture « F3 » déjà présente ligne 5")
+    ]
+    assert not Invoice.objects.exists()
+
+
 def test_a_credit_note_naming_an_invoice_in_no_chunk_is_refused_with_its_line(
     company,
 ):

@@ -623,6 +623,9 @@ class _InvoiceImport:
             Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         )
         self.now = utc_now()
+        # A company with no invoice yet (its first import): none of a
+        # chunk's numbers is known unless an earlier chunk named it.
+        self.new_company = not Invoice.objects.filter(company=company).exists()
 
     def error(self, line, name: str, message: str) -> None:
         self.report.error(RowError(line, _column(self.columns, name), message))
@@ -662,7 +665,7 @@ class _InvoiceImport:
             checked.append((line, values))
         customers = self._check_customers(checked)
         failed: set = set()
-        known = _invoices_known(self.company, checked)
+        known = self._invoices_known(chunk[0][0] if chunk else 0, checked)
         self.credits_pending.extend(
             _check_credits(
                 self.company, checked, self.columns, self.report, failed, known
@@ -682,6 +685,26 @@ class _InvoiceImport:
                 known=known,
                 state_of=self.state_of,
             )
+
+    def _invoices_known(self, first_line: int, checked: list) -> dict:
+        """_invoices_known of the chunk's rows, without reading them when
+        none can be known: the company had no invoice when the import began
+        and no earlier chunk (a line before `first_line`) named any of the
+        numbers the rows name (a number given twice is refused; a credit
+        note may name an invoice of an earlier chunk). Another writer's
+        invoice of the same number, committed meanwhile, is refused by the
+        database either way."""
+        if self.new_company:
+            before = self.seen.get
+            named = (
+                name
+                for _line, values in checked
+                for name in (values.get("number"), values.get("credited_invoice"))
+                if name
+            )
+            if all(before(name, first_line) >= first_line for name in named):
+                return {}
+        return _invoices_known(self.company, checked)
 
     @functools.cached_property
     def plans(self) -> dict[str, str]:
