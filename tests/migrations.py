@@ -8,6 +8,8 @@ or forth), the models read as they were there.
 Such a test needs `@pytest.mark.django_db(transaction=True)` and must end at
 `leaves()`, so the next test finds the database as it expects."""
 
+from datetime import UTC, date, datetime
+
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -57,3 +59,15 @@ def trigger_level(name: str) -> str:
         cursor.execute("SELECT tgtype & 1 FROM pg_trigger WHERE tgname = %s", [name])
         [(row,)] = cursor.fetchall()
     return "row" if row else "statement"
+
+
+def aged_snapshot_add(apps, company_id: int, on: date = date(2026, 3, 31)) -> None:
+    """A snapshot of the company's aged balance on `on` (in euros, built on
+    31 March 2026 at 06:00 UTC) in the models `apps` gives: a company with
+    one has its customers marked by the triggers."""
+    apps.get_model("reports", "AgedSnapshot").objects.create(
+        company_id=company_id,
+        currency="EUR",
+        on=on,
+        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
+    )

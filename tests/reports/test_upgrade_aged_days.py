@@ -3,12 +3,12 @@ standing get its day and are still read; SQLite's guarded triggers are put
 back after the table's rebuild; back to 0005, a company keeps its latest
 day's snapshot only."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from tests.migrations import app_at, leaves, migrate
+from tests.migrations import aged_snapshot_add, app_at, leaves, migrate
 
 BEFORE = "0005_aged_mark_rows"
 ON = date(2026, 3, 31)
@@ -21,12 +21,7 @@ def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
     Customer = old.get_model("invoices", "Customer")
     company = Company.objects.create(name="Durand")
     customer = Customer.objects.create(company=company, code="411A", name="A")
-    old.get_model("reports", "AgedSnapshot").objects.create(
-        company_id=company.pk,
-        currency="EUR",
-        on=ON,
-        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
-    )
+    aged_snapshot_add(old, company.pk, on=ON)
     amounts = dict.fromkeys(
         ("b_not_due", "b_1_30", "b_31_60", "b_61_90", "b_over_90"), Decimal(0)
     )
@@ -67,12 +62,7 @@ def test_the_lines_standing_get_their_snapshot_s_day_and_the_triggers_stay():
         )
     ) == [customer.pk]
     # A month end beside today's, then back: the latest day's only.
-    new.get_model("reports", "AgedSnapshot").objects.create(
-        company_id=company.pk,
-        currency="EUR",
-        on=date(2026, 2, 28),
-        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
-    )
+    aged_snapshot_add(new, company.pk, on=date(2026, 2, 28))
     AgedLine.objects.create(
         company_id=company.pk,
         currency="EUR",

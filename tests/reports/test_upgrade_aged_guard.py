@@ -2,13 +2,13 @@
 marks are kept; on SQLite the triggers then mark only a company that has a
 snapshot, and going back to 0001 makes them mark every company again."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
-from tests.migrations import leaves, migrate
+from tests.migrations import aged_snapshot_add, leaves, migrate
 
 
 def _invoice(apps, company, code):
@@ -39,12 +39,7 @@ def test_the_guard_keeps_the_snapshot_and_marks_only_companies_that_have_one():
     built, fresh = (Company.objects.create(name=name) for name in ("Durand", "Neuve"))
     kept = _invoice(old, built, "411DUR")
     other = _invoice(old, fresh, "411NEU")
-    old.get_model("reports", "AgedSnapshot").objects.create(
-        company_id=built.pk,
-        currency="EUR",
-        on=date(2026, 3, 31),
-        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
-    )
+    aged_snapshot_add(old, built.pk)
     AgedStale = old.get_model("reports", "AgedStale")
     AgedStale.objects.all().delete()  # the invoices' inserts marked them
 

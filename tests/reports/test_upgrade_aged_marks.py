@@ -4,13 +4,13 @@ row of their own for each write, a customer marked already too (not on
 SQLite: one writer at a time); back to 0004, the marks are copied back,
 one a customer, and the triggers mark as before."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 
-from tests.migrations import leaves, migrate
+from tests.migrations import aged_snapshot_add, leaves, migrate
 
 BEFORE = "0004_indicator_snapshot_per_day"
 
@@ -48,12 +48,7 @@ def test_the_marks_standing_are_copied_and_each_write_adds_its_own():
         )
         for customer in (a, b)
     ]
-    old.get_model("reports", "AgedSnapshot").objects.create(
-        company_id=company.pk,
-        currency="EUR",
-        on=date(2026, 3, 31),
-        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
-    )
+    aged_snapshot_add(old, company.pk)
     AgedStale = old.get_model("reports", "AgedStale")
     AgedStale.objects.all().delete()  # PostgreSQL's triggers marked both
     AgedStale.objects.create(customer_id=a.pk, company_id=company.pk)

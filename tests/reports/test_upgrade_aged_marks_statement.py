@@ -3,14 +3,14 @@ payments written once a statement, the row triggers of deletes kept; back
 to 0006, the row triggers mark inserts again. Both ways, an insert marks
 its customer once in its transaction."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 
 from relance.core.sql import triggers_named
-from tests.migrations import app_at, leaves, migrate
+from tests.migrations import aged_snapshot_add, app_at, leaves, migrate
 
 BEFORE = "0006_aged_snapshot_days"
 
@@ -49,12 +49,7 @@ def test_inserts_mark_their_customer_once_a_transaction_both_ways():
     Customer = old.get_model("invoices", "Customer")
     company = Company.objects.create(name="Durand")
     customer = Customer.objects.create(company=company, code="411A", name="A")
-    old.get_model("reports", "AgedSnapshot").objects.create(
-        company_id=company.pk,
-        currency="EUR",
-        on=date(2026, 3, 31),
-        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
-    )
+    aged_snapshot_add(old, company.pk)
     Mark = old.get_model("reports", "AgedMark")
     _insert_two(old, company, customer, "A")
     assert list(Mark.objects.values_list("customer_id", flat=True)) == [customer.pk]

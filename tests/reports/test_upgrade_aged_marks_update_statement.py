@@ -5,7 +5,7 @@ changes once in its transaction, the customer an invoice leaves and the one
 it joins, and an UPDATE of columns the balance does not read marks no one.
 (SQLite keeps its row triggers: the same marks.)"""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from relance.core.sql import triggers_named
-from tests.migrations import app_at, leaves, migrate, trigger_level
+from tests.migrations import aged_snapshot_add, app_at, leaves, migrate, trigger_level
 
 BEFORE = "0007_aged_marks_on_insert_statement"
 
@@ -61,12 +61,7 @@ def test_updates_mark_each_customer_they_change_once_a_transaction_both_ways():
             total=Decimal(100),
             amount_due=Decimal(100),
         )
-    old.get_model("reports", "AgedSnapshot").objects.create(
-        company_id=company.pk,
-        currency="EUR",
-        on=date(2026, 3, 31),
-        built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
-    )
+    aged_snapshot_add(old, company.pk)
     everyone = sorted(customer.pk for customer in customers[:3])
     postgres = connection.vendor == "postgresql"
     if postgres:
