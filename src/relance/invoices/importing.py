@@ -665,7 +665,7 @@ class _InvoiceImport:
             checked.append((line, values))
         customers = self._check_customers(checked)
         failed: set = set()
-        known = self._invoices_known(chunk[0][0] if chunk else 0, checked)
+        known = self._known(first_line=chunk[0][0], rows=checked)
         self.credits_pending.extend(
             _check_credits(
                 self.company, checked, self.columns, self.report, failed, known
@@ -686,7 +686,7 @@ class _InvoiceImport:
                 state_of=self.state_of,
             )
 
-    def _invoices_known(self, first_line: int, checked: list) -> dict:
+    def _known(self, *, first_line: int, rows: list) -> dict:
         """_invoices_known of the chunk's rows, without reading them when
         none can be known: the company had no invoice when the import began
         and no earlier chunk (a line before `first_line`) named any of the
@@ -698,13 +698,13 @@ class _InvoiceImport:
             before = self.seen.get
             named = (
                 name
-                for _line, values in checked
+                for _line, values in rows
                 for name in (values.get("number"), values.get("credited_invoice"))
                 if name
             )
             if all(before(name, first_line) >= first_line for name in named):
                 return {}
-        return _invoices_known(self.company, checked)
+        return _invoices_known(self.company, rows)
 
     @functools.cached_property
     def plans(self) -> dict[str, str]:
