@@ -2,11 +2,13 @@
 SQLite several rows a statement, as many as the library binds; each row
 its own values and, asked for, its id in the rows' order."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from relance.core import sql
 from relance.invoices.models import Customer, Invoice
@@ -109,3 +111,69 @@ def test_a_key_written_twice_keeps_its_last_row():
     )
     customer.refresh_from_db()
     assert (customer.name, customer.email) == ("Dernier", "")
+
+
+AWKWARD = [
+    'a "quoted" name',
+    "back\\slash\\",
+    "NULL",
+    "null",
+    "{braces}, commas",
+    "",
+    " spaces  ",
+    "l'apostrophe — « guillemets » 😀",
+    "tab\there",
+]
+
+
+def test_each_kind_of_value_is_written_as_it_was_given():
+    """On PostgreSQL each column goes as one array literal (core.sql
+    _array_param): text with quotes, backslashes, braces, the word NULL;
+    a missing value; dates, times and amounts; a choice's enum."""
+    company = make_company()
+    customers = [make_customer(company, code=f"K{n}") for n in range(len(AWKWARD))]
+    moment = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    rows = [
+        (
+            customer.pk,
+            name,
+            Customer.Kind.BUSINESS if n % 2 else Customer.Kind.CONSUMER,
+            None if n % 3 == 0 else date(2026, 1, n + 1),
+            None if n % 4 == 0 else Decimal(f"{n}.{n}5"),
+            moment,
+        )
+        for n, (customer, name) in enumerate(zip(customers, AWKWARD, strict=True))
+    ]
+    names = ["name", "kind", "paused_until", "agreed_penalty_rate", "updated_at"]
+    sql.rows_write(Customer, names, rows)
+    stored = {
+        row[0]: row[1:]
+        for row in Customer.objects.filter(company=company).values_list("pk", *names)
+    }
+    assert [stored[row[0]] for row in rows] == [row[1:] for row in rows]
+
+
+# Any text PostgreSQL stores (no NUL), of any Unicode category but the
+# surrogates no encoding writes.
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(TEXT, min_size=1, max_size=5))
+def test_any_text_is_written_as_given(names):
+    company = make_company()
+    customers = [make_customer(company, code=f"K{n}") for n in range(len(names))]
+    sql.rows_write(
+        Customer,
+        ["name"],
+        [(c.pk, name) for c, name in zip(customers, names, strict=True)],
+    )
+    stored = dict(Customer.objects.filter(company=company).values_list("pk", "name"))
+    assert [stored[c.pk] for c in customers] == names
