@@ -1,8 +1,9 @@
 """The aged balance's snapshots (ADR 29): each customer's sums by bucket
 on a company's today and on the twelve month ends before it, so that a
 page reads 47,000 stored lines instead of grouping 250,000 open invoices.
-Triggers (migrations reports 0001, 0002, 0005) list in `AgedMark` every
-customer whose invoices or payments change afterwards;
+Triggers (migrations reports 0001, 0002, 0005, 0007–0009) list in
+`AgedMark` every customer whose invoices or payments change afterwards
+(or the company, when a statement changes more than a read names);
 `selectors.aged_balance` reads those live, whichever the day. The day's
 roll (the buckets move as days pass) builds them again:
 `aged_snapshots_roll`, from the worker's scheduler, or `relance
@@ -189,13 +190,16 @@ EVENTS = ("insert", "delete", "update")
 # ones before on its database: SQLite's are guarded by 0002 (they mark only
 # a company that has a snapshot); 0005's write the marks as rows of their
 # own (reports_agedmark), on both; 0007's mark the rows a statement inserts
-# once a statement, 0008's the invoices it updates (PostgreSQL).
+# once a statement, 0008's the invoices it updates, 0009's mark a company
+# as one when a statement changes more of its customers than a read names
+# (PostgreSQL).
 MIGRATIONS = (
     "0001_aged_snapshot",
     "0002_aged_triggers_guarded",
     "0005_aged_mark_rows",
     "0007_aged_marks_on_insert_statement",
     "0008_aged_marks_on_update_statement",
+    "0009_aged_mark_whole_company",
 )
 # The triggers that mark the customers changed since (PostgreSQL: those of
 # inserts once a statement since 0007, of the invoices' updates since 0008).

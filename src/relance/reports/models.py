@@ -85,10 +85,12 @@ class AgedMark(models.Model):
     write adds (one a transaction and customer at most), by triggers on
     invoices, payments and customers (migration 0005); never updated. A
     build deletes the rows committed before it (ADR 29, amended
-    2026-12-05)."""
+    2026-12-05). No customer: the whole company changed, a statement
+    having changed more of its customers than a read names (PostgreSQL,
+    migration 0009); its balance is read live."""
 
     company_id = models.BigIntegerField(db_index=True)
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True, null=True)
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.customer_id}"

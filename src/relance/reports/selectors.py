@@ -172,13 +172,16 @@ def _sources(
 
 
 # Beyond this many customers changed since the snapshots (a big import),
-# a page is computed live: naming them all costs more than grouping.
+# a page is computed live: naming them all costs more than grouping. (A
+# statement changing more than this many marks the company instead of each
+# customer: migration reports 0009 holds this figure too.)
 STALE_MOST = 10_000
 
 
-def _stale(company: Company) -> list[int]:
+def _stale(company: Company) -> list[int | None]:
     """The customers changed since the snapshots (marked by triggers: ADR
-    29), read once for both statements of a read."""
+    29), read once for both statements of a read; None among them when the
+    whole company is marked."""
     from relance.reports.models import AgedMark
 
     return list(
@@ -219,7 +222,7 @@ def _snapshot_read(
     again after the lines: built again meanwhile, the read is done live."""
     stale = _stale(company)
     snapshot = _snapshot_id(company, currency, on)
-    if snapshot is None or len(stale) > STALE_MOST:
+    if snapshot is None or None in stale or len(stale) > STALE_MOST:
         return None
     columns = ", ".join(f"b_{key}" for key in KEYS)
     kept = (
