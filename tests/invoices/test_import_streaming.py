@@ -2,6 +2,7 @@
 one transaction (issue 16 §1, ADR 17): 1,000-row files here, in chunks of
 100 rows, so that every path across chunks is taken."""
 
+import gc
 import io
 import json
 from datetime import date
@@ -61,10 +62,17 @@ def take_in(company, content, dry_run=False, progress=None):
 
 
 def test_a_thousand_rows_are_imported_across_chunks_customers_created_once(company):
-    done = []
-    report = take_in(company, csv(invoice_lines()), progress=done.append)
+    done, collecting = [], set()
+
+    def progress(rows):
+        done.append(rows)
+        collecting.add(gc.isenabled())
+
+    report = take_in(company, csv(invoice_lines()), progress=progress)
     assert (report.created, report.updated, report.unchanged) == (1000, 0, 0)
     assert done == list(range(100, 1001, 100))
+    # Python's cyclic collector held off while the file is taken in only.
+    assert (collecting, gc.isenabled()) == ({False}, True)
     assert Invoice.objects.filter(company=company).count() == 1000
     assert Customer.objects.filter(company=company).count() == 50
     assert Customer.objects.get(code="C7").name == "Client 7"

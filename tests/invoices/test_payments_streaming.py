@@ -2,6 +2,7 @@
 transaction (issue 16 §1, ADR 17 amended 2026-12-04): files of a few hundred
 rows here, in chunks of 100, so that every path across chunks is taken."""
 
+import gc
 from datetime import date
 from decimal import Decimal
 
@@ -63,10 +64,17 @@ def test_payments_of_one_invoice_in_two_chunks_are_checked_against_each_other(
     lines = ["F0;20/02/2026;60,00;VIR A"]
     lines += [f"F{n % 149 + 1};20/02/2026;0,50;VIR {n}" for n in range(249)]
     lines += ["F0;21/02/2026;40,00;VIR B"]
-    done = []
-    report = take_in(company, lines, progress=done.append)
+    done, collecting = [], []
+
+    def progress(rows):
+        done.append(rows)
+        collecting.append(gc.isenabled())
+
+    report = take_in(company, lines, progress=progress)
     assert (report.created, report.unchanged, report.errors) == (251, 0, [])
     assert done == [100, 200, 251]
+    # Python's cyclic collector held off while the file is taken in only.
+    assert (collecting, gc.isenabled()) == ([False, False, False], True)
     assert owed("F0") == Decimal("0.00")
     paid = Invoice.objects.get(number="F0")
     assert (paid.status, paid.to_remind, paid.next_level) == ("paid", False, None)
