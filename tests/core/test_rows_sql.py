@@ -177,3 +177,20 @@ def test_any_text_is_written_as_given(names):
     )
     stored = dict(Customer.objects.filter(company=company).values_list("pk", "name"))
     assert [stored[c.pk] for c in customers] == names
+
+
+def test_an_array_literal_is_made_of_known_kinds_only():
+    """The text sent for a column (core.sql._array_param), and the list
+    itself for a value it cannot write: a non-finite amount, bytes."""
+    assert (
+        sql._array_param(
+            [Decimal("1.50"), None, 'a "b" \\ {c}, NULL', Customer.Kind.BUSINESS, True]
+        )
+        == '{1.50,NULL,"a \\"b\\" \\\\ {c}, NULL","business",t}'
+    )
+    assert sql._array_param([Decimal(1), Decimal("Infinity")]) == [
+        Decimal(1),
+        Decimal("Infinity"),
+    ]
+    assert type(sql._array_param([Decimal("sNaN")])) is list
+    assert sql._array_param([b"x"]) == [b"x"]

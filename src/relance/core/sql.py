@@ -196,16 +196,24 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _decimal_text(value: Decimal) -> str:
+    if not value.is_finite():  # NaN, sNaN, Infinity: the list, as psycopg sends
+        raise KeyError(value)
+    return str(value)
+
+
 # How each kind of prepared value is written in an array literal: text
 # always quoted (so « NULL », a comma or a brace stay text), the others in
 # their own text form, which holds none of the characters a literal
-# reserves. A subclass (a choice's enum) is written as its base.
+# reserves. A subclass (a choice's enum) is written as its base. An aware
+# datetime keeps its offset, which a `timestamp with time zone` column
+# reads (the project has no column without a time zone).
 _ELEMENT: dict[type, Callable] = {
     type(None): lambda value: "NULL",
     bool: lambda value: "t" if value else "f",
     int: int.__repr__,
     float: float.__repr__,
-    Decimal: Decimal.__str__,
+    Decimal: _decimal_text,
     str: _quoted,
     datetime.datetime: datetime.datetime.isoformat,
     datetime.date: datetime.date.isoformat,
@@ -225,7 +233,10 @@ def _array_param(values: Sequence):
         if base is None:
             return list(values)
         writers[kind] = _ELEMENT[base]
-    return "{" + ",".join([writers[type(value)](value) for value in values]) + "}"
+    try:
+        return "{" + ",".join([writers[type(value)](value) for value in values]) + "}"
+    except KeyError:  # a value with no text of its own (a non-finite amount)
+        return list(values)
 
 
 class _Prepared:
