@@ -91,34 +91,34 @@ INVOICES_CHANGED = f"""
     SELECT new_customer, new_company FROM changed
     WHERE new_customer IS DISTINCT FROM customer_id"""
 
-POSTGRES = f"""
-CREATE OR REPLACE FUNCTION reports_aged_invoices_added() RETURNS trigger AS $$
-DECLARE
-  mine bigint := pg_current_xact_id()::text::bigint;
-BEGIN{_marks(INVOICES_ADDED)}
-  RETURN NULL;
-END $$ LANGUAGE plpgsql SET jit = off
---
-CREATE OR REPLACE FUNCTION reports_aged_payments_added() RETURNS trigger AS $$
-DECLARE
-  mine bigint := pg_current_xact_id()::text::bigint;
-BEGIN{_marks(PAYMENTS_ADDED)}
-  RETURN NULL;
-END $$ LANGUAGE plpgsql SET jit = off
---
-CREATE OR REPLACE FUNCTION reports_aged_invoices_changed() RETURNS trigger AS $$
-DECLARE
-  mine bigint;
-BEGIN
-  -- An UPDATE that matched no row (the daily job's with nothing to tag)
-  -- is left without a transaction id: pg_current_xact_id() would give it one.
+# An UPDATE that matched no row (the daily job's with nothing to tag) is
+# left without a transaction id: pg_current_xact_id() would give it one.
+NO_ROW_UPDATED = """
   IF NOT EXISTS (SELECT 1 FROM updated) THEN
     RETURN NULL;
-  END IF;
-  mine := pg_current_xact_id()::text::bigint;{_marks(INVOICES_CHANGED)}
+  END IF;"""
+
+
+def _function(name: str, owners: str, first: str = "") -> str:
+    """The trigger function `name`, writing the marks of its statement's
+    `owners`; `first` runs before it asks for its transaction's id."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+DECLARE
+  mine bigint;
+BEGIN{first}
+  mine := pg_current_xact_id()::text::bigint;{_marks(owners)}
   RETURN NULL;
-END $$ LANGUAGE plpgsql SET jit = off
-"""
+END $$ LANGUAGE plpgsql SET jit = off"""
+
+
+POSTGRES = "\n--\n".join(
+    [
+        _function("reports_aged_invoices_added", INVOICES_ADDED),
+        _function("reports_aged_payments_added", PAYMENTS_ADDED),
+        _function("reports_aged_invoices_changed", INVOICES_CHANGED, NO_ROW_UPDATED),
+    ]
+)
 
 
 def triggers_create(apps, schema_editor):
