@@ -38,9 +38,10 @@ def null_safe_equal(column: str) -> str:
 
 def any_of(column: str, values: list) -> tuple[str, list]:
     """A condition `column` is one of `values`, and its parameters (on
-    PostgreSQL one array, so that the statement is the same for any count)."""
+    PostgreSQL one array, so that the statement is the same for any count;
+    given as one literal, as rows_write's columns)."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s)", [_array_param(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
