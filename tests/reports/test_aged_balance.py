@@ -159,7 +159,7 @@ def sort_key(sort: str, code: str, line):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=150,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -170,28 +170,33 @@ def sort_key(sort: str, code: str, line):
     descending=st.booleans(),
     page=st.tuples(st.integers(1, 3), st.integers(0, 4)),
     snapshot_at=st.none() | st.integers(0, 10),
-    as_past=st.booleans(),
+    kept=st.sampled_from(["today", "past", "between"]),
+    gaps=st.tuples(st.integers(1, 45), st.integers(1, 45)),
     edits=st.lists(
         st.tuples(st.integers(0, 9), st.sampled_from(["cancel", "unpay", "move"])),
         max_size=3,
     ),
 )
 def test_the_sql_balance_is_the_reference_balance(
-    invoices, shift, sort, descending, page, snapshot_at, as_past, edits
+    invoices, shift, sort, descending, page, snapshot_at, kept, gaps, edits
 ):
     """All customers, and one page of them sorted: lines, order, total and
     count as the reference's. With a snapshot built for the date after some
     of the invoices (`snapshot_at`), the rest created after it and `edits`
     written after it by queryset updates (an invoice cancelled, its payments
-    cancelled, moved to another customer): still the reference's. `as_past`:
-    the date's snapshot is a past day's (a month end's) of a build made
-    later, beside that later today's."""
+    cancelled, moved to another customer): still the reference's. `kept`:
+    the date's snapshot is today's, or a past day's (a month end's) of a
+    build made later, beside that later today's; or ("between") the date
+    is kept by no snapshot, but lies between two kept days `gaps` days
+    away, and is read from the nearest one and the changes between."""
     on = ON + timedelta(days=shift)
 
     def build():
-        if as_past:
-            later = on + timedelta(days=40)
+        later, earlier = (on + timedelta(days=gap) for gap in (gaps[0], -gaps[1]))
+        if kept == "past":
             aged_snapshot_build(company=company, on=later, now=NOW, past=[on])
+        elif kept == "between":
+            aged_snapshot_build(company=company, on=later, now=NOW, past=[earlier])
         else:
             aged_snapshot_build(company=company, on=on, now=NOW)
 

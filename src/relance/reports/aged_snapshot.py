@@ -11,7 +11,7 @@ aged-balance --snapshot`."""
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 
@@ -21,8 +21,14 @@ from relance.core.sql import triggers_named
 from relance.invoices.models import Invoice
 from relance.reports.aging import KEYS
 from relance.reports.indicators import trend_dates
-from relance.reports.models import AgedLine, AgedMark, AgedSnapshot
-from relance.reports.selectors import owed_lines_sql
+from relance.reports.models import (
+    AgedChange,
+    AgedChangeSpan,
+    AgedLine,
+    AgedMark,
+    AgedSnapshot,
+)
+from relance.reports.selectors import owed_changes_sql, owed_lines_sql
 
 # Builds of one company, one at a time on PostgreSQL: a session lock held
 # across the build's transactions ("AGED", and the company). Else a second
@@ -96,6 +102,7 @@ def aged_snapshot_build(
         lines = AgedLine.objects.filter(company_id=company.pk)
         with transaction.atomic():
             AgedSnapshot.objects.filter(company_id=company.pk).delete()
+            AgedChangeSpan.objects.filter(company_id=company.pk).delete()
             # Nothing open in any currency: no day is built, no line kept.
             gone, _ = (lines.exclude(on__in=days) if currencies else lines).delete()
             AgedMark.objects.filter(company_id=company.pk).delete()
@@ -108,19 +115,56 @@ def aged_snapshot_build(
                 # lines, which a reader wants first).
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE reports_agedline")
+        after = min(days) - timedelta(days=CHANGES_BEFORE)
+        gone += _changes_build(company, after, on, currencies, now)
         if gone:
             _lines_vacuumed()
     return written
+
+
+# The changes are kept from this many days before the oldest day kept: a
+# day before it is read from it too, 31 days away at most.
+CHANGES_BEFORE = 31
+
+
+def _changes_build(
+    company: Company, after: date, until: date, currencies: list[str], now
+) -> int:
+    """The company's changes of each day after `after` up to `until`, in a
+    transaction (built after the days, under the same marks: a write
+    committed in between is marked, read live). Returns the rows
+    replaced."""
+    columns = ", ".join(f"b_{key}" for key in KEYS)
+    with transaction.atomic():
+        gone, _ = AgedChange.objects.filter(company_id=company.pk).delete()
+        for currency in currencies:
+            changes, params = owed_changes_sql(company, currency, after, until)
+            with connection.cursor() as cursor:
+                # In the order of the days: a read takes a few days' rows.
+                cursor.execute(
+                    "INSERT INTO reports_agedchange (company_id, currency, day,"
+                    f" customer_id, {columns}) SELECT %s, %s, day, customer_id,"
+                    f" {columns} FROM ({changes}) c ORDER BY day, customer_id",
+                    [company.pk, currency, *params],
+                )
+            AgedChangeSpan.objects.create(
+                company_id=company.pk,
+                currency=currency,
+                after=after,
+                until=until,
+                built_at=now,
+            )
+    return gone
 
 
 def _lines_vacuumed() -> None:
     """PostgreSQL: the lines a build replaced (600,000 for a company of
     500,000 invoices) left as dead rows that a page's count read through,
     150 ms instead of 20, until autovacuum came; vacuumed at once (1 s),
-    unless in a transaction, where VACUUM cannot run."""
+    unless in a transaction, where VACUUM cannot run. The changes too."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) reports_agedline")
+            cursor.execute("VACUUM (ANALYZE) reports_agedline, reports_agedchange")
 
 
 def _day_build(
@@ -178,7 +222,8 @@ def aged_snapshots_roll(*, now: datetime) -> list[Company]:
             .values_list("on", flat=True)
             .distinct()
         )
-        if kept == set(days):
+        spans = AgedChangeSpan.objects.filter(company_id=company.pk, until=days[0])
+        if kept == set(days) and spans.exists():
             continue
         if aged_snapshots_build(company=company, now=now, wait=False) is not None:
             built.append(company)
@@ -248,4 +293,5 @@ def triggers_ensure(using="default", **kwargs) -> bool:
         for each in later:
             each.triggers_create(None, editor)
     AgedSnapshot.objects.using(using).all().delete()
+    AgedChangeSpan.objects.using(using).all().delete()
     return True

@@ -80,6 +80,56 @@ class AgedLine(models.Model):
         return f"{self.company_id} {self.currency} {self.customer_id}"
 
 
+class AgedChange(models.Model):
+    """What a customer's sums by bucket gained on `day` over the day before
+    (ADR 29, amended 2026-12-05, later): an invoice issued, a due date one
+    bucket further, a payment. Kept for every day of a span
+    (`AgedChangeSpan`), customers with a change that day only, so that a
+    day between two snapshots is the nearest one's lines plus or minus the
+    days between."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    customer_id = models.BigIntegerField()
+    b_not_due = models.DecimalField(**MONEY)
+    b_1_30 = models.DecimalField(**MONEY)
+    b_31_60 = models.DecimalField(**MONEY)
+    b_61_90 = models.DecimalField(**MONEY)
+    b_over_90 = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["company_id", "currency", "day"], name="aged_change_day_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.day} {self.customer_id}"
+
+
+class AgedChangeSpan(models.Model):
+    """The company's changes in one currency are complete for the days
+    after `after` up to `until` (its today when they were built)."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    after = models.DateField()
+    until = models.DateField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_id", "currency"], name="aged_change_span_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.after}–{self.until}"
+
+
 class AgedMark(models.Model):
     """A customer whose amounts changed since the snapshots: a row each
     write adds (one a transaction and customer at most), by triggers on

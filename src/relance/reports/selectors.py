@@ -11,7 +11,7 @@ from django.db import connection
 from relance.core.models import Company
 from relance.core.sql import ids_condition
 from relance.invoices.models import Invoice, PauseKind
-from relance.reports.aging import KEYS, Line, due_ranges
+from relance.reports.aging import BUCKETS, KEYS, Line, due_ranges
 
 SORTS = ("total", "code", "name", *KEYS)
 # Customers whose invoices a balance can be narrowed to.
@@ -89,6 +89,68 @@ def _scope(on: date, currency: str, filters: tuple[str, ...]) -> tuple[str, list
     return sql, params
 
 
+def _parts() -> list[tuple[str, str, str, str, str, str | None]]:
+    """The rows a balance adds up, as (customer, the day its bucket is
+    counted from, amount, FROM … WHERE … with the company as `%s`, the
+    day it starts counting, the day it stops counting or None): the
+    amounts due now of open invoices; the credit left now of the credit
+    notes (negative, in the bucket of their date); the payments on the
+    invoices (owed on the days before them too) and the credit notes'
+    allocations (negative). On a day X a row counts when its start is X or
+    before and its stop, if any, after X; the invoice is `i`."""
+    counts = f"('{Invoice.Status.OPEN}', '{Invoice.Status.PAID}')"
+    # The partial covering indexes' conditions written as Django writes them
+    # on SQLite (`> '0'`): SQLite uses a partial index only when the query
+    # repeats its condition word for word. Without statistics SQLite would
+    # rather read invoice_sales_idx (company, issue date): the index is named.
+    # `IS NOT NULL` said outright: PostgreSQL then knows how few payments
+    # name a credit note, and reads those invoices by key instead of hashing
+    # all of them (0.24 s of a past date's 1 s at a million).
+    paid = (
+        "FROM invoices_payment p JOIN invoices_invoice i ON i.id = p.{0}"
+        " WHERE p.company_id = %s AND p.{0} IS NOT NULL AND p.cancelled_at IS NULL"
+        " AND i.status IN " + counts
+    )
+    return [
+        (
+            "i.customer_id",
+            "i.due_date",
+            "i.amount_due",
+            f"FROM invoices_invoice i{_indexed('invoice_aged_idx')}"
+            " WHERE i.company_id = %s AND i.amount_due > '0'"
+            f" AND i.status = '{Invoice.Status.OPEN}'",
+            "i.issue_date",
+            None,
+        ),
+        (
+            "i.customer_id",
+            "i.issue_date",
+            "-i.credit_left",
+            f"FROM invoices_invoice i{_indexed('invoice_credit_left_idx')}"
+            " WHERE i.company_id = %s AND i.credit_left > '0'"
+            f" AND i.kind = '{Invoice.Kind.CREDIT_NOTE}' AND i.status IN {counts}",
+            "i.issue_date",
+            None,
+        ),
+        (
+            "i.customer_id",
+            "i.due_date",
+            "p.amount",
+            paid.format("invoice_id"),
+            "i.issue_date",
+            "p.date",
+        ),
+        (
+            "i.customer_id",
+            "i.issue_date",
+            "-p.amount",
+            paid.format("credit_note_id"),
+            "i.issue_date",
+            "p.date",
+        ),
+    ]
+
+
 def _sources(
     company: Company,
     on: date,
@@ -111,61 +173,21 @@ def _sources(
         condition, ids = ids_condition("i.customer_id", customers)
         scope += f" AND {condition}"
         scope_params += ids
-    counts = f"('{Invoice.Status.OPEN}', '{Invoice.Status.PAID}')"
-    # The partial covering indexes' conditions written as Django writes them
-    # on SQLite (`> '0'`): SQLite uses a partial index only when the query
-    # repeats its condition word for word. Without statistics SQLite would
-    # rather read invoice_sales_idx (company, issue date): the index is named.
     parts = [
-        (
-            "i.customer_id",
-            "i.due_date",
-            "i.amount_due",
-            f"FROM invoices_invoice i{_indexed('invoice_aged_idx')}"
-            " WHERE i.company_id = %s AND i.amount_due > '0'"
-            f" AND i.status = '{Invoice.Status.OPEN}'",
-        ),
-        (
-            "i.customer_id",
-            "i.issue_date",
-            "-i.credit_left",
-            f"FROM invoices_invoice i{_indexed('invoice_credit_left_idx')}"
-            " WHERE i.company_id = %s AND i.credit_left > '0'"
-            f" AND i.kind = '{Invoice.Kind.CREDIT_NOTE}' AND i.status IN {counts}",
-        ),
+        (customer, day, amount, source + (f" AND {end} > %s" if end else ""), end)
+        for customer, day, amount, source, _start, end in _parts()
     ]
-    # `IS NOT NULL` said outright: PostgreSQL then knows how few payments
-    # name a credit note, and reads those invoices by key instead of hashing
-    # all of them (0.24 s of a past date's 1 s at a million).
-    later = (
-        " JOIN invoices_invoice i ON i.id = p.{0} WHERE p.company_id = %s"
-        " AND p.{0} IS NOT NULL AND p.date > %s AND p.cancelled_at IS NULL"
-        " AND i.status IN " + counts
-    )
-    if _paid_after(company, on):
-        parts += [
-            (
-                "i.customer_id",
-                "i.due_date",
-                "p.amount",
-                "FROM invoices_payment p" + later.format("invoice_id"),
-            ),
-            (
-                "i.customer_id",
-                "i.issue_date",
-                "-p.amount",
-                "FROM invoices_payment p" + later.format("credit_note_id"),
-            ),
-        ]
+    if not _paid_after(company, on):  # most balances are today's
+        parts = [part for part in parts if not part[-1]]
     selects, params = [], []
-    for customer, day, amount, source in parts:
+    for customer, day, amount, source, end in parts:
         sums, sum_params = _bucket_sums(day, amount, on)
         selects.append(
             f"SELECT {customer} AS customer_id, {sums} {source} AND {scope}"
             f" GROUP BY {customer}"
         )
         params += [*sum_params, company.pk]
-        if source.startswith("FROM invoices_payment"):
+        if end:
             params.append(on)
         params += scope_params
     return " UNION ALL ".join(selects), params
@@ -261,6 +283,101 @@ def _snapshot_read(
     return rows, count, amounts
 
 
+def _derived(company: Company, on: date, currency: str) -> tuple | None:
+    """When `on` is kept by no snapshot but lies within the changes' span
+    (ADR 30, amended 2026-12-05): the statement of each customer's line on
+    `on` made of the nearest kept day's lines plus the changes of the days
+    from there to `on` (minus them, from a later day), those of the
+    customers changed since grouped live; with the kept day's snapshot and
+    the span, to check they still hold once read. Else None."""
+    from relance.reports.models import AgedChangeSpan, AgedSnapshot
+
+    stale = _stale(company)
+    if None in stale or len(stale) > STALE_MOST or not _materialized():
+        return None
+    span = (
+        AgedChangeSpan.objects.filter(
+            company_id=company.pk, currency=currency, after__lte=on, until__gte=on
+        )
+        .values_list("pk", "after", "until", "built_at")
+        .first()
+    )
+    if span is None:
+        return None
+    _pk, after, until, _built = span
+    kept = AgedSnapshot.objects.filter(
+        company_id=company.pk, currency=currency, on__gte=after, on__lte=until
+    ).values_list("pk", "on")
+    if not kept:
+        return None
+    snapshot, day = min(kept, key=lambda each: abs((each[1] - on).days))
+    first, last = sorted((on, day))
+    sign = "+" if on > day else "-"
+    changes = (
+        "SELECT customer_id, "
+        + ", ".join(f"SUM(b_{key}) AS b_{key}" for key in KEYS)
+        + " FROM reports_agedchange WHERE company_id = %s AND currency = %s"
+        " AND day > %s AND day <= %s"
+    )
+    params = [company.pk, currency, first, last]
+    kept_line = 'k.company_id = %s AND k.currency = %s AND k."on" = %s'
+    kept_params = [company.pk, currency, day]
+    fresh, fresh_params = "", []
+    live, live_params = "", []
+    if stale:
+        condition, ids = ids_condition("customer_id", stale)
+        changes += f" AND NOT ({condition})"
+        params += ids
+        condition, ids = ids_condition("k.customer_id", stale)
+        fresh, fresh_params = f" AND NOT ({condition})", ids
+        live, live_params = _live_lines(company, on, currency, customers=stale)
+        live = f" UNION ALL {live}"
+    # Rounded to the cent: SQLite adds decimals up as floats.
+    kept_amounts = ", ".join(
+        f"ROUND(k.b_{key} {sign} COALESCE(c.b_{key}, 0), 2) AS b_{key}" for key in KEYS
+    )
+    new_amounts = ", ".join(f"ROUND({sign}c.b_{key}, 2)" for key in KEYS)
+    nonzero = " OR ".join(f"b_{key} <> 0" for key in KEYS)
+    total = "ROUND(" + " + ".join(f"b_{key}" for key in KEYS) + ", 2)"
+    # The changes summed once per customer (MATERIALIZED: read twice), then
+    # added to the kept day's lines; a customer owing on `on` but not on
+    # the kept day has no line there: its code and name are read. The
+    # customers marked since are left out of both, read live.
+    sql = (
+        f"WITH c AS MATERIALIZED ({changes} GROUP BY customer_id)"
+        f" SELECT customer_id, code, name, {', '.join(f'b_{key}' for key in KEYS)},"
+        f" {total} AS total FROM (SELECT k.customer_id, k.code, k.name,"
+        f" {kept_amounts} FROM reports_agedline k"
+        f" LEFT JOIN c ON c.customer_id = k.customer_id WHERE {kept_line}{fresh}"
+        f" UNION ALL SELECT c.customer_id, cu.code, cu.name, {new_amounts} FROM c"
+        " JOIN invoices_customer cu ON cu.id = c.customer_id"
+        f" WHERE NOT EXISTS (SELECT 1 FROM reports_agedline k WHERE {kept_line}"
+        " AND k.customer_id = c.customer_id))"
+        f" d WHERE {nonzero}{live}"
+    )
+    sql_params = [*params, *kept_params, *fresh_params, *kept_params, *live_params]
+    return sql, sql_params, (snapshot, span)
+
+
+def _derived_holds(held: tuple) -> bool:
+    """Whether the kept day's snapshot and the changes' span read are still
+    there, not built again meanwhile."""
+    from relance.reports.models import AgedChangeSpan, AgedSnapshot
+
+    snapshot, (span, *_rest) = held
+    return (
+        AgedSnapshot.objects.filter(pk=snapshot).exists()
+        and AgedChangeSpan.objects.filter(pk=span).exists()
+    )
+
+
+def _materialized() -> bool:
+    """SQLite knows `AS MATERIALIZED` from 3.35 (PostgreSQL from 12)."""
+    if connection.vendor != "sqlite":
+        return True
+    return connection.Database.sqlite_version_info >= (3, 35)
+
+
 def _indexed(name: str) -> str:
     """SQLite's INDEXED BY `name` (PostgreSQL has statistics)."""
     return f" INDEXED BY {name}" if connection.vendor == "sqlite" else ""
@@ -341,6 +458,85 @@ def owed_lines_sql(company: Company, on: date, currency: str) -> tuple[str, list
     return _live_lines(company, on, currency)
 
 
+def _bucket_case(late: str) -> str:
+    """The index in KEYS of the bucket of `late` days late."""
+    whens = " ".join(
+        f"WHEN {late} <= {end} THEN {index}"
+        for index, (_key, end) in enumerate(BUCKETS)
+        if end is not None
+    )
+    return f"CASE {whens} ELSE {len(KEYS) - 1} END"
+
+
+def _days_between(later: str, earlier: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+    return f"({later} - {earlier})"
+
+
+def _days_after(day: str, days: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"date({day}, '+' || {days} || ' days')"
+    return f"({day} + {days})"
+
+
+def owed_changes_sql(
+    company: Company, currency: str, after: date, until: date
+) -> tuple[str, list]:
+    """The statement of what each customer's sums by bucket gained on each
+    day after `after` up to `until` over the day before (day, customer_id,
+    `b_<key>`; customers with a change that day only): each row of
+    `_parts` adds its amount to its bucket the day it starts counting,
+    moves it one bucket on the day after each bucket's last day late, and
+    takes it out the day it stops counting. What the changes are built
+    from (ADR 29, amended 2026-12-05, later)."""
+    rows, params = [], []
+    for customer, day, amount, source, start, end in _parts():
+        stop, last_late, counted = ("CAST(NULL AS date)", "CAST(NULL AS integer)", "")
+        if end is not None:
+            stop, counted = end, f" AND {end} > {start}"
+            last_late = f"{_days_between(end, day)} - 1"
+        rows.append(
+            f"SELECT {customer} AS customer_id, {day} AS anchor, {amount} AS amount,"
+            f" {start} AS start, {_days_between(start, day)} AS start_late,"
+            f" {stop} AS stop, {last_late} AS last_late"
+            f" {source} AND i.currency = %s{counted}"
+        )
+        params += [company.pk, currency]
+    # The days late on the day each bucket but the first begins, and that
+    # bucket: crossed between the row's first and last day counted.
+    crossings = ", ".join(
+        f"({end + 1}, {index + 1})"
+        for index, (_key, end) in enumerate(BUCKETS)
+        if end is not None
+    )
+    crossed = (
+        "FROM r JOIN x ON x.late > r.start_late"
+        " AND (r.stop IS NULL OR x.late <= r.last_late)"
+    )
+    events = (
+        f"SELECT r.customer_id, r.start AS day, {_bucket_case('r.start_late')}"
+        " AS bucket, r.amount FROM r"
+        f" UNION ALL SELECT r.customer_id, r.stop, {_bucket_case('r.last_late')},"
+        " -r.amount FROM r WHERE r.stop IS NOT NULL"
+        f" UNION ALL SELECT r.customer_id, {_days_after('r.anchor', 'x.late')},"
+        f" x.bucket - 1, -r.amount {crossed}"
+        f" UNION ALL SELECT r.customer_id, {_days_after('r.anchor', 'x.late')},"
+        f" x.bucket, r.amount {crossed}"
+    )
+    sums = ", ".join(
+        f"ROUND(SUM(CASE WHEN bucket = {index} THEN amount ELSE 0 END), 2) AS b_{key}"
+        for index, key in enumerate(KEYS)
+    )
+    sql = (
+        f"WITH r AS ({' UNION ALL '.join(rows)}),"
+        f" x(late, bucket) AS (VALUES {crossings})"
+        f" SELECT day, customer_id, {sums} FROM ({events}) e"
+        " WHERE day > %s AND day <= %s GROUP BY day, customer_id"
+    )
+    return sql, [*params, after, until]
+
+
 def aged_balance(
     *,
     company: Company,
@@ -359,15 +555,18 @@ def aged_balance(
     own customers' names. When a snapshot holds for `on` (today's, a month
     end's) and no filter is asked, its lines are read instead of grouped,
     but those of the customers changed since, grouped live
-    (`_snapshot_read`, ADR 29).
+    (`_snapshot_read`, ADR 29); on another day within the changes' span,
+    the nearest kept day's lines and the changes between (`_derived`, ADR
+    30).
 
     `filters`: "paused" (the customer's dunning is paused, or the invoice's,
     but not for a dispute), "disputed" (invoices in dispute). Amounts of one
     currency only: they do not add up across currencies."""
     order = _order_by(sort, descending)
-    read = (
-        None if filters else _snapshot_read(company, on, currency, order, limit, offset)
-    )
+    page = {"order": order, "limit": limit, "offset": offset}
+    if filters:
+        return _lines_read(company, on, currency, filters, **page)
+    read = _snapshot_read(company, on, currency, order, limit, offset)
     if read:
         rows, count, amounts = read
         return AgedBalance(
@@ -377,7 +576,32 @@ def aged_balance(
             Line(dict(zip(KEYS, map(_money, amounts), strict=True))),
             count,
         )
-    lines, params = _live_lines(company, on, currency, filters)
+    derived = _derived(company, on, currency)
+    if derived:
+        lines, params, held = derived
+        balance = _lines_read(company, on, currency, filters, lines, params, **page)
+        if _derived_holds(held):
+            return balance
+        # Built again while read: computed live.
+    return _lines_read(company, on, currency, filters, **page)
+
+
+def _lines_read(
+    company: Company,
+    on: date,
+    currency: str,
+    filters: tuple[str, ...],
+    lines: str | None = None,
+    params: list | None = None,
+    *,
+    order: str,
+    limit: int | None,
+    offset: int,
+) -> AgedBalance:
+    """The balance of the customers' `lines` (live when not given), sorted
+    and paged, with the count and the sums of all: one statement."""
+    if lines is None:
+        lines, params = _live_lines(company, on, currency, filters)
     windows = ", ".join(f"SUM(b_{key}) OVER ()" for key in KEYS)
     page = " LIMIT %s OFFSET %s" if limit is not None else ""
     sql = f"""
@@ -386,8 +610,7 @@ def aged_balance(
         FROM ({lines}) g
         ORDER BY {order}{page}
     """
-    if limit is not None:
-        params += [limit, offset]
+    params = [*params, *([limit, offset] if limit is not None else [])]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
