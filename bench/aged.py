@@ -8,12 +8,15 @@ loaded only once), bench/generate.py's invoices (half of them the biggest
 company's) and bench/indicators.py's history on top (payments, so that a
 past date adds payments back). Then the biggest company's balance, `runs`
 times after 2 of warm-up, p50 and p95: the page computed live (first page
-by total, a later page by name, a month ago, the last month end; fewer
-runs), then today's and the twelve month ends' snapshots built (once) and
-the same pages read from them, the first pages with 1 % of the customers
-changed since (read live), the web page (today's, the month end's) and the API's
-first page, and the complete balance the XLSX, the PDF and `relance
-aged-balance --json` read (fewer runs). Prints a table; CPU seconds beside wall seconds.
+by total, a later page by name, a month ago, the last month end, the middle
+of the month before it and of a month half a year back; fewer runs), then
+today's and the twelve month ends' snapshots and the changes between built
+(once) and the same pages read from them (the other days from the nearest
+kept day and the changes), the first pages with 1 % of the customers
+changed since (read live), the web page (today's, the month end's, the
+middle of the month's) and the API's first page, and the complete balance
+the XLSX, the PDF and `relance aged-balance --json` read (fewer runs).
+Prints a table; CPU seconds beside wall seconds.
 """
 
 import argparse
@@ -67,6 +70,10 @@ def measure(runs: int) -> dict:
     past = TODAY - timedelta(days=30)
     _, *month_ends = snapshot_days(TODAY)  # the roll's days, the last first
     month_end = month_ends[0]
+    # The farthest from a kept day: 15 and 16 days from the month ends
+    # around it; the same, six months back.
+    mid_month = month_ends[0] - timedelta(days=15)
+    far_past = month_ends[5] - timedelta(days=15)
     scope = {"company": company}
     out = {"invoices": company_invoices(company)}
     page = {"limit": PER_PAGE}
@@ -78,6 +85,9 @@ def measure(runs: int) -> dict:
         ),
         "page_past": lambda: aged_balance(**scope, on=past, **page),
         "page_month_end": lambda: aged_balance(**scope, on=month_end, **page),
+        # Days kept by no snapshot: read from the changes once built.
+        "page_mid_month": lambda: aged_balance(**scope, on=mid_month, **page),
+        "page_far_past": lambda: aged_balance(**scope, on=far_past, **page),
     }
     for name, call in cases.items():
         timed = _timed(call, live_runs)
@@ -91,7 +101,14 @@ def measure(runs: int) -> dict:
         "p95_ms": "-",
         "cpu_p50_ms": round((time.process_time() - cpu) * 1000, 1),
     }
-    for name in ("page_total", "page_name_p40", "page_month_end"):
+    for name in (
+        "page_total",
+        "page_name_p40",
+        "page_month_end",
+        "page_past",
+        "page_mid_month",
+        "page_far_past",
+    ):
         timed = _timed(cases[name], runs)
         out[f"{name}_snapshot"] = {**timed, "result": timed["result"].count}
     # A day of writes after the snapshot: 1 % of the customers marked
@@ -102,7 +119,7 @@ def measure(runs: int) -> dict:
             AgedMark(customer_id=pk, company_id=company.pk)
             for pk in owing.values_list("customer_id", flat=True)[::100]
         )
-        for name in ("page_total", "page_month_end"):
+        for name in ("page_total", "page_month_end", "page_mid_month"):
             timed = _timed(cases[name], runs)
             out[f"{name}_1pc_stale"] = {**timed, "result": timed["result"].count}
         transaction.set_rollback(True)
@@ -118,6 +135,7 @@ def measure(runs: int) -> dict:
     for name, call in {
         "web_page": lambda: client.get("/balance-agee/", {"date": TODAY}),
         "web_page_month_end": lambda: client.get("/balance-agee/", {"date": month_end}),
+        "web_page_mid_month": lambda: client.get("/balance-agee/", {"date": mid_month}),
         "api_page": lambda: api.get(
             "/api/v1/aged-balance", {"date": TODAY, "limit": 100}
         ),
@@ -171,14 +189,21 @@ def main() -> None:
         "page_name_p40",
         "page_past",
         "page_month_end",
+        "page_mid_month",
+        "page_far_past",
         "build",
         "page_total_snapshot",
         "page_name_p40_snapshot",
         "page_month_end_snapshot",
+        "page_past_snapshot",
+        "page_mid_month_snapshot",
+        "page_far_past_snapshot",
         "page_total_1pc_stale",
         "page_month_end_1pc_stale",
+        "page_mid_month_1pc_stale",
         "web_page",
         "web_page_month_end",
+        "web_page_mid_month",
         "api_page",
     )
     print(

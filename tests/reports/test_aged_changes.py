@@ -1,4 +1,4 @@
-"""A past day kept by no snapshot (ADR 30, amended 2026-12-05): read from
+"""A past day kept by no snapshot (ADR 29, amended in the fourteenth round): read from
 the nearest kept day's lines and the changes of the days between, true as
 the live balance; the customers written since read live; a day out of the
 changes' span, or a build meanwhile, computed live."""

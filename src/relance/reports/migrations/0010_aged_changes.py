@@ -1,5 +1,5 @@
 """What each customer's sums by bucket gained day by day, kept beside the
-snapshots (ADR 29, amended 2026-12-05, later): a past day between two kept
+snapshots (ADR 29, amended in the fourteenth round): a past day between two kept
 days is read from the nearest one. New tables only: the roll builds them
 (until then such a day is computed live, as before)."""
 
