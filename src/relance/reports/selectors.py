@@ -3,7 +3,7 @@ number of invoices. Each is held to its pure reference (aging.py) by a
 property test."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -490,19 +490,28 @@ def owed_changes_sql(
     moves it one bucket on the day after each bucket's last day late, and
     takes it out the day it stops counting. What the changes are built
     from (ADR 29, amended in the fourteenth round)."""
+    # A row moves into the last bucket this many days after its day.
+    last = max(end for _key, end in BUCKETS if end is not None) + 1
     rows, params = [], []
     for customer, day, amount, source, start, end in _parts():
-        stop, last_late, counted = ("CAST(NULL AS date)", "CAST(NULL AS integer)", "")
-        if end is not None:
-            stop, counted = end, f" AND {end} > {start}"
+        # Rows whose every change is on `after` or before are left out: a
+        # payment dated then, an invoice issued then and in the last
+        # bucket by then.
+        if end is None:
+            stop, last_late = "CAST(NULL AS date)", "CAST(NULL AS integer)"
+            counted = f" AND ({start} > %s OR {day} > %s)"
+            counted_params = [after, after - timedelta(days=last)]
+        else:
+            stop, counted = end, f" AND {end} > {start} AND {end} > %s"
             last_late = f"{_days_between(end, day)} - 1"
+            counted_params = [after]
         rows.append(
             f"SELECT {customer} AS customer_id, {day} AS anchor, {amount} AS amount,"
             f" {start} AS start, {_days_between(start, day)} AS start_late,"
             f" {stop} AS stop, {last_late} AS last_late"
             f" {source} AND i.currency = %s{counted}"
         )
-        params += [company.pk, currency]
+        params += [company.pk, currency, *counted_params]
     # The days late on the day each bucket but the first begins, and that
     # bucket: crossed between the row's first and last day counted.
     crossings = ", ".join(
