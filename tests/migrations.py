@@ -71,3 +71,13 @@ def aged_snapshot_add(apps, company_id: int, on: date = date(2026, 3, 31)) -> No
         on=on,
         built_at=datetime(2026, 3, 31, 6, tzinfo=UTC),
     )
+
+
+def aged_triggers_all_there() -> bool:
+    """Whether every trigger of the aged balance's marks is in the database
+    (SQLite's rebuild of a table takes its triggers away)."""
+    from relance.core.sql import triggers_named
+    from relance.reports.aged_snapshot import SQLITE_TRIGGERS, TRIGGERS
+
+    expected = TRIGGERS if connection.vendor == "postgresql" else SQLITE_TRIGGERS
+    return set(expected) <= triggers_named(connection, "reports_aged_")

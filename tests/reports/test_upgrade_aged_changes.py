@@ -10,16 +10,15 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from relance.core.sql import triggers_named
-from relance.reports.aged_snapshot import SQLITE_TRIGGERS, TRIGGERS
-from tests.migrations import aged_snapshot_add, app_at, leaves, migrate
+from tests.migrations import (
+    aged_snapshot_add,
+    aged_triggers_all_there,
+    app_at,
+    leaves,
+    migrate,
+)
 
 BEFORE = "0009_aged_mark_whole_company"
-
-
-def _triggers_all_there() -> bool:
-    expected = TRIGGERS if connection.vendor == "postgresql" else SQLITE_TRIGGERS
-    return set(expected) <= triggers_named(connection, "reports_aged_")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -49,7 +48,7 @@ def test_data_kept_forth_the_changes_built_by_the_roll_and_dropped_back():
     marks = sorted(Mark.objects.values_list("company_id", "customer_id"))
 
     new = migrate(leaves())
-    assert _triggers_all_there()
+    assert aged_triggers_all_there()
     assert new.get_model("reports", "AgedChange").objects.count() == 0
     Mark = new.get_model("reports", "AgedMark")
     assert sorted(Mark.objects.values_list("company_id", "customer_id")) == marks
@@ -81,9 +80,9 @@ def test_data_kept_forth_the_changes_built_by_the_roll_and_dropped_back():
     assert line.line.as_dict() == expected
 
     back = app_at("reports", BEFORE)
-    assert _triggers_all_there()
+    assert aged_triggers_all_there()
     assert "reports_agedchange" not in connection.introspection.table_names()
     assert back.get_model("invoices", "Invoice").objects.count() == 1
     assert back.get_model("reports", "AgedSnapshot").objects.count() == 13
     migrate(leaves())
-    assert _triggers_all_there()
+    assert aged_triggers_all_there()

@@ -9,18 +9,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
-from relance.core.sql import triggers_named
-from relance.reports.aged_snapshot import SQLITE_TRIGGERS, TRIGGERS
-from tests.migrations import aged_snapshot_add, app_at, leaves, migrate
+from tests.migrations import (
+    aged_snapshot_add,
+    aged_triggers_all_there,
+    app_at,
+    leaves,
+    migrate,
+)
 
 BEFORE = "0008_aged_marks_on_update_statement"
-
-
-def _triggers_all_there() -> bool:
-    expected = TRIGGERS if connection.vendor == "postgresql" else SQLITE_TRIGGERS
-    return set(expected) <= triggers_named(connection, "reports_aged_")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,7 +36,7 @@ def test_marks_kept_forth_and_a_company_marked_whole_read_live_back():
     Mark.objects.create(company_id=durand.pk, customer_id=garage.pk)
 
     new = migrate(leaves())
-    assert _triggers_all_there()
+    assert aged_triggers_all_there()
     Mark = new.get_model("reports", "AgedMark")
     assert list(Mark.objects.values_list("company_id", "customer_id")) == [
         (durand.pk, garage.pk)
@@ -59,7 +57,7 @@ def test_marks_kept_forth_and_a_company_marked_whole_read_live_back():
     Mark.objects.create(company_id=martin.pk, customer_id=None)
 
     back = app_at("reports", BEFORE)
-    assert _triggers_all_there()
+    assert aged_triggers_all_there()
     Snapshot = back.get_model("reports", "AgedSnapshot")
     assert list(Snapshot.objects.values_list("company_id", flat=True)) == [durand.pk]
     assert sorted(
@@ -69,4 +67,4 @@ def test_marks_kept_forth_and_a_company_marked_whole_read_live_back():
     ) == sorted([(durand.pk, garage.pk), (martin.pk, salon.pk)])
     assert Invoice.objects.filter(company_id=martin.pk).count() == 1
     migrate(leaves())
-    assert _triggers_all_there()
+    assert aged_triggers_all_there()
