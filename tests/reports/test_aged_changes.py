@@ -3,15 +3,16 @@ the nearest kept day's lines and the changes of the days between, true as
 the live balance; the customers written since read live; a day out of the
 changes' span, or a build meanwhile, computed live."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from relance.invoices.models import Invoice
 from relance.reports import selectors
 from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_roll
-from relance.reports.models import AgedChange, AgedChangeSpan, AgedSnapshot
+from relance.reports.models import AgedChange, AgedChangeSpan, AgedMark, AgedSnapshot
 from relance.reports.selectors import aged_balance
 from tests.factories import (
     make_company,
@@ -179,3 +180,67 @@ def test_the_roll_builds_the_changes_a_company_lacks_and_drops_them_when_owed_no
     aged_snapshot_build(company=company, on=TODAY, now=NOW)
     assert not AgedChange.objects.filter(company_id=company.pk).exists()
     assert not AgedChangeSpan.objects.filter(company_id=company.pk).exists()
+
+
+def _interleaved(monkeypatch, company, where: str) -> None:
+    """A build of the company runs whole while this one has its changes
+    computed (`where`: "staged", before it writes any; "pause", between two
+    of its transactions), after a payment of 10 March recorded late, which
+    the other build's first transaction unmarks. SQLite's builds may run
+    side by side; on PostgreSQL the same session takes the lock again."""
+    from contextlib import contextmanager
+
+    from relance.reports import aged_snapshot
+
+    garage = Invoice.objects.get(customer__code="411GAR")
+    done = []
+
+    def other_build():
+        if done:
+            return
+        done.append(True)
+        pay(garage, on=date(2026, 3, 10), amount="400.00")
+        monkeypatch.setattr(aged_snapshot, "STAGED", "reports_agedchange_other")
+        aged_snapshot_build(company=company, on=TODAY, now=NOW, past=[END])
+        monkeypatch.setattr(aged_snapshot, "STAGED", "reports_agedchange_staged")
+
+    if where == "staged":
+        staged = aged_snapshot._staged
+
+        @contextmanager
+        def staged_then_other(*args):
+            with staged(*args):
+                other_build()
+                yield
+
+        monkeypatch.setattr(aged_snapshot, "_staged", staged_then_other)
+    else:
+        monkeypatch.setattr(aged_snapshot, "CHANGES_DAYS_A_TRANSACTION", 7)
+        monkeypatch.setattr(aged_snapshot, "WRITERS_TURN", 0)
+        if connection.vendor != "sqlite":
+            pytest.skip("PostgreSQL does not pause between the transactions")
+        monkeypatch.setattr(aged_snapshot.time, "sleep", lambda _s: other_build())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("where", ["staged", "pause"])
+def test_a_build_beside_another_leaves_the_other_s_changes_standing(
+    monkeypatch, company, where
+):
+    """Its changes, computed before the other build unmarked the payment,
+    would move 1 200,00 into « 1 à 30 j » on 21 March where 800,00 were
+    owed: read from the month end back, 15 March would show 1 200,00 not
+    due and -400,00 late. It stops writing, the other's changes stand, and
+    every day of the span read from them is the live balance."""
+    _interleaved(monkeypatch, company, where)
+    aged_snapshot_build(company=company, on=TODAY, now=NOW, past=[END])
+    assert not AgedMark.objects.exists()
+    [(after, until)] = AgedChangeSpan.objects.values_list("after", "until")
+    day = date(2026, 3, 15)
+    assert lines(aged_balance(company=company, on=day))["411GAR"] == row(
+        not_due="800.00"
+    )
+    for n in range(1, (until - after).days):
+        on = after + timedelta(days=n)
+        assert selectors._derived(company, on, "EUR") is not None, on
+        assert lines(aged_balance(company=company, on=on)) == live(company, on), on

@@ -7,7 +7,8 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
 
 # SQLite's RETURNING (3.35) gives the ids of rows inserted many a statement,
-# its UPDATE … FROM (3.33) writes many rows by key (`core.sql`).
+# its UPDATE … FROM (3.33) writes many rows by key (`core.sql`), `AS
+# MATERIALIZED` (3.35) keeps a CTE read twice computed once (the aged balance).
 SQLITE_AT_LEAST = (3, 35, 0)
 
 

@@ -144,7 +144,14 @@ def _changes_build(
     transaction, then written a month of days a transaction, and their
     spans last (until then the days between are read live). Built after
     the days, under the same marks: a write committed in between is marked,
-    read live. Returns the rows replaced."""
+    read live. Returns the rows replaced.
+
+    Another build of the company (SQLite's may run beside this one; on
+    PostgreSQL they wait for each other) first drops its snapshots and
+    deletes the marks of the writes committed by then, which changes
+    computed before do not hold: each transaction here first checks that
+    the snapshots standing when the changes were computed still do, and
+    else stops, the other build's changes to stand."""
     changes = AgedChange.objects.filter(company_id=company.pk)
     with transaction.atomic():
         # Those of a build of SQLite's that interleaved replaced too.
@@ -152,12 +159,23 @@ def _changes_build(
         gone, _ = changes.exclude(
             currency__in=currencies, day__gt=after, day__lte=until
         ).delete()
+    standing = list(
+        AgedSnapshot.objects.filter(company_id=company.pk).values_list("pk", flat=True)
+    )
+
+    def alone() -> bool:
+        return AgedSnapshot.objects.filter(pk__in=standing).count() == len(standing)
+
+    if not standing:  # nothing owed, or another build began: none to read
+        return gone
     for currency in currencies:
         with _staged(company, currency, after, until):
             first = after
             while first < until:
                 last = min(first + timedelta(days=CHANGES_DAYS_A_TRANSACTION), until)
                 with transaction.atomic():
+                    if not alone():
+                        return gone
                     replaced, _ = changes.filter(
                         currency=currency, day__gt=first, day__lte=last
                     ).delete()
@@ -175,6 +193,8 @@ def _changes_build(
                     # apart: its turn comes between two transactions.
                     time.sleep(WRITERS_TURN)
     with transaction.atomic():
+        if not alone():
+            return gone
         AgedChangeSpan.objects.filter(company_id=company.pk).delete()
         AgedChangeSpan.objects.bulk_create(
             AgedChangeSpan(

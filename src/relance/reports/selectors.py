@@ -293,7 +293,7 @@ def _derived(company: Company, on: date, currency: str) -> tuple | None:
     from relance.reports.models import AgedChangeSpan, AgedSnapshot
 
     stale = _stale(company)
-    if None in stale or len(stale) > STALE_MOST or not _materialized():
+    if None in stale or len(stale) > STALE_MOST:
         return None
     span = (
         AgedChangeSpan.objects.filter(
@@ -369,13 +369,6 @@ def _derived_holds(held: tuple) -> bool:
         AgedSnapshot.objects.filter(pk=snapshot).exists()
         and AgedChangeSpan.objects.filter(pk=span).exists()
     )
-
-
-def _materialized() -> bool:
-    """SQLite knows `AS MATERIALIZED` from 3.35 (PostgreSQL from 12)."""
-    if connection.vendor != "sqlite":
-        return True
-    return connection.Database.sqlite_version_info >= (3, 35)
 
 
 def _indexed(name: str) -> str:
