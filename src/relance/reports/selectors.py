@@ -285,11 +285,12 @@ def _snapshot_read(
 
 def _derived(company: Company, on: date, currency: str) -> tuple | None:
     """When `on` is kept by no snapshot but lies within the changes' span
-    (ADR 29, amended in the fourteenth round): the statement of each customer's line on
-    `on` made of the nearest kept day's lines plus the changes of the days
-    from there to `on` (minus them, from a later day), those of the
-    customers changed since grouped live; with the kept day's snapshot and
-    the span, to check they still hold once read. Else None."""
+    (ADR 29, amended in the fourteenth round): the statement of each
+    customer's line on `on` made of the nearest kept day's lines plus the
+    changes of the days from there to `on` (minus them, from a later day),
+    those of the customers changed since grouped live; with the kept day's
+    snapshot and the span, to check they still hold once read. Else None.
+    The marks are read first, as in `_snapshot_read`."""
     from relance.reports.models import AgedChangeSpan, AgedSnapshot
 
     stale = _stale(company)
@@ -299,12 +300,12 @@ def _derived(company: Company, on: date, currency: str) -> tuple | None:
         AgedChangeSpan.objects.filter(
             company_id=company.pk, currency=currency, after__lte=on, until__gte=on
         )
-        .values_list("pk", "after", "until", "built_at")
+        .values_list("pk", "after", "until")
         .first()
     )
     if span is None:
         return None
-    _pk, after, until, _built = span
+    span, after, until = span
     kept = AgedSnapshot.objects.filter(
         company_id=company.pk, currency=currency, on__gte=after, on__lte=until
     ).values_list("pk", "on")
@@ -364,7 +365,7 @@ def _derived_holds(held: tuple) -> bool:
     there, not built again meanwhile."""
     from relance.reports.models import AgedChangeSpan, AgedSnapshot
 
-    snapshot, (span, *_rest) = held
+    snapshot, span = held
     return (
         AgedSnapshot.objects.filter(pk=snapshot).exists()
         and AgedChangeSpan.objects.filter(pk=span).exists()
