@@ -36,6 +36,13 @@ def null_safe_equal(column: str) -> str:
     return f"{column} IS %s"
 
 
+def day_number(column: str) -> str:
+    """A date column as a number of days (their differences are days)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) AS INTEGER)"
+
+
 def any_of(column: str, values: list) -> tuple[str, list]:
     """A condition `column` is one of `values`, and its parameters (on
     PostgreSQL one array, so that the statement is the same for any count;

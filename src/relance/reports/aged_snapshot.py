@@ -20,7 +20,6 @@ from relance.core.clock import company_today
 from relance.core.models import Company
 from relance.core.sql import triggers_named
 from relance.invoices.models import Invoice
-from relance.reports.aging import KEYS
 from relance.reports.indicators import trend_dates
 from relance.reports.models import (
     AgedChange,
@@ -29,7 +28,11 @@ from relance.reports.models import (
     AgedMark,
     AgedSnapshot,
 )
-from relance.reports.selectors import owed_changes_sql, owed_lines_sql
+from relance.reports.selectors import (
+    BUCKET_COLUMNS,
+    owed_changes_sql,
+    owed_lines_sql,
+)
 
 # Builds of one company, one at a time on PostgreSQL: a session lock held
 # across the build's transactions ("AGED", and the company). Else a second
@@ -182,8 +185,8 @@ def _changes_build(
                     with connection.cursor() as cursor:
                         cursor.execute(
                             f"INSERT INTO reports_agedchange (company_id, currency,"
-                            f" day, customer_id, {COLUMNS}) SELECT %s, %s, day,"
-                            f" customer_id, {COLUMNS} FROM {_temporary(STAGED)}"
+                            f" day, customer_id, {BUCKET_COLUMNS}) SELECT %s, %s, day,"
+                            f" customer_id, {BUCKET_COLUMNS} FROM {_temporary(STAGED)}"
                             " WHERE day > %s AND day <= %s ORDER BY day, customer_id",
                             [company.pk, currency, first, last],
                         )
@@ -209,9 +212,6 @@ def _changes_build(
     return gone
 
 
-COLUMNS = ", ".join(f"b_{key}" for key in KEYS)
-
-
 def _temporary(name: str) -> str:
     """The temporary table `name`, never a table of the database's own."""
     return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
@@ -231,8 +231,8 @@ def _staged(company: Company, currency: str, after: date, until: date):
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGED} AS SELECT day, customer_id, {COLUMNS}"
-            f" FROM ({changes}) c ORDER BY day, customer_id",
+            f"CREATE TEMPORARY TABLE {STAGED} AS SELECT day, customer_id,"
+            f" {BUCKET_COLUMNS} FROM ({changes}) c ORDER BY day, customer_id",
             params,
         )
         cursor.execute(index)
@@ -259,7 +259,7 @@ def _day_build(
     """One day's lines and snapshots, in a transaction (the day's earlier
     ones replaced: SQLite's builds may interleave). Returns the lines
     written and those replaced."""
-    columns = ", ".join([*(f"b_{key}" for key in KEYS), "total"])
+    columns = f"{BUCKET_COLUMNS}, total"
     written = 0
     with transaction.atomic():
         AgedSnapshot.objects.filter(company_id=company.pk, on=day).delete()

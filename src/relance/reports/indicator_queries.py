@@ -13,18 +13,12 @@ from django.db import connection
 from django.db.models import DecimalField, F, Min, Q, Sum
 
 from relance.core.models import Company
+from relance.core.sql import day_number
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.reports import indicators as ref
 
 COUNTS = [Invoice.Status.OPEN, Invoice.Status.PAID]
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-def _days(column: str) -> str:
-    """A day number of a date column (differences are days)."""
-    if connection.vendor == "postgresql":
-        return f"({column} - DATE '1970-01-01')"
-    return f"CAST(julianday({column}) AS INTEGER)"
 
 
 def _date_of(column: str) -> str:
@@ -194,8 +188,8 @@ def days_to_pay(
     rows = _rows(
         f"""
         SELECT i.customer_id, c.code, c.name, COUNT(*),
-               SUM({_days("p.paid_on")} - {_days("i.issue_date")}),
-               SUM({_days("p.paid_on")} - {_days("i.due_date")})
+               SUM({day_number("p.paid_on")} - {day_number("i.issue_date")}),
+               SUM({day_number("p.paid_on")} - {day_number("i.due_date")})
         FROM (
             SELECT invoice_id, MAX(date) AS paid_on FROM invoices_payment
             WHERE company_id = %s AND cancelled_at IS NULL AND date >= %s
@@ -240,8 +234,8 @@ def step_yields(
     # those only) on the reminder's day or up to 15 days after; NULL
     # otherwise, which BETWEEN reads as no.
     hit = (
-        f"CASE WHEN i.status = %s THEN {_days(PAID_ON)} END"
-        f" - {_days(sent_on)} BETWEEN 0 AND {ref.STEP_DAYS}"
+        f"CASE WHEN i.status = %s THEN {day_number(PAID_ON)} END"
+        f" - {day_number(sent_on)} BETWEEN 0 AND {ref.STEP_DAYS}"
     )
     # PostgreSQL would copy the inner expression into each outer use
     # (computing the subquery twice a row): OFFSET 0 keeps it computed once.

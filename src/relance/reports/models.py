@@ -82,8 +82,8 @@ class AgedLine(models.Model):
 
 class AgedChange(models.Model):
     """What a customer's sums by bucket gained on `day` over the day before
-    (ADR 29, amended in the fourteenth round): an invoice issued, a due date one
-    bucket further, a payment. Kept for every day of a span
+    (ADR 29, amended in the fourteenth round): an invoice issued, a due
+    date one bucket further, a payment. Kept for every day of a span
     (`AgedChangeSpan`), customers with a change that day only, so that a
     day between two snapshots is the nearest one's lines plus or minus the
     days between."""

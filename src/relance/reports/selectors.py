@@ -9,11 +9,12 @@ from decimal import Decimal
 from django.db import connection
 
 from relance.core.models import Company
-from relance.core.sql import ids_condition, settings_local
+from relance.core.sql import day_number, ids_condition, settings_local
 from relance.invoices.models import Invoice, PauseKind
 from relance.reports.aging import BUCKETS, KEYS, Line, due_ranges
 
 SORTS = ("total", "code", "name", *KEYS)
+BUCKET_COLUMNS = ", ".join(f"b_{key}" for key in KEYS)
 # Customers whose invoices a balance can be narrowed to.
 FILTERS = ("paused", "disputed")
 PER_PAGE = 100  # customers on a page of « Balance âgée »
@@ -213,6 +214,14 @@ def _stale(company: Company) -> list[int | None]:
     )
 
 
+def _marks_named(company: Company) -> list[int] | None:
+    """The customers changed since the snapshots, to read live beside them;
+    None when the company's balance must be read live whole (the company
+    marked as one, or more customers than a read names)."""
+    stale = _stale(company)
+    return None if None in stale or len(stale) > STALE_MOST else stale
+
+
 def _snapshot_id(company: Company, currency: str, on: date) -> int | None:
     from relance.reports.models import AgedSnapshot
 
@@ -242,13 +251,13 @@ def _snapshot_read(
     with the snapshot, which the read then does not find (or finds built
     again, with every write it did not mark). The snapshot is looked for
     again after the lines: built again meanwhile, the read is done live."""
-    stale = _stale(company)
+    stale = _marks_named(company)
     snapshot = _snapshot_id(company, currency, on)
-    if snapshot is None or None in stale or len(stale) > STALE_MOST:
+    if snapshot is None or stale is None:
         return None
-    columns = ", ".join(f"b_{key}" for key in KEYS)
     kept = (
-        f"SELECT customer_id, code, name, {columns}, total FROM reports_agedline"
+        f"SELECT customer_id, code, name, {BUCKET_COLUMNS}, total"
+        " FROM reports_agedline"
         ' WHERE company_id = %s AND currency = %s AND "on" = %s'
     )
     kept_params = [company.pk, currency, on]
@@ -268,7 +277,7 @@ def _snapshot_read(
     sums = ", ".join(f"SUM(b_{key})" for key in KEYS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT customer_id, code, name, {columns}"
+            f"SELECT customer_id, code, name, {BUCKET_COLUMNS}"
             f" FROM ({first}{live}) g ORDER BY {order}{page}",
             [*first_params, *live_params, *page_params],
         )
@@ -293,8 +302,8 @@ def _derived(company: Company, on: date, currency: str) -> tuple | None:
     The marks are read first, as in `_snapshot_read`."""
     from relance.reports.models import AgedChangeSpan, AgedSnapshot
 
-    stale = _stale(company)
-    if None in stale or len(stale) > STALE_MOST:
+    stale = _marks_named(company)
+    if stale is None:
         return None
     span = (
         AgedChangeSpan.objects.filter(
@@ -346,7 +355,7 @@ def _derived(company: Company, on: date, currency: str) -> tuple | None:
     # customers marked since are left out of both, read live.
     sql = (
         f"WITH c AS MATERIALIZED ({changes} GROUP BY customer_id)"
-        f" SELECT customer_id, code, name, {', '.join(f'b_{key}' for key in KEYS)},"
+        f" SELECT customer_id, code, name, {BUCKET_COLUMNS},"
         f" {total} AS total FROM (SELECT k.customer_id, k.code, k.name,"
         f" {kept_amounts} FROM reports_agedline k"
         f" LEFT JOIN c ON c.customer_id = k.customer_id WHERE {kept_line}{fresh}"
@@ -462,12 +471,6 @@ def _bucket_case(late: str) -> str:
     return f"CASE {whens} ELSE {len(KEYS) - 1} END"
 
 
-def _days_between(later: str, earlier: str) -> str:
-    if connection.vendor == "sqlite":
-        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-    return f"({later} - {earlier})"
-
-
 def _days_after(day: str, days: str) -> str:
     if connection.vendor == "sqlite":
         return f"date({day}, '+' || {days} || ' days')"
@@ -497,11 +500,12 @@ def owed_changes_sql(
             counted_params = [after, after - timedelta(days=last)]
         else:
             stop, counted = end, f" AND {end} > {start} AND {end} > %s"
-            last_late = f"{_days_between(end, day)} - 1"
+            last_late = f"{day_number(end)} - {day_number(day)} - 1"
             counted_params = [after]
         rows.append(
             f"SELECT {customer} AS customer_id, {day} AS anchor, {amount} AS amount,"
-            f" {start} AS start, {_days_between(start, day)} AS start_late,"
+            f" {start} AS start, {day_number(start)} - {day_number(day)}"
+            " AS start_late,"
             f" {stop} AS stop, {last_late} AS last_late"
             f" {source} AND i.currency = %s{counted}"
         )
@@ -609,7 +613,7 @@ def _lines_read(
     page = " LIMIT %s OFFSET %s" if limit is not None else ""
     sql = f"""
         WITH g AS MATERIALIZED (SELECT * FROM ({lines}) l)
-        SELECT customer_id, code, name, {", ".join(f"b_{k}" for k in KEYS)}, a.*
+        SELECT customer_id, code, name, {BUCKET_COLUMNS}, a.*
         FROM g, (SELECT COUNT(*), {sums} FROM g) a
         ORDER BY {order}{page}
     """

@@ -1,7 +1,7 @@
 """What each customer's sums by bucket gained day by day, kept beside the
-snapshots (ADR 29, amended in the fourteenth round): a past day between two kept
-days is read from the nearest one. New tables only: the roll builds them
-(until then such a day is computed live, as before)."""
+snapshots (ADR 29, amended in the fourteenth round): a past day between
+two kept days is read from the nearest one. New tables only: the roll
+builds them (until then such a day is computed live, as before)."""
 
 from django.db import migrations, models
 
