@@ -12,7 +12,13 @@ from django.db import connection
 from relance.invoices.models import Invoice
 from relance.reports import selectors
 from relance.reports.aged_snapshot import aged_snapshot_build, aged_snapshots_roll
-from relance.reports.models import AgedChange, AgedChangeSpan, AgedMark, AgedSnapshot
+from relance.reports.models import (
+    AgedChange,
+    AgedChangeSpan,
+    AgedLine,
+    AgedMark,
+    AgedSnapshot,
+)
 from relance.reports.selectors import aged_balance
 from tests.factories import (
     make_company,
@@ -244,3 +250,27 @@ def test_a_build_beside_another_leaves_the_other_s_changes_standing(
         on = after + timedelta(days=n)
         assert selectors._derived(company, on, "EUR") is not None, on
         assert lines(aged_balance(company=company, on=on)) == live(company, on), on
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the planner's statistics: PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_first_build_leaves_its_lines_and_changes_analysed():
+    """Found by the fifteenth round's bench: a first build (nothing
+    replaced) left the month ends' lines and the changes unanalysed, and a
+    day between two kept days was planned as a nested loop (minutes)."""
+    garage = make_customer(make_company(), code="411GAR", name="Garage")
+    late = make_invoice(garage, issue_date=date(2026, 2, 18), due_date=END)
+    pay(late, on=date(2026, 4, 5), amount="200.00")
+    company = garage.company
+    aged_snapshot_build(company=company, on=TODAY, now=NOW, past=[END])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN"
+            " ('reports_agedline', 'reports_agedchange') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("reports_agedchange", AgedChange.objects.count()),
+            ("reports_agedline", AgedLine.objects.count()),
+        ]

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from relance.core.clock import company_today
 from relance.core.models import Company
-from relance.core.sql import triggers_named
+from relance.core.sql import temporary_table, triggers_named
 from relance.invoices.models import Invoice
 from relance.reports.indicators import trend_dates
 from relance.reports.models import (
@@ -121,8 +121,7 @@ def aged_snapshot_build(
                     cursor.execute("ANALYZE reports_agedline")
         after = min(days) - timedelta(days=CHANGES_BEFORE)
         gone += _changes_build(company, after, on, currencies, now)
-        if gone:
-            _lines_vacuumed()
+        _tables_tended(vacuum=bool(gone))
     return written
 
 
@@ -171,6 +170,7 @@ def _changes_build(
 
     if not standing:  # nothing owed, or another build began: none to read
         return gone
+    staged = temporary_table(STAGED)
     for currency in currencies:
         with _staged(company, currency, after, until):
             first = after
@@ -186,7 +186,7 @@ def _changes_build(
                         cursor.execute(
                             f"INSERT INTO reports_agedchange (company_id, currency,"
                             f" day, customer_id, {BUCKET_COLUMNS}) SELECT %s, %s, day,"
-                            f" customer_id, {BUCKET_COLUMNS} FROM {_temporary(STAGED)}"
+                            f" customer_id, {BUCKET_COLUMNS} FROM {staged}"
                             " WHERE day > %s AND day <= %s ORDER BY day, customer_id",
                             [company.pk, currency, first, last],
                         )
@@ -212,17 +212,12 @@ def _changes_build(
     return gone
 
 
-def _temporary(name: str) -> str:
-    """The temporary table `name`, never a table of the database's own."""
-    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
-
-
 @contextmanager
 def _staged(company: Company, currency: str, after: date, until: date):
     """The company's changes in `currency` in the temporary table STAGED, in
     the order of the days, indexed by day; dropped after."""
     changes, params = owed_changes_sql(company, currency, after, until)
-    table = _temporary(STAGED)
+    table = temporary_table(STAGED)
     index = (
         f"CREATE INDEX ON {table} (day)"
         if connection.vendor == "postgresql"
@@ -243,14 +238,23 @@ def _staged(company: Company, currency: str, after: date, until: date):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _lines_vacuumed() -> None:
-    """PostgreSQL: the lines a build replaced (600,000 for a company of
-    500,000 invoices) left as dead rows that a page's count read through,
-    150 ms instead of 20, until autovacuum came; vacuumed at once (1 s),
-    unless in a transaction, where VACUUM cannot run. The changes too."""
+def _tables_tended(*, vacuum: bool) -> None:
+    """PostgreSQL: the lines and changes analysed after each build, and
+    vacuumed when it replaced some, unless in a transaction, where VACUUM
+    cannot run.
+    - Unanalysed, a first build's month ends and changes were unknown to
+      the planner (ANALYZE ran after today's lines only), which then
+      joined a day's 47,000 lines to the changes by nested loop: a day
+      between two kept days took minutes instead of 0.3 s, until
+      autovacuum came (never, when it is off).
+    - The lines a build replaced (600,000 for a company of 500,000
+      invoices) stay as dead rows that a page's count reads through,
+      150 ms instead of 20, until autovacuum comes; vacuumed at once
+      (1 s)."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) reports_agedline, reports_agedchange")
+            cursor.execute(f"{command} reports_agedline, reports_agedchange")
 
 
 def _day_build(
