@@ -43,6 +43,18 @@ def day_number(column: str) -> str:
     return f"CAST(julianday({column}) AS INTEGER)"
 
 
+def days_after(day: str, days: str) -> str:
+    """The date `days` (an integer expression) after the date `day`."""
+    if connection.vendor == "sqlite":
+        return f"date({day}, '+' || {days} || ' days')"
+    return f"({day} + {days})"
+
+
+def temporary_table(name: str) -> str:
+    """The temporary table `name`, never a table of the database's own."""
+    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
+
+
 def any_of(column: str, values: list) -> tuple[str, list]:
     """A condition `column` is one of `values`, and its parameters (on
     PostgreSQL one array, so that the statement is the same for any count;

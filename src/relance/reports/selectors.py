@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import connection
 
 from relance.core.models import Company
-from relance.core.sql import day_number, ids_condition, settings_local
+from relance.core.sql import day_number, days_after, ids_condition, settings_local
 from relance.invoices.models import Invoice, PauseKind
 from relance.reports.aging import BUCKETS, KEYS, Line, due_ranges
 
@@ -381,6 +381,32 @@ def _derived_holds(held: tuple) -> bool:
     )
 
 
+def late_leaders(
+    *, company: Company, on: date, currency: str, top: int
+) -> list[int] | None:
+    """The customers whose late amount (all buckets but « not due yet ») on
+    `on` is at least the `top`-th largest, ties included, read from the
+    snapshots and changes as a page is (`_derived`); None when they do not
+    hold for `on` or were built again meanwhile (ADR 13, amended in the
+    fifteenth round: the late payers among these are then computed live)."""
+    derived = _derived(company, on, currency)
+    if derived is None:
+        return None
+    lines, params, held = derived
+    late = "ROUND(" + " + ".join(f"b_{key}" for key in KEYS[1:]) + ", 2)"
+    sql = f"""
+        WITH l AS MATERIALIZED (
+            SELECT customer_id, {late} AS late FROM ({lines}) d WHERE {late} > 0
+        )
+        SELECT customer_id FROM l WHERE late >= COALESCE(
+            (SELECT late FROM l ORDER BY late DESC LIMIT 1 OFFSET %s), 0)
+    """
+    with settings_local(jit="off"), connection.cursor() as cursor:
+        cursor.execute(sql, [*params, top - 1])
+        leaders = [pk for (pk,) in cursor.fetchall()]
+    return leaders if _derived_holds(held) else None
+
+
 def _indexed(name: str) -> str:
     """SQLite's INDEXED BY `name` (PostgreSQL has statistics)."""
     return f" INDEXED BY {name}" if connection.vendor == "sqlite" else ""
@@ -471,12 +497,6 @@ def _bucket_case(late: str) -> str:
     return f"CASE {whens} ELSE {len(KEYS) - 1} END"
 
 
-def _days_after(day: str, days: str) -> str:
-    if connection.vendor == "sqlite":
-        return f"date({day}, '+' || {days} || ' days')"
-    return f"({day} + {days})"
-
-
 def owed_changes_sql(
     company: Company, currency: str, after: date, until: date
 ) -> tuple[str, list]:
@@ -526,9 +546,9 @@ def owed_changes_sql(
         " AS bucket, r.amount FROM r"
         f" UNION ALL SELECT r.customer_id, r.stop, {_bucket_case('r.last_late')},"
         " -r.amount FROM r WHERE r.stop IS NOT NULL"
-        f" UNION ALL SELECT r.customer_id, {_days_after('r.anchor', 'x.late')},"
+        f" UNION ALL SELECT r.customer_id, {days_after('r.anchor', 'x.late')},"
         f" x.bucket - 1, -r.amount {crossed}"
-        f" UNION ALL SELECT r.customer_id, {_days_after('r.anchor', 'x.late')},"
+        f" UNION ALL SELECT r.customer_id, {days_after('r.anchor', 'x.late')},"
         f" x.bucket, r.amount {crossed}"
     )
     sums = ", ".join(
