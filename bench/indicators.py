@@ -1,5 +1,5 @@
 """« Indicateurs » at scale: python bench/indicators.py [--n 100000 1000000]
-[--db sqlite postgres] [--runs 20] [--snapshot]
+[--db sqlite postgres] [--runs 20] [--snapshot | --sums] [--keep FOLDER]
 
 For each database and size: a fresh database, the synthetic invoices of
 bench/generate.py (half of them the biggest company's), then a history on
@@ -16,6 +16,14 @@ by the schedule's roll (their time in all), the page and the API at the
 last month end read from its snapshot, `runs` times each, and the first
 reading of another past day (computed then kept: ADR 13 amended
 2026-12-04, evening).
+With --sums (ADR 13 amended in the fifteenth round): the sums by day built
+once as the schedule's roll does (with the aged balance's snapshots and
+changes, which the late payers read), then past days none keeps — ten days
+back, the middle of each of the last twelve months — read `runs` times
+each through the web page and the API (every reading a first one: the
+sums are read, nothing is kept), p50 and p95 over all, and the time of
+each figure at one of them. With --keep, the database is kept in FOLDER
+between runs (bench/aged.py's, which holds the same history).
 """
 
 import argparse
@@ -250,16 +258,121 @@ def measure_snapshot(runs: int) -> dict:
     }
 
 
+def measure_sums(runs: int) -> dict:
+    """Past days' first readings from the sums (see the module's text)."""
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.test import Client
+
+    from bench.part import TODAY, big_company, company_invoices
+    from relance.core.models import Membership, User
+    from relance.core.tokens import token_create
+    from relance.reports import indicator_queries as q
+    from relance.reports import indicator_sums as sums
+    from relance.reports.aged_snapshot import aged_snapshots_build
+    from relance.reports.models import IndicatorSnapshot, PaySum
+
+    company = big_company()
+    company.time_zone = "UTC"
+    company.save(update_fields=["time_zone"])
+    now = datetime(TODAY.year, TODAY.month, TODAY.day, 10, 0, tzinfo=UTC)
+    days, month = [TODAY - timedelta(days=10)], TODAY.replace(day=1)
+    for _ in range(12):  # the middle of each month before
+        month = (month - timedelta(days=1)).replace(day=1)
+        days.append(month.replace(day=16))
+    with time_machine.travel(now, tick=False):
+        started = time.perf_counter()
+        aged_snapshots_build(company=company, now=now)
+        aged = time.perf_counter() - started
+        started, cpu = time.perf_counter(), time.process_time()
+        sums.indicator_sums_build(company=company, currency="EUR", now=now)
+        build = (time.perf_counter() - started, time.process_time() - cpu)
+        IndicatorSnapshot.objects.filter(company_id=company.pk).delete()
+        user = User.objects.create_user(
+            email=f"bench-{os.getpid()}-{time.perf_counter_ns()}@example.com",
+            password="x" * 12,
+        )
+        Membership.objects.create(user=user, company=company)
+        web = Client()
+        web.force_login(user)
+        token = token_create(company=company, name="bench")[1]
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        timings = {"read": [], "page": [], "api": []}
+        for index in range(runs + 1):
+            for day in days:
+                for name, call in (
+                    (
+                        "read",
+                        lambda day=day: sums.indicators_summed(company=company, on=day),
+                    ),
+                    ("page", lambda day=day: web.get("/indicateurs/", {"date": day})),
+                    (
+                        "api",
+                        lambda day=day: api.get(
+                            "/api/v1/reports/indicators", {"date": day.isoformat()}
+                        ),
+                    ),
+                ):
+                    started = time.perf_counter()
+                    answer = call()
+                    elapsed = time.perf_counter() - started
+                    if name != "read":
+                        assert answer.status_code == 200, answer.status_code
+                    else:
+                        assert answer is not None, day
+                    if index:  # the first round warms up
+                        timings[name].append(elapsed * 1000)
+        assert not IndicatorSnapshot.objects.filter(company_id=company.pk).exists()
+        scope = {"company": company, "on": days[1], "currency": "EUR"}
+        parts = {}
+        for name, call in (
+            ("sums", lambda: sums.DaySum.objects.filter(company_id=company.pk).count()),
+            ("days_to_pay", lambda: sums._days_to_pay(company, days[1], "EUR")),
+            ("steps", lambda: sums._step_yields(company, days[1], "EUR")),
+            ("promises", lambda: q.promises(**scope)),
+            ("late_payers", lambda: sums._late_payers(company, days[1], "EUR")),
+        ):
+            started = time.perf_counter()
+            call()
+            parts[name] = round((time.perf_counter() - started) * 1000, 1)
+        live = time.perf_counter()
+        exact = q.indicators(**scope)
+        live = time.perf_counter() - live
+        summed, _built = sums.indicators_summed(**scope)
+        assert summed.as_dict() == exact.as_dict(), "sums differ from live"
+    return {
+        "invoices": company_invoices(company),
+        "aged_build_s": round(aged, 1),
+        "build_s": round(build[0], 2),
+        "build_cpu_s": round(build[1], 2),
+        "pay_sums": PaySum.objects.filter(company_id=company.pk).count(),
+        "live_s": round(live, 2),
+        "parts_ms": parts,
+        **{
+            f"{name}_ms": (round(statistics.median(v), 1), round(p95(v), 1))
+            for name, v in timings.items()
+        },
+    }
+
+
 def inner(n: int, runs: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
     os.environ.setdefault("RELANCE_LOG_LEVEL", "ERROR")
     import django
 
     django.setup()
-    from bench.part import setup
+    from django.core.management import call_command
 
-    loaded = setup(n)
-    made = history()
+    from bench.part import setup
+    from relance.invoices.models import Invoice, Payment
+
+    call_command("migrate", verbosity=0)  # a kept database may be older
+    loaded = setup(n) if not Invoice.objects.exists() else "kept"
+    made = history() if not Payment.objects.exists() else "kept"
+    if os.environ.get("RELANCE_BENCH_SUMS"):
+        print(json.dumps({"load": loaded, "history": made, **measure_sums(runs)}))
+        return
     if os.environ.get("RELANCE_BENCH_SNAPSHOT"):
         print(json.dumps({"load": loaded, "history": made, **measure_snapshot(runs)}))
         return
@@ -276,16 +389,46 @@ def main() -> None:
         action="store_true",
         help="time today's snapshot: its build, the web page and the API",
     )
+    parser.add_argument(
+        "--sums",
+        action="store_true",
+        help="time past days read from the sums by day: web page and API",
+    )
+    parser.add_argument("--keep", help="a folder for databases kept between runs")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.inner:
         inner(options.n[0], options.runs)
         return
     kinds = [k for k in options.db if k != "postgres" or postgres_available()]
-    if options.snapshot:
-        os.environ["RELANCE_BENCH_SNAPSHOT"] = "1"
+    if options.snapshot or options.sums:
+        os.environ[
+            "RELANCE_BENCH_SUMS" if options.sums else "RELANCE_BENCH_SNAPSHOT"
+        ] = "1"
         os.environ.setdefault("RELANCE_ALLOWED_HOSTS", "testserver,localhost")
-    rows = inner_rows(__file__, kinds, options.n, options.runs, None)
+    rows = inner_rows(__file__, kinds, options.n, options.runs, options.keep)
+    if options.sums:
+        print(
+            "| DB | invoices | its invoices | sums built (CPU) | paid sums "
+            "| a past day: computed | from the sums | web page p50 / p95 "
+            "| API p50 / p95 | days to pay | steps | promises | late payers |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for row in rows:
+            parts = row["parts_ms"]
+            print(
+                f"| {row['db']} | {row['n']:,} | {row['invoices']:,} "
+                f"| {row['build_s']} s ({row['build_cpu_s']} s) | {row['pay_sums']:,} "
+                f"| {row['live_s']} s | {row['read_ms'][0]} / {row['read_ms'][1]} ms "
+                f"| {row['page_ms'][0]} / {row['page_ms'][1]} ms "
+                f"| {row['api_ms'][0]} / {row['api_ms'][1]} ms "
+                + " ".join(
+                    f"| {parts[k]} ms"
+                    for k in ("days_to_pay", "steps", "promises", "late_payers")
+                )
+                + " |"
+            )
+        return
     if options.snapshot:
         print(
             "| DB | invoices | its invoices | build (CPU) | web page p50 / p95 "

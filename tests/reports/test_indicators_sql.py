@@ -68,138 +68,7 @@ doc = st.fixed_dictionaries(
 def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
     on = ON + timedelta(days=shift)
     with transaction.atomic():
-        company = make_company()
-        step = make_steps(company)[0]
-        customers = [
-            Customer.objects.create(company=company, code=f"C{n}", name=f"C{n}")
-            for n in range(3)
-        ]
-        # Where credit notes' allocations go: cancelled, so they count nowhere.
-        sinks = [
-            Invoice.objects.create(
-                company=company,
-                customer=customer,
-                number=f"SINK{customer.pk}",
-                issue_date=ON,
-                due_date=ON,
-                total=Decimal("10000.00"),
-                amount_due=Decimal(0),
-                status="cancelled",
-            )
-            for customer in customers
-        ]
-        docs, sent, promised = [], [], []
-        for n, spec in enumerate(specs):
-            issue = ON + timedelta(days=spec["issue"])
-            customer = customers[spec["customer"]]
-            paid = [
-                (issue + timedelta(days=d), Decimal(a), cancelled)
-                for d, a, cancelled in spec["payments"]
-            ]
-            live = tuple((d, a) for d, a, c in paid if not c)
-            total = spec["total"] + sum((a for _d, a in live), Decimal(0))
-            left = Decimal(0) if spec["status"] == "paid" else spec["total"]
-            credit = spec["kind"] == "credit_note"
-            due = issue if credit else issue + timedelta(days=spec["term"])
-            row = Invoice.objects.create(
-                company=company,
-                customer=customer,
-                number=f"F{n}",
-                kind=spec["kind"],
-                issue_date=issue,
-                due_date=due,
-                total=total,
-                amount_due=Decimal(0) if credit else left,
-                credit_left=left if credit else Decimal(0),
-                status=spec["status"],
-            )
-            for day, amount, cancelled in paid:
-                Payment.objects.create(
-                    company=company,
-                    invoice=sinks[spec["customer"]] if credit else row,
-                    credit_note=row if credit else None,
-                    method="credit_note" if credit else "transfer",
-                    date=day,
-                    amount=amount,
-                    cancelled_at="2026-01-01T00:00Z" if cancelled else None,
-                )
-            docs.append(
-                ref.Doc(
-                    pk=row.pk,
-                    customer=customer.pk,
-                    issue_date=issue,
-                    due_date=due,
-                    total=total,
-                    left=left,
-                    counts=spec["status"] in ("open", "paid"),
-                    paid=spec["status"] == "paid",
-                    credit_note=credit,
-                    payments=live,
-                )
-            )
-            for after, hour, until, lifted, kind in spec["promises"]:
-                set_on = issue + timedelta(days=after)
-                set_at = datetime.combine(set_on, time(hour), UTC)
-                lifted_at = None if lifted is None else set_at + timedelta(days=lifted)
-                PauseRecord.objects.create(
-                    company=company,
-                    customer=customer,
-                    invoice=row,
-                    kind=kind,
-                    until=set_at.date() + timedelta(days=until),
-                    set_at=set_at,
-                    lifted_at=lifted_at,
-                )
-                if kind == PauseKind.PROMISE:
-                    promised.append(
-                        ref.Promise(
-                            row.pk,
-                            set_at.date(),
-                            set_at.date() + timedelta(days=until),
-                            lifted_at and lifted_at.date(),
-                        )
-                    )
-            if credit:
-                continue
-            for level, after, hour in spec["reminders"]:
-                day = due + timedelta(days=after)
-                reminder = Reminder.objects.create(
-                    company=company,
-                    customer=customer,
-                    step=step,
-                    status="sent",
-                    sent_at=datetime.combine(day, time(hour, 30), UTC),
-                )
-                ReminderInvoice.objects.create(
-                    company=company,
-                    reminder=reminder,
-                    invoice=row,
-                    level=level,
-                    amount_due=spec["total"],
-                    holds_level=False,
-                )
-                sent.append(ref.Sent(row.pk, level, day, spec["total"]))
-                # A failed reminder and a line taken out count for nothing.
-                failed = Reminder.objects.create(
-                    company=company, customer=customer, step=step, status="failed"
-                )
-                ReminderInvoice.objects.create(
-                    company=company,
-                    reminder=failed,
-                    invoice=row,
-                    level=level,
-                    amount_due=spec["total"],
-                    holds_level=False,
-                )
-                ReminderInvoice.objects.create(
-                    company=company,
-                    reminder=reminder,
-                    invoice=row,
-                    level=level + 1,
-                    amount_due=spec["total"],
-                    holds_level=False,
-                    dropped="Payée entre-temps",
-                )
+        company, docs, sent, promised = history_made(specs)
         scope = {"company": company, "on": on}
         trend, owed = sql.overdue_trend(**scope)
         assert trend == {day: ref.overdue(docs, day) for day in ref.trend_dates(on)}
@@ -214,3 +83,142 @@ def test_the_sql_indicators_are_the_reference_indicators(specs, shift):
             (p.customer.pk, p.overdue, p.days_late) for p in sql.late_payers(**scope)
         ] == [(p.customer, p.overdue, p.days_late) for p in ref.late_payers(docs, on)]
         transaction.set_rollback(True)
+
+
+def history_made(specs: list[dict]):
+    """A company with the invoices, credit notes, payments, allocations,
+    promises and reminders of `specs` (drawn by `doc`), and the reference's
+    view of them: (company, docs, sent, promised)."""
+    company = make_company()
+    step = make_steps(company)[0]
+    customers = [
+        Customer.objects.create(company=company, code=f"C{n}", name=f"C{n}")
+        for n in range(3)
+    ]
+    # Where credit notes' allocations go: cancelled, so they count nowhere.
+    sinks = [
+        Invoice.objects.create(
+            company=company,
+            customer=customer,
+            number=f"SINK{customer.pk}",
+            issue_date=ON,
+            due_date=ON,
+            total=Decimal("10000.00"),
+            amount_due=Decimal(0),
+            status="cancelled",
+        )
+        for customer in customers
+    ]
+    docs, sent, promised = [], [], []
+    for n, spec in enumerate(specs):
+        issue = ON + timedelta(days=spec["issue"])
+        customer = customers[spec["customer"]]
+        paid = [
+            (issue + timedelta(days=d), Decimal(a), cancelled)
+            for d, a, cancelled in spec["payments"]
+        ]
+        live = tuple((d, a) for d, a, c in paid if not c)
+        total = spec["total"] + sum((a for _d, a in live), Decimal(0))
+        left = Decimal(0) if spec["status"] == "paid" else spec["total"]
+        credit = spec["kind"] == "credit_note"
+        due = issue if credit else issue + timedelta(days=spec["term"])
+        row = Invoice.objects.create(
+            company=company,
+            customer=customer,
+            number=f"F{n}",
+            kind=spec["kind"],
+            issue_date=issue,
+            due_date=due,
+            total=total,
+            amount_due=Decimal(0) if credit else left,
+            credit_left=left if credit else Decimal(0),
+            status=spec["status"],
+        )
+        for day, amount, cancelled in paid:
+            Payment.objects.create(
+                company=company,
+                invoice=sinks[spec["customer"]] if credit else row,
+                credit_note=row if credit else None,
+                method="credit_note" if credit else "transfer",
+                date=day,
+                amount=amount,
+                cancelled_at="2026-01-01T00:00Z" if cancelled else None,
+            )
+        docs.append(
+            ref.Doc(
+                pk=row.pk,
+                customer=customer.pk,
+                issue_date=issue,
+                due_date=due,
+                total=total,
+                left=left,
+                counts=spec["status"] in ("open", "paid"),
+                paid=spec["status"] == "paid",
+                credit_note=credit,
+                payments=live,
+            )
+        )
+        for after, hour, until, lifted, kind in spec["promises"]:
+            set_on = issue + timedelta(days=after)
+            set_at = datetime.combine(set_on, time(hour), UTC)
+            lifted_at = None if lifted is None else set_at + timedelta(days=lifted)
+            PauseRecord.objects.create(
+                company=company,
+                customer=customer,
+                invoice=row,
+                kind=kind,
+                until=set_at.date() + timedelta(days=until),
+                set_at=set_at,
+                lifted_at=lifted_at,
+            )
+            if kind == PauseKind.PROMISE:
+                promised.append(
+                    ref.Promise(
+                        row.pk,
+                        set_at.date(),
+                        set_at.date() + timedelta(days=until),
+                        lifted_at and lifted_at.date(),
+                    )
+                )
+        if credit:
+            continue
+        for level, after, hour in spec["reminders"]:
+            day = due + timedelta(days=after)
+            reminder = Reminder.objects.create(
+                company=company,
+                customer=customer,
+                step=step,
+                status="sent",
+                sent_at=datetime.combine(day, time(hour, 30), UTC),
+            )
+            ReminderInvoice.objects.create(
+                company=company,
+                reminder=reminder,
+                invoice=row,
+                level=level,
+                amount_due=spec["total"],
+                holds_level=False,
+            )
+            sent.append(ref.Sent(row.pk, level, day, spec["total"]))
+            # A failed reminder and a line taken out count for nothing.
+            failed = Reminder.objects.create(
+                company=company, customer=customer, step=step, status="failed"
+            )
+            ReminderInvoice.objects.create(
+                company=company,
+                reminder=failed,
+                invoice=row,
+                level=level,
+                amount_due=spec["total"],
+                holds_level=False,
+            )
+            ReminderInvoice.objects.create(
+                company=company,
+                reminder=reminder,
+                invoice=row,
+                level=level + 1,
+                amount_due=spec["total"],
+                holds_level=False,
+                dropped="Payée entre-temps",
+            )
+    return company, docs, sent, promised

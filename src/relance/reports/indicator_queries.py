@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import DecimalField, F, Min, Q, Sum
 
 from relance.core.models import Company
-from relance.core.sql import day_number
+from relance.core.sql import day_number, settings_local
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.reports import indicators as ref
 
@@ -21,14 +21,14 @@ COUNTS = [Invoice.Status.OPEN, Invoice.Status.PAID]
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
-def _date_of(column: str) -> str:
+def date_of(column: str) -> str:
     """The local date of a timestamp column."""
     if connection.vendor == "postgresql":
         return f"CAST(({column} AT TIME ZONE '{settings.TIME_ZONE}') AS DATE)"
     return f"date({column})"  # stored in UTC; TIME_ZONE is UTC on SQLite
 
 
-def _moment(day: date):
+def day_start(day: date):
     """The start of `day` as a timestamp parameter."""
     value = datetime.combine(day, time(), ZoneInfo(settings.TIME_ZONE))
     return connection.ops.adapt_datetimefield_value(value)
@@ -159,12 +159,12 @@ def dso(*, company: Company, on: date, owed: Decimal, currency: str = "EUR"):
     )
 
 
-def _money(value) -> Decimal:
+def as_cents(value) -> Decimal:
     """A raw SUM of amounts (SQLite answers a float) as cents."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
+def fetch_rows(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -185,7 +185,7 @@ def days_to_pay(
     the 365 days ending on `on`: one GROUP BY over the payments per
     invoice. Slowest first."""
     first = on - timedelta(days=ref.PAID_WINDOW - 1)
-    rows = _rows(
+    rows = fetch_rows(
         f"""
         SELECT i.customer_id, c.code, c.name, COUNT(*),
                SUM({day_number("p.paid_on")} - {day_number("i.issue_date")}),
@@ -211,12 +211,22 @@ def days_to_pay(
             currency,
         ],
     )
-    lines = [
-        CustomerPayTimes(pk, code, name, ref.PayTimes(n, int(issue), int(due)))
-        for pk, code, name, n, issue, due in rows
-    ]
-    lines.sort(key=lambda c: (-c.times.average_from_issue, c.code, c.pk))
-    return lines
+    return pay_times(rows)
+
+
+def pay_times(rows) -> list[CustomerPayTimes]:
+    """Rows (customer, code, name, invoices, days from issue, days from due)
+    as the customers' lines, slowest first (by their average from issue
+    rounded as shown, then code: the tenths in integers, the same order as
+    `PayTimes.average_from_issue` gives, at a fifth of its cost)."""
+    keyed = []
+    for pk, code, name, n, issue, due in rows:
+        n, issue = int(n), int(issue)
+        tenths = (abs(issue) * 20 + n) // (2 * n) * (1 if issue >= 0 else -1)
+        times = ref.PayTimes(n, issue, int(due))
+        keyed.append((-tenths, code, pk, CustomerPayTimes(pk, code, name, times)))
+    keyed.sort(key=lambda each: each[:3])
+    return [line for *_key, line in keyed]
 
 
 PAID_ON = """(SELECT MAX(pp.date) FROM invoices_payment pp
@@ -229,7 +239,7 @@ def step_yields(
     """Per level, the invoices reminded (sent, not taken out) in the window
     and those paid in full within 15 days after: one GROUP BY."""
     first, last = ref.step_window(on)
-    sent_on = _date_of("r.sent_at")
+    sent_on = date_of("r.sent_at")
     # Paid in full (status paid; its last payment's date, looked up for
     # those only) on the reminder's day or up to 15 days after; NULL
     # otherwise, which BETWEEN reads as no.
@@ -240,7 +250,7 @@ def step_yields(
     # PostgreSQL would copy the inner expression into each outer use
     # (computing the subquery twice a row): OFFSET 0 keeps it computed once.
     fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
-    rows = _rows(
+    rows = fetch_rows(
         f"""
         SELECT level, COUNT(*), SUM(hit), SUM(amount_due), SUM(hit * amount_due)
         FROM (
@@ -260,12 +270,12 @@ def step_yields(
             company.pk,
             "sent",
             currency,
-            _moment(first),
-            _moment(last + timedelta(days=1)),
+            day_start(first),
+            day_start(last + timedelta(days=1)),
         ],
     )
     return {
-        level: ref.StepYield(sent, paid, _money(amount), _money(amount_paid))
+        level: ref.StepYield(sent, paid, as_cents(amount), as_cents(amount_paid))
         for level, sent, paid, amount, amount_paid in rows
     }
 
@@ -277,8 +287,8 @@ def promises(
     promise, on an invoice, set by `on`) kept, broken and pending on `on`;
     those lifted or replaced before their date (as of `on`) get no verdict.
     One GROUP BY on the outcome, read from the records' partial index."""
-    day_after = _moment(on + timedelta(days=1))
-    lifted_on = f"CASE WHEN p.lifted_at < %s THEN {_date_of('p.lifted_at')} END"
+    day_after = day_start(on + timedelta(days=1))
+    lifted_on = f"CASE WHEN p.lifted_at < %s THEN {date_of('p.lifted_at')} END"
     paid_on = f"CASE WHEN i.status = %s THEN {PAID_ON} END"
     # As timeline.promise_outcome: paid (in full, by the promised date and
     # the day), lifted (by the promised date), then the verdict.
@@ -289,8 +299,11 @@ def promises(
         WHEN {paid} THEN 'kept' WHEN until < %s THEN 'broken'
         ELSE 'pending' END"""
     fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
-    rows = _rows(
-        f"""
+    # A few thousand records, each invoice read by its key: PostgreSQL would
+    # rather hash all the invoices of every company (180 ms at 1M, 10 ms so).
+    with settings_local(enable_hashjoin="off", enable_mergejoin="off"):
+        rows = fetch_rows(
+            f"""
         SELECT outcome, COUNT(*), SUM(total) FROM (
             SELECT {outcome} AS outcome, total FROM (
                 SELECT p.until, i.total, {lifted_on} AS lifted_on,
@@ -304,23 +317,23 @@ def promises(
             ) r
         ) o WHERE outcome <> 'lifted' GROUP BY outcome
         """,
-        [
-            on,
-            on,
-            on,
-            day_after,
-            Invoice.Status.PAID,
-            company.pk,
-            day_after,
-            Invoice.Kind.INVOICE,
-            *COUNTS,
-            on,
-            currency,
-        ],
-    )
+            [
+                on,
+                on,
+                on,
+                day_after,
+                Invoice.Status.PAID,
+                company.pk,
+                day_after,
+                Invoice.Kind.INVOICE,
+                *COUNTS,
+                on,
+                currency,
+            ],
+        )
     out = {key: ref.Tally() for key in ("kept", "broken", "pending")}
     for key, count, amount in rows:
-        out[key] = ref.Tally(count, _money(amount))
+        out[key] = ref.Tally(count, as_cents(amount))
     return out
 
 
@@ -331,10 +344,18 @@ class Payer:
     days_late: int
 
 
-def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Payer]:
+def late_payers(
+    *,
+    company: Company,
+    on: date,
+    currency: str = "EUR",
+    customers: list[int] | None = None,
+) -> list[Payer]:
     """The 10 customers most overdue on `on` (then the oldest late invoice
     still owed, then the first created): four GROUP BYs per customer (two when no
-    payment is dated after `on`), sorted in Python."""
+    payment is dated after `on`), sorted in Python. `customers`: among these
+    only (those the aged balance found most overdue: `indicator_sums`)."""
+    among = {} if customers is None else {"customer_id__in": customers}
     amounts: dict[int, Decimal] = {}
     oldest: dict[int, date] = {}
 
@@ -351,6 +372,7 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
             amount_due__gt=0,
             issue_date__lte=on,
             due_date__lt=on,
+            **among,
         )
         .values("customer_id")
         .annotate(amount=Sum("amount_due"), oldest=Min("due_date"))
@@ -358,7 +380,7 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
         due="oldest",
     )
     add(
-        _credits_left(company, currency, issue_date__lt=on)
+        _credits_left(company, currency, issue_date__lt=on, **among)
         .values("customer_id")
         .annotate(amount=Sum(-F("credit_left"), output_field=MONEY))
         .order_by()
@@ -372,6 +394,7 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
                 after=on,
                 issue_date__lte=on,
                 due_date__lt=on,
+                **among,
             )
             .values("invoice__customer_id")
             .annotate(amount=Sum("amount"), oldest=Min("invoice__due_date"))
@@ -381,7 +404,12 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
         )
         add(
             _payments_after(
-                company, currency, of="credit_note", after=on, issue_date__lt=on
+                company,
+                currency,
+                of="credit_note",
+                after=on,
+                issue_date__lt=on,
+                **among,
             )
             .values("credit_note__customer_id")
             .annotate(amount=Sum(-F("amount"), output_field=MONEY))

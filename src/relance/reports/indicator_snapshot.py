@@ -34,6 +34,7 @@ from relance.reports.indicator_queries import (
     Payer,
     indicators,
 )
+from relance.reports.indicator_sums import indicators_summed
 from relance.reports.models import IndicatorSnapshot
 
 # Today's snapshot older than this is built again by the schedule.
@@ -250,11 +251,31 @@ def _past_kept(company: Company, today: date):
     ).exclude(currency=MONTH_END_CURRENCY, on__in=ref.trend_dates(today)[:-1])
 
 
+def _summed(
+    company: Company, on: date, currency: str
+) -> tuple[Indicators, datetime] | None:
+    """A past day no snapshot keeps, read from the indicators' sums (ADR
+    13, amended in the fifteenth round), and when they were built; None
+    when they do not hold for it."""
+    if on >= company_today(company):
+        return None
+    kept = IndicatorSnapshot.objects.filter(
+        company_id=company.pk, currency=currency, on=on
+    )
+    if kept.exists():
+        return None
+    return indicators_summed(company=company, on=on, currency=currency)
+
+
 def indicators_read(
     *, company: Company, on: date, currency: str = "EUR"
 ) -> tuple[Indicators, datetime | None]:
     """The indicators of `on` and when they were computed: the company's
-    snapshot of that day; a day after its today computed live (None)."""
+    snapshot of that day; a past day none keeps read from the sums when
+    they hold for it; a day after its today computed live (None)."""
+    summed = _summed(company, on, currency)
+    if summed is not None:
+        return summed
     snapshot = _snapshot(company, on, currency, "figures")
     if snapshot is None:
         return indicators(company=company, on=on, currency=currency), None
@@ -263,8 +284,16 @@ def indicators_read(
 
 def indicators_answer(*, company: Company, on: date, currency: str = "EUR") -> str:
     """The API's answer as JSON text: `Indicators.as_dict()` and
-    `computed_at` (UTC, ISO 8601; null for a day computed live). A
-    snapshot's is its stored text, not parsed again."""
+    `computed_at` (UTC, ISO 8601; null for a day computed live; when the
+    sums were built for a day read from them). A snapshot's is its stored
+    text, not parsed again."""
+    summed = _summed(company, on, currency)
+    if summed is not None:
+        figures, built_at = summed
+        when = DjangoJSONEncoder().default(built_at)
+        return json.dumps(
+            {"computed_at": when, **figures.as_dict()}, ensure_ascii=False
+        )
     snapshot = _snapshot(company, on, currency, "answer")
     if snapshot is None:
         figures = indicators(company=company, on=on, currency=currency).as_dict()

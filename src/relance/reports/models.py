@@ -174,3 +174,95 @@ class IndicatorSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.currency} {self.on}"
+
+
+class IndicatorSumSpan(models.Model):
+    """A company's indicator sums in one currency (ADR 13, amended in the
+    fifteenth round) hold for the days from `first` to `until` (its today
+    when they were built, at `built_at`): a past day's trend, DSO, days to
+    pay and step yields are read from them instead of a year of history."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    first = models.DateField()
+    until = models.DateField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_id", "currency"], name="indicator_sum_span_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.first}–{self.until}"
+
+
+class DaySum(models.Model):
+    """A company's figures of one day: what was overdue and owed at its end,
+    and the net sales issued that day."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    overdue = models.DecimalField(max_digits=16, decimal_places=2)
+    owed = models.DecimalField(max_digits=16, decimal_places=2)
+    sales = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["company_id", "currency", "day"], name="day_sum_day_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.day}"
+
+
+class StepSum(models.Model):
+    """The invoices reminded at a level on one day (sent, not taken out),
+    and those of them paid in full within STEP_DAYS after."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    level = models.IntegerField()
+    sent = models.IntegerField()
+    paid = models.IntegerField()
+    amount_sent = models.DecimalField(max_digits=16, decimal_places=2)
+    amount_paid = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["company_id", "currency", "day"], name="step_sum_day_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.day} {self.level}"
+
+
+class PaySum(models.Model):
+    """A customer's invoices paid in full on one day (their last payment's
+    date) and the days they took from their issue and due dates, summed."""
+
+    company_id = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    customer_id = models.BigIntegerField()
+    invoices = models.IntegerField()
+    from_issue = models.BigIntegerField()
+    from_due = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["company_id", "currency", "day"], name="pay_sum_day_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.day} {self.customer_id}"

@@ -292,14 +292,11 @@ def _snapshot_read(
     return rows, count, amounts
 
 
-def _derived(company: Company, on: date, currency: str) -> tuple | None:
-    """When `on` is kept by no snapshot but lies within the changes' span
-    (ADR 29, amended in the fourteenth round): the statement of each
-    customer's line on `on` made of the nearest kept day's lines plus the
-    changes of the days from there to `on` (minus them, from a later day),
-    those of the customers changed since grouped live; with the kept day's
-    snapshot and the span, to check they still hold once read. Else None.
-    The marks are read first, as in `_snapshot_read`."""
+def _nearest_kept(company: Company, on: date, currency: str) -> tuple | None:
+    """When `on` lies within the changes' span (ADR 29, amended in the
+    fourteenth round) and the marks name the customers changed since: those
+    customers, the snapshot of the kept day nearest to `on`, the span, and
+    that day. Else None. The marks are read first, as in `_snapshot_read`."""
     from relance.reports.models import AgedChangeSpan, AgedSnapshot
 
     stale = _marks_named(company)
@@ -321,6 +318,21 @@ def _derived(company: Company, on: date, currency: str) -> tuple | None:
     if not kept:
         return None
     snapshot, day = min(kept, key=lambda each: abs((each[1] - on).days))
+    return stale, snapshot, span, day
+
+
+def _derived(company: Company, on: date, currency: str) -> tuple | None:
+    """When `on` is kept by no snapshot but lies within the changes' span
+    (ADR 29, amended in the fourteenth round): the statement of each
+    customer's line on `on` made of the nearest kept day's lines plus the
+    changes of the days from there to `on` (minus them, from a later day),
+    those of the customers changed since grouped live; with the kept day's
+    snapshot and the span, to check they still hold once read. Else None.
+    The marks are read first, as in `_snapshot_read`."""
+    found = _nearest_kept(company, on, currency)
+    if found is None:
+        return None
+    stale, snapshot, span, day = found
     first, last = sorted((on, day))
     sign = "+" if on > day else "-"
     changes = (
@@ -385,26 +397,48 @@ def late_leaders(
     *, company: Company, on: date, currency: str, top: int
 ) -> list[int] | None:
     """The customers whose late amount (all buckets but « not due yet ») on
-    `on` is at least the `top`-th largest, ties included, read from the
-    snapshots and changes as a page is (`_derived`); None when they do not
-    hold for `on` or were built again meanwhile (ADR 13, amended in the
-    fifteenth round: the late payers among these are then computed live)."""
-    derived = _derived(company, on, currency)
-    if derived is None:
+    `on` is at least the `top`-th largest, ties included: the nearest kept
+    day's lines plus or minus the changes between, those of the customers
+    changed since read live, as `_derived` reads a page, but the late sum
+    only, unnamed. None when they do not hold for `on` or were built again
+    meanwhile (ADR 13, amended in the fifteenth round: the late payers
+    among these are then computed live)."""
+    found = _nearest_kept(company, on, currency)
+    if found is None:
         return None
-    lines, params, held = derived
-    late = "ROUND(" + " + ".join(f"b_{key}" for key in KEYS[1:]) + ", 2)"
+    stale, snapshot, span, day = found
+    first, last = sorted((on, day))
+    sign = "" if on > day else "-"
+    late = " + ".join(f"b_{key}" for key in KEYS[1:])
+    scope = "company_id = %s AND currency = %s"
+    fresh, fresh_params, live, live_params = "", [], "", []
+    if stale:
+        condition, fresh_params = ids_condition("customer_id", stale)
+        fresh = f" AND NOT ({condition})"
+        lines, live_params = _live_lines(company, on, currency, customers=stale)
+        live = f" UNION ALL SELECT customer_id, {late} FROM ({lines}) v"
     sql = f"""
         WITH l AS MATERIALIZED (
-            SELECT customer_id, {late} AS late FROM ({lines}) d WHERE {late} > 0
+            SELECT customer_id, ROUND(SUM(late), 2) AS late FROM (
+                SELECT customer_id, {late} AS late FROM reports_agedline
+                WHERE {scope} AND "on" = %s{fresh}
+                UNION ALL SELECT customer_id, {sign}({late}) FROM reports_agedchange
+                WHERE {scope} AND day > %s AND day <= %s{fresh}{live}
+            ) u GROUP BY customer_id HAVING ROUND(SUM(late), 2) > 0
         )
         SELECT customer_id FROM l WHERE late >= COALESCE(
             (SELECT late FROM l ORDER BY late DESC LIMIT 1 OFFSET %s), 0)
     """
+    params = [
+        *(company.pk, currency, day, *fresh_params),
+        *(company.pk, currency, first, last, *fresh_params),
+        *live_params,
+        top - 1,
+    ]
     with settings_local(jit="off"), connection.cursor() as cursor:
-        cursor.execute(sql, [*params, top - 1])
+        cursor.execute(sql, params)
         leaders = [pk for (pk,) in cursor.fetchall()]
-    return leaders if _derived_holds(held) else None
+    return leaders if _derived_holds((snapshot, span)) else None
 
 
 def _indexed(name: str) -> str:

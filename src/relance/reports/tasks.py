@@ -15,6 +15,7 @@ from relance.reports.indicator_snapshot import (
     indicator_snapshots_roll,
     month_end_snapshots_roll,
 )
+from relance.reports.indicator_sums import indicator_sums_roll
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -37,6 +38,14 @@ def month_end_snapshots() -> None:
     or a day old (one a company each time); other past days' dropped once
     a day old (ADR 13, amended 2026-12-04, evening)."""
     month_end_snapshots_roll(now=utc_now())
+
+
+@db_periodic_task(crontab(minute="11-59/15"))
+def indicator_sums() -> None:
+    """The indicators' sums by day, built again once each company's day has
+    turned: a past day's figures are read from them (ADR 13, amended in
+    the fifteenth round)."""
+    indicator_sums_roll(now=utc_now())
 
 
 @db_task()
