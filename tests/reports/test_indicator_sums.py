@@ -94,7 +94,9 @@ def test_a_past_day_read_from_the_sums_is_the_reference_day(specs, shift, aged):
                 continue
             amounts = sorted(late.values(), reverse=True)
             least = amounts[top - 1] if len(amounts) >= top else ref.ZERO
-            assert sorted(leaders) == sorted(c for c, a in late.items() if a >= least)
+            assert sorted(leaders) == sorted(
+                (c, int(a * 100)) for c, a in late.items() if a >= least
+            )
         transaction.set_rollback(True)
 
 
@@ -233,7 +235,9 @@ def test_the_late_leaders_count_the_writes_made_since_the_aged_build(durand):
     with mock.patch.object(aged_snapshot, "WRITERS_TURN", 0):
         aged_snapshots_build(company=durand, now=NOW)
     garage = Customer.objects.get(code="411G")
-    assert late_leaders(company=durand, on=DAY, currency="EUR", top=1) == [garage.pk]
+    assert late_leaders(company=durand, on=DAY, currency="EUR", top=1) == [
+        (garage.pk, 120000)
+    ]
     bakery = Customer.objects.create(company=durand, code="411B", name="Boulangerie")
     invoice(
         durand,
@@ -243,7 +247,9 @@ def test_the_late_leaders_count_the_writes_made_since_the_aged_build(durand):
         due=date(2026, 2, 4),
         total="1500.00",
     )
-    assert late_leaders(company=durand, on=DAY, currency="EUR", top=1) == [bakery.pk]
+    assert late_leaders(company=durand, on=DAY, currency="EUR", top=1) == [
+        (bakery.pk, 150000)
+    ]
     # A tie for the first place: both.
     cafe = Customer.objects.create(company=durand, code="411C", name="Café")
     invoice(
@@ -255,7 +261,7 @@ def test_the_late_leaders_count_the_writes_made_since_the_aged_build(durand):
         total="1500.00",
     )
     leaders = late_leaders(company=durand, on=DAY, currency="EUR", top=1)
-    assert sorted(leaders) == sorted([bakery.pk, cafe.pk])
+    assert sorted(leaders) == sorted([(bakery.pk, 150000), (cafe.pk, 150000)])
     # Paid in part since: the garage's 1 200,00 comes second alone.
     f3 = Invoice.objects.get(number="F3")
     Payment.objects.create(
@@ -263,4 +269,4 @@ def test_the_late_leaders_count_the_writes_made_since_the_aged_build(durand):
     )
     Invoice.objects.filter(pk=f3.pk).update(amount_due=Decimal("1100.00"))
     leaders = late_leaders(company=durand, on=DAY, currency="EUR", top=2)
-    assert leaders is not None and sorted(leaders) == sorted([bakery.pk, garage.pk])
+    assert sorted(leaders) == sorted([(bakery.pk, 150000), (garage.pk, 120000)])

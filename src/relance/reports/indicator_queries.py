@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import DecimalField, F, Min, Q, Sum
 
+from relance.core.garbage import collection_paused
 from relance.core.models import Company
-from relance.core.sql import day_number, settings_local
+from relance.core.sql import any_of, day_number, settings_local
 from relance.invoices.models import Customer, Invoice, PauseKind, Payment
 from relance.reports import indicators as ref
 
@@ -220,25 +221,31 @@ def pay_times(rows) -> list[CustomerPayTimes]:
     rounded as shown, then code: the tenths in integers, the same order as
     `PayTimes.average_from_issue` gives, at a fifth of its cost)."""
     keyed = []
-    for pk, code, name, n, issue, due in rows:
-        n, issue = int(n), int(issue)
-        tenths = (abs(issue) * 20 + n) // (2 * n) * (1 if issue >= 0 else -1)
-        times = ref.PayTimes(n, issue, int(due))
-        keyed.append((-tenths, code, pk, CustomerPayTimes(pk, code, name, times)))
-    keyed.sort(key=lambda each: each[:3])
-    return [line for *_key, line in keyed]
+    # Tens of thousands of objects at 1M: the collector, run every 700
+    # allocations over the whole heap, doubled the time it takes.
+    with collection_paused():
+        for pk, code, name, n, issue, due in rows:
+            n, issue = int(n), int(issue)
+            tenths = (abs(issue) * 20 + n) // (2 * n) * (1 if issue >= 0 else -1)
+            times = ref.PayTimes(n, issue, int(due))
+            line = CustomerPayTimes(pk, code, name, times)
+            keyed.append((-tenths, code, pk, line))
+        keyed.sort(key=lambda each: each[:3])
+        return [line for *_key, line in keyed]
 
 
 PAID_ON = """(SELECT MAX(pp.date) FROM invoices_payment pp
               WHERE pp.invoice_id = i.id AND pp.cancelled_at IS NULL)"""
 
 
-def step_yields(
-    *, company: Company, on: date, currency: str = "EUR"
-) -> dict[int, ref.StepYield]:
-    """Per level, the invoices reminded (sent, not taken out) in the window
-    and those paid in full within 15 days after: one GROUP BY."""
-    first, last = ref.step_window(on)
+def reminded_sql(
+    company: Company, currency: str, first: date, last: date
+) -> tuple[str, list]:
+    """The statement of the reminder lines (sent, not taken out) of the days
+    `first` to `last`: their day sent (`day`), level, amount due and
+    whether the invoice was paid in full within STEP_DAYS after (`hit`, 1
+    or 0). What `step_yields` and the sums by day (`indicator_sums`) add
+    up."""
     sent_on = date_of("r.sent_at")
     # Paid in full (status paid; its last payment's date, looked up for
     # those only) on the reminder's day or up to 15 days after; NULL
@@ -250,29 +257,38 @@ def step_yields(
     # PostgreSQL would copy the inner expression into each outer use
     # (computing the subquery twice a row): OFFSET 0 keeps it computed once.
     fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
+    sql = f"""
+        SELECT {sent_on} AS day, l.level, l.amount_due,
+               CASE WHEN {hit} THEN 1 ELSE 0 END AS hit
+        FROM dunning_reminderinvoice l
+        JOIN dunning_reminder r ON r.id = l.reminder_id
+        JOIN invoices_invoice i ON i.id = l.invoice_id
+        WHERE l.company_id = %s AND r.company_id = %s AND r.status = %s
+          AND l.dropped = '' AND i.currency = %s
+          AND r.sent_at >= %s AND r.sent_at < %s {fence}
+    """
+    params = [
+        Invoice.Status.PAID,
+        company.pk,
+        company.pk,
+        "sent",
+        currency,
+        day_start(first),
+        day_start(last + timedelta(days=1)),
+    ]
+    return sql, params
+
+
+def step_yields(
+    *, company: Company, on: date, currency: str = "EUR"
+) -> dict[int, ref.StepYield]:
+    """Per level, the invoices reminded (sent, not taken out) in the window
+    and those paid in full within 15 days after: one GROUP BY."""
+    lines, params = reminded_sql(company, currency, *ref.step_window(on))
     rows = fetch_rows(
-        f"""
-        SELECT level, COUNT(*), SUM(hit), SUM(amount_due), SUM(hit * amount_due)
-        FROM (
-            SELECT l.level, l.amount_due, CASE WHEN {hit} THEN 1 ELSE 0 END AS hit
-            FROM dunning_reminderinvoice l
-            JOIN dunning_reminder r ON r.id = l.reminder_id
-            JOIN invoices_invoice i ON i.id = l.invoice_id
-            WHERE l.company_id = %s AND r.company_id = %s AND r.status = %s
-              AND l.dropped = '' AND i.currency = %s
-              AND r.sent_at >= %s AND r.sent_at < %s {fence}
-        ) r
-        GROUP BY level ORDER BY level
-        """,
-        [
-            Invoice.Status.PAID,
-            company.pk,
-            company.pk,
-            "sent",
-            currency,
-            day_start(first),
-            day_start(last + timedelta(days=1)),
-        ],
+        "SELECT level, COUNT(*), SUM(hit), SUM(amount_due), SUM(hit * amount_due)"
+        f" FROM ({lines}) r GROUP BY level ORDER BY level",
+        params,
     )
     return {
         level: ref.StepYield(sent, paid, as_cents(amount), as_cents(amount_paid))
@@ -344,18 +360,10 @@ class Payer:
     days_late: int
 
 
-def late_payers(
-    *,
-    company: Company,
-    on: date,
-    currency: str = "EUR",
-    customers: list[int] | None = None,
-) -> list[Payer]:
+def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Payer]:
     """The 10 customers most overdue on `on` (then the oldest late invoice
     still owed, then the first created): four GROUP BYs per customer (two when no
-    payment is dated after `on`), sorted in Python. `customers`: among these
-    only (those the aged balance found most overdue: `indicator_sums`)."""
-    among = {} if customers is None else {"customer_id__in": customers}
+    payment is dated after `on`), sorted in Python."""
     amounts: dict[int, Decimal] = {}
     oldest: dict[int, date] = {}
 
@@ -372,7 +380,6 @@ def late_payers(
             amount_due__gt=0,
             issue_date__lte=on,
             due_date__lt=on,
-            **among,
         )
         .values("customer_id")
         .annotate(amount=Sum("amount_due"), oldest=Min("due_date"))
@@ -380,7 +387,7 @@ def late_payers(
         due="oldest",
     )
     add(
-        _credits_left(company, currency, issue_date__lt=on, **among)
+        _credits_left(company, currency, issue_date__lt=on)
         .values("customer_id")
         .annotate(amount=Sum(-F("credit_left"), output_field=MONEY))
         .order_by()
@@ -394,7 +401,6 @@ def late_payers(
                 after=on,
                 issue_date__lte=on,
                 due_date__lt=on,
-                **among,
             )
             .values("invoice__customer_id")
             .annotate(amount=Sum("amount"), oldest=Min("invoice__due_date"))
@@ -409,13 +415,21 @@ def late_payers(
                 of="credit_note",
                 after=on,
                 issue_date__lt=on,
-                **among,
             )
             .values("credit_note__customer_id")
             .annotate(amount=Sum(-F("amount"), output_field=MONEY))
             .order_by(),
             "credit_note__",
         )
+    return payers_ranked(amounts, oldest, on)
+
+
+def payers_ranked(
+    amounts: dict[int, Decimal], oldest: dict[int, date], on: date
+) -> list[Payer]:
+    """The late payers among the customers' late `amounts` on `on` (those
+    above zero), their oldest late invoice still owed due on `oldest`: the
+    most overdue first, then the longest late, then the first created."""
     top = sorted(
         (
             (-amount, -(on - oldest[pk]).days if pk in oldest else 0, pk)
@@ -425,6 +439,33 @@ def late_payers(
     )[: ref.TOP]
     customers = Customer.objects.in_bulk([pk for _a, _d, pk in top])
     return [Payer(customers[pk], -amount, -days) for amount, days, pk in top]
+
+
+def oldest_late_due(
+    *, on: date, currency: str, customers: list[int]
+) -> dict[int, date]:
+    """Per customer among `customers` (a few: the aged balance's most
+    overdue on `on`), the due date of its oldest invoice late and still
+    owed on `on` (some left to pay now, or paid after `on`), as
+    `late_payers` finds it. Read by the customers' index: the company's
+    own (a condition on it) would read a year of the company's payments
+    on SQLite; the customers are the company's."""
+    condition, ids = any_of("i.customer_id", customers)
+    rows = fetch_rows(
+        f"SELECT i.customer_id, MIN(i.due_date) FROM invoices_invoice i"
+        f" WHERE {condition} AND i.currency = %s AND i.status IN (%s, %s)"
+        " AND i.issue_date <= %s AND i.due_date < %s AND (i.amount_due > 0"
+        " OR EXISTS (SELECT 1 FROM invoices_payment p WHERE p.invoice_id = i.id"
+        " AND p.cancelled_at IS NULL AND p.date > %s))"
+        " GROUP BY i.customer_id",
+        [*ids, currency, *COUNTS, on, on, on],
+    )
+    return {pk: date_value(due) for pk, due in rows}
+
+
+def date_value(value) -> date:
+    """A date column's value (SQLite answers text for an aggregate)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 @dataclass(frozen=True)
