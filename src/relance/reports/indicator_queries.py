@@ -179,6 +179,39 @@ class CustomerPayTimes:
     times: ref.PayTimes
 
 
+def paid_in_full_sql(
+    company: Company, currency: str, first: date, last: date
+) -> tuple[str, list]:
+    """The statement of the invoices paid in full whose last payment falls
+    from `first` to `last`: their customer, that day (`paid_on`) and the
+    days it came after their issue and due dates (`from_issue`,
+    `from_due`). What `days_to_pay` and the sums by day (`indicator_sums`)
+    add up."""
+    sql = f"""
+        SELECT i.customer_id, p.paid_on,
+               {day_number("p.paid_on")} - {day_number("i.issue_date")} AS from_issue,
+               {day_number("p.paid_on")} - {day_number("i.due_date")} AS from_due
+        FROM (
+            SELECT invoice_id, MAX(date) AS paid_on FROM invoices_payment
+            WHERE company_id = %s AND cancelled_at IS NULL AND date >= %s
+            GROUP BY invoice_id HAVING MAX(date) <= %s
+        ) p
+        JOIN invoices_invoice i ON i.id = p.invoice_id
+        WHERE i.company_id = %s AND i.status = %s AND i.kind = %s
+          AND i.currency = %s
+    """
+    params = [
+        company.pk,
+        first,
+        last,
+        company.pk,
+        Invoice.Status.PAID,
+        Invoice.Kind.INVOICE,
+        currency,
+    ]
+    return sql, params
+
+
 def days_to_pay(
     *, company: Company, on: date, currency: str = "EUR"
 ) -> list[CustomerPayTimes]:
@@ -186,31 +219,13 @@ def days_to_pay(
     the 365 days ending on `on`: one GROUP BY over the payments per
     invoice. Slowest first."""
     first = on - timedelta(days=ref.PAID_WINDOW - 1)
+    paid, params = paid_in_full_sql(company, currency, first, on)
     rows = fetch_rows(
-        f"""
-        SELECT i.customer_id, c.code, c.name, COUNT(*),
-               SUM({day_number("p.paid_on")} - {day_number("i.issue_date")}),
-               SUM({day_number("p.paid_on")} - {day_number("i.due_date")})
-        FROM (
-            SELECT invoice_id, MAX(date) AS paid_on FROM invoices_payment
-            WHERE company_id = %s AND cancelled_at IS NULL AND date >= %s
-            GROUP BY invoice_id HAVING MAX(date) <= %s
-        ) p
-        JOIN invoices_invoice i ON i.id = p.invoice_id
-        JOIN invoices_customer c ON c.id = i.customer_id
-        WHERE i.company_id = %s AND i.status = %s AND i.kind = %s
-          AND i.currency = %s
-        GROUP BY i.customer_id, c.code, c.name
-        """,
-        [
-            company.pk,
-            first,
-            on,
-            company.pk,
-            Invoice.Status.PAID,
-            Invoice.Kind.INVOICE,
-            currency,
-        ],
+        "SELECT t.customer_id, c.code, c.name, COUNT(*), SUM(t.from_issue),"
+        f" SUM(t.from_due) FROM ({paid}) t"
+        " JOIN invoices_customer c ON c.id = t.customer_id"
+        " GROUP BY t.customer_id, c.code, c.name",
+        params,
     )
     return pay_times(rows)
 

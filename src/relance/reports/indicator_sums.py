@@ -31,7 +31,7 @@ from django.db import IntegrityError, connection, transaction
 
 from relance.core.clock import company_today
 from relance.core.models import Company
-from relance.core.sql import day_number, days_after, temporary_table
+from relance.core.sql import days_after, temporary_table
 from relance.invoices.models import Invoice
 from relance.reports import indicators as ref
 from relance.reports.indicator_queries import (
@@ -42,6 +42,7 @@ from relance.reports.indicator_queries import (
     fetch_rows,
     late_payers,
     oldest_late_due,
+    paid_in_full_sql,
     pay_times,
     payers_ranked,
     promises,
@@ -171,31 +172,12 @@ def _step_sums_sql(company: Company, currency: str, first: date, until: date):
 def _pay_sums_sql(company: Company, currency: str, first: date, until: date):
     """Per day and customer: the invoices paid in full whose last payment
     is that day, and the days they took, as `days_to_pay` counts them."""
-    sql = f"""
-        SELECT p.paid_on AS day, i.customer_id, COUNT(*) AS invoices,
-               SUM({day_number("p.paid_on")} - {day_number("i.issue_date")})
-                   AS from_issue,
-               SUM({day_number("p.paid_on")} - {day_number("i.due_date")})
-                   AS from_due
-        FROM (
-            SELECT invoice_id, MAX(date) AS paid_on FROM invoices_payment
-            WHERE company_id = %s AND cancelled_at IS NULL AND date >= %s
-            GROUP BY invoice_id HAVING MAX(date) <= %s
-        ) p
-        JOIN invoices_invoice i ON i.id = p.invoice_id
-        WHERE i.company_id = %s AND i.status = %s AND i.kind = %s
-          AND i.currency = %s
-        GROUP BY p.paid_on, i.customer_id
-    """
-    params = [
-        company.pk,
-        first,
-        until,
-        company.pk,
-        Invoice.Status.PAID,
-        Invoice.Kind.INVOICE,
-        currency,
-    ]
+    paid, params = paid_in_full_sql(company, currency, first, until)
+    sql = (
+        "SELECT paid_on AS day, customer_id, COUNT(*) AS invoices,"
+        " SUM(from_issue) AS from_issue, SUM(from_due) AS from_due"
+        f" FROM ({paid}) t GROUP BY paid_on, customer_id"
+    )
     return sql, params
 
 
