@@ -215,9 +215,9 @@ def _interleaved(monkeypatch, company, where: str) -> None:
 
         @contextmanager
         def staged_then_other(*args):
-            with staged(*args):
+            with staged(*args) as table:
                 other_build()
-                yield
+                yield table
 
         monkeypatch.setattr(aged_snapshot, "_staged", staged_then_other)
     else:

@@ -50,9 +50,41 @@ def days_after(day: str, days: str) -> str:
     return f"({day} + {days})"
 
 
-def temporary_table(name: str) -> str:
-    """The temporary table `name`, never a table of the database's own."""
-    return f"{'pg_temp' if connection.vendor == 'postgresql' else 'temp'}.{name}"
+def tables_tended(tables: Sequence[str], *, vacuum: bool) -> None:
+    """PostgreSQL: `tables` analysed now (the planner then knows rows a
+    build just wrote), and vacuumed too with `vacuum` (the rows it replaced
+    would stay as dead rows that reads go through until autovacuum comes),
+    unless in a transaction, where VACUUM cannot run. Nothing on SQLite."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+        with connection.cursor() as cursor:
+            cursor.execute(f"{command} {', '.join(tables)}")
+
+
+@contextmanager
+def temporary_rows(
+    name: str, select: str, params: Sequence, *, index: str | None = None
+) -> Iterator[str]:
+    """The rows of the statement `select` in the temporary table `name`
+    (indexed on the column `index`, if given), made outside any write
+    transaction of the caller's, dropped after; yields its name, never a
+    table of the database's own."""
+    pg = connection.vendor == "postgresql"
+    table = f"{'pg_temp' if pg else 'temp'}.{name}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}", params)
+        if index:
+            cursor.execute(
+                f"CREATE INDEX ON {table} ({index})"
+                if pg
+                else f"CREATE INDEX {table}_{index} ON {name} ({index})"
+            )
+    try:
+        yield table
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def any_of(column: str, values: list) -> tuple[str, list]:

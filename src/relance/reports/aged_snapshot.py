@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from relance.core.clock import company_today
 from relance.core.models import Company
-from relance.core.sql import temporary_table, triggers_named
+from relance.core.sql import tables_tended, temporary_rows, triggers_named
 from relance.invoices.models import Invoice
 from relance.reports.indicators import trend_dates
 from relance.reports.models import (
@@ -170,9 +170,8 @@ def _changes_build(
 
     if not standing:  # nothing owed, or another build began: none to read
         return gone
-    staged = temporary_table(STAGED)
     for currency in currencies:
-        with _staged(company, currency, after, until):
+        with _staged(company, currency, after, until) as staged:
             first = after
             while first < until:
                 last = min(first + timedelta(days=CHANGES_DAYS_A_TRANSACTION), until)
@@ -212,36 +211,22 @@ def _changes_build(
     return gone
 
 
-@contextmanager
 def _staged(company: Company, currency: str, after: date, until: date):
     """The company's changes in `currency` in the temporary table STAGED, in
-    the order of the days, indexed by day; dropped after."""
+    the order of the days, indexed by day; dropped after (yields its name)."""
     changes, params = owed_changes_sql(company, currency, after, until)
-    table = temporary_table(STAGED)
-    index = (
-        f"CREATE INDEX ON {table} (day)"
-        if connection.vendor == "postgresql"
-        else f"CREATE INDEX {table}_day ON {STAGED} (day)"
+    return temporary_rows(
+        STAGED,
+        f"SELECT day, customer_id, {BUCKET_COLUMNS} FROM ({changes}) c"
+        " ORDER BY day, customer_id",
+        params,
+        index="day",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {STAGED} AS SELECT day, customer_id,"
-            f" {BUCKET_COLUMNS} FROM ({changes}) c ORDER BY day, customer_id",
-            params,
-        )
-        cursor.execute(index)
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _tables_tended(*, vacuum: bool) -> None:
     """PostgreSQL: the lines and changes analysed after each build, and
-    vacuumed when it replaced some, unless in a transaction, where VACUUM
-    cannot run.
+    vacuumed when it replaced some (`core.sql.tables_tended`).
     - Unanalysed, a first build's month ends and changes were unknown to
       the planner (ANALYZE ran after today's lines only), which then
       joined a day's 47,000 lines to the changes by nested loop: a day
@@ -251,10 +236,7 @@ def _tables_tended(*, vacuum: bool) -> None:
       invoices) stay as dead rows that a page's count reads through,
       150 ms instead of 20, until autovacuum comes; vacuumed at once
       (1 s)."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
-        with connection.cursor() as cursor:
-            cursor.execute(f"{command} reports_agedline, reports_agedchange")
+    tables_tended(["reports_agedline", "reports_agedchange"], vacuum=vacuum)
 
 
 def _day_build(
