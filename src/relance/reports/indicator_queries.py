@@ -425,11 +425,7 @@ def late_payers(*, company: Company, on: date, currency: str = "EUR") -> list[Pa
         )
         add(
             _payments_after(
-                company,
-                currency,
-                of="credit_note",
-                after=on,
-                issue_date__lt=on,
+                company, currency, of="credit_note", after=on, issue_date__lt=on
             )
             .values("credit_note__customer_id")
             .annotate(amount=Sum(-F("amount"), output_field=MONEY))
@@ -466,9 +462,10 @@ def oldest_late_due(
     own (a condition on it) would read a year of the company's payments
     on SQLite; the customers are the company's."""
     condition, ids = any_of("i.customer_id", customers)
+    statuses = ", ".join(["%s"] * len(COUNTS))
     rows = fetch_rows(
-        f"SELECT i.customer_id, MIN(i.due_date) FROM invoices_invoice i"
-        f" WHERE {condition} AND i.currency = %s AND i.status IN (%s, %s)"
+        "SELECT i.customer_id, MIN(i.due_date) FROM invoices_invoice i"
+        f" WHERE {condition} AND i.currency = %s AND i.status IN ({statuses})"
         " AND i.issue_date <= %s AND i.due_date < %s AND (i.amount_due > 0"
         " OR EXISTS (SELECT 1 FROM invoices_payment p WHERE p.invoice_id = i.id"
         " AND p.cancelled_at IS NULL AND p.date > %s))"

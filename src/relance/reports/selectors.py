@@ -398,12 +398,12 @@ def late_leaders(
 ) -> list[tuple[int, int]] | None:
     """The customers whose late amount (all buckets but « not due yet ») on
     `on` is at least the `top`-th largest, ties included, with that amount
-    in cents (customer, cents): the nearest kept
-    day's lines plus or minus the changes between, those of the customers
-    changed since read live, as `_derived` reads a page, but the late sum
-    only, unnamed. None when they do not hold for `on` or were built again
-    meanwhile (ADR 13, amended in the fifteenth round: the late payers
-    among these are then computed live)."""
+    in cents (customer, cents): the nearest kept day's lines plus or minus
+    the changes between, those of the customers changed since read live,
+    as `_derived` reads a page, but the late sum only, unnamed. None when
+    they do not hold for `on` or were built again meanwhile (ADR 13,
+    amended in the fifteenth round: the late payers are then computed
+    live)."""
     found = _nearest_kept(company, on, currency)
     if found is None:
         return None
